@@ -1,0 +1,25 @@
+# One static library per source module (src/<name>/*.cc). Files are found by glob so a new
+# .cc joins its module without editing build files; CONFIGURE_DEPENDS re-runs the glob.
+function(rootfsctl_module name)
+  cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cc)
+  add_library(rootfsctl_${name} STATIC ${sources})
+  target_include_directories(rootfsctl_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(rootfsctl_${name} PUBLIC ${M_DEPS})
+endfunction()
+
+# One GoogleTest executable per test module (tests/unit/<name>/*_test.cc), so a module's
+# tests build without compiling the others'.
+function(rootfsctl_unit_tests name)
+  cmake_parse_arguments(T "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit/${name}/*_test.cc)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(unit_${name} ${sources})
+  target_include_directories(unit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(unit_${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  target_compile_definitions(unit_${name} PRIVATE
+    ROOTFSCTL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(unit_${name} PROPERTIES LABELS "unit" DISCOVERY_TIMEOUT 60)
+endfunction()

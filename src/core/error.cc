@@ -1,0 +1,135 @@
+#include "core/error.h"
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+namespace rootfsctl {
+namespace {
+
+struct StageName {
+  Stage stage;
+  std::string_view name;
+};
+
+constexpr std::array kStageNames{
+    StageName{Stage::kUsage, "usage"},         StageName{Stage::kManifest, "manifest"},
+    StageName{Stage::kRead, "read"},           StageName{Stage::kParse, "parse"},
+    StageName{Stage::kValidate, "validate"},   StageName{Stage::kOpenNs, "open_ns"},
+    StageName{Stage::kSetns, "setns"},         StageName{Stage::kUnshare, "unshare"},
+    StageName{Stage::kThread, "thread"},       StageName{Stage::kFork, "fork"},
+    StageName{Stage::kMount, "mount"},         StageName{Stage::kUmount, "umount"},
+    StageName{Stage::kPivotRoot, "pivot_root"}, StageName{Stage::kCreate, "create"},
+    StageName{Stage::kChdir, "chdir"},         StageName{Stage::kInternal, "internal"},
+};
+
+struct ErrnoName {
+  int value;
+  std::string_view name;
+};
+
+// The errnos mount(2), umount2(2), pivot_root(2), setns(2), open(2) and friends return.
+constexpr std::array kErrnoNames{
+    ErrnoName{EPERM, "EPERM"},     ErrnoName{ENOENT, "ENOENT"},   ErrnoName{ESRCH, "ESRCH"},
+    ErrnoName{EINTR, "EINTR"},     ErrnoName{EIO, "EIO"},         ErrnoName{ENXIO, "ENXIO"},
+    ErrnoName{E2BIG, "E2BIG"},     ErrnoName{EBADF, "EBADF"},     ErrnoName{ECHILD, "ECHILD"},
+    ErrnoName{EAGAIN, "EAGAIN"},   ErrnoName{ENOMEM, "ENOMEM"},   ErrnoName{EACCES, "EACCES"},
+    ErrnoName{EFAULT, "EFAULT"},   ErrnoName{ENOTBLK, "ENOTBLK"}, ErrnoName{EBUSY, "EBUSY"},
+    ErrnoName{EEXIST, "EEXIST"},   ErrnoName{EXDEV, "EXDEV"},     ErrnoName{ENODEV, "ENODEV"},
+    ErrnoName{ENOTDIR, "ENOTDIR"}, ErrnoName{EISDIR, "EISDIR"},   ErrnoName{EINVAL, "EINVAL"},
+    ErrnoName{ENFILE, "ENFILE"},   ErrnoName{EMFILE, "EMFILE"},   ErrnoName{ENOTTY, "ENOTTY"},
+    ErrnoName{EFBIG, "EFBIG"},     ErrnoName{ENOSPC, "ENOSPC"},   ErrnoName{EROFS, "EROFS"},
+    ErrnoName{EMLINK, "EMLINK"},   ErrnoName{EPIPE, "EPIPE"},     ErrnoName{ERANGE, "ERANGE"},
+    ErrnoName{ENAMETOOLONG, "ENAMETOOLONG"}, ErrnoName{ENOSYS, "ENOSYS"},
+    ErrnoName{ENOTEMPTY, "ENOTEMPTY"},       ErrnoName{ELOOP, "ELOOP"},
+    ErrnoName{EOPNOTSUPP, "EOPNOTSUPP"},     ErrnoName{ETIMEDOUT, "ETIMEDOUT"},
+    ErrnoName{ESTALE, "ESTALE"},             ErrnoName{EOVERFLOW, "EOVERFLOW"},
+};
+
+}  // namespace
+
+std::string_view stage_name(Stage stage) {
+  for (const auto& entry : kStageNames) {
+    if (entry.stage == stage) return entry.name;
+  }
+  return "internal";
+}
+
+std::string Location::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  if (line > 0 && column > 0) out += ":" + std::to_string(column);
+  return out;
+}
+
+Error& Error::wrap(std::string layer) {
+  context.push_back(std::move(layer));
+  return *this;
+}
+
+std::string Error::to_string() const {
+  std::string out;
+  for (auto it = context.rbegin(); it != context.rend(); ++it) out += *it + ": ";
+  if (!where.file.empty()) out += where.to_string() + ": ";
+  out += message;
+  if (errno_value != 0) {
+    out += ": ";
+    out += errno_name(errno_value);
+    out += " (";
+    out += std::strerror(errno_value);
+    out += ")";
+  }
+  if (!hint.empty()) out += " (" + hint + ")";
+  return out;
+}
+
+std::string Error::render() const {
+  std::string out = to_string();
+  if (excerpt.empty()) return out;
+  out += "\n  " + excerpt + "\n  ";
+  // Keep tabs so the caret lines up under the same column in a terminal.
+  for (int i = 1; i < where.column && i <= static_cast<int>(excerpt.size()); ++i) {
+    out += excerpt[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ';
+  }
+  out += "^";
+  return out;
+}
+
+Error make_error(Stage stage, std::string message, int errno_value) {
+  Error error;
+  error.stage = stage;
+  error.errno_value = errno_value;
+  error.message = std::move(message);
+  return error;
+}
+
+Error make_manifest_error(Location where, std::string message, std::string hint) {
+  Error error = make_error(Stage::kManifest, std::move(message));
+  error.where = std::move(where);
+  error.hint = std::move(hint);
+  return error;
+}
+
+std::string_view errno_name(int errno_value) {
+  for (const auto& entry : kErrnoNames) {
+    if (entry.value == errno_value) return entry.name;
+  }
+  // Unknown values keep a stable spelling; thread_local so the view stays valid.
+  thread_local std::string fallback;
+  fallback = "E" + std::to_string(errno_value);
+  return fallback;
+}
+
+int errno_from_name(std::string_view name) {
+  for (const auto& entry : kErrnoNames) {
+    if (entry.name == name) return entry.value;
+  }
+  int value = -1;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), value);
+  if (ec != std::errc{} || end != name.data() + name.size() || value <= 0) return -1;
+  return value;
+}
+
+}  // namespace rootfsctl

@@ -1,0 +1,93 @@
+// The layout model (DESIGN §1): what a process's filesystem tree should be. Plain values;
+// every entry keeps the location it was read from so planned ops can name their origin.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/origin.h"
+
+namespace rootfsctl::layout {
+
+/// The kind key of a `mounts` entry. Exactly one per entry.
+enum class EntryKind {
+  kBind,
+  kTmpfs,
+  kProc,
+  kSysfs,
+  kDevpts,
+  kMqueue,
+  kDevice,
+  kSymlink,
+  kDir,
+  kFile,
+  kOverlay,
+  kRemount,
+};
+
+/// "bind", "tmpfs", ... as written in layouts.
+std::string_view kind_name(EntryKind kind);
+/// Parses a kind key; nullopt when `name` is not one.
+std::optional<EntryKind> kind_from_name(std::string_view name);
+/// True for kinds that put a mount on their target (everything but symlink/dir/file/remount).
+bool is_mount_kind(EntryKind kind);
+
+struct Entry {
+  EntryKind kind = EntryKind::kDir;
+  std::string target;  // normalised absolute path, inside the new root when there is one
+  Origin origin;       // file and line of the kind key
+
+  // bind, device: the source path in the target's current tree (defaults to `target`).
+  std::string from;
+  bool recursive = true;  // bind only
+  bool optional = false;  // bind, device: skip when the source is missing
+
+  std::optional<bool> readonly;      // bind, tmpfs, proc, sysfs, ..., remount
+  std::vector<std::string> options;  // mount option names: nosuid, nodev, noexec, ...
+  std::optional<std::string> size;   // tmpfs: "64M", "50%"
+  std::optional<std::uint32_t> mode; // tmpfs, dir, file: permission bits
+
+  std::string to;                      // symlink: link text
+  std::optional<std::string> content;  // file
+
+  std::vector<std::string> before;     // overlay: searched before the existing directory
+  std::vector<std::string> after;      // overlay: searched after it
+  std::optional<std::string> create;   // overlay: receives new files
+
+  bool operator==(const Entry&) const = default;
+};
+
+enum class RootKind { kTmpfs, kBind };
+
+struct Root {
+  RootKind kind = RootKind::kTmpfs;
+  std::optional<std::string> size;    // tmpfs
+  std::optional<std::uint32_t> mode;  // tmpfs
+  std::string from;                   // bind: image directory in the target's current tree
+  bool readonly = false;
+  Origin origin;
+
+  bool operator==(const Root&) const = default;
+};
+
+struct Layout {
+  int version = 1;
+  std::string source;  // the file it was loaded from, as given
+  std::string name;
+  std::string description;
+  std::vector<std::string> extends;
+  std::map<std::string, std::string> vars;  // after --set overrides
+  std::vector<std::string> namespaces;      // "mount", "pid", "user", "uts", "ipc", "net", "cgroup"
+  std::optional<std::string> hostname;
+  std::map<std::string, std::string> sysctls;
+  std::optional<Root> root;
+  std::vector<Entry> mounts;
+
+  bool operator==(const Layout&) const = default;
+};
+
+}  // namespace rootfsctl::layout

@@ -1,0 +1,1 @@
+#include "mountinfo/mountinfo.h"
