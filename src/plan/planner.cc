@@ -1,0 +1,428 @@
+#include "plan/planner.h"
+
+#include <algorithm>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/path.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using layout::Entry;
+using layout::EntryKind;
+using layout::Layout;
+
+constexpr std::uint32_t kDirMode = 0755;
+constexpr std::uint32_t kFileMode = 0644;
+
+/// "0755", "1777": the spelling mount options and layouts use.
+std::string octal(std::uint32_t mode) {
+  std::string out(4, '0');
+  for (int i = 3; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>('0' + (mode & 7u));
+    mode >>= 3;
+  }
+  return out;
+}
+
+/// Mount data for a fresh tmpfs: "size=64M,mode=0755".
+std::string tmpfs_data(const std::optional<std::string>& size,
+                       const std::optional<std::uint32_t>& mode) {
+  std::string data;
+  if (size) data = "size=" + *size;
+  if (mode) data += (data.empty() ? "mode=" : ",mode=") + octal(*mode);
+  return data;
+}
+
+/// Every proper ancestor of every entry's target: a target in this set has entries
+/// beneath it.
+std::unordered_set<std::string_view> parents_of_entries(const std::vector<Entry>& entries) {
+  std::unordered_set<std::string_view> out;
+  for (const auto& entry : entries) {
+    for (auto ancestor : path::ancestors(entry.target)) out.insert(ancestor);
+    if (entry.target != "/") out.insert("/");
+  }
+  return out;
+}
+
+class Planner {
+ public:
+  Planner(const Layout& layout, const PlanOptions& options)
+      : layout_(layout),
+        options_(options),
+        has_entries_beneath_(parents_of_entries(layout.mounts)) {}
+
+  Plan run() {
+    plan_.layout = layout_.source;
+    plan_.name = layout_.name;
+    plan_.pivots = layout_.root.has_value();
+    plan_propagation();
+    if (layout_.root) plan_root(*layout_.root);
+    scope_ = layout_.root ? Scope::kNewRoot : Scope::kCurrent;
+    for (std::size_t i : entry_order(layout_.mounts)) plan_entry(layout_.mounts[i]);
+    flush_deferred_remounts();
+    if (layout_.root) plan_pivot();
+    return std::move(plan_);
+  }
+
+ private:
+  struct Deferred {
+    Op op;
+    int depth;
+  };
+
+  Op& emit(OpKind kind, std::string target, Origin origin) {
+    Op op;
+    op.index = static_cast<int>(plan_.ops.size()) + 1;
+    op.kind = kind;
+    op.scope = scope_;
+    op.target = std::move(target);
+    op.origin = std::move(origin);
+    return plan_.ops.emplace_back(std::move(op));
+  }
+
+  // Propagation first: with a root, / must be rprivate before pivot_root (it refuses a
+  // shared parent mount) and so nothing built here shows up in the host's namespace.
+  // Without a root, rslave keeps host mounts arriving but stops ours from leaving, as
+  // systemd does for PrivateTmp=.
+  void plan_propagation() {
+    bool pivot = layout_.root.has_value();
+    Op& op = emit(OpKind::kPropagation, "/",
+                  Origin::implicit(pivot ? "pivot prerequisite: make / rprivate so nothing "
+                                           "propagates to the host"
+                                         : "keep new mounts from propagating back to the "
+                                           "host: make / rslave"));
+    op.flags = {pivot ? "rprivate" : "rslave"};
+  }
+
+  void plan_root(const layout::Root& root) {
+    scope_ = Scope::kNewRoot;
+    if (root.kind == layout::RootKind::kTmpfs) {
+      Op& op = emit(OpKind::kMount, "/", root.origin);
+      op.source = "tmpfs";
+      op.fstype = "tmpfs";
+      op.data = tmpfs_data(root.size, root.mode.value_or(kDirMode));
+      op.entry = "root";
+      mounts_["/"] = true;
+    } else {
+      // Binding the image onto the staging point is what makes the new root a mount
+      // point, which pivot_root(2) requires.
+      Op& op = emit(OpKind::kBind, "/", root.origin);
+      op.source = root.from;
+      op.flags = {"rec"};
+      op.entry = "root";
+      mounts_["/"] = false;
+    }
+    if (root.readonly) {
+      Op op;
+      op.kind = OpKind::kRemount;
+      op.scope = Scope::kNewRoot;
+      op.target = "/";
+      op.flags = {"ro"};
+      op.entry = "root";
+      op.origin = root.origin;
+      deferred_.push_back({std::move(op), 0});
+    }
+  }
+
+  void plan_entry(const Entry& entry) {
+    switch (entry.kind) {
+      case EntryKind::kBind: return plan_bind(entry);
+      case EntryKind::kTmpfs:
+      case EntryKind::kProc:
+      case EntryKind::kSysfs:
+      case EntryKind::kDevpts:
+      case EntryKind::kMqueue: return plan_fresh_mount(entry);
+      case EntryKind::kDevice: return plan_device(entry);
+      case EntryKind::kSymlink: return plan_symlink(entry);
+      case EntryKind::kDir: return plan_dir(entry);
+      case EntryKind::kFile: return plan_file(entry);
+      case EntryKind::kOverlay: return plan_overlay(entry);
+      case EntryKind::kRemount: return defer_remount(entry, remount_flags(entry));
+    }
+  }
+
+  void plan_bind(const Entry& entry) {
+    bool file = options_.source_type && options_.source_type(entry.from) == FileType::kRegular;
+    ensure_mount_point(entry.target, file, "mount point for " + entry.target);
+    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    op.source = entry.from;
+    if (entry.recursive) op.flags = {"rec"};
+    op.entry = "bind";
+    mounts_[entry.target] = false;
+    auto flags = remount_flags(entry);
+    if (entry.recursive && !flags.empty()) flags.push_back("rec");
+    // A bind takes its flags from the source mount; changing them is a second step. Only
+    // read-only waits until everything beneath is created.
+    if (entry.readonly == true) return defer_remount(entry, std::move(flags));
+    if (!flags.empty()) emit_remount(entry, std::move(flags));
+  }
+
+  void plan_fresh_mount(const Entry& entry) {
+    ensure_mount_point(entry.target, false, "mount point for " + entry.target);
+    std::string_view fstype = layout::kind_name(entry.kind);
+    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    op.source = std::string(fstype);
+    op.fstype = std::string(fstype);
+    op.flags = entry.options;
+    op.entry = std::string(fstype);
+    if (entry.kind == EntryKind::kTmpfs) op.data = tmpfs_data(entry.size, entry.mode);
+    // A private devpts instance, as bubblewrap and runc mount it; ptmx through the link.
+    if (entry.kind == EntryKind::kDevpts) op.data = "newinstance,ptmxmode=0666,mode=620";
+    bool ro_now = entry.readonly == true && !has_entries_beneath_.contains(entry.target);
+    if (ro_now) op.flags.insert(op.flags.begin(), "ro");
+    mounts_[entry.target] = entry.kind == EntryKind::kTmpfs;
+    if (entry.readonly == true && !ro_now) defer_remount(entry, {"ro"});
+    if (entry.kind == EntryKind::kDevpts) plan_ptmx_link(entry);
+  }
+
+  // /dev/ptmx must reach the new devpts instance's ptmx, not the host's.
+  void plan_ptmx_link(const Entry& devpts) {
+    if (path::basename(devpts.target) != "pts") return;
+    std::string link = path::join(path::parent(devpts.target), "ptmx");
+    bool named = std::any_of(layout_.mounts.begin(), layout_.mounts.end(),
+                             [&](const Entry& e) { return e.target == link; });
+    if (named || created_.contains(link)) return;
+    Op& op = emit(OpKind::kSymlink, link, Origin::implicit("ptmx link for devpts " +
+                                                           devpts.target));
+    op.source = "pts/ptmx";
+    op.entry = "devpts";
+    created_.insert(link);
+  }
+
+  void plan_device(const Entry& entry) {
+    ensure_mount_point(entry.target, true, "placeholder for device " + entry.target);
+    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    op.source = entry.from;
+    op.entry = "device";
+    mounts_[entry.target] = false;
+  }
+
+  void plan_symlink(const Entry& entry) {
+    ensure_parents(entry.target);
+    Op& op = emit(OpKind::kSymlink, entry.target, entry.origin);
+    op.source = entry.to;
+    op.entry = "symlink";
+    created_.insert(entry.target);
+  }
+
+  void plan_dir(const Entry& entry) {
+    ensure_parents(entry.target);
+    bool fresh = in_fresh_filesystem(entry.target);
+    if (!created_.contains(entry.target) && !mounts_.contains(entry.target)) {
+      Op& op = emit(OpKind::kMkdir, entry.target, entry.origin);
+      op.mode = entry.mode.value_or(kDirMode);
+      op.exist_ok = !fresh;
+      op.entry = "dir";
+      created_.insert(entry.target);
+      if (fresh || !entry.mode) return;
+    }
+    // The directory may exist already (made earlier, or in a tree the plan did not make):
+    // set the mode the layout asks for explicitly.
+    if (entry.mode) emit_chmod(entry.target, *entry.mode, entry.origin, "dir");
+  }
+
+  void plan_file(const Entry& entry) {
+    ensure_parents(entry.target);
+    Op& op = emit(OpKind::kMkfile, entry.target, entry.origin);
+    op.mode = entry.mode.value_or(kFileMode);
+    op.exist_ok = !in_fresh_filesystem(entry.target);
+    op.entry = "file";
+    created_.insert(entry.target);
+    if (!entry.content || entry.content->empty()) return;
+    Op& write = emit(OpKind::kWrite, entry.target, entry.origin);
+    write.data = *entry.content;
+    write.entry = "file";
+  }
+
+  // Plan 9 union directory through overlayfs: `before` members first, then the directory
+  // already at the target, then `after`; `create` is the upper layer.
+  void plan_overlay(const Entry& entry) {
+    ensure_mount_point(entry.target, false, "mount point for " + entry.target);
+    std::string lower;
+    auto add = [&](std::string_view dir) { lower += (lower.empty() ? "" : ":") + std::string(dir); };
+    for (const auto& dir : entry.before) add(dir);
+    add(entry.target);
+    for (const auto& dir : entry.after) add(dir);
+    std::string data = "lowerdir=" + lower;
+    if (entry.create) {
+      std::string work = path::join(path::parent(*entry.create),
+                                    "." + std::string(path::basename(*entry.create)) + ".work");
+      Scope saved = std::exchange(scope_, Scope::kCurrent);
+      Op& mk = emit(OpKind::kMkdir, work,
+                    Origin::implicit("overlay work directory beside " + *entry.create));
+      mk.mode = 0700;
+      mk.exist_ok = true;
+      mk.entry = "overlay";
+      scope_ = saved;
+      data += ",upperdir=" + *entry.create + ",workdir=" + work;
+    }
+    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    op.source = "overlay";
+    op.fstype = "overlay";
+    op.flags = entry.options;
+    if (!entry.create) op.flags.insert(op.flags.begin(), "ro");
+    op.data = std::move(data);
+    op.entry = "overlay";
+    mounts_[entry.target] = false;
+  }
+
+  /// Flags a remount of `entry` sets: ro/rw from `readonly`, then the options.
+  static std::vector<std::string> remount_flags(const Entry& entry) {
+    std::vector<std::string> flags;
+    if (entry.readonly) flags.emplace_back(*entry.readonly ? "ro" : "rw");
+    flags.insert(flags.end(), entry.options.begin(), entry.options.end());
+    return flags;
+  }
+
+  void emit_remount(const Entry& entry, std::vector<std::string> flags) {
+    Op& op = emit(OpKind::kRemount, entry.target, entry.origin);
+    op.flags = std::move(flags);
+    op.entry = std::string(layout::kind_name(entry.kind));
+  }
+
+  void emit_chmod(const std::string& target, std::uint32_t mode, const Origin& origin,
+                  std::string_view kind) {
+    Op& op = emit(OpKind::kChmod, target, origin);
+    op.mode = mode;
+    op.entry = std::string(kind);
+  }
+
+  void defer_remount(const Entry& entry, std::vector<std::string> flags) {
+    Op op;
+    op.kind = OpKind::kRemount;
+    op.scope = scope_;
+    op.target = entry.target;
+    op.flags = std::move(flags);
+    op.entry = std::string(layout::kind_name(entry.kind));
+    op.origin = entry.origin;
+    deferred_.push_back({std::move(op), path::depth(entry.target)});
+  }
+
+  // Remounts that change flags wait until every op is done, so nothing has to be created
+  // beneath a mount already made read-only. Outermost first: a recursive read-only /usr
+  // must not undo what a later, deeper entry asks for /usr/local.
+  void flush_deferred_remounts() {
+    std::stable_sort(deferred_.begin(), deferred_.end(),
+                     [](const Deferred& a, const Deferred& b) { return a.depth < b.depth; });
+    for (auto& deferred : deferred_) {
+      deferred.op.index = static_cast<int>(plan_.ops.size()) + 1;
+      plan_.ops.push_back(std::move(deferred.op));
+    }
+    deferred_.clear();
+  }
+
+  // The ritual from the prior art: fchdir into the new root, pivot_root(".", "."), which
+  // stacks the old root on top of the new one at "/"; make the old root rslave so its
+  // detach cannot propagate anywhere; detach it. The detach is the commit point.
+  void plan_pivot() {
+    Op& pivot = emit(OpKind::kPivotRoot, "/",
+                     Origin::implicit("switch root: fchdir into the new root, "
+                                      "pivot_root(\".\", \".\")"));
+    pivot.entry = "root";
+    scope_ = Scope::kOldRoot;
+    Op& slave = emit(OpKind::kPropagation, "/",
+                     Origin::implicit("old root: make rslave so its detach cannot "
+                                      "propagate to the host"));
+    slave.flags = {"rslave"};
+    slave.entry = "root";
+    Op& detach = emit(OpKind::kUmount, "/",
+                      Origin::implicit("detach the old root (commit point), chdir /"));
+    detach.flags = {"detach"};
+    detach.entry = "root";
+    detach.commit = true;
+  }
+
+  /// Creates the missing parent directories of `target` and the mount point itself (a
+  /// directory, or an empty file for file binds and device placeholders).
+  void ensure_mount_point(const std::string& target, bool file, std::string reason) {
+    ensure_parents(target);
+    if (target == "/" || created_.contains(target) || mounts_.contains(target)) return;
+    Op& op = emit(file ? OpKind::kMkfile : OpKind::kMkdir, target,
+                  Origin::implicit(std::move(reason)));
+    op.mode = file ? kFileMode : kDirMode;
+    op.exist_ok = !in_fresh_filesystem(target);
+    created_.insert(target);
+  }
+
+  // The topological order puts every entry after the entries above it, so nothing is ever
+  // created beneath a mount point before its mount: created_ needs no pruning on mounts.
+  void ensure_parents(std::string_view target) {
+    for (auto ancestor : path::ancestors(target)) {
+      std::string dir(ancestor);
+      if (created_.contains(dir) || mounts_.contains(dir)) continue;
+      Op& op = emit(OpKind::kMkdir, dir,
+                    Origin::implicit("parent directory of " + std::string(target)));
+      op.mode = kDirMode;
+      op.exist_ok = !in_fresh_filesystem(dir);
+      created_.insert(std::move(dir));
+    }
+  }
+
+  /// True when the filesystem `p` would be created in is one this plan mounted empty (a
+  /// tmpfs), so whether `p` exists is known exactly.
+  bool in_fresh_filesystem(std::string_view p) const {
+    for (std::string_view dir = path::parent(p);; dir = path::parent(dir)) {
+      if (auto it = mounts_.find(std::string(dir)); it != mounts_.end()) return it->second;
+      if (dir == "/") return false;
+    }
+  }
+
+  const Layout& layout_;
+  const PlanOptions& options_;
+  Plan plan_;
+  Scope scope_ = Scope::kCurrent;
+  std::unordered_set<std::string_view> has_entries_beneath_;
+  std::unordered_set<std::string> created_;               // made by this plan
+  std::unordered_map<std::string, bool> mounts_;          // target -> empty tmpfs
+  std::vector<Deferred> deferred_;
+};
+
+}  // namespace
+
+std::vector<std::size_t> entry_order(const std::vector<Entry>& entries) {
+  // Edges go from the entries on a target's nearest ancestor that has entries to the
+  // entry; transitivity covers the rest. Kahn's algorithm with a min-heap on the listed
+  // index gives the topological order closest to the listed one.
+  std::unordered_map<std::string_view, std::vector<std::size_t>> by_target;
+  for (std::size_t i = 0; i < entries.size(); ++i) by_target[entries[i].target].push_back(i);
+  std::vector<std::vector<std::size_t>> next(entries.size());
+  std::vector<int> pending(entries.size(), 0);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    std::string_view t = entries[i].target;
+    if (t == "/") continue;
+    for (std::string_view dir = path::parent(t);; dir = path::parent(dir)) {
+      if (auto it = by_target.find(dir); it != by_target.end()) {
+        for (std::size_t j : it->second) next[j].push_back(i);
+        pending[i] += static_cast<int>(it->second.size());
+        break;
+      }
+      if (dir == "/") break;
+    }
+  }
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (pending[i] == 0) ready.push(i);
+  }
+  std::vector<std::size_t> order;
+  order.reserve(entries.size());
+  while (!ready.empty()) {
+    std::size_t i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (std::size_t j : next[i]) {
+      if (--pending[j] == 0) ready.push(j);
+    }
+  }
+  return order;
+}
+
+Plan make_plan(const Layout& layout, const PlanOptions& options) {
+  return Planner(layout, options).run();
+}
+
+}  // namespace rootfsctl::plan

@@ -1,0 +1,84 @@
+#include "plan/probe.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "core/path.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+FileInfo info_from(int rc, const struct stat& st) {
+  if (rc != 0) return FileInfo{errno == ENOENT || errno == ENOTDIR ? FileType::kMissing
+                                                                    : FileType::kUnknown};
+  FileInfo info;
+  switch (st.st_mode & S_IFMT) {
+    case S_IFDIR: info.type = FileType::kDirectory; break;
+    case S_IFREG: info.type = FileType::kRegular; break;
+    case S_IFLNK: info.type = FileType::kSymlink; break;
+    case S_IFCHR: info.type = FileType::kCharDevice; break;
+    case S_IFBLK: info.type = FileType::kBlockDevice; break;
+    case S_IFIFO: info.type = FileType::kFifo; break;
+    case S_IFSOCK: info.type = FileType::kSocket; break;
+    default: info.type = FileType::kUnknown; break;
+  }
+  info.rdev = st.st_rdev;
+  return info;
+}
+
+}  // namespace
+
+std::string_view file_type_name(FileType type) {
+  switch (type) {
+    case FileType::kUnknown: return "unknown";
+    case FileType::kMissing: return "missing";
+    case FileType::kDirectory: return "directory";
+    case FileType::kRegular: return "regular file";
+    case FileType::kSymlink: return "symlink";
+    case FileType::kCharDevice: return "character device";
+    case FileType::kBlockDevice: return "block device";
+    case FileType::kFifo: return "FIFO";
+    case FileType::kSocket: return "socket";
+  }
+  return "unknown";
+}
+
+HostProbe::HostProbe(std::string root) : root_(std::move(root)) {}
+
+// Paths are resolved with openat2(RESOLVE_IN_ROOT) under root_, so an absolute symlink in
+// a target's tree resolves inside that tree; going through "/proc/N/root/..." by string
+// would send it back to the caller's root. O_PATH opens no file: a FIFO or device as a
+// source cannot block or have side effects here.
+FileInfo HostProbe::lstat(std::string_view p) const { return probe(p, false); }
+
+FileInfo HostProbe::stat(std::string_view p) const { return probe(p, true); }
+
+FileInfo HostProbe::probe(std::string_view p, bool follow) const {
+  int root_fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return FileInfo{FileType::kUnknown};
+  std::string rel = p == "/" ? std::string(".") : std::string(p.substr(1));
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+  int saved = errno;
+  ::close(root_fd);
+  struct stat st {};
+  if (fd < 0) {
+    errno = saved;
+    return info_from(-1, st);
+  }
+  int rc = ::fstat(fd, &st);
+  saved = errno;
+  ::close(fd);
+  errno = saved;
+  return info_from(rc, st);
+}
+
+}  // namespace rootfsctl::plan

@@ -1,0 +1,54 @@
+// What the validator may learn about files: the type of a path and a device's number.
+// An interface so the validator is testable with a table of answers and usable offline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+namespace rootfsctl::plan {
+
+enum class FileType {
+  kUnknown,  // not checked (offline) or not checkable (EACCES, ...)
+  kMissing,
+  kDirectory,
+  kRegular,
+  kSymlink,
+  kCharDevice,
+  kBlockDevice,
+  kFifo,
+  kSocket,
+};
+
+/// "directory", "regular file", "symlink", ...
+std::string_view file_type_name(FileType type);
+
+struct FileInfo {
+  FileType type = FileType::kUnknown;
+  dev_t rdev = 0;  // for devices
+};
+
+class FsProbe {
+ public:
+  virtual ~FsProbe() = default;
+  /// Looks at `path` (absolute, in the target's tree) without following a final symlink.
+  virtual FileInfo lstat(std::string_view path) const = 0;
+  /// Looks at `path`, following symlinks as mount(2) does for a source.
+  virtual FileInfo stat(std::string_view path) const = 0;
+};
+
+/// Probes the real filesystem seen through `root` ("/" for the caller's own tree,
+/// "/proc/N/root" for a target's).
+class HostProbe final : public FsProbe {
+ public:
+  explicit HostProbe(std::string root = "/");
+  FileInfo lstat(std::string_view path) const override;
+  FileInfo stat(std::string_view path) const override;
+
+ private:
+  FileInfo probe(std::string_view path, bool follow) const;
+  std::string root_;
+};
+
+}  // namespace rootfsctl::plan

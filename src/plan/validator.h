@@ -1,0 +1,41 @@
+// The validator (DESIGN §3): Plan x MountTable x filesystem probe -> diagnostics, before
+// any syscall. Errors mean nothing is executed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "layout/model.h"
+#include "mountinfo/mountinfo.h"
+#include "plan/diagnostic.h"
+#include "plan/op.h"
+#include "plan/probe.h"
+
+namespace rootfsctl::plan {
+
+/// What is known about the target. Everything is optional: offline mode (CI, `plan
+/// --mountinfo FILE`) knows only the table; with no table at all only the layout is
+/// checked.
+struct ValidationContext {
+  const mountinfo::MountTable* table = nullptr;  // the target's mount table
+  const FsProbe* probe = nullptr;                // the target's files; null when offline
+  std::optional<std::set<std::string>> filesystems;  // /proc/filesystems of the kernel
+  bool user_namespace = false;  // the target lives in a non-initial user namespace
+  // Mount namespace inode numbers; set when a live target is known.
+  std::optional<std::uint64_t> target_mnt_ns;
+  std::optional<std::uint64_t> caller_mnt_ns;
+  std::optional<std::uint64_t> host_mnt_ns;
+};
+
+/// All diagnostics for `plan` (made from `layout`), errors first is NOT implied: they
+/// come in a stable order (by check, then by op/entry order) so output is deterministic.
+std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
+                                 const ValidationContext& context);
+
+/// Reads /proc/filesystems into the set of filesystem type names.
+std::optional<std::set<std::string>> read_proc_filesystems();
+
+}  // namespace rootfsctl::plan
