@@ -1,1 +1,65 @@
-int main() { return 0; }
+// rootfsctl: main plus one file per subcommand. All logic lives in the library.
+#include <array>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.h"
+#include "core/suggest.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+constexpr std::array kCommands{
+    Command{"plan", "plan a layout and validate it against a mount table", plan_main},
+    Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
+    Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
+};
+
+void print_usage(std::ostream& out) {
+  out << "rootfsctl " ROOTFSCTL_VERSION " — a declarative rootfs assembler\n\n"
+         "A YAML layout says what a process's filesystem tree should be; rootfsctl plans\n"
+         "it as ordered mount operations and validates them against a live mount table.\n\n"
+         "Usage: rootfsctl COMMAND [ARGS...]\n\nCommands:\n";
+  for (const auto& command : kCommands) {
+    out << "  " << command.name << std::string(10 - command.name.size(), ' ')
+        << command.summary << "\n";
+  }
+  out << "\nExamples:\n"
+         "  rootfsctl plan sandbox                       # the bundled default layout\n"
+         "  rootfsctl plan layout.yaml --mountinfo captured.txt --format json\n"
+         "  rootfsctl mounts --pid 4242 --format tree\n\n"
+         "Exit codes: 0 ok; 1 validation found errors (nothing done); 2 usage or manifest\n"
+         "error. Run 'rootfsctl COMMAND --help' for a command's options.\n";
+}
+
+}  // namespace
+}  // namespace rootfsctl::cli
+
+int main(int argc, char** argv) {
+  using namespace rootfsctl::cli;
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
+  }
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::cout << "rootfsctl " ROOTFSCTL_VERSION "\n";
+    return 0;
+  }
+  std::array<std::string_view, kCommands.size()> names{};
+  for (std::size_t i = 0; i < kCommands.size(); ++i) {
+    if (kCommands[i].name == name) return kCommands[i].run(argc - 1, argv + 1);
+    names[i] = kCommands[i].name;
+  }
+  std::cerr << "rootfsctl: unknown command '" << name << "'";
+  if (auto hint = rootfsctl::did_you_mean(name, names); !hint.empty()) {
+    std::cerr << " (" << hint << ")";
+  }
+  std::cerr << "\nRun 'rootfsctl --help' for the list of commands.\n";
+  return 2;
+}

@@ -1,0 +1,19 @@
+// The subcommands, dispatched from a table in main.cc. Each takes the arguments after
+// its name (argv[0] is the command name) and returns the process exit code.
+#pragma once
+
+#include <string_view>
+
+namespace rootfsctl::cli {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(int argc, char** argv);
+};
+
+int plan_main(int argc, char** argv);
+int mounts_main(int argc, char** argv);
+int schema_main(int argc, char** argv);
+
+}  // namespace rootfsctl::cli

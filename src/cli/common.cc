@@ -1,0 +1,179 @@
+#include "cli/common.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+
+namespace rootfsctl::cli {
+namespace {
+
+std::optional<std::uint64_t> ns_inode(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+bool is_regular_file(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed) {
+  bool ok = false;
+  std::string list;
+  for (const auto& a : allowed) {
+    ok = ok || a == name;
+    list += (list.empty() ? "" : ", ") + a;
+  }
+  if (!ok) {
+    Error error = make_error(Stage::kUsage, "unknown format '" + name + "'");
+    error.hint = "one of: " + list;
+    return std::unexpected(error);
+  }
+  if (name == "json") return Format::kJson;
+  if (name == "tree") return Format::kTree;
+  return Format::kText;
+}
+
+bool use_color(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  return ::isatty(fd) == 1;
+}
+
+Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
+  std::map<std::string, std::string> out;
+  for (const auto& set : sets) {
+    auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      Error error = make_error(Stage::kUsage, "--set expects NAME=VALUE, got '" + set + "'");
+      error.hint = "for example --set usr=/opt/usr";
+      return std::unexpected(error);
+    }
+    out[set.substr(0, eq)] = set.substr(eq + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> profile_search_path() {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("ROOTFSCTL_PATH"); env && *env) {
+    std::string_view rest = env;
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      if (colon != 0) dirs.emplace_back(rest.substr(0, colon));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
+    dirs.push_back(std::string(xdg) + "/rootfsctl/profiles");
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    dirs.push_back(std::string(home) + "/.config/rootfsctl/profiles");
+  }
+  dirs.emplace_back("/etc/rootfsctl/profiles");
+  dirs.emplace_back(ROOTFSCTL_DATA_DIR "/profiles");
+  dirs.emplace_back(ROOTFSCTL_MANIFEST_DIR);
+  return dirs;
+}
+
+Result<std::string> find_layout(const std::string& name_or_path) {
+  // Anything that looks like a path is taken as one, so a typo in a path is reported as
+  // a missing file rather than a missing profile.
+  bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                         name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+  if (looks_like_path || is_regular_file(name_or_path)) return name_or_path;
+  std::vector<std::string> known;
+  for (const auto& dir : profile_search_path()) {
+    std::string candidate = dir + "/" + name_or_path + ".yaml";
+    if (is_regular_file(candidate)) return candidate;
+  }
+  Error error = make_error(Stage::kUsage, "no layout file or profile named '" +
+                                              name_or_path + "'");
+  error.hint = "give a path to a .yaml file, or a profile name from `rootfsctl profiles`";
+  return std::unexpected(error);
+}
+
+std::string Target::describe() const {
+  if (pid) return "pid " + std::to_string(*pid);
+  if (mountinfo_file) return "mountinfo " + *mountinfo_file;
+  return "this process";
+}
+
+Result<mountinfo::MountTable> Target::read_table() const {
+  if (mountinfo_file) return mountinfo::read_mountinfo_file(*mountinfo_file);
+  return mountinfo::read_mountinfo_pid(pid.value_or(0));
+}
+
+TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table) {
+  TargetFacts facts;
+  facts.context.table = &table;
+  // A captured table is all CI knows: offline mode checks nothing else.
+  if (target.mountinfo_file) return facts;
+  std::string proc = target.pid ? "/proc/" + std::to_string(*target.pid) : "/proc/self";
+  facts.probe = std::make_unique<plan::HostProbe>(target.pid ? proc + "/root" : "/");
+  facts.context.probe = facts.probe.get();
+  facts.context.filesystems = plan::read_proc_filesystems();
+  if (target.pid) {
+    facts.context.target_mnt_ns = ns_inode(proc + "/ns/mnt");
+    facts.context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
+    facts.context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
+    auto target_user = ns_inode(proc + "/ns/user");
+    auto host_user = ns_inode("/proc/1/ns/user");
+    facts.context.user_namespace = target_user && host_user && *target_user != *host_user;
+  } else {
+    // No live target: the plan is for a namespace `run` would create from this one,
+    // which needs a user namespace when not root.
+    facts.context.user_namespace = ::geteuid() != 0;
+  }
+  return facts;
+}
+
+int report_error(const Error& error, bool json) {
+  std::cerr << "rootfsctl: " << error.render() << "\n";
+  if (json) {
+    nlohmann::ordered_json out;
+    auto& e = out["error"];
+    e["stage"] = stage_name(error.stage);
+    e["errno"] = error.errno_value == 0 ? nlohmann::ordered_json(nullptr)
+                                        : nlohmann::ordered_json(errno_name(error.errno_value));
+    e["message"] = error.message;
+    if (!error.where.file.empty()) {
+      e["file"] = error.where.file;
+      e["line"] = error.where.line;
+      e["column"] = error.where.column;
+    }
+    if (!error.hint.empty()) e["hint"] = error.hint;
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  switch (error.stage) {
+    case Stage::kUsage:
+    case Stage::kManifest:
+    case Stage::kRead:
+    case Stage::kParse:
+      return kExitUsage;
+    case Stage::kValidate:
+      return kExitValidation;
+    default:
+      return kExitRolledBack;
+  }
+}
+
+Result<pid_t> parse_pid(const std::string& text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) {
+    return std::unexpected(make_error(Stage::kUsage, "--pid expects a process id, got '" +
+                                                         text + "'"));
+  }
+  return static_cast<pid_t>(value);
+}
+
+}  // namespace rootfsctl::cli

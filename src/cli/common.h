@@ -1,0 +1,71 @@
+// Shared pieces of the subcommands: exit codes (DESIGN §5), output formats, finding the
+// layout a command names, and describing the target whose table is read.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "layout/loader.h"
+#include "mountinfo/mountinfo.h"
+#include "plan/validator.h"
+
+namespace rootfsctl::cli {
+
+/// Exit codes, DESIGN §5.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitValidation = 1;  // validation found errors; nothing done
+inline constexpr int kExitUsage = 2;       // usage or manifest error
+inline constexpr int kExitRolledBack = 3;  // apply failed, rolled back cleanly
+inline constexpr int kExitLeftover = 4;    // apply failed, rollback incomplete
+
+enum class Format { kText, kJson, kTree };
+
+/// Parses --format; `allowed` lists the names the command accepts.
+Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed);
+/// Colour on a terminal only, and never when NO_COLOR is set (no-color.org).
+bool use_color(int fd);
+/// Parses repeated `--set K=V` values.
+Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
+
+/// Finds the layout a command names: an existing file path as given, else a profile name
+/// on the search path (DESIGN §6): $ROOTFSCTL_PATH (colon-separated),
+/// $XDG_CONFIG_HOME/rootfsctl/profiles, /etc/rootfsctl/profiles, the installed data dir,
+/// the source tree's manifests/.
+Result<std::string> find_layout(const std::string& name_or_path);
+/// The directories find_layout searches for profile names, in order.
+std::vector<std::string> profile_search_path();
+
+/// The target of `plan` and `mounts`: a live process, a captured table, or this process.
+struct Target {
+  std::optional<pid_t> pid;
+  std::optional<std::string> mountinfo_file;
+
+  /// "pid 42", "mountinfo captured.txt" or "this process".
+  std::string describe() const;
+  /// Reads the target's mount table.
+  Result<mountinfo::MountTable> read_table() const;
+};
+
+/// Everything the validator may know about `target`, owning the probe it points to.
+struct TargetFacts {
+  std::unique_ptr<plan::FsProbe> probe;
+  plan::ValidationContext context;
+};
+TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
+
+/// Prints an error the way every command does: rendered text on stderr and, for JSON
+/// output, {"error": {...}} on stdout so pipelines get a parseable answer. Returns the
+/// exit code for the error's stage.
+int report_error(const Error& error, bool json);
+
+/// Parses a pid argument ("42"); rejects 0, negatives and garbage.
+Result<pid_t> parse_pid(const std::string& text);
+
+}  // namespace rootfsctl::cli

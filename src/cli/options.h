@@ -1,0 +1,50 @@
+// cxxopts glue shared by the subcommands: parse or explain, never throw past main.
+#pragma once
+
+#include <cxxopts.hpp>
+#include <functional>
+#include <iostream>
+#include <optional>
+
+#include "cli/common.h"
+
+namespace rootfsctl::cli {
+
+/// Parses argv with `options`; on --help prints help to stdout and returns nullopt with
+/// `exit_code` 0; on a usage error prints it and returns nullopt with exit code 2.
+inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& options,
+                                                            int argc, char** argv,
+                                                            int& exit_code) {
+  try {
+    auto result = options.parse(argc, argv);
+    if (result.count("help")) {
+      std::cout << options.help();
+      exit_code = kExitOk;
+      return std::nullopt;
+    }
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    std::cerr << "rootfsctl: " << e.what() << "\nRun 'rootfsctl " << options.program()
+              << " --help' for usage.\n";
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+}
+
+/// Reads --pid / --mountinfo into a Target; they are mutually exclusive.
+inline Result<Target> target_from(const cxxopts::ParseResult& args) {
+  Target target;
+  if (args.count("pid") && args.count("mountinfo")) {
+    return std::unexpected(
+        make_error(Stage::kUsage, "--pid and --mountinfo name two targets; give one"));
+  }
+  if (args.count("pid")) {
+    auto pid = parse_pid(args["pid"].as<std::string>());
+    if (!pid) return std::unexpected(pid.error());
+    target.pid = *pid;
+  }
+  if (args.count("mountinfo")) target.mountinfo_file = args["mountinfo"].as<std::string>();
+  return target;
+}
+
+}  // namespace rootfsctl::cli

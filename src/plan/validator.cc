@@ -1,0 +1,476 @@
+#include "plan/validator.h"
+
+#include <algorithm>
+#include <fstream>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/path.h"
+#include "plan/host_view.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using layout::Entry;
+using layout::EntryKind;
+
+/// "tmpfs /tmp (line 30)": how messages name an entry.
+std::string describe(const Entry& entry) {
+  return std::string(layout::kind_name(entry.kind)) + " " + entry.target + " (line " +
+         std::to_string(entry.origin.line) + ")";
+}
+
+bool has_option(const Entry& entry, std::string_view name) {
+  return std::find(entry.options.begin(), entry.options.end(), name) != entry.options.end();
+}
+
+bool creates(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kMkdir:
+    case OpKind::kMkfile:
+    case OpKind::kSymlink:
+    case OpKind::kWrite:
+    case OpKind::kChmod:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool mounts(const Op& op) { return op.kind == OpKind::kMount || op.kind == OpKind::kBind; }
+
+/// Sysctl prefixes a namespace owns (ipc, net, uts); everything else is host-wide.
+bool is_namespaced_sysctl(std::string_view key) {
+  constexpr std::string_view kPrefixes[] = {
+      "net.",         "kernel.shmmax", "kernel.shmall", "kernel.shmmni",  "kernel.shm_rmid_forced",
+      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",    "fs.mqueue.",
+      "kernel.hostname", "kernel.domainname",
+  };
+  return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
+                     [&](std::string_view p) { return key.starts_with(p); });
+}
+
+std::string mount_label(const mountinfo::MountEntry& m) {
+  return std::string(m.source) + " on " + std::string(m.target);
+}
+
+class Validator {
+ public:
+  Validator(const layout::Layout& layout, const Plan& plan, const ValidationContext& context)
+      : layout_(layout), plan_(plan), context_(context), view_(layout, plan) {}
+
+  std::vector<Diagnostic> run() {
+    check_namespace();
+    check_targets();
+    check_remounts();
+    check_devices();
+    check_misc();
+    check_fstypes();
+    check_plan_order();
+    check_sources();
+    check_creation();
+    check_table();
+    check_userns();
+    if (!context_.probe && needs_probe_) {
+      add(Severity::kNote, "offline",
+          "offline: sources and mount points were not checked; only the mount table is "
+          "known (use --pid N to check a live target)",
+          Origin::implicit("validator"));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void add(Severity severity, std::string code, std::string message, Origin origin,
+           int op_index = 0) {
+    out_.push_back({severity, std::move(code), std::move(message), std::move(origin),
+                    op_index});
+  }
+
+  void check_namespace() {
+    if (!context_.target_mnt_ns) return;
+    auto ns = *context_.target_mnt_ns;
+    std::string whose = ns == context_.host_mnt_ns    ? "the host's (pid 1's)"
+                        : ns == context_.caller_mnt_ns ? "rootfsctl's own"
+                                                       : "";
+    if (whose.empty()) return;
+    add(Severity::kError, "same-namespace",
+        "the target shares " + whose + " mount namespace (mnt:[" + std::to_string(ns) +
+            "]); " +
+            (layout_.root ? "rootfsctl never pivots there"
+                          : "applying would change that namespace's mounts") +
+            ": give the pid of a process in its own mount namespace",
+        Origin::implicit("target"));
+  }
+
+  // Two entries on one target: the later either hides the earlier (both mounts) or
+  // fights over what the path is.
+  void check_targets() {
+    std::unordered_map<std::string_view, const Entry*> first;
+    std::unordered_map<std::string_view, const Entry*> non_dirs;
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind == EntryKind::kRemount) continue;
+      auto [it, inserted] = first.emplace(entry.target, &entry);
+      if (!inserted) report_duplicate(*it->second, entry);
+      if (entry.kind == EntryKind::kSymlink || entry.kind == EntryKind::kFile ||
+          entry.kind == EntryKind::kDevice) {
+        non_dirs.emplace(entry.target, &entry);
+      }
+    }
+    for (const auto& entry : layout_.mounts) {
+      for (auto ancestor : path::ancestors(entry.target)) {
+        auto it = non_dirs.find(ancestor);
+        if (it == non_dirs.end()) continue;
+        const Entry& parent = *it->second;
+        std::string why = parent.kind == EntryKind::kSymlink
+                              ? "; rootfsctl never resolves a target through a symlink: "
+                                "use the path the link points to"
+                              : ", which is not a directory";
+        add(Severity::kError, "not-a-directory",
+            describe(entry) + " lies beneath " + describe(parent) + why, entry.origin);
+        break;
+      }
+    }
+  }
+
+  void report_duplicate(const Entry& earlier, const Entry& later) {
+    if (layout::is_mount_kind(earlier.kind) && layout::is_mount_kind(later.kind)) {
+      add(Severity::kError, "shadowed",
+          describe(later) + " would hide " + describe(earlier) +
+              ", mounted on the same target; remove one of them",
+          later.origin);
+      return;
+    }
+    add(Severity::kError, "duplicate-target",
+        describe(later) + " and " + describe(earlier) + " name the same target; keep one",
+        later.origin);
+  }
+
+  void check_remounts() {
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind != EntryKind::kRemount) continue;
+      bool mounted_by_layout =
+          (layout_.root && entry.target == "/") ||
+          std::any_of(layout_.mounts.begin(), layout_.mounts.end(), [&](const Entry& e) {
+            return e.target == entry.target && layout::is_mount_kind(e.kind);
+          });
+      if (mounted_by_layout) continue;
+      if (!layout_.root && !context_.table) continue;  // unknown: the live table decides
+      if (!layout_.root) {
+        const auto* m = context_.table->covering(entry.target);
+        if (m && m->target == entry.target) continue;
+      }
+      add(Severity::kError, "remount-not-mount",
+          "remount " + entry.target + ": nothing is mounted at " + entry.target +
+              (layout_.root ? " in the new root; set readonly/options on the entry that "
+                              "mounts it, or mount it first"
+                            : " in the target; bind it onto itself first (bind: " +
+                                  entry.target + ")"),
+          entry.origin);
+    }
+  }
+
+  // A device node only works on a mount without nodev: the placeholder's own mount takes
+  // its flags from the source mount, and the mount it sits on must allow devices too.
+  void check_devices() {
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind != EntryKind::kDevice) continue;
+      if (const Entry* above = nearest_layout_mount(entry.target)) {
+        if (has_option(*above, "nodev")) {
+          add(Severity::kError, "device-nodev",
+              "device " + entry.target + " is beneath " + describe(*above) +
+                  ", mounted nodev: the node cannot be opened there; remove nodev from " +
+                  above->target + "'s options",
+              entry.origin);
+        }
+      } else if (const auto* m = view_.table_mount_under(entry.target, context_.table)) {
+        if (m->flags() & kMountNoDev) {
+          add(Severity::kError, "device-nodev",
+              "device " + entry.target + " would sit on " + mount_label(*m) +
+                  ", which is mounted nodev; mount a tmpfs without nodev above it",
+              entry.origin);
+        }
+      }
+      if (!context_.table) continue;
+      if (const auto* src = context_.table->covering(entry.from);
+          src && (src->flags() & kMountNoDev)) {
+        add(Severity::kError, "device-nodev",
+            "device source " + entry.from + " is on " + mount_label(*src) +
+                ", mounted nodev; a bind of it keeps nodev: use the node from /dev",
+            entry.origin);
+      }
+    }
+  }
+
+  /// The nearest entry above `target` that mounts something (a device does not count).
+  const Entry* nearest_layout_mount(std::string_view target) const {
+    const Entry* best = nullptr;
+    for (const auto& entry : layout_.mounts) {
+      if (!layout::is_mount_kind(entry.kind) || entry.kind == EntryKind::kDevice) continue;
+      if (!path::is_strictly_under(target, entry.target)) continue;
+      if (!best || entry.target.size() > best->target.size()) best = &entry;
+    }
+    return best;
+  }
+
+  void check_misc() {
+    auto has_ns = [&](std::string_view ns) {
+      return std::find(layout_.namespaces.begin(), layout_.namespaces.end(), ns) !=
+             layout_.namespaces.end();
+    };
+    if (layout_.hostname && !has_ns("uts")) {
+      add(Severity::kError, "hostname-needs-uts",
+          "hostname is set but namespaces has no uts: add uts to namespaces, or the host's "
+          "name would change",
+          Origin{layout_.source, 0, 0, {}});
+    }
+    for (const auto& [key, value] : layout_.sysctls) {
+      if (is_namespaced_sysctl(key)) continue;
+      add(Severity::kError, "sysctl-not-namespaced",
+          "sysctl " + key + " is not owned by an ipc, net or uts namespace: setting it "
+                            "would change the host; remove it",
+          Origin{layout_.source, 0, 0, {}});
+    }
+    if (layout_.namespaces.empty() || has_ns("pid")) return;
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind != EntryKind::kProc) continue;
+      add(Severity::kWarning, "proc-without-pidns",
+          "proc " + entry.target + " without a pid namespace shows every process of the "
+                                   "host's pid namespace: add pid to namespaces",
+          entry.origin);
+    }
+  }
+
+  void check_fstypes() {
+    if (!context_.filesystems) return;
+    for (const auto& op : plan_.ops) {
+      if (op.kind != OpKind::kMount || context_.filesystems->contains(op.fstype)) continue;
+      add(Severity::kError, "fstype-unavailable",
+          "the kernel does not offer " + op.fstype + " (not in /proc/filesystems): load "
+                                                     "its module or remove the entry",
+          op.origin, op.index);
+    }
+  }
+
+  // Invariant of the planner, checked anyway: nothing is placed beneath a path that is
+  // mounted later in the same tree, where it would be hidden (a /proc or a device under
+  // a later tmpfs is the classic).
+  void check_plan_order() {
+    std::unordered_map<std::string_view, const Op*> later_mounts;
+    for (auto it = plan_.ops.rbegin(); it != plan_.ops.rend(); ++it) {
+      const Op& op = *it;
+      if (op.scope == Scope::kOldRoot) continue;
+      for (std::string_view dir = path::parent(op.target); op.target != "/";
+           dir = path::parent(dir)) {
+        auto hit = later_mounts.find(dir);
+        if (hit != later_mounts.end() && hit->second->scope == op.scope) {
+          add(Severity::kError, "hidden-by-later-mount",
+              op.to_string() + " is placed beneath " + hit->second->target +
+                  ", which is mounted later (op " + std::to_string(hit->second->index) +
+                  ") and would hide it: list " + hit->second->target + " first",
+              op.origin, op.index);
+          break;
+        }
+        if (dir == "/") break;
+      }
+      if (mounts(op)) later_mounts[op.target] = &op;
+    }
+  }
+
+  void check_sources() {
+    for (const auto& op : plan_.ops) {
+      if (op.kind == OpKind::kBind) check_bind_source(op);
+      if (op.kind == OpKind::kMount && op.fstype == "overlay") check_overlay_members(op);
+    }
+  }
+
+  void check_bind_source(const Op& op) {
+    needs_probe_ = true;
+    if (!context_.probe) return;
+    bool device = op.entry == "device";
+    // A device source is looked at without following links: a symlink could be swapped
+    // for something else between the check and the mount.
+    FileInfo info = device ? context_.probe->lstat(op.source) : context_.probe->stat(op.source);
+    if (info.type == FileType::kUnknown) return;
+    const Entry* entry = view_.entry_for(op);
+    bool optional = entry && entry->optional;
+    if (info.type == FileType::kMissing) {
+      add(optional ? Severity::kNote : Severity::kError,
+          optional ? "source-optional-missing" : "source-missing",
+          std::string(op.entry) + " " + op.target + ": source " + op.source +
+              (optional ? " does not exist; skipped (optional: true)"
+                        : " does not exist: create it, fix the path, or add optional: true"),
+          op.origin, op.index);
+      return;
+    }
+    std::string problem = source_type_problem(op, info.type);
+    if (!problem.empty()) add(Severity::kError, "source-type", problem, op.origin, op.index);
+  }
+
+  static std::string source_type_problem(const Op& op, FileType type) {
+    std::string what = op.entry + " " + op.target + ": source " + op.source + " is a " +
+                       std::string(file_type_name(type));
+    if (op.entry == "device") {
+      if (type == FileType::kCharDevice || type == FileType::kBlockDevice) return {};
+      return what + ", not a device node; give the device node itself";
+    }
+    if (op.entry == "root" && type != FileType::kDirectory) {
+      return what + "; the new root must be a directory";
+    }
+    if (type == FileType::kFifo || type == FileType::kSocket) {
+      return what + "; only directories, files and devices can be bound";
+    }
+    return {};
+  }
+
+  void check_overlay_members(const Op& op) {
+    const Entry* entry = view_.entry_for(op);
+    if (!entry) return;
+    needs_probe_ = true;
+    if (!context_.probe) return;
+    std::vector<std::string> members = entry->before;
+    members.insert(members.end(), entry->after.begin(), entry->after.end());
+    if (entry->create) members.push_back(*entry->create);
+    for (const auto& dir : members) {
+      FileInfo info = context_.probe->stat(dir);
+      if (info.type == FileType::kDirectory || info.type == FileType::kUnknown) continue;
+      add(Severity::kError, info.type == FileType::kMissing ? "source-missing" : "source-type",
+          "overlay " + entry->target + ": member " + dir +
+              (info.type == FileType::kMissing
+                   ? " does not exist"
+                   : " is a " + std::string(file_type_name(info.type)) +
+                         ", not a directory"),
+          op.origin, op.index);
+    }
+  }
+
+  // What the plan creates outside filesystems it mounted itself lands in an existing tree:
+  // the target's, an image, or a host directory bound in. On a read-only mount that
+  // fails; on a writable one it writes where the layout did not say.
+  void check_creation() {
+    for (const auto& op : plan_.ops) {
+      if (!creates(op)) continue;
+      auto where = view_.backing(op);
+      if (where.fresh) continue;
+      needs_probe_ = true;
+      FileInfo info = context_.probe ? context_.probe->lstat(where.host_path) : FileInfo{};
+      bool exists = info.type == FileType::kDirectory && op.kind == OpKind::kMkdir;
+      exists = exists || (info.type == FileType::kRegular && op.kind == OpKind::kMkfile);
+      if (op.exist_ok && exists) continue;
+      const auto* m = context_.table ? context_.table->covering(where.host_path) : nullptr;
+      if (m && (m->flags() & kMountReadOnly)) {
+        report_readonly(op, where.host_path, *m, info.type == FileType::kUnknown);
+      } else if (op.origin.is_implicit() && info.type == FileType::kMissing) {
+        add(Severity::kWarning, "creates-on-host",
+            op.to_string() + " creates " + where.host_path + " in an existing tree" +
+                (where.via.empty() ? "" : " (through " + where.via + ")") +
+                "; create it beforehand, or mount a fresh filesystem above it",
+            op.origin, op.index);
+      }
+    }
+  }
+
+  void report_readonly(const Op& op, const std::string& host_path,
+                       const mountinfo::MountEntry& m, bool unknown) {
+    std::string text = op.to_string() + (unknown ? " may need to create " : " must create ") +
+                       host_path + ", which is on the read-only mount " + mount_label(m) +
+                       ": create it in the image beforehand or mount a tmpfs above it";
+    add(unknown ? Severity::kWarning : Severity::kError, "readonly-mount-point", text,
+        op.origin, op.index);
+  }
+
+  void check_table() {
+    if (!context_.table || context_.table->size() == 0) return;
+    if (const auto* root = context_.table->covering("/"); root && root->shared_group()) {
+      add(Severity::kNote, layout_.root ? "pivot-shared-root" : "shared-propagation",
+          "the target's / is shared (shared:" + std::to_string(*root->shared_group()) +
+              "); op 1 makes it " + (layout_.root ? "rprivate" : "rslave") +
+              " first, so nothing mounted here reaches the host",
+          plan_.ops.empty() ? Origin::implicit("target") : plan_.ops.front().origin, 1);
+    }
+    if (layout_.root) return;
+    for (const auto& op : plan_.ops) {
+      if (!mounts(op) || op.scope != Scope::kCurrent) continue;
+      auto hidden = context_.table->beneath(op.target);
+      if (hidden.empty()) continue;
+      std::string list;
+      for (std::size_t i = 0; i < hidden.size() && i < 3; ++i) {
+        list += (i ? ", " : "") + std::string(hidden[i]->target);
+      }
+      if (hidden.size() > 3) list += ", ...";
+      add(Severity::kWarning, "hides-mounts",
+          op.to_string() + " hides " + std::to_string(hidden.size()) +
+              " mount(s) beneath it: " + list + "; mount them again in the layout if the "
+                                               "target needs them",
+          op.origin, op.index);
+    }
+  }
+
+  // In a user namespace, flags inherited from a more privileged namespace are locked
+  // (mount_namespaces(7)): a remount cannot clear them, and keeps them when it sets others.
+  void check_userns() {
+    if (!context_.user_namespace || !context_.table) return;
+    for (const auto& op : plan_.ops) {
+      if (op.kind != OpKind::kBind || op.entry == "device") continue;
+      const auto* src = context_.table->covering(op.source);
+      if (!src) continue;
+      MountFlags locked = src->flags() & kLockedInUserNs;
+      if (!locked) continue;
+      for (const auto& remount : plan_.ops) {
+        if (remount.kind != OpKind::kRemount || remount.target != op.target) continue;
+        report_locked(op, remount, *src, locked);
+      }
+    }
+  }
+
+  void report_locked(const Op& bind, const Op& remount, const mountinfo::MountEntry& src,
+                     MountFlags locked) {
+    for (const auto& flag : remount.flags) {
+      const MountOption* option = find_mount_option(flag);
+      if (!option || !(option->clear & locked)) continue;
+      add(Severity::kError, "userns-locked-flags",
+          bind.to_string() + ": '" + flag + "' cannot be applied in a user namespace: the "
+                                          "source mount " + mount_label(src) +
+              " has it locked; drop '" + flag + "'",
+          remount.origin, remount.index);
+      return;
+    }
+    auto names = mount_flag_names(locked);
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ",") + name;
+    add(Severity::kNote, "userns-locked-flags",
+        "remount of " + bind.target + " keeps " + list + " from the source mount " +
+            mount_label(src) + " (locked in a user namespace)",
+        remount.origin, remount.index);
+  }
+
+  const layout::Layout& layout_;
+  const Plan& plan_;
+  const ValidationContext& context_;
+  HostView view_;
+  bool needs_probe_ = false;
+  std::vector<Diagnostic> out_;
+};
+
+}  // namespace
+
+std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
+                                 const ValidationContext& context) {
+  return Validator(layout, plan, context).run();
+}
+
+std::optional<std::set<std::string>> read_proc_filesystems() {
+  std::ifstream in("/proc/filesystems");
+  if (!in) return std::nullopt;
+  std::set<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    // "nodev\tproc" or "\text4": the name is the last tab-separated field.
+    auto tab = line.rfind('\t');
+    out.insert(tab == std::string::npos ? line : line.substr(tab + 1));
+  }
+  return out;
+}
+
+}  // namespace rootfsctl::plan
