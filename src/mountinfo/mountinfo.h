@@ -37,6 +37,9 @@ struct MountEntry {
   /// Peer group of a shared mount ("shared:N"), the master of a slave ("master:N").
   std::optional<int> shared_group() const;
   std::optional<int> master() const;
+  /// For a slave whose master's peer group is not visible here, the nearest dominant peer
+  /// group that is ("propagate_from:N").
+  std::optional<int> propagate_from() const;
   bool unbindable() const;
   /// "shared", "slave", "shared,slave", "unbindable" or "private".
   std::string propagation() const;
@@ -58,6 +61,9 @@ class MountTable {
   /// The mount that is visible at `path` (a normalised absolute path in this mount
   /// namespace): start at the root mount and descend into the child mounted on the
   /// longest prefix of `path`, the topmost of stacked mounts. nullptr for an empty table.
+  /// Prefixes are taken shortest first, as path lookup does, so a mount on /a/b that
+  /// a later mount on /a hides is not the answer for /a/b/c. Const queries may run
+  /// concurrently (indexes are built once, on the first query).
   const MountEntry* covering(std::string_view path) const;
   /// Parent chain of `entry`, nearest first, up to the root mount.
   std::vector<const MountEntry*> ancestors(const MountEntry& entry) const;
@@ -72,6 +78,9 @@ class MountTable {
   friend Result<MountTable> parse_mountinfo(std::string_view text);
   std::unique_ptr<Impl> impl_;
 };
+
+/// Largest input the readers accept; a 100k-mount table is about 12 MiB of text.
+inline constexpr std::size_t kMaxMountinfoBytes = std::size_t{256} << 20;
 
 /// Parses mountinfo text. Errors are Stage::kParse with the 1-based line number in
 /// `where.line` and a message naming the field.

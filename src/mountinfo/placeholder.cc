@@ -1,1 +1,0 @@
-#include "mountinfo/mountinfo.h"

@@ -1,0 +1,69 @@
+// Internal to the mountinfo module: what a MountTable owns, and the lazily built indexes
+// its queries use. Not installed, not included outside src/mountinfo.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mountinfo/mountinfo.h"
+
+namespace rootfsctl::mountinfo {
+
+/// An index into MountTable::Impl::entries; kNoEntry when there is none.
+using EntryIndex = std::uint32_t;
+inline constexpr EntryIndex kNoEntry = 0xffffffffu;
+
+/// The child mounted on `target` under the mount `parent` (both as the kernel lists them).
+struct ChildKey {
+  EntryIndex parent;
+  std::string_view target;
+
+  bool operator==(const ChildKey&) const = default;
+};
+
+struct ChildKeyHash {
+  std::size_t operator()(const ChildKey& key) const noexcept {
+    // Golden-ratio mix so children of different parents on one path spread out.
+    return std::hash<std::string_view>{}(key.target) ^ (key.parent * 0x9e3779b97f4a7c15ull);
+  }
+};
+
+/// Indexes over the entries, built on the first query so parsing stays as cheap as the
+/// text allows (most callers parse once and run a handful of queries, or none).
+struct TableIndex {
+  std::unordered_map<int, EntryIndex> by_id;
+  std::vector<EntryIndex> parent;         // per entry; kNoEntry for a root
+  std::vector<EntryIndex> child_offsets;  // CSR: children of i are child_list[off[i]..off[i+1])
+  std::vector<EntryIndex> child_list;     // in table order
+  std::unordered_map<ChildKey, EntryIndex, ChildKeyHash> child_at;  // topmost wins
+  EntryIndex root = kNoEntry;
+};
+
+struct MountTable::Impl {
+  /// The text the entries point into: a private copy, unescaped in place. It is never
+  /// reallocated, so views stay valid when the table (that is, this Impl) moves.
+  std::unique_ptr<char[]> storage;
+  std::size_t storage_size = 0;
+  std::vector<MountEntry> entries;
+
+  mutable std::once_flag index_once;
+  mutable TableIndex index;
+
+  /// Builds `index` once; safe to call from several threads.
+  const TableIndex& indexes() const;
+  /// Wraps an Impl into a table (Impl is nested, so it may reach MountTable's privates).
+  static MountTable adopt(std::unique_ptr<Impl> impl);
+};
+
+/// Parses `size` bytes of mountinfo text held in `storage`, taking ownership: entries
+/// point into it after in-place unescaping. parse_mountinfo copies its input and calls
+/// this; the readers hand over the buffer they read into, which saves a copy.
+Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size);
+
+}  // namespace rootfsctl::mountinfo

@@ -1,0 +1,219 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "mountinfo/mountinfo.h"
+
+namespace rootfsctl::mountinfo {
+namespace {
+
+using namespace std::string_view_literals;
+
+MountTable parse_ok(std::string_view text) {
+  auto table = parse_mountinfo(text);
+  EXPECT_TRUE(table.has_value()) << (table ? "" : table.error().to_string());
+  return table ? std::move(*table) : MountTable();
+}
+
+std::string parse_error(std::string_view text) {
+  auto table = parse_mountinfo(text);
+  EXPECT_FALSE(table.has_value());
+  if (table) return "";
+  EXPECT_EQ(table.error().stage, Stage::kParse);
+  return table.error().message;
+}
+
+TEST(ParseMountinfo, RealLineHasEveryField) {
+  auto table = parse_ok(
+      "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root "
+      "rw,errors=continue\n");
+  ASSERT_EQ(table.size(), 1u);
+  const MountEntry& e = table.entries()[0];
+  EXPECT_EQ(e.id, 36);
+  EXPECT_EQ(e.parent, 35);
+  EXPECT_EQ(e.major, 98u);
+  EXPECT_EQ(e.minor, 0u);
+  EXPECT_EQ(e.root, "/mnt1");
+  EXPECT_EQ(e.target, "/mnt/parent");
+  EXPECT_EQ(e.options, "rw,noatime");
+  EXPECT_EQ(e.optional_fields, "master:1");
+  EXPECT_EQ(e.fstype, "ext3");
+  EXPECT_EQ(e.source, "/dev/root");
+  EXPECT_EQ(e.super_options, "rw,errors=continue");
+}
+
+TEST(ParseMountinfo, KeepsFileOrderAndLargeNumbers) {
+  auto table = parse_ok(
+      "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+      "2147483647 26 4095:1048575 / /big rw - tmpfs tmpfs rw\n"
+      "21 26 0:20 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n");
+  ASSERT_EQ(table.size(), 3u);
+  EXPECT_EQ(table.entries()[0].target, "/");
+  EXPECT_EQ(table.entries()[1].id, 2147483647);
+  EXPECT_EQ(table.entries()[1].major, 4095u);
+  EXPECT_EQ(table.entries()[1].minor, 1048575u);
+  EXPECT_EQ(table.entries()[2].target, "/proc");
+}
+
+TEST(ParseMountinfo, EmptyTextIsAnEmptyTable) {
+  EXPECT_EQ(parse_ok("").size(), 0u);
+  EXPECT_EQ(parse_ok("\n\n").size(), 0u);
+}
+
+TEST(ParseMountinfo, LastLineWithoutNewline) {
+  auto table = parse_ok(
+      "1 0 0:1 / / rw - tmpfs none rw\n"
+      "2 1 0:2 / /a rw - tmpfs none rw,size=4k");
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.entries()[1].super_options, "rw,size=4k");
+}
+
+TEST(ParseMountinfo, SkipsEmptyLinesButCountsThem) {
+  auto table = parse_ok("1 0 0:1 / / rw - tmpfs none rw\n\n2 1 0:2 / /a rw - tmpfs none rw\n");
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(parse_error("1 0 0:1 / / rw - tmpfs none rw\n\nx"),
+            "line 3: expected mount ID, got 'x'");
+}
+
+TEST(ParseMountinfo, UndoesEveryKernelEscape) {
+  auto table = parse_ok(
+      R"(1 0 0:1 /a\040b /sp\040ace/tab\011x/nl\012y/bs\134z rw - tmpfs src\040\134n rw,x=a\054b)"
+      "\n");
+  const MountEntry& e = table.entries()[0];
+  EXPECT_EQ(e.root, "/a b");
+  EXPECT_EQ(e.target, "/sp ace/tab\tx/nl\ny/bs\\z");
+  EXPECT_EQ(e.source, "src \\n");
+  EXPECT_EQ(e.super_options, "rw,x=a,b");
+}
+
+TEST(ParseMountinfo, UndoesAnyOctalEscape) {
+  auto table = parse_ok(R"(1 0 0:1 / /\043\377\000\001\101\176 rw - tmpfs \055 rw)"
+                        "\n");
+  const MountEntry& e = table.entries()[0];
+  EXPECT_EQ(e.target,
+            "/#\xff\0\x01"
+            "A~"sv);
+  EXPECT_EQ(e.source, "-");
+}
+
+TEST(ParseMountinfo, BackslashWithoutOctalIsKept) {
+  // Not escapes: too few digits, a non-octal digit, a value above \377, a trailing '\'.
+  auto table = parse_ok(R"(1 0 0:1 / /a\04/b\08/c\400/d\9/e\ rw - tmpfs x\12 rw)"
+                        "\n");
+  EXPECT_EQ(table.entries()[0].target, R"(/a\04/b\08/c\400/d\9/e\)");
+  EXPECT_EQ(table.entries()[0].source, R"(x\12)");
+}
+
+TEST(ParseMountinfo, EscapedBackslashIsNotUnescapedTwice) {
+  // A directory literally named "\040" is written "\134040" by the kernel.
+  auto table = parse_ok(R"(1 0 0:1 / /\134040 rw - tmpfs a\134\134 rw)"
+                        "\n");
+  EXPECT_EQ(table.entries()[0].target, R"(/\040)");
+  EXPECT_EQ(table.entries()[0].source, R"(a\\)");
+}
+
+TEST(ParseMountinfo, NoOptionalFields) {
+  auto table = parse_ok("1 0 0:1 / / rw - tmpfs none rw\n");
+  EXPECT_EQ(table.entries()[0].optional_fields, "");
+  EXPECT_TRUE(table.entries()[0].optional_field_list().empty());
+}
+
+TEST(ParseMountinfo, SeveralOptionalFields) {
+  auto table = parse_ok(
+      "1 0 0:1 / / rw shared:5 master:2 propagate_from:1 future:x - tmpfs none rw\n"
+      "2 1 0:2 / /u rw unbindable - tmpfs none rw\n");
+  const MountEntry& e = table.entries()[0];
+  EXPECT_EQ(e.optional_fields, "shared:5 master:2 propagate_from:1 future:x");
+  EXPECT_EQ(e.optional_field_list(), (std::vector<std::string_view>{
+                                         "shared:5", "master:2", "propagate_from:1", "future:x"}));
+  EXPECT_EQ(e.fstype, "tmpfs");
+  EXPECT_EQ(table.entries()[1].optional_fields, "unbindable");
+}
+
+TEST(ParseMountinfo, DashInsideNamesIsNotTheSeparator) {
+  auto table = parse_ok("1 0 0:1 /- /x-y rw - - - rw\n");
+  const MountEntry& e = table.entries()[0];
+  EXPECT_EQ(e.root, "/-");
+  EXPECT_EQ(e.target, "/x-y");
+  EXPECT_EQ(e.fstype, "-");
+  EXPECT_EQ(e.source, "-");
+}
+
+TEST(ParseMountinfo, EmptySource) {
+  // mount -t tmpfs "" /mnt: the kernel prints an empty field, so two spaces.
+  auto table = parse_ok("1 0 0:1 / /mnt rw - tmpfs  rw,size=4k\n");
+  EXPECT_EQ(table.entries()[0].source, "");
+  EXPECT_EQ(table.entries()[0].super_options, "rw,size=4k");
+}
+
+TEST(ParseMountinfo, ViewsSurviveMoves) {
+  std::string text = "1 0 0:1 / /a\\040b rw - tmpfs none rw\n";
+  MountTable moved = parse_ok(text);
+  text.assign(text.size(), 'x');  // the table must not point into the input
+  MountTable target;
+  target = std::move(moved);
+  EXPECT_EQ(target.entries()[0].target, "/a b");
+  EXPECT_EQ(target.entries()[0].source, "none");
+}
+
+struct Malformed {
+  std::string_view text;
+  std::string_view message;
+  int column;
+};
+
+class ParseMountinfoMalformed : public testing::TestWithParam<Malformed> {};
+
+TEST_P(ParseMountinfoMalformed, NamesLineAndField) {
+  std::string text = "1 0 0:1 / / rw - tmpfs none rw\n2 1 0:2 / /a rw - tmpfs none rw\n";
+  text += GetParam().text;
+  auto table = parse_mountinfo(text);
+  ASSERT_FALSE(table.has_value());
+  EXPECT_EQ(table.error().stage, Stage::kParse);
+  EXPECT_EQ(table.error().message, GetParam().message);
+  EXPECT_EQ(table.error().where.line, 3);
+  EXPECT_EQ(table.error().where.column, GetParam().column);
+  EXPECT_EQ(table.error().excerpt, GetParam().text.substr(0, GetParam().text.find('\n')));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, ParseMountinfoMalformed,
+    testing::Values(
+        Malformed{"x 1 0:3 / /b rw - tmpfs none rw\n", "line 3: expected mount ID, got 'x'", 1},
+        Malformed{"-3 1 0:3 / /b rw - tmpfs none rw", "line 3: expected mount ID, got '-3'", 1},
+        Malformed{"2147483648 1 0:3 / /b rw - t s rw",
+                  "line 3: expected mount ID, got '2147483648'", 1},
+        Malformed{" 3 1 0:3 / /b rw - tmpfs none rw", "line 3: expected mount ID, got ''", 1},
+        Malformed{"3\n", "line 3: expected parent ID, got end of line", 2},
+        Malformed{"3 one 0:3 / /b rw - tmpfs none rw", "line 3: expected parent ID, got 'one'", 3},
+        Malformed{"3 1 x / /b rw - tmpfs none rw", "line 3: expected major:minor, got 'x'", 5},
+        Malformed{"3 1 0: / /b rw - tmpfs none rw", "line 3: expected major:minor, got '0:'", 5},
+        Malformed{"3 1 0:3:4 / /b rw - t s rw", "line 3: expected major:minor, got '0:3:4'", 5},
+        Malformed{"3 1 0:3", "line 3: expected root, got end of line", 8},
+        Malformed{"3 1 0:3  /b rw - tmpfs none rw", "line 3: expected root, got ''", 9},
+        Malformed{"3 1 0:3 /", "line 3: expected mount point, got end of line", 10},
+        Malformed{"3 1 0:3 / /b", "line 3: expected mount options, got end of line", 13},
+        Malformed{"3 1 0:3 / /b rw",
+                  "line 3: expected '-' after the optional fields, got end of line", 16},
+        Malformed{"3 1 0:3 / /b rw shared:1 tmpfs none rw",
+                  "line 3: expected '-' after the optional fields, got end of line", 39},
+        Malformed{"3 1 0:3 / /b rw shared:1  - tmpfs none rw",
+                  "line 3: expected optional field or '-', got ''", 26},
+        Malformed{"3 1 0:3 / /b rw -", "line 3: expected filesystem type, got end of line", 18},
+        Malformed{"3 1 0:3 / /b rw -  none rw", "line 3: expected filesystem type, got ''", 19},
+        Malformed{"3 1 0:3 / /b rw - tmpfs", "line 3: expected source, got end of line", 24},
+        Malformed{"3 1 0:3 / /b rw - tmpfs none", "line 3: expected super options, got end of line",
+                  29},
+        Malformed{"3 1 0:3 / /b rw - tmpfs none ", "line 3: expected super options, got ''", 30},
+        Malformed{"3 1 0:3 / /b rw - tmpfs none rw extra field\n",
+                  "line 3: expected end of line after super options, got 'extra field'", 33}));
+
+TEST(ParseMountinfo, LongFieldIsCutInTheMessage) {
+  std::string text = "1 " + std::string(100, '7') + " 0:1 / / rw - tmpfs none rw\n";
+  EXPECT_EQ(parse_error(text), "line 1: expected parent ID, got '" + std::string(64, '7') + "...'");
+}
+
+}  // namespace
+}  // namespace rootfsctl::mountinfo

@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mountinfo/mountinfo.h"
+
+namespace rootfsctl::mountinfo {
+namespace {
+
+MountTable parse_ok(std::string_view text) {
+  auto table = parse_mountinfo(text);
+  EXPECT_TRUE(table.has_value()) << (table ? "" : table.error().to_string());
+  return table ? std::move(*table) : MountTable();
+}
+
+int covering_id(const MountTable& table, std::string_view path) {
+  const MountEntry* entry = table.covering(path);
+  return entry == nullptr ? -1 : entry->id;
+}
+
+std::vector<int> ids(const std::vector<const MountEntry*>& entries) {
+  std::vector<int> out;
+  for (const auto* entry : entries) out.push_back(entry->id);
+  return out;
+}
+
+// A host-like namespace: the root's parent (1) is outside the table.
+constexpr std::string_view kHost =
+    "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+    "21 26 0:20 / /proc rw,nosuid - proc proc rw\n"
+    "23 26 0:6 / /dev rw,nosuid - devtmpfs udev rw\n"
+    "24 23 0:22 / /dev/shm rw - tmpfs tmpfs rw\n"
+    "25 23 0:23 / /dev/pts rw - devpts devpts rw\n"
+    "30 26 0:27 / /srv/data rw - tmpfs tmpfs rw\n"
+    "31 26 0:28 / /srv/database rw - tmpfs tmpfs rw\n";
+
+TEST(MountTable, ById) {
+  auto table = parse_ok(kHost);
+  ASSERT_NE(table.by_id(24), nullptr);
+  EXPECT_EQ(table.by_id(24)->target, "/dev/shm");
+  EXPECT_EQ(table.by_id(1), nullptr);
+  EXPECT_EQ(table.by_id(99), nullptr);
+}
+
+TEST(MountTable, CoveringDescendsByComponents) {
+  auto table = parse_ok(kHost);
+  EXPECT_EQ(covering_id(table, "/"), 26);
+  EXPECT_EQ(covering_id(table, "/usr/bin"), 26);
+  EXPECT_EQ(covering_id(table, "/dev"), 23);
+  EXPECT_EQ(covering_id(table, "/dev/shm/x/y"), 24);
+  EXPECT_EQ(covering_id(table, "/devices"), 26);  // not a component boundary
+  EXPECT_EQ(covering_id(table, "/srv/data/x"), 30);
+  EXPECT_EQ(covering_id(table, "/srv/database"), 31);
+  EXPECT_EQ(covering_id(table, "/srv"), 26);
+}
+
+TEST(MountTable, CoveringRejectsRelativeAndEmptyTables) {
+  auto table = parse_ok(kHost);
+  EXPECT_EQ(table.covering(""), nullptr);
+  EXPECT_EQ(table.covering("dev"), nullptr);
+  EXPECT_EQ(MountTable().covering("/"), nullptr);
+}
+
+TEST(MountTable, CoveringTakesTheTopOfStackedMounts) {
+  // 40 on /mnt, 41 stacked on it, 42 on top of 41; then one more on "/" itself.
+  auto table = parse_ok(std::string(kHost) +
+                        "40 26 0:40 / /mnt rw - tmpfs a rw\n"
+                        "41 40 0:41 / /mnt rw - tmpfs b rw\n"
+                        "43 41 0:43 / /mnt/sub rw - tmpfs c rw\n"
+                        "42 41 0:42 / /mnt rw - tmpfs d rw\n");
+  EXPECT_EQ(covering_id(table, "/mnt"), 42);
+  // 43 hangs off 41, which 42 hides: /mnt/sub is just a directory of 42.
+  EXPECT_EQ(covering_id(table, "/mnt/sub/file"), 42);
+}
+
+TEST(MountTable, CoveringFollowsMountsStackedOnRoot) {
+  auto table = parse_ok(
+      "10 1 0:1 / / rw - tmpfs old rw\n"
+      "11 10 0:2 / /a rw - tmpfs a rw\n"
+      "12 10 0:3 / / rw - tmpfs new rw\n"
+      "13 12 0:4 / /b rw - tmpfs b rw\n");
+  EXPECT_EQ(covering_id(table, "/"), 12);
+  EXPECT_EQ(covering_id(table, "/a/x"), 12);  // 11 sits on the hidden old root
+  EXPECT_EQ(covering_id(table, "/b/x"), 13);
+}
+
+TEST(MountTable, CoveringIgnoresMountsHiddenByAnOvermount) {
+  // 50 was mounted on /srv/x/y, then 51 on /srv/x hid it; 52 was mounted after, on 51.
+  auto table = parse_ok(std::string(kHost) +
+                        "50 26 0:50 / /srv/x/y rw - tmpfs hidden rw\n"
+                        "51 26 0:51 / /srv/x rw - tmpfs over rw\n"
+                        "52 51 0:52 / /srv/x/y/z rw - tmpfs seen rw\n");
+  EXPECT_EQ(covering_id(table, "/srv/x/y"), 51);
+  EXPECT_EQ(covering_id(table, "/srv/x/y/file"), 51);
+  EXPECT_EQ(covering_id(table, "/srv/x/y/z/file"), 52);
+}
+
+TEST(MountTable, RootIsTheMountWhoseParentIsAbsent) {
+  // Order does not matter, and a root that names itself as parent counts too.
+  auto table = parse_ok(
+      "5 7 0:2 / /a rw - tmpfs a rw\n"
+      "7 7 0:1 / / rw - tmpfs root rw\n");
+  EXPECT_EQ(covering_id(table, "/"), 7);
+  EXPECT_EQ(covering_id(table, "/a"), 5);
+  EXPECT_TRUE(table.ancestors(*table.by_id(7)).empty());
+}
+
+TEST(MountTable, Ancestors) {
+  auto table = parse_ok(kHost);
+  EXPECT_EQ(ids(table.ancestors(*table.by_id(24))), (std::vector<int>{23, 26}));
+  EXPECT_TRUE(table.ancestors(*table.by_id(26)).empty());
+}
+
+TEST(MountTable, ChildrenInTableOrder) {
+  auto table = parse_ok(kHost);
+  EXPECT_EQ(ids(table.children(*table.by_id(26))), (std::vector<int>{21, 23, 30, 31}));
+  EXPECT_EQ(ids(table.children(*table.by_id(23))), (std::vector<int>{24, 25}));
+  EXPECT_TRUE(table.children(*table.by_id(24)).empty());
+}
+
+TEST(MountTable, BeneathListsVisibleMountsStrictlyUnder) {
+  auto table = parse_ok(kHost);
+  EXPECT_EQ(ids(table.beneath("/dev")), (std::vector<int>{24, 25}));
+  EXPECT_EQ(ids(table.beneath("/srv/data")), std::vector<int>{});
+  EXPECT_EQ(ids(table.beneath("/srv")), (std::vector<int>{30, 31}));
+  EXPECT_EQ(ids(table.beneath("/")), (std::vector<int>{21, 23, 24, 25, 30, 31}));
+}
+
+TEST(MountTable, BeneathSkipsHiddenAndStackedMounts) {
+  auto table = parse_ok(std::string(kHost) +
+                        "50 26 0:50 / /srv/x/y rw - tmpfs hidden rw\n"
+                        "51 26 0:51 / /srv/x rw - tmpfs over rw\n"
+                        "53 51 0:53 / /srv/x/w rw - tmpfs under rw\n"
+                        "54 53 0:54 / /srv/x/w rw - tmpfs top rw\n"
+                        "52 51 0:52 / /srv/x/y/z rw - tmpfs seen rw\n");
+  EXPECT_EQ(ids(table.beneath("/srv/x")), (std::vector<int>{54, 52}));
+  EXPECT_EQ(ids(table.beneath("/srv")), (std::vector<int>{30, 31, 51, 54, 52}));
+}
+
+TEST(MountTable, QueriesOnAMovedTable) {
+  auto table = parse_ok(kHost);
+  ASSERT_NE(table.covering("/dev/pts"), nullptr);  // builds the indexes
+  MountTable moved = std::move(table);
+  EXPECT_EQ(covering_id(moved, "/dev/pts"), 25);
+  EXPECT_EQ(moved.by_id(30)->target, "/srv/data");
+  EXPECT_EQ(table.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+  EXPECT_EQ(table.covering("/"), nullptr);
+}
+
+TEST(MountTable, ManyChildrenStayFast) {
+  // 20k mounts under one parent: the per-parent index keeps each lookup O(depth).
+  std::string text = "1 0 0:1 / / rw - tmpfs root rw\n";
+  for (int i = 2; i < 20002; ++i) {
+    text += std::to_string(i) + " 1 0:" + std::to_string(i) + " / /m/" + std::to_string(i) +
+            " rw - tmpfs t rw\n";
+  }
+  auto table = parse_ok(text);
+  int hits = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 2; i < 20002; i += 2)
+      hits += covering_id(table, "/m/" + std::to_string(i) + "/f") == i;
+  }
+  EXPECT_EQ(hits, 50000);
+  EXPECT_EQ(table.beneath("/m").size(), 20000u);
+}
+
+}  // namespace
+}  // namespace rootfsctl::mountinfo
