@@ -1,0 +1,134 @@
+// Reading mountinfo from a captured file or from /proc/<pid>/mountinfo. Parsing is
+// parse_owned()'s job; this file only gets the bytes, into a buffer the table then owns.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "mountinfo/mountinfo.h"
+#include "mountinfo/table_impl.h"
+
+namespace rootfsctl::mountinfo {
+namespace {
+
+// /proc files report size 0, so reading starts here and doubles.
+constexpr std::size_t kInitialBuffer = 64 * 1024;
+
+/// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+struct Bytes {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+};
+
+/// Doubles `bytes`' capacity (keeping its content), or fails past kMaxMountinfoBytes.
+bool grow(Bytes& bytes, std::size_t& capacity) {
+  if (capacity >= kMaxMountinfoBytes) return false;
+  std::size_t larger = std::min(capacity * 2, kMaxMountinfoBytes);
+  auto data = std::make_unique_for_overwrite<char[]>(larger);
+  if (bytes.size > 0) std::memcpy(data.get(), bytes.data.get(), bytes.size);
+  bytes.data = std::move(data);
+  capacity = larger;
+  return true;
+}
+
+/// Reads `fd` until EOF. /proc/N/mountinfo is a seq file: one read returns what fits a
+/// page or the buffer, never the whole table, and its size is unknown up front.
+Result<Bytes> read_all(int fd, const std::string& name, std::size_t size_hint) {
+  std::size_t capacity = std::min(std::max(size_hint + 1, kInitialBuffer), kMaxMountinfoBytes);
+  Bytes bytes{std::make_unique_for_overwrite<char[]>(capacity), 0};
+  for (;;) {
+    if (bytes.size == capacity && !grow(bytes, capacity)) {
+      return std::unexpected(make_error(
+          Stage::kRead,
+          name + " is larger than " + std::to_string(kMaxMountinfoBytes >> 20) + " MiB", EFBIG));
+    }
+    ssize_t got = ::read(fd, bytes.data.get() + bytes.size, capacity - bytes.size);
+    if (got == 0) return bytes;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(make_error(Stage::kRead, "cannot read " + name, errno));
+    }
+    bytes.size += static_cast<std::size_t>(got);
+  }
+}
+
+/// Parses what was read; a parse error names the file it came from.
+Result<MountTable> parse_bytes(Bytes bytes, const std::string& name) {
+  auto table = parse_owned(std::move(bytes.data), bytes.size);
+  if (!table) return std::unexpected(std::move(table.error().wrap(name)));
+  return table;
+}
+
+}  // namespace
+
+Result<MountTable> read_mountinfo_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) {
+    return std::unexpected(make_error(Stage::kRead, "cannot open " + path, errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return std::unexpected(make_error(Stage::kRead, "cannot stat " + path, errno));
+  }
+  // A FIFO or a device could block forever or never end; a capture is a regular file.
+  if (!S_ISREG(st.st_mode)) {
+    return std::unexpected(make_error(Stage::kRead, path + " is not a regular file", EINVAL));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxMountinfoBytes) {
+    return std::unexpected(make_error(
+        Stage::kRead, path + " is larger than " + std::to_string(kMaxMountinfoBytes >> 20) + " MiB",
+        EFBIG));
+  }
+  auto bytes = read_all(fd.get(), path, static_cast<std::size_t>(st.st_size));
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  return parse_bytes(std::move(*bytes), path);
+}
+
+Result<MountTable> read_mountinfo_pid(pid_t pid) {
+  if (pid < 0) {
+    return std::unexpected(
+        make_error(Stage::kRead, "invalid process id " + std::to_string(pid), EINVAL));
+  }
+  std::string path = pid == 0 ? std::string("/proc/self/mountinfo")
+                              : "/proc/" + std::to_string(pid) + "/mountinfo";
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    int error = errno;
+    if (error == ENOENT || error == ESRCH) {
+      return std::unexpected(
+          make_error(Stage::kRead, "process " + std::to_string(pid) + " does not exist", error));
+    }
+    // mounts_open_common() returns EINVAL for a task without a mount namespace: a zombie.
+    if (error == EINVAL) {
+      return std::unexpected(
+          make_error(Stage::kRead, "process " + std::to_string(pid) + " has exited", error));
+    }
+    return std::unexpected(make_error(Stage::kRead, "cannot open " + path, error));
+  }
+  auto bytes = read_all(fd.get(), path, 0);
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  return parse_bytes(std::move(*bytes), path);
+}
+
+}  // namespace rootfsctl::mountinfo
