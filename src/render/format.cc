@@ -1,0 +1,224 @@
+#include "render/format.h"
+
+#include <algorithm>
+#include <array>
+
+namespace rootfsctl::render {
+namespace {
+
+/// One step of decoding: how many bytes at the position form a valid sequence (`valid`,
+/// with its code point) or the maximal ill-formed subpart to replace (`valid` false).
+struct Decoded {
+  std::size_t length = 1;
+  bool valid = false;
+  std::uint32_t code_point = 0;
+};
+
+unsigned byte_at(std::string_view text, std::size_t i) {
+  return static_cast<unsigned char>(text[i]);
+}
+
+// Unicode §3.9 table 3-7 "Well-Formed UTF-8 Byte Sequences": the lead byte fixes the
+// length and the range of the second byte (E0, ED, F0 and F4 narrow it to exclude
+// overlongs, surrogates and code points above U+10FFFF); later bytes are 80..BF.
+Decoded decode_at(std::string_view text, std::size_t i) {
+  const unsigned lead = byte_at(text, i);
+  if (lead < 0x80) return {1, true, lead};
+  std::size_t trail = 0;
+  unsigned low = 0x80, high = 0xBF;
+  std::uint32_t code_point = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    trail = 1, code_point = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    trail = 2, code_point = lead & 0x0F;
+    low = lead == 0xE0 ? 0xA0 : 0x80;
+    high = lead == 0xED ? 0x9F : 0xBF;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    trail = 3, code_point = lead & 0x07;
+    low = lead == 0xF0 ? 0x90 : 0x80;
+    high = lead == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return {};
+  }
+  for (std::size_t k = 1; k <= trail; ++k) {
+    if (i + k >= text.size()) return {k, false, 0};
+    const unsigned byte = byte_at(text, i + k);
+    if (byte < low || byte > high) return {k, false, 0};
+    code_point = (code_point << 6) | (byte & 0x3F);
+    low = 0x80, high = 0xBF;
+  }
+  return {trail + 1, true, code_point};
+}
+
+void append_hex_byte(std::string& out, unsigned byte) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  out += kDigits[(byte >> 4) & 0xF];
+  out += kDigits[byte & 0xF];
+}
+
+// Code points a terminal acts on rather than prints: C0 controls, DEL and the C1 controls
+// (U+009B is a one-byte CSI on some terminals), and the backslash that starts our escapes.
+bool needs_escape(std::uint32_t code_point) {
+  return code_point < 0x20 || code_point == '\\' || (code_point >= 0x7F && code_point < 0xA0);
+}
+
+std::string_view ansi_start(Style style) {
+  switch (style) {
+    case Style::kPlain:
+      return "";
+    case Style::kBold:
+      return "\x1b[1m";
+    case Style::kDim:
+      return "\x1b[2m";
+    case Style::kRed:
+      return "\x1b[1;31m";
+    case Style::kYellow:
+      return "\x1b[1;33m";
+    case Style::kCyan:
+      return "\x1b[36m";
+    case Style::kGreen:
+      return "\x1b[32m";
+    case Style::kMagenta:
+      return "\x1b[35m";
+  }
+  return "";
+}
+
+std::size_t row_length(const std::vector<Cell>& row) {
+  std::size_t length = row.size();
+  while (length > 0 && row[length - 1].text.empty()) --length;
+  return length;
+}
+
+std::vector<std::size_t> column_widths(const std::vector<std::vector<Cell>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i].text));
+    }
+  }
+  return widths;
+}
+
+void append_tree(const std::vector<TreeNode>& nodes, std::size_t index, const std::string& prefix,
+                 std::string_view branch, std::vector<bool>& visited,
+                 std::vector<std::vector<Cell>>& rows) {
+  visited[index] = true;
+  auto cells = nodes[index].cells;
+  if (cells.empty()) cells.emplace_back();
+  cells[0].text = prefix + std::string(branch) + cells[0].text;
+  rows.push_back(std::move(cells));
+  // A node's children continue the vertical line of its own branch when it has later
+  // siblings ("├─" -> "│ "), and blank space when it was the last one ("└─" -> "  ").
+  const std::string child_prefix =
+      branch.empty() ? prefix : prefix + (branch == "├─" ? "│ " : "  ");
+  std::vector<std::size_t> children;
+  for (auto child : nodes[index].children) {
+    if (child < nodes.size() && !visited[child]) children.push_back(child);
+  }
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    if (visited[children[i]]) continue;  // reached twice through a malformed forest
+    const bool last = i + 1 == children.size();
+    append_tree(nodes, children[i], child_prefix, last ? "└─" : "├─", visited, rows);
+  }
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto step = decode_at(text, i);
+    if (!step.valid) return false;
+    i += step.length;
+  }
+  return true;
+}
+
+std::string to_valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto step = decode_at(text, i);
+    out += step.valid ? text.substr(i, step.length) : std::string_view("\xEF\xBF\xBD");
+    i += step.length;
+  }
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (std::size_t i = 0; i < bytes.size(); ++i) append_hex_byte(out, byte_at(bytes, i));
+  return out;
+}
+
+std::string escape_for_display(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto step = decode_at(text, i);
+    if (step.valid && !needs_escape(step.code_point)) {
+      out += text.substr(i, step.length);
+    } else {
+      for (std::size_t k = 0; k < step.length; ++k) {
+        out += "\\x";
+        append_hex_byte(out, byte_at(text, i + k));
+      }
+    }
+    i += step.length;
+  }
+  return out;
+}
+
+std::size_t display_width(std::string_view text) {
+  // Continuation bytes (10xxxxxx) do not start a code point.
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string octal_mode(std::uint32_t mode) {
+  std::string digits;
+  for (; mode != 0; mode >>= 3) digits.insert(digits.begin(), static_cast<char>('0' + (mode & 7)));
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return digits;
+}
+
+std::string styled(std::string_view text, Style style, bool color) {
+  if (!color || style == Style::kPlain || text.empty()) return std::string(text);
+  return std::string(ansi_start(style)) + std::string(text) + "\x1b[0m";
+}
+
+std::string format_table(const std::vector<std::vector<Cell>>& rows,
+                         const std::vector<Align>& aligns, bool color, std::string_view indent) {
+  const auto widths = column_widths(rows);
+  std::string out;
+  for (const auto& row : rows) {
+    out += indent;
+    const std::size_t length = row_length(row);
+    for (std::size_t i = 0; i < length; ++i) {
+      const auto& cell = row[i];
+      const std::string padding(widths[i] - display_width(cell.text), ' ');
+      const bool right = i < aligns.size() && aligns[i] == Align::kRight;
+      if (i > 0) out += "  ";
+      if (right) out += padding;
+      out += styled(cell.text, cell.style, color);
+      if (!right && i + 1 < length) out += padding;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::vector<std::vector<Cell>> tree_rows(const std::vector<TreeNode>& nodes,
+                                         const std::vector<std::size_t>& roots) {
+  std::vector<std::vector<Cell>> rows;
+  std::vector<bool> visited(nodes.size(), false);
+  for (auto root : roots) {
+    if (root < nodes.size() && !visited[root]) append_tree(nodes, root, "", "", visited, rows);
+  }
+  return rows;
+}
+
+}  // namespace rootfsctl::render

@@ -1,0 +1,119 @@
+// JSON renderers: plan_json and mounts_json (DESIGN §5). nlohmann::ordered_json keeps the
+// fields in the documented order; every string goes through put_string so the output is
+// valid UTF-8 whatever bytes a path holds (the rule is in render.h).
+#include <nlohmann/json.hpp>
+
+#include "render/format.h"
+#include "render/render.h"
+
+namespace rootfsctl::render {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+/// Sets object[name] to `value` as valid UTF-8 and, when the bytes were not, adds
+/// object[name + "_hex"] right after it with the raw bytes.
+void put_string(Json& object, const std::string& name, std::string_view value) {
+  if (is_valid_utf8(value)) {
+    object[name] = std::string(value);
+    return;
+  }
+  object[name] = to_valid_utf8(value);
+  object[name + "_hex"] = to_hex(value);
+}
+
+/// The array form of put_string: object[name + "_hex"] holds the hex of every element
+/// when any element is not valid UTF-8.
+template <typename Strings>
+void put_strings(Json& object, const std::string& name, const Strings& values) {
+  Json array = Json::array();
+  bool all_valid = true;
+  for (const auto& value : values) {
+    all_valid = all_valid && is_valid_utf8(value);
+    array.push_back(to_valid_utf8(value));
+  }
+  object[name] = std::move(array);
+  if (all_valid) return;
+  Json hex = Json::array();
+  for (const auto& value : values) hex.push_back(to_hex(value));
+  object[name + "_hex"] = std::move(hex);
+}
+
+void put_optional_string(Json& object, const std::string& name, std::string_view value) {
+  if (!value.empty()) put_string(object, name, value);
+}
+
+// Strings are valid UTF-8 by construction; `replace` only keeps dump() from throwing
+// (type_error 316) should one ever slip through.
+std::string dump(const Json& json) {
+  return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Json op_json(const plan::Op& op) {
+  Json out = Json::object();
+  out["index"] = op.index;
+  out["op"] = std::string(plan::op_name(op.kind));
+  put_string(out, "target", op.target);
+  put_optional_string(out, "source", op.source);
+  put_optional_string(out, "fstype", op.fstype);
+  if (!op.flags.empty()) put_strings(out, "flags", op.flags);
+  put_optional_string(out, "data", op.data);
+  put_string(out, "origin", op.origin.to_string());
+  out["scope"] = std::string(plan::scope_name(op.scope));
+  if (op.mode) out["mode"] = octal_mode(*op.mode);
+  put_optional_string(out, "entry", op.entry);
+  if (op.exist_ok) out["exist_ok"] = true;
+  if (op.commit) out["commit"] = true;
+  return out;
+}
+
+Json diagnostic_json(const plan::Diagnostic& diagnostic) {
+  Json out = Json::object();
+  out["severity"] = std::string(plan::severity_name(diagnostic.severity));
+  put_string(out, "code", diagnostic.code);
+  put_string(out, "message", diagnostic.message);
+  put_string(out, "origin", diagnostic.origin.to_string());
+  if (diagnostic.op_index != 0) out["op_index"] = diagnostic.op_index;
+  return out;
+}
+
+Json mount_json(const mountinfo::MountEntry& entry) {
+  Json out = Json::object();
+  out["id"] = entry.id;
+  out["parent"] = entry.parent;
+  out["major"] = entry.major;
+  out["minor"] = entry.minor;
+  put_string(out, "root", entry.root);
+  put_string(out, "target", entry.target);
+  put_string(out, "options", entry.options);
+  put_strings(out, "optional_fields", entry.optional_field_list());
+  put_string(out, "fstype", entry.fstype);
+  put_string(out, "source", entry.source);
+  put_string(out, "super_options", entry.super_options);
+  return out;
+}
+
+}  // namespace
+
+std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics) {
+  Json out = Json::object();
+  put_string(out, "layout", plan.layout);
+  put_string(out, "name", plan.name);
+  Json ops = Json::array();
+  for (const auto& op : plan.ops) ops.push_back(op_json(op));
+  out["ops"] = std::move(ops);
+  Json diags = Json::array();
+  for (const auto& diagnostic : diagnostics) diags.push_back(diagnostic_json(diagnostic));
+  out["diagnostics"] = std::move(diags);
+  return dump(out);
+}
+
+std::string mounts_json(const mountinfo::MountTable& table) {
+  Json mounts = Json::array();
+  for (const auto& entry : table.entries()) mounts.push_back(mount_json(entry));
+  Json out = Json::object();
+  out["mounts"] = std::move(mounts);
+  return dump(out);
+}
+
+}  // namespace rootfsctl::render

@@ -1,0 +1,81 @@
+// Renderers (DESIGN §5): plans, diagnostics and mount tables as text, JSON and trees.
+//
+// Every function here is pure and deterministic: the same input gives byte-identical
+// output, so plans and tables can be diffed in CI and compared whole in tests.
+//
+// Bytes in paths. Mount targets and sources are arbitrary bytes except NUL, and
+// mountinfo unescapes `\012` to a real newline, so nothing here trusts them:
+//
+// - JSON output is always valid JSON and valid UTF-8. A string field whose bytes are
+//   valid UTF-8 is written as is (control characters escaped by JSON, "\n", "\t",
+//   "\u001b"). A field whose bytes are not valid UTF-8 is written with each maximal
+//   ill-formed subsequence replaced by U+FFFD (Unicode §3.9, as WHATWG decoders do), and
+//   an extra field "<name>_hex" right after it holds the raw bytes as lower-case hex, so
+//   the exact bytes are never lost:
+//       "target": "/mnt/a\ufffd", "target_hex": "2f6d6e742f6180"
+//   For a string array ("flags", "optional_fields") with any such element, the extra
+//   field "<name>_hex" is an array with the hex of every element, in the same order.
+//
+// - Text output (tables, trees, diagnostics) never lets a path break a line or drive the
+//   terminal: C0 control characters, DEL, C1 control characters (U+0080..U+009F), the
+//   backslash, and bytes that are not valid UTF-8 are shown as `\xNN`, one per byte
+//   (as findmnt does), so "/mnt/a\nb" prints as `/mnt/a\x0ab` and a literal backslash
+//   as `\x5c`. Columns are aligned by code points. ANSI colour only when asked for.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mountinfo/mountinfo.h"
+#include "plan/diagnostic.h"
+#include "plan/op.h"
+
+namespace rootfsctl::render {
+
+/// The plan and its diagnostics as JSON (DESIGN §5), pretty-printed with a 2-space
+/// indent and a trailing newline:
+///   {"layout", "name",
+///    "ops": [{"index", "op", "target", "source"?, "fstype"?, "flags"?, "data"?, "origin",
+///             "scope", "mode"? ("0755"), "entry"?, "exist_ok"? (true), "commit"? (true)}],
+///    "diagnostics": [{"severity", "code", "message", "origin", "op_index"?}]}
+/// Optional fields are left out when empty (false, 0, unset).
+std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics);
+
+/// The plan as a numbered, aligned table, one op a line:
+///   "  3  bind   new_root  /usr  <- /usr  [rec]  manifests/sandbox.yaml:13"
+/// The scope column appears when some op is not in the current tree (a pivoting plan);
+/// a header line explains it. Then the diagnostics and the summary, as diagnostics_text.
+std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics,
+                      bool color);
+
+/// The mount tree the plan leaves behind, findmnt style (TARGET SOURCE FSTYPE OPTIONS).
+/// Built from the mount and bind ops of the tree the layout names (the new root when the
+/// plan pivots, else the current tree): each mount is a child of the topmost mount on the
+/// nearest ancestor-or-self of its target (so stacked mounts nest), remounts merge their
+/// flags (recursively with "rec"), umounts remove a subtree. Symlinks follow the tree on
+/// a "symlinks:" block, one "/bin -> usr/bin" a line.
+std::string plan_tree(const plan::Plan& plan, bool color);
+
+/// One line per diagnostic, "error[duplicate-target] layout.yaml:30: message", then the
+/// summary "lint: 1 error, 2 warnings, 0 notes" (singular for exactly one).
+std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color);
+
+/// The table as JSON (DESIGN §5), pretty-printed with a 2-space indent and a trailing
+/// newline: {"mounts": [{"id", "parent", "major", "minor", "root", "target", "options",
+/// "optional_fields": [..], "fstype", "source", "super_options"}]}, strings unescaped
+/// (`\040` is a space) and written by the byte rule above ("target_hex", ...).
+std::string mounts_json(const mountinfo::MountTable& table);
+
+/// The table as findmnt --list does, aligned columns
+/// ID PARENT MAJ:MIN TARGET SOURCE FSTYPE OPTIONS PROPAGATION, one mount a line in table
+/// order. OPTIONS are the per-mount options followed by the superblock options that add
+/// to them (findmnt's merge: "rw,nosuid,relatime,size=64k").
+std::string mounts_text(const mountinfo::MountTable& table);
+
+/// The table as findmnt's default tree (TARGET SOURCE FSTYPE OPTIONS) built from parent
+/// ids: roots are the entries whose parent is not in the table (or is themselves),
+/// children are in table order. Entries caught in a parent cycle are printed as further
+/// roots, so every entry appears exactly once.
+std::string mounts_tree(const mountinfo::MountTable& table, bool color);
+
+}  // namespace rootfsctl::render

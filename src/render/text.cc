@@ -1,0 +1,151 @@
+// Text renderers for plans and diagnostics: plan_text and diagnostics_text.
+#include <algorithm>
+
+#include "render/format.h"
+#include "render/render.h"
+
+namespace rootfsctl::render {
+namespace {
+
+using plan::Op;
+using plan::OpKind;
+using plan::Scope;
+using plan::Severity;
+
+// Content of a `write` op is the file's text; a long one would push the origin column off
+// the screen, so the table shows its start.
+constexpr std::size_t kMaxContentWidth = 32;
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string plural(std::size_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+std::string source_text(const Op& op) {
+  if (op.kind == OpKind::kSymlink) return "-> " + escape_for_display(op.source);
+  std::string out;
+  if (!op.source.empty()) out = "<- " + escape_for_display(op.source);
+  if (!op.fstype.empty() && op.fstype != op.source) {
+    out += (out.empty() ? "(" : " (") + escape_for_display(op.fstype) + ")";
+  }
+  return out;
+}
+
+std::string content_text(std::string_view content) {
+  std::string shown = escape_for_display(content);
+  if (display_width(shown) > kMaxContentWidth) {
+    // Cut on a code point boundary: escape_for_display keeps only valid UTF-8.
+    std::size_t cut = 0;
+    for (std::size_t points = 0; cut < shown.size(); ++cut) {
+      if ((static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) continue;
+      if (points++ == kMaxContentWidth) break;
+    }
+    shown = shown.substr(0, cut) + "...";
+  }
+  return "\"" + shown + "\"";
+}
+
+std::string details_text(const Op& op) {
+  std::vector<std::string> parts;
+  if (!op.data.empty()) {
+    parts.push_back(op.kind == OpKind::kWrite ? content_text(op.data)
+                                              : escape_for_display(op.data));
+  }
+  if (op.mode) parts.push_back("mode=" + octal_mode(*op.mode));
+  if (op.exist_ok) parts.emplace_back("exist_ok");
+  if (op.commit) parts.emplace_back("commit point");
+  return join(parts, " ");
+}
+
+std::vector<Cell> op_row(const Op& op, bool show_scope) {
+  std::vector<Cell> row;
+  row.push_back({std::to_string(op.index), Style::kDim});
+  row.push_back({std::string(plan::op_name(op.kind)), op.commit ? Style::kYellow : Style::kBold});
+  if (show_scope) {
+    row.push_back({std::string(plan::scope_name(op.scope)),
+                   op.scope == Scope::kCurrent ? Style::kPlain : Style::kCyan});
+  }
+  row.push_back({escape_for_display(op.target), Style::kPlain});
+  row.push_back({source_text(op), Style::kPlain});
+  row.push_back(
+      {op.flags.empty() ? "" : "[" + escape_for_display(join(op.flags, ",")) + "]", Style::kPlain});
+  row.push_back({details_text(op), Style::kPlain});
+  row.push_back({escape_for_display(op.origin.to_string()), Style::kDim});
+  return row;
+}
+
+std::string plan_header(const plan::Plan& plan, bool show_scope, bool color) {
+  std::string out = "plan";
+  if (!plan.name.empty()) out += " " + escape_for_display(plan.name);
+  if (!plan.layout.empty()) out += " (" + escape_for_display(plan.layout) + ")";
+  out = styled(out, Style::kBold, color) + ": " + plural(plan.ops.size(), "op") + "\n";
+  if (show_scope) {
+    out +=
+        "scope: new_root targets are inside the new root until pivot_root, "
+        "old_root targets are in the old root after it\n";
+  }
+  return out;
+}
+
+Style severity_style(Severity severity) {
+  switch (severity) {
+    case Severity::kError:
+      return Style::kRed;
+    case Severity::kWarning:
+      return Style::kYellow;
+    case Severity::kNote:
+      return Style::kCyan;
+  }
+  return Style::kPlain;
+}
+
+std::string diagnostic_line(const plan::Diagnostic& diagnostic, bool color) {
+  std::string out =
+      styled(plan::severity_name(diagnostic.severity), severity_style(diagnostic.severity), color);
+  out += styled("[" + escape_for_display(diagnostic.code) + "]", Style::kBold, color);
+  // A diagnostic about the whole plan has no origin at all; print no empty location.
+  const auto& origin = diagnostic.origin;
+  if (!origin.is_implicit() || !origin.reason.empty()) {
+    out += " " + escape_for_display(origin.to_string());
+  }
+  return out + ": " + escape_for_display(diagnostic.message) + "\n";
+}
+
+std::size_t count_severity(const std::vector<plan::Diagnostic>& diagnostics, Severity severity) {
+  return static_cast<std::size_t>(
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [severity](const plan::Diagnostic& d) { return d.severity == severity; }));
+}
+
+}  // namespace
+
+std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics,
+                      bool color) {
+  const bool show_scope = std::any_of(plan.ops.begin(), plan.ops.end(),
+                                      [](const Op& op) { return op.scope != Scope::kCurrent; });
+  std::vector<std::vector<Cell>> rows;
+  for (const auto& op : plan.ops) rows.push_back(op_row(op, show_scope));
+  return plan_header(plan, show_scope, color) + format_table(rows, {Align::kRight}, color, "  ") +
+         "\n" + diagnostics_text(diagnostics, color);
+}
+
+std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color) {
+  std::string out;
+  for (const auto& diagnostic : diagnostics) out += diagnostic_line(diagnostic, color);
+  const auto errors = count_severity(diagnostics, Severity::kError);
+  out +=
+      "lint: " + styled(plural(errors, "error"), errors > 0 ? Style::kRed : Style::kPlain, color) +
+      ", " + plural(count_severity(diagnostics, Severity::kWarning), "warning") + ", " +
+      plural(count_severity(diagnostics, Severity::kNote), "note") + "\n";
+  return out;
+}
+
+}  // namespace rootfsctl::render
