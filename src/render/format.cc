@@ -28,13 +28,16 @@ Decoded decode_at(std::string_view text, std::size_t i) {
   unsigned low = 0x80, high = 0xBF;
   std::uint32_t code_point = 0;
   if (lead >= 0xC2 && lead <= 0xDF) {
-    trail = 1, code_point = lead & 0x1F;
+    trail = 1;
+    code_point = lead & 0x1F;
   } else if (lead >= 0xE0 && lead <= 0xEF) {
-    trail = 2, code_point = lead & 0x0F;
+    trail = 2;
+    code_point = lead & 0x0F;
     low = lead == 0xE0 ? 0xA0 : 0x80;
     high = lead == 0xED ? 0x9F : 0xBF;
   } else if (lead >= 0xF0 && lead <= 0xF4) {
-    trail = 3, code_point = lead & 0x07;
+    trail = 3;
+    code_point = lead & 0x07;
     low = lead == 0xF0 ? 0x90 : 0x80;
     high = lead == 0xF4 ? 0x8F : 0xBF;
   } else {
@@ -45,7 +48,8 @@ Decoded decode_at(std::string_view text, std::size_t i) {
     const unsigned byte = byte_at(text, i + k);
     if (byte < low || byte > high) return {k, false, 0};
     code_point = (code_point << 6) | (byte & 0x3F);
-    low = 0x80, high = 0xBF;
+    low = 0x80;
+    high = 0xBF;
   }
   return {trail + 1, true, code_point};
 }
@@ -197,11 +201,14 @@ std::string format_table(const std::vector<std::vector<Cell>>& rows,
   for (const auto& row : rows) {
     out += indent;
     const std::size_t length = row_length(row);
+    bool first = true;
     for (std::size_t i = 0; i < length; ++i) {
+      if (widths[i] == 0) continue;  // empty in every row: no column at all
       const auto& cell = row[i];
       const std::string padding(widths[i] - display_width(cell.text), ' ');
       const bool right = i < aligns.size() && aligns[i] == Align::kRight;
-      if (i > 0) out += "  ";
+      if (!first) out += "  ";
+      first = false;
       if (right) out += padding;
       out += styled(cell.text, cell.style, color);
       if (!right && i + 1 < length) out += padding;

@@ -46,8 +46,9 @@ enum class Align { kLeft, kRight };
 
 /// Rows of cells aligned in columns separated by two spaces, each line prefixed by
 /// `indent` and ended by '\n'. `aligns[i]` applies to column i (left when absent).
-/// Trailing empty cells are dropped and the last cell is not padded, so no line ends in
-/// spaces. Padding is computed on the plain text, styles wrap only the text.
+/// Columns empty in every row take no space; trailing empty cells are dropped and the
+/// last cell is not padded, so no line ends in spaces. Padding is computed on the plain text,
+/// styles wrap only the text.
 std::string format_table(const std::vector<std::vector<Cell>>& rows,
                          const std::vector<Align>& aligns, bool color,
                          std::string_view indent = "");

@@ -89,8 +89,8 @@ std::string plan_header(const plan::Plan& plan, bool show_scope, bool color) {
   out = styled(out, Style::kBold, color) + ": " + plural(plan.ops.size(), "op") + "\n";
   if (show_scope) {
     out +=
-        "scope: new_root targets are inside the new root until pivot_root, "
-        "old_root targets are in the old root after it\n";
+        "scope: new_root = inside the new root until pivot_root, "
+        "old_root = the old root after it\n";
   }
   return out;
 }
