@@ -60,7 +60,8 @@ class MountTable {
   const MountEntry* by_id(int id) const;
   /// The mount that is visible at `path` (a normalised absolute path in this mount
   /// namespace): start at the root mount and descend into the child mounted on the
-  /// longest prefix of `path`, the topmost of stacked mounts. nullptr for an empty table.
+  /// longest prefix of `path`, the topmost of stacked mounts. nullptr when no mount in
+  /// the table covers `path` (an empty table, a relative path, a chroot's partial view).
   /// Prefixes are taken shortest first, as path lookup does, so a mount on /a/b that
   /// a later mount on /a hides is not the answer for /a/b/c. Const queries may run
   /// concurrently (indexes are built once, on the first query).

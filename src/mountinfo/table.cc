@@ -3,8 +3,11 @@
 // Path resolution follows the kernel: walking a path from the root mount, each component
 // that is a mount point in the current mount takes the walk into the mount on it, and into
 // the topmost of mounts stacked there (each one is a child of the one below, with the same
-// mount point). Indexes are built on the first query, so a table that is only printed
-// costs nothing beyond the parse.
+// mount point). Entries whose parent is not in the table (the root mount; in a chroot's
+// view, every mount whose parent lies outside it) hang off a virtual top node, index
+// entries.size(), so a table without a mount on "/" still answers for what it holds.
+// Indexes are built on the first query, so a table that is only printed costs nothing
+// beyond the parse.
 #include <algorithm>
 #include <mutex>
 #include <string_view>
@@ -24,11 +27,13 @@ bool strictly_beneath(std::string_view path, std::string_view dir) {
 }
 
 void index_ids(const std::vector<MountEntry>& entries, TableIndex& index) {
+  const auto top = static_cast<EntryIndex>(entries.size());
+  index.top = top;
   index.by_id.reserve(entries.size());
-  for (EntryIndex i = 0; i < entries.size(); ++i) index.by_id.try_emplace(entries[i].id, i);
-  index.parent.assign(entries.size(), kNoEntry);
-  for (EntryIndex i = 0; i < entries.size(); ++i) {
-    // The namespace root lists itself (or a mount outside this view) as its parent.
+  for (EntryIndex i = 0; i < top; ++i) index.by_id.try_emplace(entries[i].id, i);
+  index.parent.assign(entries.size(), top);
+  for (EntryIndex i = 0; i < top; ++i) {
+    // A namespace root lists itself, or a mount outside this view, as its parent.
     if (entries[i].parent == entries[i].id) continue;
     auto it = index.by_id.find(entries[i].parent);
     if (it != index.by_id.end()) index.parent[i] = it->second;
@@ -36,37 +41,31 @@ void index_ids(const std::vector<MountEntry>& entries, TableIndex& index) {
 }
 
 void index_children(const std::vector<MountEntry>& entries, TableIndex& index) {
-  const auto count = static_cast<EntryIndex>(entries.size());
-  index.child_offsets.assign(count + 1, 0);
-  for (EntryIndex parent : index.parent) {
-    if (parent != kNoEntry) ++index.child_offsets[parent + 1];
-  }
-  for (EntryIndex i = 0; i < count; ++i) index.child_offsets[i + 1] += index.child_offsets[i];
-  index.child_list.resize(index.child_offsets[count]);
+  const EntryIndex top = index.top;
+  // One slot per entry plus the virtual top; CSR keeps children in table order.
+  index.child_offsets.assign(top + 2, 0);
+  for (EntryIndex parent : index.parent) ++index.child_offsets[parent + 1];
+  for (EntryIndex i = 0; i <= top; ++i) index.child_offsets[i + 1] += index.child_offsets[i];
+  index.child_list.resize(entries.size());
   std::vector<EntryIndex> fill(index.child_offsets.begin(), index.child_offsets.end() - 1);
   index.child_at.reserve(entries.size());
-  for (EntryIndex i = 0; i < count; ++i) {
+  for (EntryIndex i = 0; i < top; ++i) {
     EntryIndex parent = index.parent[i];
-    if (parent == kNoEntry) continue;
     index.child_list[fill[parent]++] = i;
-    // Later entries overwrite earlier ones: with two children on one mount point (the
-    // older one's dentry was replaced), the kernel follows the newer one.
-    index.child_at.insert_or_assign(ChildKey{parent, entries[i].target}, i);
+    ChildKey key{parent, entries[i].target};
+    if (parent == top) {
+      // Two parentless mounts on one path (a view with a detached old root): the first,
+      // the one mounted earlier, is the one underneath.
+      index.child_at.try_emplace(key, i);
+    } else {
+      // Two children of one mount on one path (the older one's mount point dentry was
+      // replaced): path lookup finds the newer one.
+      index.child_at.insert_or_assign(key, i);
+    }
   }
 }
 
-/// The root mount: the first parentless entry on "/", else the first parentless one.
-EntryIndex find_root(const std::vector<MountEntry>& entries, const TableIndex& index) {
-  EntryIndex fallback = kNoEntry;
-  for (EntryIndex i = 0; i < entries.size(); ++i) {
-    if (index.parent[i] != kNoEntry) continue;
-    if (entries[i].target == "/") return i;
-    if (fallback == kNoEntry) fallback = i;
-  }
-  return fallback;
-}
-
-/// Follows mounts stacked on `path` above `current` to the topmost one.
+/// Follows mounts on `path` above `current` (the virtual top or a mount) to the topmost.
 EntryIndex climb_stack(const TableIndex& index, EntryIndex current, std::string_view path) {
   // Bounded by the number of child links, so a corrupt table with a cycle still stops.
   for (std::size_t steps = 0; steps <= index.child_list.size(); ++steps) {
@@ -77,14 +76,13 @@ EntryIndex climb_stack(const TableIndex& index, EntryIndex current, std::string_
   return current;
 }
 
-EntryIndex resolve(const std::vector<MountEntry>& entries, const TableIndex& index,
-                   std::string_view path) {
-  if (index.root == kNoEntry || path.empty() || path.front() != '/') return kNoEntry;
-  EntryIndex current = climb_stack(index, index.root, entries[index.root].target);
-  // Each prefix ending at a component boundary, shortest first: "/a", "/a/b", ...
-  for (std::size_t end = 1; end <= path.size(); ++end) {
+/// The mount visible at `path`, or index.top when no mount in the table covers it.
+EntryIndex resolve(const TableIndex& index, std::string_view path) {
+  if (path.empty() || path.front() != '/') return index.top;
+  EntryIndex current = climb_stack(index, index.top, "/");
+  // Each longer prefix ending at a component boundary: "/a", "/a/b", ...
+  for (std::size_t end = 2; end <= path.size(); ++end) {
     if (end < path.size() && path[end] != '/') continue;
-    if (end == 1 && path.size() > 1) continue;  // "/" itself was handled above
     current = climb_stack(index, current, path.substr(0, end));
   }
   return current;
@@ -96,7 +94,6 @@ const TableIndex& MountTable::Impl::indexes() const {
   std::call_once(index_once, [this] {
     index_ids(entries, index);
     index_children(entries, index);
-    index.root = find_root(entries, index);
   });
   return index;
 }
@@ -128,8 +125,9 @@ const MountEntry* MountTable::by_id(int id) const {
 
 const MountEntry* MountTable::covering(std::string_view path) const {
   if (!impl_) return nullptr;
-  EntryIndex found = resolve(impl_->entries, impl_->indexes(), path);
-  return found == kNoEntry ? nullptr : &impl_->entries[found];
+  const TableIndex& index = impl_->indexes();
+  EntryIndex found = resolve(index, path);
+  return found == index.top ? nullptr : &impl_->entries[found];
 }
 
 std::vector<const MountEntry*> MountTable::ancestors(const MountEntry& entry) const {
@@ -141,7 +139,7 @@ std::vector<const MountEntry*> MountTable::ancestors(const MountEntry& entry) co
   // Bounded by the table size so a corrupt table with a parent cycle still stops.
   while (chain.size() < impl_->entries.size()) {
     current = index.parent[current];
-    if (current == kNoEntry) break;
+    if (current == index.top) break;
     chain.push_back(&impl_->entries[current]);
   }
   return chain;
@@ -164,14 +162,14 @@ std::vector<const MountEntry*> MountTable::beneath(std::string_view path) const 
   if (!impl_) return result;
   const auto& entries = impl_->entries;
   const TableIndex& index = impl_->indexes();
-  EntryIndex top = resolve(entries, index, path);
-  if (top == kNoEntry) return result;
+  if (path.empty() || path.front() != '/') return result;
   // Every mount visible beneath `path` is reached by a walk through `path`, so it is a
-  // descendant of the mount visible there; the others under it are hidden (overmounted
-  // or stacked below another) and resolve to something else. `top` descends from the
-  // root, which has no parent, so this walk cannot enter a parent cycle.
+  // descendant of the mount visible there (or of the virtual top when none is); the
+  // others under it are hidden (overmounted or stacked below another) and resolve to
+  // something else. The walk starts at the virtual top or below, which no parent cycle
+  // can reach.
   std::vector<EntryIndex> found;
-  std::vector<EntryIndex> pending{top};
+  std::vector<EntryIndex> pending{resolve(index, path)};
   while (!pending.empty()) {
     EntryIndex current = pending.back();
     pending.pop_back();
@@ -179,7 +177,7 @@ std::vector<const MountEntry*> MountTable::beneath(std::string_view path) const 
       EntryIndex child = index.child_list[k];
       pending.push_back(child);
       const auto& target = entries[child].target;
-      if (strictly_beneath(target, path) && resolve(entries, index, target) == child) {
+      if (strictly_beneath(target, path) && resolve(index, target) == child) {
         found.push_back(child);
       }
     }

@@ -15,9 +15,8 @@
 
 namespace rootfsctl::mountinfo {
 
-/// An index into MountTable::Impl::entries; kNoEntry when there is none.
+/// An index into MountTable::Impl::entries, or TableIndex::top.
 using EntryIndex = std::uint32_t;
-inline constexpr EntryIndex kNoEntry = 0xffffffffu;
 
 /// The child mounted on `target` under the mount `parent` (both as the kernel lists them).
 struct ChildKey {
@@ -38,11 +37,14 @@ struct ChildKeyHash {
 /// text allows (most callers parse once and run a handful of queries, or none).
 struct TableIndex {
   std::unordered_map<int, EntryIndex> by_id;
-  std::vector<EntryIndex> parent;         // per entry; kNoEntry for a root
-  std::vector<EntryIndex> child_offsets;  // CSR: children of i are child_list[off[i]..off[i+1])
-  std::vector<EntryIndex> child_list;     // in table order
-  std::unordered_map<ChildKey, EntryIndex, ChildKeyHash> child_at;  // topmost wins
-  EntryIndex root = kNoEntry;
+  // The virtual parent of every entry whose parent is not in the table: entries.size().
+  EntryIndex top = 0;
+  std::vector<EntryIndex> parent;  // per entry; `top` for a root
+  // Children in table order, CSR over entries and top: those of i are
+  // child_list[child_offsets[i] .. child_offsets[i + 1]).
+  std::vector<EntryIndex> child_offsets;
+  std::vector<EntryIndex> child_list;
+  std::unordered_map<ChildKey, EntryIndex, ChildKeyHash> child_at;
 };
 
 struct MountTable::Impl {

@@ -108,6 +108,25 @@ TEST(MountTable, RootIsTheMountWhoseParentIsAbsent) {
   EXPECT_TRUE(table.ancestors(*table.by_id(7)).empty());
 }
 
+TEST(MountTable, ChrootViewWithoutARootMount) {
+  // Seen from a chroot into a plain directory, no mount is on "/": the mounts under the
+  // new root list a parent outside the view (100).
+  auto table = parse_ok(
+      "60 100 0:60 / /a rw - tmpfs a rw\n"
+      "61 100 0:61 / /stack rw - tmpfs s1 rw\n"
+      "62 61 0:62 / /stack rw - tmpfs s2 rw\n"
+      "63 100 0:63 / /b/c rw - tmpfs c rw\n");
+  EXPECT_EQ(table.covering("/"), nullptr);
+  EXPECT_EQ(table.covering("/elsewhere"), nullptr);
+  EXPECT_EQ(covering_id(table, "/a/x"), 60);
+  EXPECT_EQ(covering_id(table, "/stack/x"), 62);
+  EXPECT_EQ(covering_id(table, "/b/c"), 63);
+  EXPECT_EQ(ids(table.beneath("/")), (std::vector<int>{60, 62, 63}));
+  EXPECT_EQ(ids(table.beneath("/b")), (std::vector<int>{63}));
+  EXPECT_TRUE(table.ancestors(*table.by_id(60)).empty());
+  EXPECT_EQ(ids(table.ancestors(*table.by_id(62))), (std::vector<int>{61}));
+}
+
 TEST(MountTable, Ancestors) {
   auto table = parse_ok(kHost);
   EXPECT_EQ(ids(table.ancestors(*table.by_id(24))), (std::vector<int>{23, 26}));
