@@ -17,7 +17,7 @@ function(rootfsctl_unit_tests name)
     return()
   endif()
   add_executable(unit_${name} ${sources})
-  target_include_directories(unit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_include_directories(unit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/tests/support)
   target_link_libraries(unit_${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
   target_compile_definitions(unit_${name} PRIVATE
     ROOTFSCTL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

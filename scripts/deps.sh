@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package rootfsctl needs to build and test. Idempotent: when all
+# are present it does not touch apt at all.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config ccache
+  libyaml-cpp-dev libcxxopts-dev librange-v3-dev nlohmann-json3-dev libvalijson-dev
+  # tests
+  libgtest-dev libgmock-dev googletest libmount-dev libbenchmark-dev
+  python3 python3-jsonschema python3-yaml util-linux mount
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: need root to install packages (or install them yourself: ${missing[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the rootfsctl command line: exit codes, messages, JSON shapes,
+determinism, and live targets in their own namespaces.
+
+Usage: cli_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
+
+Tests that need root (a parked child in new namespaces) fail under CI=true when not root:
+CI runs as root, and a privileged test that skips itself there would hide a defect.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import unittest
+
+BINARY = ""
+SOURCE = pathlib.Path(".")
+
+
+def rootfsctl(*args, check_exit=None):
+    proc = subprocess.run([BINARY, *map(str, args)], capture_output=True, timeout=60)
+    if check_exit is not None and proc.returncode != check_exit:
+        raise AssertionError(
+            f"rootfsctl {' '.join(map(str, args))}: exit {proc.returncode}, wanted "
+            f"{check_exit}\nstdout: {proc.stdout.decode(errors='replace')[:2000]}\n"
+            f"stderr: {proc.stderr.decode(errors='replace')[:2000]}")
+    return proc
+
+
+def require_root(test):
+    if os.geteuid() == 0:
+        return
+    if os.environ.get("CI"):
+        test.fail("privileged test: CI runs as root, so not being root here is a defect")
+    test.skipTest("needs root (runs for real in CI)")
+
+
+def header_value(path, key):
+    """The value of a leading `# key: value` comment line."""
+    for line in path.read_bytes().split(b"\n"):
+        text = line.decode("utf-8", errors="replace")
+        if text.startswith(f"# {key}: "):
+            return text[len(f"# {key}: "):]
+    return None
+
+
+class CorpusTest(unittest.TestCase):
+    def test_invalid_layouts_exit_2_with_file_line_col(self):
+        files = sorted((SOURCE / "tests/data/invalid").glob("*.yaml"))
+        self.assertGreaterEqual(len(files), 20)
+        for path in files:
+            with self.subTest(path.name):
+                expect = header_value(path, "expect")
+                self.assertIsNotNone(expect, f"{path} has no '# expect:' line")
+                proc = rootfsctl("plan", path, check_exit=2)
+                first = proc.stderr.decode("utf-8", errors="replace").split("\n")[0]
+                self.assertEqual(first, f"rootfsctl: {path}:{expect}")
+                self.assertEqual(proc.stdout, b"", "nothing on stdout for a manifest error")
+
+    def test_invalid_layout_json_error_on_stdout(self):
+        path = SOURCE / "tests/data/invalid" / sorted(
+            p.name for p in (SOURCE / "tests/data/invalid").glob("*.yaml"))[0]
+        proc = rootfsctl("plan", path, "--format", "json", check_exit=2)
+        error = json.loads(proc.stdout)["error"]
+        self.assertEqual(error["stage"], "manifest")
+        self.assertEqual(error["file"], str(path))
+        self.assertGreater(error["line"], 0)
+
+    def test_semantic_problems_exit_1_with_an_error_diagnostic(self):
+        files = sorted((SOURCE / "tests/data/semantic").glob("*.yaml"))
+        self.assertGreaterEqual(len(files), 6)
+        for path in files:
+            with self.subTest(path.name):
+                code = header_value(path, "expect-code")
+                proc = rootfsctl("plan", path, "--format", "json", check_exit=1)
+                diagnostics = json.loads(proc.stdout)["diagnostics"]
+                errors = [d for d in diagnostics if d["severity"] == "error"]
+                self.assertIn(code, [d["code"] for d in errors], diagnostics)
+                for d in errors:
+                    self.assertTrue(d["message"])
+                    self.assertTrue(d["origin"])
+
+
+class PlanTest(unittest.TestCase):
+    def plan_json(self, *extra):
+        proc = rootfsctl("plan", SOURCE / "manifests/sandbox.yaml", "--format", "json", *extra,
+                         check_exit=0)
+        return proc.stdout, json.loads(proc.stdout)
+
+    def test_sandbox_json_shape_origins_and_pivot_ritual(self):
+        _, plan = self.plan_json()
+        self.assertEqual(list(plan)[:3], ["layout", "name", "ops"])
+        self.assertIn("diagnostics", plan)
+        ops = plan["ops"]
+        self.assertEqual([op["index"] for op in ops], list(range(1, len(ops) + 1)))
+        for op in ops:
+            self.assertIn(op["op"], {"propagation", "mkdir", "mkfile", "symlink", "write",
+                                     "chmod", "mount", "bind", "remount", "pivot_root",
+                                     "umount"})
+            self.assertTrue(op["target"].startswith("/"))
+            origin = op["origin"]
+            self.assertTrue(origin.startswith("implicit: ") or
+                            origin.startswith(str(SOURCE / "manifests/sandbox.yaml") + ":"),
+                            origin)
+        self.assertEqual(ops[0]["op"], "propagation")
+        self.assertEqual(ops[0]["flags"], ["rprivate"])
+        self.assertEqual([op["op"] for op in ops[-3:]], ["pivot_root", "propagation", "umount"])
+        self.assertEqual(ops[-1]["flags"], ["detach"])
+        self.assertTrue(ops[-1]["commit"])
+        for d in plan["diagnostics"]:
+            self.assertNotEqual(d["severity"], "error", d)
+
+    def test_two_runs_are_byte_identical(self):
+        first, _ = self.plan_json()
+        second, _ = self.plan_json()
+        self.assertEqual(first, second)
+        captured = SOURCE / "tests/data/mountinfo/hostile.txt"
+        a = rootfsctl("plan", "sandbox", "--mountinfo", captured, "--format", "json").stdout
+        b = rootfsctl("plan", "sandbox", "--mountinfo", captured, "--format", "json").stdout
+        self.assertEqual(a, b)
+        for fmt in ("text", "tree"):
+            a = rootfsctl("plan", "sandbox", "--mountinfo", captured, "--format", fmt).stdout
+            b = rootfsctl("plan", "sandbox", "--mountinfo", captured, "--format", fmt).stdout
+            self.assertEqual(a, b, fmt)
+
+    def test_profile_name_and_set(self):
+        proc = rootfsctl("plan", "sandbox", "--set", "usr=/opt/elsewhere", "--format", "json",
+                         "--mountinfo", SOURCE / "tests/data/mountinfo/hostile.txt",
+                         check_exit=0)
+        ops = json.loads(proc.stdout)["ops"]
+        self.assertIn({"target": "/usr", "source": "/opt/elsewhere"},
+                      [{"target": o["target"], "source": o.get("source")} for o in ops
+                       if o["op"] == "bind"])
+
+    def test_offline_mode_says_so(self):
+        proc = rootfsctl("plan", "sandbox", "--mountinfo",
+                         SOURCE / "tests/data/mountinfo/hostile.txt", "--format", "json",
+                         check_exit=0)
+        codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]]
+        self.assertIn("offline", codes)
+        self.assertIn("pivot-shared-root", codes)
+
+    def test_every_bundled_manifest_plans(self):
+        for path in sorted((SOURCE / "manifests").glob("*.yaml")):
+            with self.subTest(path.name):
+                proc = rootfsctl("plan", path, "--mountinfo",
+                                 SOURCE / "tests/data/mountinfo/hostile.txt", "--format", "json")
+                self.assertIn(proc.returncode, (0, 1), proc.stderr)
+                self.assertTrue(json.loads(proc.stdout)["ops"])
+
+    def test_tree_and_text_show_the_plan(self):
+        tree = rootfsctl("plan", "sandbox", "--format", "tree", check_exit=0).stdout.decode()
+        for target in ("/usr", "/proc", "/dev/pts", "/dev/null", "/tmp"):
+            self.assertIn(target, tree)
+        self.assertIn("lint:", tree)
+        text = rootfsctl("plan", "sandbox", check_exit=0).stdout.decode()
+        self.assertIn("pivot_root", text)
+        self.assertIn("lint:", text)
+
+
+class MountsTest(unittest.TestCase):
+    def test_json_is_valid_and_lossless_for_hostile_names(self):
+        proc = rootfsctl("mounts", "--mountinfo", SOURCE / "tests/data/mountinfo/hostile.txt",
+                         "--format", "json", check_exit=0)
+        proc.stdout.decode("utf-8")  # strictly UTF-8
+        mounts = json.loads(proc.stdout)["mounts"]
+        self.assertEqual(len(mounts), 10)
+        by_id = {m["id"]: m for m in mounts}
+        self.assertEqual(by_id[27]["target"], "/mnt/with space")
+        self.assertEqual(by_id[28]["target"], "/mnt/tab\tand\nnewline")
+        self.assertEqual(by_id[28]["source"], "back\\slash")
+        self.assertEqual(by_id[28]["optional_fields"], ["master:7"])
+        self.assertEqual(bytes.fromhex(by_id[29]["target_hex"]), b"/mnt/latin1-\xe9t\xe9")
+        self.assertEqual(by_id[31]["optional_fields"], ["shared:9", "master:2"])
+        self.assertEqual(set(by_id[22]),
+                         {"id", "parent", "major", "minor", "root", "target", "options",
+                          "optional_fields", "fstype", "source", "super_options"})
+
+    def test_text_and_tree_keep_one_line_per_mount(self):
+        for fmt in ("text", "tree"):
+            out = rootfsctl("mounts", "--mountinfo", SOURCE / "tests/data/mountinfo/hostile.txt",
+                            "--format", fmt, check_exit=0).stdout.decode()
+            lines = [l for l in out.split("\n") if l.strip()]
+            self.assertEqual(len(lines), 11, out)  # a header and ten mounts
+
+    def test_self(self):
+        mounts = json.loads(rootfsctl("mounts", "--format", "json", check_exit=0).stdout)
+        self.assertTrue(any(m["target"] == "/" for m in mounts["mounts"]))
+
+
+class UsageTest(unittest.TestCase):
+    def test_unknown_command_suggests(self):
+        proc = rootfsctl("plna", check_exit=2)
+        self.assertIn(b"did you mean 'plan'?", proc.stderr)
+
+    def test_bad_arguments_exit_2(self):
+        rootfsctl("plan", "sandbox", "--format", "yaml", check_exit=2)
+        rootfsctl("plan", "sandbox", "--pid", "abc", check_exit=2)
+        rootfsctl("plan", "no-such-profile", check_exit=2)
+        rootfsctl("plan", "sandbox", "--set", "novalue", check_exit=2)
+        rootfsctl("plan", "sandbox", "--bogus", check_exit=2)
+        rootfsctl("plan", check_exit=2)
+        rootfsctl("mounts", "--pid", "1", "--mountinfo", "x", check_exit=2)
+        rootfsctl("mounts", "--mountinfo", "/nonexistent/mountinfo", check_exit=2)
+        rootfsctl("schema", "extra", check_exit=2)
+
+    def test_help_teaches(self):
+        for command in ("plan", "mounts", "schema"):
+            out = rootfsctl(command, "--help", check_exit=0).stdout.decode()
+            self.assertIn("xample", out, command)
+        self.assertIn("Exit codes", rootfsctl("--help", check_exit=0).stdout.decode())
+
+    def test_schema_is_the_file(self):
+        out = rootfsctl("schema", check_exit=0).stdout
+        on_disk = (SOURCE / "schemas/layout.schema.json").read_bytes()
+        self.assertEqual(out.rstrip(b"\n"), on_disk.rstrip(b"\n"))
+        self.assertEqual(json.loads(out)["$schema"], "http://json-schema.org/draft-07/schema#")
+
+
+class ParkedChild:
+    """A child in new mount and pid namespaces with one tmpfs of its own, parked on a
+    pipe until the test is done with it."""
+
+    def __enter__(self):
+        script = ("mount -t tmpfs rootfsctl-marker /mnt && echo ready && read _ ; exit 0")
+        self.proc = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--",
+             "sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if line != b"ready\n":
+            raise AssertionError(f"child did not park: {line!r}")
+        # unshare --fork: the shell is unshare's child; it holds the new namespaces.
+        children = pathlib.Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        self.pid = int(children.read_text().split()[0])
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+class LiveTargetTest(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.host_before = pathlib.Path("/proc/self/mountinfo").read_bytes()
+
+    def tearDown(self):
+        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_bytes(), self.host_before,
+                         "the host's mount table changed")
+
+    def test_mounts_pid_reads_the_childs_table(self):
+        with ParkedChild() as child:
+            mounts = json.loads(rootfsctl("mounts", "--pid", child.pid, "--format", "json",
+                                          check_exit=0).stdout)["mounts"]
+            marker = [m for m in mounts if m["target"] == "/mnt"]
+            self.assertEqual([(m["fstype"], m["source"]) for m in marker],
+                             [("tmpfs", "rootfsctl-marker")])
+        own = json.loads(rootfsctl("mounts", "--format", "json").stdout)["mounts"]
+        self.assertFalse([m for m in own if m["source"] == "rootfsctl-marker"])
+
+    def test_plan_pid_validates_against_the_live_child(self):
+        with ParkedChild() as child:
+            proc = rootfsctl("plan", "sandbox", "--pid", child.pid, "--format", "json",
+                             check_exit=0)
+            codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]]
+            self.assertNotIn("same-namespace", codes)
+            self.assertNotIn("offline", codes)
+            # /mnt is a mount point in the child only: a remount of it is valid there and
+            # an error against a table that lacks it.
+            layout = SOURCE / "tests/data/live/remount-mnt.yaml"
+            rootfsctl("plan", layout, "--pid", child.pid, check_exit=0)
+            rootfsctl("plan", layout, "--mountinfo", SOURCE / "tests/data/mountinfo/hostile.txt",
+                      check_exit=1)
+
+    def test_plan_refuses_the_hosts_namespace(self):
+        proc = rootfsctl("plan", "sandbox", "--pid", 1, "--format", "json", check_exit=1)
+        codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]
+                 if d["severity"] == "error"]
+        self.assertIn("same-namespace", codes)
+
+    def test_vanished_target_is_a_clean_error(self):
+        with ParkedChild() as child:
+            pid = child.pid
+        proc = rootfsctl("mounts", "--pid", pid)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(f"process {pid} does not exist".encode(), proc.stderr)
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    SOURCE = pathlib.Path(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -1,0 +1,287 @@
+#include "plan/planner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using rootfsctl::testing::load;
+using rootfsctl::testing::op_lines;
+
+const std::string kPivot =
+    "pivot_root / (implicit: switch root: fchdir into the new root, pivot_root(\".\", \".\"))";
+const std::string kOldRootSlave =
+    "propagation / [rslave] (implicit: old root: make rslave so its detach cannot propagate "
+    "to the host)";
+const std::string kDetach = "umount / [detach] (implicit: detach the old root (commit point), chdir /)";
+
+TEST(PlannerTest, TmpfsRootWithReadOnlyUsr) {
+  auto layout = load(R"(version: 1
+root:
+  tmpfs: { size: 16M }
+mounts:
+  - bind: /usr
+    readonly: true
+  - symlink: /bin
+    to: usr/bin
+  - proc: /proc
+)");
+  EXPECT_THAT(op_lines(make_plan(layout)),
+              ElementsAre("propagation / [rprivate] (implicit: pivot prerequisite: make / "
+                          "rprivate so nothing propagates to the host)",
+                          "mount / <- tmpfs size=16M,mode=0755 (layout.yaml:2)",
+                          "mkdir /usr (implicit: mount point for /usr)",
+                          "bind /usr <- /usr [rec] (layout.yaml:5)",
+                          "symlink /bin -> usr/bin (layout.yaml:7)",
+                          "mkdir /proc (implicit: mount point for /proc)",
+                          "mount /proc <- proc (layout.yaml:9)",
+                          "remount /usr [ro,rec] (layout.yaml:5)", kPivot, kOldRootSlave,
+                          kDetach));
+}
+
+TEST(PlannerTest, PivotRitualEndsThePlanAndOnlyTheDetachCommits) {
+  auto plan = make_plan(load("version: 1\nroot:\n  tmpfs: {}\nmounts:\n  - tmpfs: /tmp\n"));
+  ASSERT_GE(plan.ops.size(), 3u);
+  auto n = plan.ops.size();
+  EXPECT_EQ(plan.ops[n - 3].kind, OpKind::kPivotRoot);
+  EXPECT_EQ(plan.ops[n - 2].scope, Scope::kOldRoot);
+  EXPECT_EQ(plan.ops[n - 1].kind, OpKind::kUmount);
+  EXPECT_TRUE(plan.ops[n - 1].commit);
+  for (std::size_t i = 0; i + 1 < n; ++i) EXPECT_FALSE(plan.ops[i].commit) << i;
+  EXPECT_TRUE(plan.pivots);
+}
+
+TEST(PlannerTest, IndicesAreOneBasedAndContiguous) {
+  auto plan = make_plan(load(R"(version: 1
+root: { tmpfs: {}, readonly: true }
+mounts:
+  - tmpfs: /a
+    readonly: true
+  - dir: /a/b
+)"));
+  for (std::size_t i = 0; i < plan.ops.size(); ++i) {
+    EXPECT_EQ(plan.ops[i].index, static_cast<int>(i) + 1);
+  }
+}
+
+layout::Entry entry(std::string target) {
+  layout::Entry e;
+  e.kind = layout::EntryKind::kTmpfs;
+  e.target = std::move(target);
+  return e;
+}
+
+TEST(EntryOrderTest, KeepsListedOrderUnlessAnEntryLiesBeneathAnother) {
+  std::vector<layout::Entry> entries{entry("/a/b"), entry("/a"), entry("/c"), entry("/a/b/c"),
+                                     entry("/b")};
+  EXPECT_THAT(entry_order(entries), ElementsAre(1, 0, 2, 3, 4));
+}
+
+TEST(EntryOrderTest, PrefixThatIsNotAComponentIsNotAnAncestor) {
+  std::vector<layout::Entry> entries{entry("/usrx/lib"), entry("/usr")};
+  EXPECT_THAT(entry_order(entries), ElementsAre(0, 1));
+}
+
+TEST(EntryOrderTest, DeepChainListedBackwards) {
+  std::vector<layout::Entry> entries{entry("/a/b/c/d"), entry("/a/b/c"), entry("/a/b"),
+                                     entry("/a")};
+  EXPECT_THAT(entry_order(entries), ElementsAre(3, 2, 1, 0));
+}
+
+TEST(EntryOrderTest, RootEntryComesFirst) {
+  std::vector<layout::Entry> entries{entry("/tmp"), entry("/")};
+  EXPECT_THAT(entry_order(entries), ElementsAre(1, 0));
+}
+
+TEST(PlannerTest, ReorderedEntriesMountParentsFirst) {
+  auto plan = make_plan(load(R"(version: 1
+root:
+  tmpfs: {}
+mounts:
+  - tmpfs: /dev/shm
+  - tmpfs: /dev
+)"));
+  EXPECT_THAT(op_lines(plan),
+              ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mount /"),
+                          "mkdir /dev (implicit: mount point for /dev)",
+                          "mount /dev <- tmpfs (layout.yaml:6)",
+                          "mkdir /dev/shm (implicit: mount point for /dev/shm)",
+                          "mount /dev/shm <- tmpfs (layout.yaml:5)", kPivot, kOldRootSlave,
+                          kDetach));
+}
+
+TEST(PlannerTest, ReadOnlyWaitsForWhatIsCreatedBeneathOutermostFirst) {
+  auto plan = make_plan(load(R"(version: 1
+root: { tmpfs: {}, readonly: true }
+mounts:
+  - tmpfs: /data
+    readonly: true
+  - tmpfs: /empty
+    readonly: true
+  - dir: /data/sub
+  - remount: /data/sub/x
+    readonly: true
+)"));
+  auto lines = op_lines(plan);
+  EXPECT_THAT(lines, ::testing::Contains("mount /data <- tmpfs (layout.yaml:4)"));
+  EXPECT_THAT(lines, ::testing::Contains("mount /empty <- tmpfs [ro] (layout.yaml:6)"));
+  // The remounts come after every op that creates, the root's first, deepest last.
+  std::vector<std::string> tail(lines.end() - 6, lines.end() - 3);
+  EXPECT_THAT(tail, ElementsAre("remount / [ro] (layout.yaml:2)",
+                                "remount /data [ro] (layout.yaml:4)",
+                                "remount /data/sub/x [ro] (layout.yaml:9)"));
+  EXPECT_EQ(lines[lines.size() - 7], "mkdir /data/sub (layout.yaml:8)");
+}
+
+TEST(PlannerTest, LiveLayoutMakesRootRslaveAndDoesNotPivot) {
+  auto plan = make_plan(load("version: 1\nmounts:\n  - tmpfs: /tmp\n    options: [nosuid]\n"));
+  EXPECT_FALSE(plan.pivots);
+  ASSERT_EQ(plan.ops.size(), 3u);
+  EXPECT_EQ(plan.ops[0].to_string(),
+            "propagation / [rslave] (implicit: keep new mounts from propagating back to the "
+            "host: make / rslave)");
+  EXPECT_EQ(plan.ops[1].kind, OpKind::kMkdir);
+  EXPECT_TRUE(plan.ops[1].exist_ok) << "the target's own tree may have /tmp already";
+  EXPECT_EQ(plan.ops[2].to_string(), "mount /tmp <- tmpfs [nosuid] (layout.yaml:3)");
+  for (const auto& op : plan.ops) EXPECT_EQ(op.scope, Scope::kCurrent);
+}
+
+TEST(PlannerTest, MountPointsInAFreshTmpfsAreKnownNotToExist) {
+  auto plan = make_plan(load("version: 1\nroot: { tmpfs: {} }\nmounts:\n  - proc: /a/b/proc\n"));
+  std::vector<std::string> mkdirs;
+  for (const auto& op : plan.ops) {
+    if (op.kind != OpKind::kMkdir) continue;
+    EXPECT_FALSE(op.exist_ok) << op.to_string();
+    mkdirs.push_back(op.to_string());
+  }
+  EXPECT_THAT(mkdirs, ElementsAre("mkdir /a (implicit: parent directory of /a/b/proc)",
+                                  "mkdir /a/b (implicit: parent directory of /a/b/proc)",
+                                  "mkdir /a/b/proc (implicit: mount point for /a/b/proc)"));
+}
+
+TEST(PlannerTest, ImageRootMountPointsMayExist) {
+  auto plan = make_plan(load("version: 1\nroot: { bind: /srv/img }\nmounts:\n  - proc: /proc\n"));
+  EXPECT_EQ(plan.ops[1].to_string(), "bind / <- /srv/img [rec] (layout.yaml:2)");
+  EXPECT_EQ(plan.ops[2].kind, OpKind::kMkdir);
+  EXPECT_TRUE(plan.ops[2].exist_ok);
+  EXPECT_EQ(plan.ops[2].scope, Scope::kNewRoot);
+}
+
+TEST(PlannerTest, DevptsGetsAPtmxLinkUnlessTheLayoutNamesOne) {
+  auto lines = op_lines(make_plan(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /dev
+  - devpts: /dev/pts
+)")));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "mount /dev/pts <- devpts newinstance,ptmxmode=0666,mode=620 "
+                         "(layout.yaml:5)"));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "symlink /dev/ptmx -> pts/ptmx (implicit: ptmx link for devpts /dev/pts)"));
+  auto named = op_lines(make_plan(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - devpts: /dev/pts
+  - symlink: /dev/ptmx
+    to: /dev/pts/ptmx
+)")));
+  EXPECT_THAT(named, ::testing::Contains("symlink /dev/ptmx -> /dev/pts/ptmx (layout.yaml:5)"));
+  EXPECT_THAT(named, ::testing::Not(::testing::Contains(::testing::HasSubstr("ptmx link"))));
+}
+
+TEST(PlannerTest, DevicePlaceholderIsAnEmptyFileWithTheNodeBoundOnto) {
+  auto plan = make_plan(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /dev
+  - device: /dev/null
+)"));
+  EXPECT_THAT(op_lines(plan),
+              ::testing::IsSupersetOf({"mkfile /dev/null (implicit: placeholder for device "
+                                       "/dev/null)",
+                                       "bind /dev/null <- /dev/null (layout.yaml:5)"}));
+  const Op& bind = plan.ops[5];
+  EXPECT_EQ(bind.entry, "device");
+  EXPECT_TRUE(bind.flags.empty()) << "a device bind is never recursive";
+}
+
+TEST(PlannerTest, FileEntryIsCreatedThenWritten) {
+  auto plan = make_plan(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - file: /etc/hostname
+    content: "box\n"
+    mode: "0600"
+)"));
+  EXPECT_THAT(op_lines(plan), ::testing::IsSupersetOf(
+                                  {"mkdir /etc (implicit: parent directory of /etc/hostname)",
+                                   "mkfile /etc/hostname (layout.yaml:4)",
+                                   "write /etc/hostname (layout.yaml:4)"}));
+  EXPECT_EQ(plan.ops[3].mode, 0600u);
+  EXPECT_EQ(plan.ops[4].data, "box\n");
+}
+
+TEST(PlannerTest, FileBindGetsAFileMountPointWhenTheProbeSaysSo) {
+  auto layout = load("version: 1\nroot: { tmpfs: {} }\nmounts:\n  - bind: /etc/resolv.conf\n");
+  PlanOptions options;
+  options.source_type = [](std::string_view) { return FileType::kRegular; };
+  EXPECT_THAT(op_lines(make_plan(layout, options)),
+              ::testing::Contains("mkfile /etc/resolv.conf (implicit: mount point for "
+                                  "/etc/resolv.conf)"));
+  EXPECT_THAT(op_lines(make_plan(layout)),
+              ::testing::Contains("mkdir /etc/resolv.conf (implicit: mount point for "
+                                  "/etc/resolv.conf)"));
+}
+
+TEST(PlannerTest, BindOptionsWithoutReadOnlyApplyAtOnce) {
+  auto lines = op_lines(make_plan(load(R"(version: 1
+mounts:
+  - bind: /srv
+    recursive: false
+    options: [nosuid, nodev]
+)")));
+  EXPECT_THAT(lines, ElementsAre(::testing::StartsWith("propagation"),
+                                 ::testing::StartsWith("mkdir /srv"),
+                                 "bind /srv <- /srv (layout.yaml:3)",
+                                 "remount /srv [nosuid,nodev] (layout.yaml:3)"));
+}
+
+TEST(PlannerTest, OverlayListsMembersInPlan9Order) {
+  auto plan = make_plan(load(R"(version: 1
+mounts:
+  - overlay: /opt
+    before: [/srv/patches]
+    after: [/srv/base]
+    create: /srv/upper
+)"));
+  EXPECT_THAT(op_lines(plan),
+              ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mkdir /opt"),
+                          "mkdir /srv/.upper.work (implicit: overlay work directory beside "
+                          "/srv/upper)",
+                          "mount /opt <- overlay lowerdir=/srv/patches:/opt:/srv/base,upperdir="
+                          "/srv/upper,workdir=/srv/.upper.work (layout.yaml:3)"));
+}
+
+TEST(PlannerTest, SandboxManifestPlansDeterministicallyWithOrigins) {
+  auto loaded = layout::load_layout_file(rootfsctl::testing::source_path("manifests/sandbox.yaml"));
+  ASSERT_TRUE(loaded) << loaded.error().render();
+  auto first = make_plan(*loaded);
+  EXPECT_EQ(first, make_plan(*loaded));
+  for (const auto& op : first.ops) {
+    if (op.origin.is_implicit()) {
+      EXPECT_FALSE(op.origin.reason.empty()) << op.to_string();
+    } else {
+      EXPECT_GT(op.origin.line, 0) << op.to_string();
+    }
+  }
+  EXPECT_EQ(first.ops.back().to_string(), kDetach);
+}
+
+}  // namespace
+}  // namespace rootfsctl::plan

@@ -1,0 +1,352 @@
+#include "plan/validator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "plan/planner.h"
+#include "test_support.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using rootfsctl::testing::FakeProbe;
+using rootfsctl::testing::load;
+using rootfsctl::testing::table;
+using rootfsctl::testing::with_code;
+
+constexpr std::string_view kHostTable =
+    "20 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+    "21 20 0:5 / /dev rw,nosuid shared:2 - devtmpfs udev rw,mode=755\n"
+    "22 21 0:20 / /dev/pts rw,nosuid,noexec shared:3 - devpts devpts rw\n"
+    "23 20 0:21 / /proc rw,nosuid,nodev,noexec shared:4 - proc proc rw\n"
+    "24 20 8:2 / /srv ro,nosuid,nodev,relatime shared:5 - ext4 /dev/sda2 ro\n";
+
+std::vector<Diagnostic> check(const layout::Layout& layout, const ValidationContext& context = {}) {
+  return validate(layout, make_plan(layout), context);
+}
+
+TEST(ValidatorTest, TwoMountsOnOneTargetShadow) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - bind: /tmp
+  - tmpfs: /tmp
+)"));
+  EXPECT_THAT(with_code(d, "shadowed"),
+              ElementsAre("error: tmpfs /tmp (line 5) would hide bind /tmp (line 4), mounted "
+                          "on the same target; remove one of them"));
+  EXPECT_TRUE(has_errors(d));
+}
+
+TEST(ValidatorTest, TwoEntriesOnOneTargetAreDuplicates) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - dir: /x
+  - file: /x
+)"));
+  EXPECT_THAT(with_code(d, "duplicate-target"),
+              ElementsAre("error: file /x (line 5) and dir /x (line 4) name the same target; "
+                          "keep one"));
+}
+
+TEST(ValidatorTest, RemountOfALayoutMountIsNotADuplicate) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /x
+  - remount: /x
+    readonly: true
+)"));
+  EXPECT_THAT(d, IsEmpty());
+}
+
+TEST(ValidatorTest, NothingThroughASymlinkOrAFile) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - symlink: /bin
+    to: usr/bin
+  - dir: /bin/x
+  - file: /etc/a
+  - tmpfs: /etc/a/b
+)"));
+  EXPECT_THAT(with_code(d, "not-a-directory"),
+              ElementsAre("error: dir /bin/x (line 6) lies beneath symlink /bin (line 4); "
+                          "rootfsctl never resolves a target through a symlink: use the path "
+                          "the link points to",
+                          "error: tmpfs /etc/a/b (line 8) lies beneath file /etc/a (line 7), "
+                          "which is not a directory"));
+}
+
+TEST(ValidatorTest, DeviceUnderNodevTmpfs) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /dev
+    options: [nosuid, nodev]
+  - device: /dev/null
+)"));
+  EXPECT_THAT(with_code(d, "device-nodev"),
+              ElementsAre("error: device /dev/null is beneath tmpfs /dev (line 4), mounted "
+                          "nodev: the node cannot be opened there; remove nodev from /dev's "
+                          "options"));
+}
+
+TEST(ValidatorTest, DeviceFromANodevSourceMount) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - device: /dev/null
+    from: /srv/null
+)"), context);
+  EXPECT_THAT(with_code(d, "device-nodev"),
+              ElementsAre(HasSubstr("device source /srv/null is on /dev/sda2 on /srv, mounted "
+                                    "nodev")));
+}
+
+TEST(ValidatorTest, LiveDeviceOnANodevMount) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load("version: 1\nmounts:\n  - device: /srv/null\n    from: /dev/null\n"),
+                 context);
+  EXPECT_THAT(with_code(d, "device-nodev"),
+              ElementsAre("error: device /srv/null would sit on /dev/sda2 on /srv, which is "
+                          "mounted nodev; mount a tmpfs without nodev above it"));
+}
+
+TEST(ValidatorTest, RemountNeedsAMount) {
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - remount: /usr
+    readonly: true
+)"));
+  EXPECT_THAT(with_code(d, "remount-not-mount"),
+              ElementsAre("error: remount /usr: nothing is mounted at /usr in the new root; set "
+                          "readonly/options on the entry that mounts it, or mount it first"));
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto live = load("version: 1\nmounts:\n  - remount: /etc\n  - remount: /srv\n");
+  EXPECT_THAT(with_code(check(live, context), "remount-not-mount"),
+              ElementsAre(HasSubstr("remount /etc: nothing is mounted at /etc in the target")));
+}
+
+TEST(ValidatorTest, HostnameNeedsUtsAndSysctlsMustBeNamespaced) {
+  auto d = check(load(R"(version: 1
+namespaces: [mount, pid]
+hostname: box
+sysctls:
+  net.ipv4.ping_group_range: "0 0"
+  kernel.panic: "1"
+mounts: []
+)"));
+  EXPECT_THAT(with_code(d, "hostname-needs-uts"), ElementsAre(HasSubstr("add uts")));
+  EXPECT_THAT(with_code(d, "sysctl-not-namespaced"),
+              ElementsAre(HasSubstr("sysctl kernel.panic is not owned by")));
+}
+
+TEST(ValidatorTest, ProcWithoutPidNamespaceShowsTheHost) {
+  auto d = check(load("version: 1\nnamespaces: [mount]\nmounts:\n  - proc: /proc\n"));
+  EXPECT_THAT(with_code(d, "proc-without-pidns"), ElementsAre(HasSubstr("add pid")));
+  EXPECT_FALSE(has_errors(d));
+}
+
+TEST(ValidatorTest, FilesystemTheKernelLacks) {
+  ValidationContext context;
+  context.filesystems = std::set<std::string>{"tmpfs", "proc"};
+  auto d = check(load("version: 1\nmounts:\n  - mqueue: /dev/mqueue\n  - proc: /proc\n"), context);
+  EXPECT_THAT(with_code(d, "fstype-unavailable"),
+              ElementsAre("error: the kernel does not offer mqueue (not in /proc/filesystems): "
+                          "load its module or remove the entry"));
+}
+
+TEST(ValidatorTest, SomethingPlacedBeneathALaterMountIsHidden) {
+  // The planner never produces this; the validator checks the invariant of any plan.
+  auto layout = load("version: 1\nmounts: []\n");
+  Plan plan;
+  Op pts;
+  pts.index = 1;
+  pts.kind = OpKind::kMount;
+  pts.target = "/dev/pts";
+  pts.fstype = pts.source = "devpts";
+  pts.origin = Origin{"layout.yaml", 3, 5, {}};
+  Op dev = pts;
+  dev.index = 2;
+  dev.target = "/dev";
+  dev.fstype = dev.source = "tmpfs";
+  dev.origin.line = 4;
+  plan.ops = {pts, dev};
+  auto d = validate(layout, plan, {});
+  EXPECT_THAT(with_code(d, "hidden-by-later-mount"),
+              ElementsAre("error: mount /dev/pts <- devpts (layout.yaml:3) is placed beneath "
+                          "/dev, which is mounted later (op 2) and would hide it: list /dev "
+                          "first"));
+}
+
+TEST(ValidatorTest, SourcesMustExistAndHaveTheRightType) {
+  FakeProbe probe;
+  probe.add("/dev/null", FileType::kCharDevice)
+      .link("/dev/zero", "/dev/null")
+      .add("/srv/fifo", FileType::kFifo)
+      .add("/srv/file", FileType::kRegular);
+  ValidationContext context;
+  context.probe = &probe;
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - bind: /a
+    from: /srv/missing
+  - bind: /b
+    from: /srv/missing
+    optional: true
+  - bind: /c
+    from: /srv/fifo
+  - device: /dev/null
+  - device: /dev/zero
+  - device: /dev/file
+    from: /srv/file
+)"), context);
+  EXPECT_THAT(with_code(d, "source-missing"),
+              ElementsAre("error: bind /a: source /srv/missing does not exist: create it, fix "
+                          "the path, or add optional: true"));
+  EXPECT_THAT(with_code(d, "source-optional-missing"),
+              ElementsAre("note: bind /b: source /srv/missing does not exist; skipped "
+                          "(optional: true)"));
+  EXPECT_THAT(with_code(d, "source-type"),
+              ElementsAre("error: bind /c: source /srv/fifo is a FIFO; only directories, files "
+                          "and devices can be bound",
+                          "error: device /dev/zero: source /dev/zero is a symlink, not a device "
+                          "node; give the device node itself",
+                          "error: device /dev/file: source /srv/file is a regular file, not a "
+                          "device node; give the device node itself"));
+}
+
+TEST(ValidatorTest, ImageRootOnAReadOnlyMountCannotGetNewMountPoints) {
+  auto t = table(kHostTable);
+  FakeProbe probe;
+  probe.add("/srv/img", FileType::kDirectory).add("/srv/img/dev", FileType::kDirectory);
+  ValidationContext context;
+  context.table = &t;
+  context.probe = &probe;
+  auto d = check(load(R"(version: 1
+root: { bind: /srv/img }
+mounts:
+  - proc: /proc
+  - tmpfs: /dev
+)"), context);
+  EXPECT_THAT(with_code(d, "readonly-mount-point"),
+              ElementsAre("error: mkdir /proc (implicit: mount point for /proc) must create "
+                          "/srv/img/proc, which is on the read-only mount /dev/sda2 on /srv: "
+                          "create it in the image beforehand or mount a tmpfs above it"));
+}
+
+TEST(ValidatorTest, OfflineReadOnlyIsOnlyAWarningAndSaysSo) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load("version: 1\nroot: { bind: /srv/img }\nmounts:\n  - proc: /proc\n"), context);
+  EXPECT_THAT(with_code(d, "readonly-mount-point"),
+              ElementsAre(HasSubstr("warning: mkdir /proc (implicit: mount point for /proc) "
+                                    "may need to create /srv/img/proc")));
+  EXPECT_THAT(with_code(d, "offline"), ElementsAre(HasSubstr("note: offline:")));
+  EXPECT_FALSE(has_errors(d));
+}
+
+TEST(ValidatorTest, MountPointCreatedOnTheHostIsAWarning) {
+  auto t = table(kHostTable);
+  FakeProbe probe;
+  ValidationContext context;
+  context.table = &t;
+  context.probe = &probe;
+  auto d = check(load("version: 1\nmounts:\n  - tmpfs: /newdir\n"), context);
+  EXPECT_THAT(with_code(d, "creates-on-host"),
+              ElementsAre("warning: mkdir /newdir (implicit: mount point for /newdir) creates "
+                          "/newdir in an existing tree; create it beforehand, or mount a fresh "
+                          "filesystem above it"));
+  probe.add("/newdir", FileType::kDirectory);
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /newdir\n"), context),
+                        "creates-on-host"),
+              IsEmpty());
+}
+
+TEST(ValidatorTest, LiveMountHidesMountsBeneathIt) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load("version: 1\nmounts:\n  - tmpfs: /dev\n"), context);
+  EXPECT_THAT(with_code(d, "hides-mounts"),
+              ElementsAre("warning: mount /dev <- tmpfs (layout.yaml:3) hides 1 mount(s) "
+                          "beneath it: /dev/pts; mount them again in the layout if the target "
+                          "needs them"));
+  EXPECT_THAT(with_code(d, "shared-propagation"),
+              ElementsAre("note: the target's / is shared (shared:1); op 1 makes it rslave "
+                          "first, so nothing mounted here reaches the host"));
+}
+
+TEST(ValidatorTest, SharedRootBeforePivotIsANote) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load("version: 1\nroot: { tmpfs: {} }\nmounts: []\n"), context);
+  EXPECT_THAT(with_code(d, "pivot-shared-root"), ElementsAre(HasSubstr("makes it rprivate")));
+  EXPECT_FALSE(has_errors(d));
+}
+
+TEST(ValidatorTest, LockedFlagsInAUserNamespace) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  context.user_namespace = true;
+  auto d = check(load(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - bind: /data
+    from: /srv/data
+    readonly: false
+  - bind: /ro
+    from: /srv/ro
+    readonly: true
+)"), context);
+  EXPECT_THAT(with_code(d, "userns-locked-flags"),
+              ElementsAre("error: bind /data <- /srv/data [rec] (layout.yaml:4): 'rw' cannot be "
+                          "applied in a user namespace: the source mount /dev/sda2 on /srv has it "
+                          "locked; drop 'rw'",
+                          "note: remount of /ro keeps ro,nosuid,nodev,relatime from the source "
+                          "mount /dev/sda2 on /srv (locked in a user namespace)"));
+}
+
+TEST(ValidatorTest, NeverInTheHostsMountNamespace) {
+  ValidationContext context;
+  context.target_mnt_ns = 4026531841u;
+  context.host_mnt_ns = 4026531841u;
+  context.caller_mnt_ns = 4026531841u;
+  auto d = check(load("version: 1\nroot: { tmpfs: {} }\nmounts: []\n"), context);
+  EXPECT_THAT(with_code(d, "same-namespace"),
+              ElementsAre("error: the target shares the host's (pid 1's) mount namespace "
+                          "(mnt:[4026531841]); rootfsctl never pivots there: give the pid of a "
+                          "process in its own mount namespace"));
+  context.target_mnt_ns = 4026532000u;
+  EXPECT_THAT(with_code(check(load("version: 1\nroot: { tmpfs: {} }\nmounts: []\n"), context),
+                        "same-namespace"),
+              IsEmpty());
+}
+
+TEST(ValidatorTest, OutputIsDeterministic) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto layout = load("version: 1\nmounts:\n  - tmpfs: /dev\n  - tmpfs: /dev\n  - bind: /srv\n");
+  EXPECT_EQ(check(layout, context), check(layout, context));
+}
+
+}  // namespace
+}  // namespace rootfsctl::plan
