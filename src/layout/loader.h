@@ -22,13 +22,31 @@ inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 
 /// Parses and checks one layout document. `source_name` is used in error locations and in
 /// the origins of entries. Errors are Stage::kManifest with file:line:col, the offending
-/// line as excerpt, and a hint where one helps.
+/// line as excerpt, and a hint where one helps; the first problem in the file is reported
+/// (`version` and `vars` are checked before the rest, since everything depends on them).
+///
+/// What is accepted, beyond DESIGN §1: UTF-8 text without NUL or other control characters
+/// (tab, CR, LF excepted) of at most kMaxLayoutBytes; one YAML document; no anchors,
+/// aliases or tags other than !!str (anchors are refused where they are defined, so alias
+/// bombs cost nothing); at most 64 levels of nesting and 100000 nodes. Scalars: quoted
+/// ones are strings; plain true/false in any case are booleans; plain null, ~ and empty
+/// values are null; plain decimal integers are numbers; all else is a string, so
+/// `mode: 0755` is an error that says to quote it. `${name}` in string values (not keys)
+/// comes from `vars`, overridden by `options.set_vars`; `$$` is a literal `$`; values
+/// are inserted verbatim, never expanded again. Defaults: bind and device `from` is the
+/// target, bind `recursive` is true. An entry's origin is its kind key's line and column.
 Result<Layout> load_layout(std::string_view text, std::string_view source_name,
                            const LoadOptions& options = {});
 
 /// Reads `path` (a regular file of at most kMaxLayoutBytes; directories, FIFOs and devices
 /// are refused without blocking) and loads it.
 Result<Layout> load_layout_file(const std::string& path, const LoadOptions& options = {});
+
+/// Reads a layout file with the limits load_layout_file applies, without parsing it (for
+/// callers that keep the text, such as profile resolution). Open and read failures are
+/// Stage::kRead with the errno; a file that is not a regular file or is too large is
+/// Stage::kManifest. Either way the location is the path.
+Result<std::string> read_layout_text(const std::string& path);
 
 /// The draft-07 JSON Schema every document is checked against (schemas/layout.schema.json,
 /// compiled in).

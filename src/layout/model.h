@@ -46,17 +46,17 @@ struct Entry {
   bool recursive = true;  // bind only
   bool optional = false;  // bind, device: skip when the source is missing
 
-  std::optional<bool> readonly;      // bind, tmpfs, proc, sysfs, ..., remount
-  std::vector<std::string> options;  // mount option names: nosuid, nodev, noexec, ...
-  std::optional<std::string> size;   // tmpfs: "64M", "50%"
-  std::optional<std::uint32_t> mode; // tmpfs, dir, file: permission bits
+  std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, ..., remount
+  std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...
+  std::optional<std::string> size;    // tmpfs: "64M", "50%"
+  std::optional<std::uint32_t> mode;  // tmpfs, dir, file: permission bits
 
   std::string to;                      // symlink: link text
   std::optional<std::string> content;  // file
 
-  std::vector<std::string> before;     // overlay: searched before the existing directory
-  std::vector<std::string> after;      // overlay: searched after it
-  std::optional<std::string> create;   // overlay: receives new files
+  std::vector<std::string> before;    // overlay: searched before the existing directory
+  std::vector<std::string> after;     // overlay: searched after it
+  std::optional<std::string> create;  // overlay: receives new files
 
   bool operator==(const Entry&) const = default;
 };
@@ -81,7 +81,8 @@ struct Layout {
   std::string description;
   std::vector<std::string> extends;
   std::map<std::string, std::string> vars;  // after --set overrides
-  std::vector<std::string> namespaces;      // "mount", "pid", "user", "uts", "ipc", "net", "cgroup"
+  // For `run`: "mount", "pid", "user", "uts", "ipc", "net", "cgroup", "time".
+  std::vector<std::string> namespaces;
   std::optional<std::string> hostname;
   std::map<std::string, std::string> sysctls;
   std::optional<Root> root;

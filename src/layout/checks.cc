@@ -1,0 +1,689 @@
+#include "layout/checks.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "core/mount_flags.h"
+#include "core/path.h"
+#include "core/suggest.h"
+#include "layout/fields.h"
+
+namespace rootfsctl::layout {
+namespace {
+
+using nlohmann::json;
+
+// A hostile value can be megabytes long; messages quote its start.
+std::string clip(std::string_view s) {
+  constexpr std::size_t kQuoted = 60;
+  if (s.size() <= kQuoted) return std::string(s);
+  std::size_t keep = kQuoted;
+  while (keep > 0 && (static_cast<unsigned char>(s[keep]) & 0xC0u) == 0x80u) --keep;
+  return std::string(s.substr(0, keep)) + "...";
+}
+
+std::string in_quotes(std::string_view key) { return "'" + clip(key) + "'"; }
+
+bool is_octal_mode(std::string_view s) {
+  if (s.size() != 3 && s.size() != 4) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '7'; });
+}
+
+bool is_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// tmpfs(5) `size=`: bytes, with an optional k, m or g suffix, or a percentage of RAM.
+bool is_size(std::string_view s) {
+  if (s.empty()) return false;
+  constexpr std::string_view kSuffixes = "kKmMgG%";
+  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+  return is_digits(s);
+}
+
+bool is_sysctl_name(std::string_view s) {
+  if (s.empty() || s.size() > kMaxSysctlName) return false;
+  if (s.front() == '.' || s.front() == '/' || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '/' || c == '-';
+  });
+}
+
+std::vector<std::string_view> mount_option_names() {
+  std::vector<std::string_view> names;
+  for (const auto& option : mount_options()) names.push_back(option.name);
+  return names;
+}
+
+class Checker {
+ public:
+  Checker(const SourceText& source, const YamlDocument& document, const VarMap& overrides)
+      : source_(source), doc_(document), overrides_(overrides), expanded_(document.root) {}
+
+  Result<CheckedDocument> run();
+
+ private:
+  using Check = Result<void> (Checker::*)(const std::string& pointer);
+  struct TopLevelKey {
+    std::string_view name;
+    Check check;
+  };
+  static const std::array<TopLevelKey, 10> kTopLevel;
+
+  // Access and messages.
+  const json& node(const std::string& pointer) const;
+  std::vector<std::string> ordered_keys(const std::string& pointer) const;
+  std::string number_text(const std::string& pointer) const;
+  std::string describe(const std::string& pointer) const;
+  Error error_at_value(const std::string& pointer, std::string message,
+                       std::string hint = {}) const;
+  Error error_at_key(const std::string& pointer, std::string message, std::string hint = {}) const;
+  Error type_error(const std::string& pointer, std::string_view subject,
+                   std::string_view expected) const;
+  Error unknown_key(const std::string& pointer, std::string_view key,
+                    std::span<const std::string_view> candidates, std::string listing) const;
+  std::string expansion_hint(const std::string& pointer, std::string_view expanded) const;
+  std::string with_expansion(std::string hint, const std::string& pointer,
+                             std::string_view expanded) const;
+  Result<std::string> expand(const std::string& pointer);
+
+  // Values.
+  Result<void> check_value(const std::string& pointer, std::string_view subject, ValueType type);
+  Result<void> check_path(const std::string& pointer, std::string_view subject);
+  Result<void> check_path_list(const std::string& pointer, std::string_view subject);
+  Result<void> check_bool(const std::string& pointer, std::string_view subject);
+  Result<void> check_mode(const std::string& pointer, std::string_view subject);
+  Result<void> check_size(const std::string& pointer, std::string_view subject);
+  Result<void> check_options(const std::string& pointer, std::string_view subject);
+  Result<void> check_text(const std::string& pointer, std::string_view subject);
+  Result<void> check_link_text(const std::string& pointer, std::string_view subject);
+  Result<void> check_nonempty_text(const std::string& pointer, std::string_view subject,
+                                   std::string_view hint);
+  Result<void> check_scalar_text(const std::string& pointer, std::string_view subject);
+
+  // Top level.
+  Result<void> check_top_is_mapping() const;
+  Result<void> check_version();
+  Result<void> check_vars();
+  Result<void> check_top_level_key(const std::string& key);
+  Result<void> check_done(const std::string&) { return {}; }
+  Result<void> check_name(const std::string& pointer);
+  Result<void> check_description(const std::string& pointer);
+  Result<void> check_hostname(const std::string& pointer);
+  Result<void> check_extends(const std::string& pointer);
+  Result<void> check_namespaces(const std::string& pointer);
+  Result<void> check_sysctls(const std::string& pointer);
+
+  // root and mounts.
+  Result<void> check_root(const std::string& pointer);
+  Result<void> check_root_key(const std::string& pointer, const std::string& key,
+                              std::optional<std::string>& kind);
+  Result<void> check_root_tmpfs(const std::string& pointer);
+  Result<void> check_mounts(const std::string& pointer);
+  Result<void> check_entry(const std::string& pointer);
+  Result<void> check_entry_key(const std::string& entry, const std::string& key,
+                               const std::optional<std::string>& kind_key);
+  Result<void> check_required_fields(const std::string& entry, const std::string& kind_key);
+
+  const SourceText& source_;
+  const YamlDocument& doc_;
+  const VarMap& overrides_;
+  json expanded_;
+  VarMap vars_;
+};
+
+const std::array<Checker::TopLevelKey, 10> Checker::kTopLevel{
+    TopLevelKey{"version", &Checker::check_done},
+    TopLevelKey{"name", &Checker::check_name},
+    TopLevelKey{"description", &Checker::check_description},
+    TopLevelKey{"extends", &Checker::check_extends},
+    TopLevelKey{"vars", &Checker::check_done},
+    TopLevelKey{"namespaces", &Checker::check_namespaces},
+    TopLevelKey{"hostname", &Checker::check_hostname},
+    TopLevelKey{"sysctls", &Checker::check_sysctls},
+    TopLevelKey{"root", &Checker::check_root},
+    TopLevelKey{"mounts", &Checker::check_mounts},
+};
+
+// ---- Access and messages -------------------------------------------------------------
+
+const json& Checker::node(const std::string& pointer) const {
+  return doc_.root.at(json::json_pointer(pointer));
+}
+
+// Keys in the order they are written, so the first error reported is the first one in
+// the file (nlohmann::json keeps keys sorted).
+std::vector<std::string> Checker::ordered_keys(const std::string& pointer) const {
+  std::vector<std::pair<Pos, std::string>> keyed;
+  for (const auto& item : node(pointer).items()) {
+    keyed.emplace_back(doc_.info(pointer_append(pointer, item.key())).key, item.key());
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::string> keys;
+  for (auto& [pos, key] : keyed) keys.push_back(std::move(key));
+  return keys;
+}
+
+// Numbers are quoted as written: `mode: 0755` is reported as 0755, not 755.
+std::string Checker::number_text(const std::string& pointer) const {
+  const NodeInfo& info = doc_.info(pointer);
+  return info.raw.empty() ? node(pointer).dump() : info.raw;
+}
+
+std::string Checker::describe(const std::string& pointer) const {
+  const json& value = node(pointer);
+  switch (value.type()) {
+    case json::value_t::null:
+      return "empty";
+    case json::value_t::boolean:
+      return value.get<bool>() ? "true" : "false";
+    case json::value_t::string:
+      return "the string " + in_quotes(value.get_ref<const std::string&>());
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::object:
+      return "a mapping";
+    default:
+      return "the number " + number_text(pointer);
+  }
+}
+
+Error Checker::error_at_value(const std::string& pointer, std::string message,
+                              std::string hint) const {
+  return source_.error_at(doc_.info(pointer).value, std::move(message), std::move(hint));
+}
+
+Error Checker::error_at_key(const std::string& pointer, std::string message,
+                            std::string hint) const {
+  const NodeInfo& info = doc_.info(pointer);
+  const Pos pos = info.key.line > 0 ? info.key : info.value;
+  return source_.error_at(pos, std::move(message), std::move(hint));
+}
+
+// "'readonly' must be true or false, not the string 'yes'"; numbers and booleans where a
+// string belongs get the quoted spelling as hint.
+Error Checker::type_error(const std::string& pointer, std::string_view subject,
+                          std::string_view expected) const {
+  const json& value = node(pointer);
+  std::string hint;
+  if ((value.is_number() || value.is_boolean()) && expected.find("string") != expected.npos) {
+    hint = "quote it: \"" + (value.is_number() ? number_text(pointer) : describe(pointer)) + "\"";
+  }
+  return error_at_value(
+      pointer,
+      std::string(subject) + " must be " + std::string(expected) + ", not " + describe(pointer),
+      std::move(hint));
+}
+
+Error Checker::unknown_key(const std::string& pointer, std::string_view key,
+                           std::span<const std::string_view> candidates,
+                           std::string listing) const {
+  std::string hint = did_you_mean(key, candidates);
+  if (hint.empty()) hint = std::move(listing);
+  return error_at_key(pointer, "unknown key " + in_quotes(key), std::move(hint));
+}
+
+std::string Checker::expansion_hint(const std::string& pointer, std::string_view expanded) const {
+  const auto& raw = node(pointer).get_ref<const std::string&>();
+  if (raw == expanded) return {};
+  return "expanded from " + in_quotes(raw);
+}
+
+std::string Checker::with_expansion(std::string hint, const std::string& pointer,
+                                    std::string_view expanded) const {
+  std::string from = expansion_hint(pointer, expanded);
+  return from.empty() ? hint : hint + "; " + from;
+}
+
+// Substitutes ${var} in the string at `pointer` and records the result in the expanded
+// document.
+Result<std::string> Checker::expand(const std::string& pointer) {
+  auto expanded = expand_vars(node(pointer).get_ref<const std::string&>(), vars_);
+  if (!expanded) {
+    return std::unexpected(
+        error_at_value(pointer, std::move(expanded.error().message), expanded.error().hint));
+  }
+  expanded_.at(json::json_pointer(pointer)) = *expanded;
+  return std::move(*expanded);
+}
+
+// ---- Values ----------------------------------------------------------------------------
+
+Result<void> Checker::check_value(const std::string& pointer, std::string_view subject,
+                                  ValueType type) {
+  switch (type) {
+    case ValueType::kPath:
+      return check_path(pointer, subject);
+    case ValueType::kPathList:
+      return check_path_list(pointer, subject);
+    case ValueType::kBool:
+      return check_bool(pointer, subject);
+    case ValueType::kMode:
+      return check_mode(pointer, subject);
+    case ValueType::kSize:
+      return check_size(pointer, subject);
+    case ValueType::kOptions:
+      return check_options(pointer, subject);
+    case ValueType::kText:
+      return check_text(pointer, subject);
+    case ValueType::kLinkText:
+      return check_link_text(pointer, subject);
+  }
+  return {};
+}
+
+// Paths are checked after substitution (a variable may hold a path) but reported at the
+// scalar that uses it.
+Result<void> Checker::check_path(const std::string& pointer, std::string_view subject) {
+  if (!node(pointer).is_string())
+    return std::unexpected(type_error(pointer, subject, "an absolute path"));
+  auto path = expand(pointer);
+  if (!path) return std::unexpected(path.error());
+  if (auto problem = path::check_normalized(*path)) {
+    return std::unexpected(error_at_value(pointer, *problem, expansion_hint(pointer, *path)));
+  }
+  return {};
+}
+
+Result<void> Checker::check_path_list(const std::string& pointer, std::string_view subject) {
+  if (!node(pointer).is_array()) {
+    return std::unexpected(type_error(pointer, subject, "a list of absolute paths"));
+  }
+  const std::string item_subject = "each item of " + std::string(subject);
+  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+    if (auto ok = check_path(pointer_append(pointer, i), item_subject); !ok) return ok;
+  }
+  return {};
+}
+
+Result<void> Checker::check_bool(const std::string& pointer, std::string_view subject) {
+  if (node(pointer).is_boolean()) return {};
+  return std::unexpected(type_error(pointer, subject, "true or false"));
+}
+
+Result<void> Checker::check_mode(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  if (value.is_number()) {
+    const std::string text = number_text(pointer);
+    return std::unexpected(error_at_value(
+        pointer, std::string(subject) + " must be a quoted string, not the number " + text,
+        "write mode: \"" + text + "\"; unquoted, YAML reads " + text + " as a number"));
+  }
+  if (!value.is_string()) {
+    return std::unexpected(type_error(pointer, subject, "an octal string like \"0755\""));
+  }
+  const auto& raw = value.get_ref<const std::string&>();
+  const std::string hint = "write 3 or 4 octal digits in quotes, like \"0755\" or \"1777\"";
+  if (raw.size() > kMaxShortValue) {
+    return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(raw), hint));
+  }
+  auto mode = expand(pointer);
+  if (!mode) return std::unexpected(mode.error());
+  if (is_octal_mode(*mode)) return {};
+  return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(*mode),
+                                        with_expansion(hint, pointer, *mode)));
+}
+
+Result<void> Checker::check_size(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  const std::string hint =
+      "write a byte count like 1048576, a number with k, m or g like 64M, or a percentage "
+      "of memory like 50%";
+  if (value.is_number_integer()) {
+    if (value.get<std::int64_t>() >= 0) {
+      expanded_.at(json::json_pointer(pointer)) = std::to_string(value.get<std::int64_t>());
+      return {};
+    }
+    return std::unexpected(error_at_value(pointer, "invalid size " + number_text(pointer), hint));
+  }
+  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a size like 64M"));
+  const std::string& raw = value.get_ref<const std::string&>();
+  if (raw.size() > kMaxShortValue) {
+    return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(raw), hint));
+  }
+  auto size = expand(pointer);
+  if (!size) return std::unexpected(size.error());
+  if (is_size(*size)) return {};
+  return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(*size),
+                                        with_expansion(hint, pointer, *size)));
+}
+
+Result<void> Checker::check_options(const std::string& pointer, std::string_view subject) {
+  if (!node(pointer).is_array()) {
+    return std::unexpected(
+        type_error(pointer, subject, "a list of mount options, like [nosuid, nodev]"));
+  }
+  const auto names = mount_option_names();
+  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+    const std::string item = pointer_append(pointer, i);
+    if (!node(item).is_string()) {
+      return std::unexpected(type_error(item, "a mount option", "a name like nosuid"));
+    }
+    const auto& name = node(item).get_ref<const std::string&>();
+    if (find_mount_option(name)) continue;
+    std::string hint = did_you_mean(name, names);
+    if (hint.empty()) hint = "known options: " + join_names(names);
+    return std::unexpected(error_at_value(item, "unknown mount option " + in_quotes(name), hint));
+  }
+  return {};
+}
+
+Result<void> Checker::check_text(const std::string& pointer, std::string_view subject) {
+  if (!node(pointer).is_string()) return std::unexpected(type_error(pointer, subject, "a string"));
+  auto text = expand(pointer);
+  if (!text) return std::unexpected(text.error());
+  return {};
+}
+
+Result<void> Checker::check_link_text(const std::string& pointer, std::string_view subject) {
+  return check_nonempty_text(pointer, subject, "write the link's target, like 'to: usr/bin'");
+}
+
+Result<void> Checker::check_nonempty_text(const std::string& pointer, std::string_view subject,
+                                          std::string_view hint) {
+  if (auto ok = check_text(pointer, subject); !ok) return ok;
+  if (!expanded_.at(json::json_pointer(pointer)).get_ref<const std::string&>().empty()) return {};
+  return std::unexpected(
+      error_at_value(pointer, std::string(subject) + " must not be empty", std::string(hint)));
+}
+
+// vars and sysctls values: strings, or numbers kept as written.
+Result<void> Checker::check_scalar_text(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  if (value.is_number_integer()) {
+    expanded_.at(json::json_pointer(pointer)) = number_text(pointer);
+    return {};
+  }
+  if (value.is_string()) return {};
+  return std::unexpected(type_error(pointer, subject, "a string or a number"));
+}
+
+// ---- Top level -------------------------------------------------------------------------
+
+Result<void> Checker::check_top_is_mapping() const {
+  const json& top = doc_.root;
+  if (top.is_object()) return {};
+  const std::string hint = "a layout is a mapping that starts with 'version: 1'";
+  if (top.is_null()) return std::unexpected(error_at_value("", "layout is empty", hint));
+  return std::unexpected(
+      error_at_value("", "layout must be a mapping of keys, not " + describe(""), hint));
+}
+
+Result<void> Checker::check_version() {
+  if (!doc_.root.contains("version")) {
+    // A misspelt `version` is the likelier story than a missing one.
+    constexpr std::array<std::string_view, 1> kVersion{"version"};
+    for (const auto& key : ordered_keys("")) {
+      if (closest_match(key, kVersion)) {
+        return std::unexpected(unknown_key(pointer_append("", key), key, top_level_keys(), {}));
+      }
+    }
+    return std::unexpected(
+        error_at_value("", "missing 'version: 1'", "every layout starts with 'version: 1'"));
+  }
+  const json& version = doc_.root["version"];
+  if (version.is_number_integer() && version.get<std::int64_t>() == 1) return {};
+  if (version.is_number_integer()) {
+    return std::unexpected(error_at_value("/version",
+                                          "unsupported layout version " + number_text("/version"),
+                                          "this rootfsctl reads version 1"));
+  }
+  return std::unexpected(type_error("/version", "'version'", "the number 1"));
+}
+
+// vars first: every other string may use them. The layout's own are the defaults;
+// --set values beat them, and may name variables the layout does not declare.
+Result<void> Checker::check_vars() {
+  vars_ = {};
+  if (doc_.root.contains("vars")) {
+    if (!doc_.root["vars"].is_object()) {
+      return std::unexpected(type_error("/vars", "'vars'", "a mapping of names to values"));
+    }
+    for (const auto& name : ordered_keys("/vars")) {
+      const std::string pointer = pointer_append("/vars", name);
+      if (!is_var_name(name)) {
+        return std::unexpected(error_at_key(
+            pointer, "invalid variable name " + in_quotes(name),
+            "names are letters, digits and '_', do not start with a digit, and have at most " +
+                std::to_string(kMaxVarName) + " characters"));
+      }
+      if (auto ok = check_scalar_text(pointer, "variable " + in_quotes(name)); !ok) return ok;
+      vars_[name] = expanded_.at(json::json_pointer(pointer)).get<std::string>();
+    }
+  }
+  for (const auto& [name, value] : overrides_) vars_[name] = value;
+  return {};
+}
+
+Result<void> Checker::check_top_level_key(const std::string& key) {
+  const std::string pointer = pointer_append("", key);
+  for (const auto& entry : kTopLevel) {
+    if (entry.name == key) return (this->*entry.check)(pointer);
+  }
+  return std::unexpected(unknown_key(pointer, key, top_level_keys(),
+                                     "keys of a layout: " + join_names(top_level_keys())));
+}
+
+Result<void> Checker::check_name(const std::string& pointer) {
+  return check_text(pointer, "'name'");
+}
+
+Result<void> Checker::check_description(const std::string& pointer) {
+  return check_text(pointer, "'description'");
+}
+
+Result<void> Checker::check_hostname(const std::string& pointer) {
+  if (auto ok = check_text(pointer, "'hostname'"); !ok) return ok;
+  const auto& raw = node(pointer).get_ref<const std::string&>();
+  const auto& name = expanded_.at(json::json_pointer(pointer)).get_ref<const std::string&>();
+  if (!name.empty() && std::max(raw.size(), name.size()) <= kMaxHostname) return {};
+  return std::unexpected(
+      error_at_value(pointer, "invalid hostname " + in_quotes(name),
+                     "a hostname has 1 to " + std::to_string(kMaxHostname) + " characters"));
+}
+
+Result<void> Checker::check_extends(const std::string& pointer) {
+  if (!node(pointer).is_array()) {
+    return std::unexpected(type_error(pointer, "'extends'", "a list of profiles, like [base]"));
+  }
+  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+    auto ok = check_nonempty_text(pointer_append(pointer, i), "a profile name",
+                                  "write a profile's name or a relative path, like base");
+    if (!ok) return ok;
+  }
+  return {};
+}
+
+Result<void> Checker::check_namespaces(const std::string& pointer) {
+  if (!node(pointer).is_array()) {
+    return std::unexpected(type_error(pointer, "'namespaces'", "a list, like [mount, pid]"));
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+    const std::string item = pointer_append(pointer, i);
+    if (!node(item).is_string()) {
+      return std::unexpected(type_error(item, "a namespace", "a name like pid"));
+    }
+    const auto& name = node(item).get_ref<const std::string&>();
+    const auto names = namespace_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      std::string hint = did_you_mean(name, names);
+      if (hint.empty()) hint = "namespaces: " + join_names(names);
+      return std::unexpected(error_at_value(item, "unknown namespace " + in_quotes(name), hint));
+    }
+    if (!seen.insert(name).second) {
+      return std::unexpected(
+          error_at_value(item, "namespace " + in_quotes(name) + " is listed twice"));
+    }
+  }
+  return {};
+}
+
+Result<void> Checker::check_sysctls(const std::string& pointer) {
+  if (!node(pointer).is_object()) {
+    return std::unexpected(type_error(pointer, "'sysctls'", "a mapping of sysctl names to values"));
+  }
+  for (const auto& name : ordered_keys(pointer)) {
+    const std::string item = pointer_append(pointer, name);
+    if (!is_sysctl_name(name)) {
+      return std::unexpected(error_at_key(item, "invalid sysctl name " + in_quotes(name),
+                                          "write it as in /proc/sys, with dots: "
+                                          "net.ipv4.ping_group_range"));
+    }
+    if (auto ok = check_scalar_text(item, "sysctl " + in_quotes(name)); !ok) return ok;
+    if (node(item).is_string()) {
+      if (auto text = expand(item); !text) return std::unexpected(text.error());
+    }
+  }
+  return {};
+}
+
+// ---- root ----------------------------------------------------------------------------
+
+Result<void> Checker::check_root(const std::string& pointer) {
+  if (!node(pointer).is_object()) {
+    return std::unexpected(type_error(
+        pointer, "'root'", "a mapping like { tmpfs: { size: 64M } } or { bind: /srv/rootfs }"));
+  }
+  std::optional<std::string> kind;
+  for (const auto& key : ordered_keys(pointer)) {
+    if (auto ok = check_root_key(pointer, key, kind); !ok) return ok;
+  }
+  if (kind) return {};
+  return std::unexpected(error_at_key(pointer, "root needs 'tmpfs' or 'bind'",
+                                      "root: { tmpfs: { size: 64M } } makes a fresh root; "
+                                      "root: { bind: /srv/rootfs } uses an image directory"));
+}
+
+Result<void> Checker::check_root_key(const std::string& root, const std::string& key,
+                                     std::optional<std::string>& kind) {
+  const std::string pointer = pointer_append(root, key);
+  if (key == "readonly") return check_bool(pointer, "'readonly'");
+  if (key != "tmpfs" && key != "bind") {
+    return std::unexpected(
+        unknown_key(pointer, key, root_keys(), "keys of root: " + join_names(root_keys())));
+  }
+  if (kind) {
+    return std::unexpected(
+        error_at_key(pointer, "root has both '" + *kind + "' and '" + key + "'",
+                     "a root is either a fresh tmpfs or a bind of an image directory"));
+  }
+  kind = key;
+  if (key == "bind") return check_path(pointer, "'bind'");
+  return check_root_tmpfs(pointer);
+}
+
+// `tmpfs:` with no value takes the defaults.
+Result<void> Checker::check_root_tmpfs(const std::string& pointer) {
+  if (node(pointer).is_null()) return {};
+  if (!node(pointer).is_object()) {
+    return std::unexpected(
+        type_error(pointer, "'tmpfs'", "a mapping like { size: 64M, mode: \"0755\" }"));
+  }
+  for (const auto& key : ordered_keys(pointer)) {
+    const std::string item = pointer_append(pointer, key);
+    if (key == "size") {
+      if (auto ok = check_size(item, "'size'"); !ok) return ok;
+    } else if (key == "mode") {
+      if (auto ok = check_mode(item, "'mode'"); !ok) return ok;
+    } else {
+      return std::unexpected(unknown_key(item, key, root_tmpfs_keys(),
+                                         "keys of a root tmpfs: " + join_names(root_tmpfs_keys())));
+    }
+  }
+  return {};
+}
+
+// ---- mounts --------------------------------------------------------------------------
+
+Result<void> Checker::check_mounts(const std::string& pointer) {
+  if (!node(pointer).is_array()) {
+    return std::unexpected(type_error(pointer, "'mounts'", "a list of entries"));
+  }
+  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+    if (auto ok = check_entry(pointer_append(pointer, i)); !ok) return ok;
+  }
+  return {};
+}
+
+// Unknown keys are reported before a missing kind key, so that `- tmpf: /tmp` gets
+// "did you mean 'tmpfs'?" rather than "entry has no kind key".
+Result<void> Checker::check_entry(const std::string& pointer) {
+  if (!node(pointer).is_object()) {
+    return std::unexpected(
+        error_at_value(pointer, "a mounts entry must be a mapping, not " + describe(pointer),
+                       "start each entry with its kind, like '- bind: /usr'"));
+  }
+  const auto keys = ordered_keys(pointer);
+  std::optional<std::string> kind_key;
+  for (const auto& key : keys) {
+    if (!kind_key && kind_from_name(key)) kind_key = key;
+  }
+  for (const auto& key : keys) {
+    if (auto ok = check_entry_key(pointer, key, kind_key); !ok) return ok;
+  }
+  if (!kind_key) {
+    return std::unexpected(error_at_value(pointer, "entry has no kind key",
+                                          "give it one of: " + join_names(kind_names())));
+  }
+  return check_required_fields(pointer, *kind_key);
+}
+
+Result<void> Checker::check_entry_key(const std::string& entry, const std::string& key,
+                                      const std::optional<std::string>& kind_key) {
+  const std::string pointer = pointer_append(entry, key);
+  if (kind_from_name(key)) {
+    if (key == *kind_key) return check_path(pointer, in_quotes(key));
+    return std::unexpected(
+        error_at_key(pointer, "entry has two kind keys, '" + *kind_key + "' and '" + key + "'",
+                     "an entry has exactly one kind; split it into two entries"));
+  }
+  const FieldSpec* field = find_entry_field(key);
+  if (!field) {
+    std::string listing = "entries start with one of: " + join_names(kind_names());
+    if (kind_key)
+      listing = "keys of a " + *kind_key + " entry: " + fields_of(*kind_from_name(*kind_key));
+    return std::unexpected(unknown_key(pointer, key, entry_key_names(), std::move(listing)));
+  }
+  if (!kind_key) return {};
+  if ((field->kinds & kind_bit(*kind_from_name(*kind_key))) == 0) {
+    return std::unexpected(error_at_key(
+        pointer, "key " + in_quotes(key) + " does not apply to a " + *kind_key + " entry",
+        in_quotes(key) + " applies to: " + kinds_of(*field)));
+  }
+  return check_value(pointer, in_quotes(key), field->type);
+}
+
+Result<void> Checker::check_required_fields(const std::string& entry, const std::string& kind_key) {
+  const KindSet kind = kind_bit(*kind_from_name(kind_key));
+  for (const auto& field : entry_fields()) {
+    if ((field.required & kind) == 0 || node(entry).contains(field.name)) continue;
+    return std::unexpected(error_at_key(pointer_append(entry, kind_key),
+                                        "a " + kind_key + " entry needs " + in_quotes(field.name),
+                                        "add it, like '" + std::string(field.example) + "'"));
+  }
+  return {};
+}
+
+Result<CheckedDocument> Checker::run() {
+  if (auto ok = check_top_is_mapping(); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_version(); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_vars(); !ok) return std::unexpected(ok.error());
+  for (const auto& key : ordered_keys("")) {
+    if (auto ok = check_top_level_key(key); !ok) return std::unexpected(ok.error());
+  }
+  return CheckedDocument{std::move(expanded_), std::move(vars_)};
+}
+
+}  // namespace
+
+Result<CheckedDocument> check_document(const SourceText& source, const YamlDocument& document,
+                                       const VarMap& overrides) {
+  return Checker(source, document, overrides).run();
+}
+
+}  // namespace rootfsctl::layout

@@ -1,0 +1,134 @@
+#include "layout/source_text.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+namespace rootfsctl::layout {
+namespace {
+
+constexpr std::size_t kExcerptContext = 80;
+
+std::string hex_byte(unsigned char byte) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", byte);
+  return buf;
+}
+
+// Length of the UTF-8 sequence starting at text[i], or 0 when it is malformed: a stray
+// continuation byte, a truncated sequence, an overlong form, a UTF-16 surrogate or a
+// value above U+10FFFF (RFC 3629 §4).
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  auto byte = [&](std::size_t k) -> unsigned {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
+  };
+  auto continuation = [&](std::size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
+  const unsigned b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned b1 = byte(1);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F)) return 0;
+    return continuation(1) && continuation(2) ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned b1 = byte(1);
+    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
+    return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+bool is_forbidden_control(unsigned char c) {
+  return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+}
+
+Error control_error(const SourceText& source, Pos pos, unsigned char c) {
+  if (c == 0) return source.error_at(pos, "NUL byte in layout", "layouts are UTF-8 text");
+  return source.error_at(pos, "control character " + hex_byte(c) + " in layout",
+                         "layouts are UTF-8 text without control characters");
+}
+
+// A hostile file can be one 4 MiB line; keep what the caret needs plus some context,
+// cut on a character boundary.
+std::string_view clip_excerpt(std::string_view line, int column) {
+  std::size_t keep = static_cast<std::size_t>(std::max(column, 1)) + kExcerptContext;
+  if (line.size() <= keep) return line;
+  while (keep > 0 && (static_cast<unsigned char>(line[keep]) & 0xC0u) == 0x80u) --keep;
+  return line.substr(0, keep);
+}
+
+// The excerpt goes to a terminal: control characters and malformed UTF-8 become '?', one
+// byte each so the caret still lines up.
+std::string printable(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (std::size_t i = 0; i < line.size();) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    const std::size_t length = utf8_length(line, i);
+    if (length == 0 || is_forbidden_control(c)) {
+      out += '?';
+      ++i;
+    } else {
+      out.append(line.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Error SourceText::error_at(Pos pos, std::string message, std::string hint) const {
+  Error error = make_manifest_error(Location{name, pos.line, pos.column}, std::move(message),
+                                    std::move(hint));
+  error.excerpt = printable(clip_excerpt(line_text(pos.line), pos.column));
+  return error;
+}
+
+std::string_view SourceText::line_text(int line) const {
+  if (line < 1) return {};
+  std::size_t start = 0;
+  for (int current = 1; current < line; ++current) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  std::size_t end = text.find('\n', start);
+  std::string_view out = text.substr(start, end == std::string_view::npos ? end : end - start);
+  if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
+  return out;
+}
+
+Result<void> check_size(const SourceText& source, std::size_t max_bytes) {
+  if (source.text.size() <= max_bytes) return {};
+  return std::unexpected(
+      make_manifest_error(Location{source.name, 0, 0},
+                          "layout is " + std::to_string(source.text.size()) +
+                              " bytes, more than the limit of " + std::to_string(max_bytes),
+                          "a layout is a short text file; is this the right file?"));
+}
+
+Result<void> check_encoding(const SourceText& source) {
+  const std::string_view text = source.text;
+  Pos pos{1, 1};
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (is_forbidden_control(c)) return std::unexpected(control_error(source, pos, c));
+    const std::size_t length = utf8_length(text, i);
+    if (length == 0) {
+      return std::unexpected(
+          source.error_at(pos, "invalid UTF-8 byte " + hex_byte(c), "layouts are UTF-8 text"));
+    }
+    if (c == '\n') {
+      ++pos.line;
+      pos.column = 1;
+    } else {
+      pos.column += static_cast<int>(length);
+    }
+    i += length;
+  }
+  return {};
+}
+
+}  // namespace rootfsctl::layout
