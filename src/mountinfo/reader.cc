@@ -41,28 +41,39 @@ struct Bytes {
   std::size_t size = 0;
 };
 
-/// Doubles `bytes`' capacity (keeping its content), or fails past kMaxMountinfoBytes.
+// Room for one byte more than the limit, so a read that fills it proves the input is
+// over the limit, and a file of exactly the limit still reads to EOF.
+constexpr std::size_t kMaxCapacity = kMaxMountinfoBytes + 1;
+
+/// A buffer for `capacity` bytes of text plus the padding parse_owned needs.
+std::unique_ptr<char[]> allocate(std::size_t capacity) {
+  return std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
+}
+
+/// Doubles `bytes`' capacity (keeping its content), or fails past kMaxCapacity.
 bool grow(Bytes& bytes, std::size_t& capacity) {
-  if (capacity >= kMaxMountinfoBytes) return false;
-  std::size_t larger = std::min(capacity * 2, kMaxMountinfoBytes);
-  auto data = std::make_unique_for_overwrite<char[]>(larger);
+  if (capacity >= kMaxCapacity) return false;
+  std::size_t larger = std::min(capacity * 2, kMaxCapacity);
+  auto data = allocate(larger);
   if (bytes.size > 0) std::memcpy(data.get(), bytes.data.get(), bytes.size);
   bytes.data = std::move(data);
   capacity = larger;
   return true;
 }
 
+Error too_large(const std::string& name) {
+  return make_error(Stage::kRead,
+                    name + " is larger than " + std::to_string(kMaxMountinfoBytes >> 20) + " MiB",
+                    EFBIG);
+}
+
 /// Reads `fd` until EOF. /proc/N/mountinfo is a seq file: one read returns what fits a
 /// page or the buffer, never the whole table, and its size is unknown up front.
 Result<Bytes> read_all(int fd, const std::string& name, std::size_t size_hint) {
-  std::size_t capacity = std::min(std::max(size_hint + 1, kInitialBuffer), kMaxMountinfoBytes);
-  Bytes bytes{std::make_unique_for_overwrite<char[]>(capacity), 0};
+  std::size_t capacity = std::min(std::max(size_hint + 1, kInitialBuffer), kMaxCapacity);
+  Bytes bytes{allocate(capacity), 0};
   for (;;) {
-    if (bytes.size == capacity && !grow(bytes, capacity)) {
-      return std::unexpected(make_error(
-          Stage::kRead,
-          name + " is larger than " + std::to_string(kMaxMountinfoBytes >> 20) + " MiB", EFBIG));
-    }
+    if (bytes.size == capacity && !grow(bytes, capacity)) return std::unexpected(too_large(name));
     ssize_t got = ::read(fd, bytes.data.get() + bytes.size, capacity - bytes.size);
     if (got == 0) return bytes;
     if (got < 0) {
@@ -96,9 +107,7 @@ Result<MountTable> read_mountinfo_file(const std::string& path) {
     return std::unexpected(make_error(Stage::kRead, path + " is not a regular file", EINVAL));
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxMountinfoBytes) {
-    return std::unexpected(make_error(
-        Stage::kRead, path + " is larger than " + std::to_string(kMaxMountinfoBytes >> 20) + " MiB",
-        EFBIG));
+    return std::unexpected(too_large(path));
   }
   auto bytes = read_all(fd.get(), path, static_cast<std::size_t>(st.st_size));
   if (!bytes) return std::unexpected(std::move(bytes.error()));

@@ -63,9 +63,13 @@ struct MountTable::Impl {
   static MountTable adopt(std::unique_ptr<Impl> impl);
 };
 
-/// Parses `size` bytes of mountinfo text held in `storage`, taking ownership: entries
-/// point into it after in-place unescaping. parse_mountinfo copies its input and calls
-/// this; the readers hand over the buffer they read into, which saves a copy.
+/// Bytes `storage` must have after the text for parse_owned; it overwrites them.
+inline constexpr std::size_t kScanPadding = 64;
+
+/// Parses `size` bytes of mountinfo text held in `storage` (allocated with at least
+/// size + kScanPadding bytes), taking ownership: entries point into it after in-place
+/// unescaping. parse_mountinfo copies its input and calls this; the readers hand over
+/// the buffer they read into, which saves a copy.
 Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size);
 
 }  // namespace rootfsctl::mountinfo

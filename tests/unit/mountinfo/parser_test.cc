@@ -57,9 +57,74 @@ TEST(ParseMountinfo, KeepsFileOrderAndLargeNumbers) {
   EXPECT_EQ(table.entries()[2].target, "/proc");
 }
 
+TEST(ParseMountinfo, NumbersOfEveryLength) {
+  // One to eight digits take the branch-free path, longer ones std::from_chars.
+  std::string text;
+  const std::vector<unsigned> values = {
+      0, 7, 42, 999, 1000, 65535, 1048575, 12345678, 99999999, 100000000, 987654321, 2147483647};
+  for (unsigned value : values) {
+    std::string n = std::to_string(value);
+    text += n + " " + n + " " + n + ":" + n + " / /m" + n + " rw - tmpfs t rw\n";
+  }
+  auto table = parse_ok(text);
+  ASSERT_EQ(table.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const MountEntry& e = table.entries()[i];
+    EXPECT_EQ(static_cast<unsigned>(e.id), values[i]);
+    EXPECT_EQ(static_cast<unsigned>(e.parent), values[i]);
+    EXPECT_EQ(e.major, values[i]);
+    EXPECT_EQ(e.minor, values[i]);
+  }
+  auto big = parse_ok("1 0 4294967295:00000001 / / rw - tmpfs t rw\n");
+  EXPECT_EQ(big.entries()[0].major, 4294967295u);
+  EXPECT_EQ(big.entries()[0].minor, 1u);
+}
+
+TEST(ParseMountinfo, NumbersRejectEveryNonDigit) {
+  // Bytes just outside '0'..'9' and ones that could fool a nibble check.
+  for (std::string bad : {"1/", "1:", "/1", "12a4", "1\x1a", "1\xfa", "+1", "0x10", "9999999a",
+                          "1234567/", "4294967296"}) {
+    EXPECT_EQ(parse_error("1 0 0:" + bad + " / / rw - t s rw\n"),
+              "line 1: expected major:minor, got '0:" + bad + "'");
+  }
+  EXPECT_EQ(parse_error("12345678x 0 0:1 / / rw - t s rw\n"),
+            "line 1: expected mount ID, got '12345678x'");
+}
+
 TEST(ParseMountinfo, EmptyTextIsAnEmptyTable) {
   EXPECT_EQ(parse_ok("").size(), 0u);
   EXPECT_EQ(parse_ok("\n\n").size(), 0u);
+}
+
+TEST(ParseMountinfo, FieldsAtEveryOffsetOfTheScanBlocks) {
+  // The scanner reads 64-byte blocks: shift every delimiter through every position, and
+  // end the text (no final newline) at every length too.
+  std::string text;
+  std::vector<std::string> targets;
+  for (std::size_t n = 1; n <= 130; ++n) {
+    targets.push_back("/" + std::string(n, static_cast<char>('a' + n % 26)) + "\\040x");
+    text += std::to_string(n) + " 1 0:" + std::to_string(n) + " / " + targets.back() +
+            " rw - tmpfs src" + std::to_string(n) + " rw";
+    auto prefix = parse_ok(text);
+    ASSERT_EQ(prefix.size(), n);
+    EXPECT_EQ(prefix.entries().back().super_options, "rw");
+    text += "\n";
+  }
+  auto table = parse_ok(text);
+  ASSERT_EQ(table.size(), targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    std::string expected = targets[i].substr(0, targets[i].size() - 5) + " x";
+    EXPECT_EQ(table.entries()[i].target, expected);
+    EXPECT_EQ(table.entries()[i].source, "src" + std::to_string(i + 1));
+  }
+}
+
+TEST(ParseMountinfo, ManyEmptyLines) {
+  std::string text(100000, '\n');
+  text += "1 0 0:1 / / rw - tmpfs none rw";
+  auto table = parse_ok(text);
+  ASSERT_EQ(table.size(), 1u);
+  EXPECT_EQ(parse_error(text + "\nx"), "line 100002: expected mount ID, got 'x'");
 }
 
 TEST(ParseMountinfo, LastLineWithoutNewline) {
