@@ -94,7 +94,15 @@ class Validator {
     std::string whose = ns == context_.host_mnt_ns    ? "the host's (pid 1's)"
                         : ns == context_.caller_mnt_ns ? "rootfsctl's own"
                                                        : "";
-    if (whose.empty()) return;
+    if (whose.empty()) {
+      if (!context_.host_mnt_ns) {
+        add(Severity::kNote, "host-namespace-unknown",
+            "pid 1's mount namespace could not be read, so the target was compared with "
+            "rootfsctl's own namespace only",
+            Origin::implicit("target"));
+      }
+      return;
+    }
     add(Severity::kError, "same-namespace",
         "the target shares " + whose + " mount namespace (mnt:[" + std::to_string(ns) +
             "]); " +
