@@ -88,10 +88,19 @@ std::string Error::to_string() const {
 std::string Error::render() const {
   std::string out = to_string();
   if (excerpt.empty()) return out;
-  out += "\n  " + excerpt + "\n  ";
+  // A hostile line can be megabytes long: show a window around the column, marked with
+  // "..." where it is cut, so the caret still points at the right character.
+  constexpr std::size_t kWindow = 100;
+  std::size_t column = where.column > 0 ? static_cast<std::size_t>(where.column - 1) : 0;
+  std::size_t begin = column > kWindow / 2 ? column - kWindow / 2 : 0;
+  std::string_view shown = std::string_view(excerpt).substr(begin, kWindow);
+  std::string prefix = begin > 0 ? "..." : "";
+  std::string suffix = begin + shown.size() < excerpt.size() ? "..." : "";
+  out += "\n  " + prefix + std::string(shown) + suffix + "\n  " +
+         std::string(prefix.size(), ' ');
   // Keep tabs so the caret lines up under the same column in a terminal.
-  for (int i = 1; i < where.column && i <= static_cast<int>(excerpt.size()); ++i) {
-    out += excerpt[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ';
+  for (std::size_t i = begin; i < column && i < begin + shown.size(); ++i) {
+    out += excerpt[i] == '\t' ? '\t' : ' ';
   }
   out += "^";
   return out;
