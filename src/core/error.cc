@@ -98,9 +98,12 @@ std::string Error::render() const {
   std::string suffix = begin + shown.size() < excerpt.size() ? "..." : "";
   out += "\n  " + prefix + std::string(shown) + suffix + "\n  " +
          std::string(prefix.size(), ' ');
-  // Keep tabs so the caret lines up under the same column in a terminal.
+  // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
+  // point, so UTF-8 continuation bytes add no space. Tabs stay tabs to line up.
   for (std::size_t i = begin; i < column && i < begin + shown.size(); ++i) {
-    out += excerpt[i] == '\t' ? '\t' : ' ';
+    auto byte = static_cast<unsigned char>(excerpt[i]);
+    if ((byte & 0xC0) == 0x80) continue;
+    out += byte == '\t' ? '\t' : ' ';
   }
   out += "^";
   return out;

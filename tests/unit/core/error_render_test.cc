@@ -26,5 +26,12 @@ TEST(ErrorRenderTest, ShortLinesAreNotCut) {
   EXPECT_EQ(error.render(), "l.yaml:1:3: bad\n  ab!cd\n    ^");
 }
 
+TEST(ErrorRenderTest, CaretCountsCodePointsNotBytes) {
+  // "é" is two bytes; the column (a byte offset + 1) of "X" is 8.
+  Error error = make_manifest_error(Location{"l.yaml", 1, 8}, "bad");
+  error.excerpt = "name: \xc3\xa9X";
+  EXPECT_EQ(error.render(), "l.yaml:1:8: bad\n  name: \xc3\xa9X\n         ^");
+}
+
 }  // namespace
 }  // namespace rootfsctl
