@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "core/unique_fd.h"
 #include "layout/build.h"
 #include "layout/checks.h"
 #include "layout/schema_check.h"
@@ -19,20 +20,6 @@ extern const std::string_view kLayoutSchemaText;
 
 namespace {
 
-// Closes a descriptor on every return path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Error file_error(const std::string& path, std::string message, int errno_value = 0,
                  std::string hint = {}) {
@@ -114,7 +101,7 @@ Result<Layout> load_layout(std::string_view text, std::string_view source_name,
 Result<std::string> read_layout_text(const std::string& path) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it right after.
   // O_NOCTTY: opening a terminal must not make it our controlling terminal.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) return std::unexpected(file_error(path, "cannot open layout", errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {

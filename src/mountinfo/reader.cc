@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "core/unique_fd.h"
 #include "mountinfo/mountinfo.h"
 #include "mountinfo/table_impl.h"
 
@@ -21,20 +22,6 @@ namespace {
 // /proc files report size 0, so reading starts here and doubles.
 constexpr std::size_t kInitialBuffer = 64 * 1024;
 
-/// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 struct Bytes {
   std::unique_ptr<char[]> data;
@@ -94,7 +81,7 @@ Result<MountTable> parse_bytes(Bytes bytes, const std::string& name) {
 }  // namespace
 
 Result<MountTable> read_mountinfo_file(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) {
     return std::unexpected(make_error(Stage::kRead, "cannot open " + path, errno));
   }
@@ -121,7 +108,7 @@ Result<MountTable> read_mountinfo_pid(pid_t pid) {
   }
   std::string path = pid == 0 ? std::string("/proc/self/mountinfo")
                               : "/proc/" + std::to_string(pid) + "/mountinfo";
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     int error = errno;
     if (error == ENOENT || error == ESRCH) {
