@@ -1,0 +1,66 @@
+// The executor (DESIGN §4): a validated plan turned into mounts inside a target's mount
+// namespace, transactionally: every op that succeeds records its inverse in a journal;
+// on failure the journal runs in reverse, past undo errors. The detach of the old root is
+// the commit point.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "exec/outcome.h"
+#include "exec/syscalls.h"
+#include "layout/model.h"
+#include "plan/diagnostic.h"
+#include "plan/op.h"
+
+namespace rootfsctl::exec {
+
+/// `--fail-at K[:ERRNO]`: op K fails with `errno_value` instead of running.
+struct FailAt {
+  int op_index = 0;
+  int errno_value = 5;  // EIO
+};
+
+/// Parses "K" or "K:ERRNO" (ERRNO a name such as EPERM, or a number).
+Result<FailAt> parse_fail_at(std::string_view text);
+
+struct ExecOptions {
+  std::optional<FailAt> fail_at;
+  /// Called before each op runs and after it finished ("ok", "failed", "undone", ...).
+  std::function<void(const plan::Op& op, std::string_view status)> progress;
+};
+
+/// What the executor needs to know about the target besides the plan.
+struct ExecContext {
+  int pid_ns_fd = -1;  // the target's pid namespace, for proc's pidns option
+};
+
+/// Runs `plan` on the calling thread, which must already be inside the target's mount
+/// namespace with its own fs_struct (the worker sees to both). Verifies the assembled
+/// tree before the commit point; a failure anywhere before it rolls back.
+ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
+                          const ExecOptions& options);
+
+struct ApplyOptions {
+  ExecOptions exec;
+  bool dry_run = false;                // plan, validate against the live target, stop
+  bool allow_shared_namespace = false; // apply a root-less layout in the caller's/host's namespace
+};
+
+struct ApplyResult {
+  plan::Plan plan;
+  std::vector<plan::Diagnostic> diagnostics;  // validation against the live target
+  std::optional<ApplyOutcome> outcome;        // empty when validation failed or dry run
+};
+
+/// The whole pipeline for a live target: pin `pid`, read its table, plan, validate (errors
+/// stop here), enter its namespaces, execute, verify. Errors are failures before any op
+/// ran (pinning, reading the table).
+Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
+                          const ApplyOptions& options);
+
+}  // namespace rootfsctl::exec

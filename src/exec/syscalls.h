@@ -1,0 +1,122 @@
+// The one seam for every syscall the executor makes (STYLE §3). The Linux implementation
+// (syscalls_linux.cc) is the only file that includes mount headers; a recording fake
+// (tests/support/fake_syscalls.h) drives the executor's and the rollback's unit tests.
+//
+// Every call returns a Result whose Error carries the stage (DESIGN §5: open_ns, setns,
+// unshare, mount, umount, pivot_root, create, chdir, ...) and the errno captured on the
+// line after the syscall. Paths are never re-resolved behind the caller's back: calls
+// that take a directory fd and a name work on exactly that.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/mount_flags.h"
+#include "core/unique_fd.h"
+
+namespace rootfsctl::exec {
+
+/// Mount propagation types (mount_namespaces(7)).
+enum class Propagation { kPrivate, kShared, kSlave, kUnbindable };
+
+/// "private", "shared", "slave", "unbindable".
+std::string_view propagation_name(Propagation propagation);
+
+/// openat2(2) RESOLVE_* bits, as rootfsctl's own values.
+enum Resolve : std::uint32_t {
+  kResolveInRoot = 1u << 0,        // treat dirfd as the root: ".." and absolute links stay inside
+  kResolveNoSymlinks = 1u << 1,    // refuse every symlink
+  kResolveNoMagicLinks = 1u << 2,  // refuse /proc/N/fd-style links
+  kResolveNoXdev = 1u << 3,        // refuse crossing a mount
+  kResolveBeneath = 1u << 4,       // refuse escaping dirfd
+};
+
+/// fsconfig(2) commands the executor uses.
+enum class FsConfig { kSetFlag, kSetString, kSetFd, kCreate };
+
+class Syscalls {
+ public:
+  virtual ~Syscalls() = default;
+
+  // --- processes and namespaces -----------------------------------------------------
+  /// pidfd_open(2). Stage open_ns.
+  virtual Result<UniqueFd> pidfd_open(pid_t pid) = 0;
+  /// pidfd_send_signal(2); signal 0 checks that the process is still there. Stage open_ns.
+  virtual Result<void> pidfd_send_signal(int pidfd, int signal) = 0;
+  /// open(2) of an absolute path such as /proc/N/ns/mnt (O_CLOEXEC added). Stage open_ns.
+  virtual Result<UniqueFd> open_path(std::string_view path, int flags) = 0;
+  /// setns(2) with CLONE_NEW* `nstype`. Stage setns.
+  virtual Result<void> setns(int fd, int nstype) = 0;
+  /// unshare(2) with CLONE_* `flags`. Stage unshare.
+  virtual Result<void> unshare(int flags) = 0;
+  /// umask(2); cannot fail. Per thread once CLONE_FS is unshared.
+  virtual mode_t umask(mode_t mask) = 0;
+
+  // --- paths, all relative to a directory fd ------------------------------------------
+  /// openat2(2) with RESOLVE_* bits from `resolve`; O_CLOEXEC added. Stage create when
+  /// `flags` has O_CREAT, else mount (resolving a mount point or source).
+  virtual Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,
+                                   std::uint32_t resolve) = 0;
+  /// mkdirat(2) of one name in `dirfd`. Stage create.
+  virtual Result<void> mkdirat(int dirfd, std::string_view name, mode_t mode) = 0;
+  /// symlinkat(2): `name` in `dirfd` pointing to `target`. Stage create.
+  virtual Result<void> symlinkat(std::string_view target, int dirfd, std::string_view name) = 0;
+  /// unlinkat(2); `remove_dir` adds AT_REMOVEDIR. Stage create.
+  virtual Result<void> unlinkat(int dirfd, std::string_view name, bool remove_dir) = 0;
+  /// fstatat(2) without following a final symlink; "" with AT_EMPTY_PATH stats `dirfd`.
+  virtual Result<struct stat> fstatat(int dirfd, std::string_view name) = 0;
+  /// fchmodat(2) of one name (no final symlink is followed). Stage create.
+  virtual Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) = 0;
+  /// Writes all of `data` to `fd` (retrying short writes). Stage create.
+  virtual Result<void> write_all(int fd, std::string_view data) = 0;
+  /// Reads up to `limit` bytes from the start of `fd`. Stage read.
+  virtual Result<std::string> read_all(int fd, std::size_t limit) = 0;
+  /// fchdir(2). Stage chdir.
+  virtual Result<void> fchdir(int fd) = 0;
+  /// chdir(2). Stage chdir.
+  virtual Result<void> chdir(std::string_view path) = 0;
+
+  // --- mounts -----------------------------------------------------------------------
+  /// fsopen(2) of a filesystem type. Stage mount.
+  virtual Result<UniqueFd> fsopen(std::string_view fstype) = 0;
+  /// fsconfig(2): kSetFlag uses `key`; kSetString `key`=`value`; kSetFd `key`=`aux` fd;
+  /// kCreate creates the superblock. Stage mount.
+  virtual Result<void> fsconfig(int fsfd, FsConfig command, std::string_view key,
+                                std::string_view value, int aux) = 0;
+  /// fsmount(2) with per-mount attributes. Stage mount.
+  virtual Result<UniqueFd> fsmount(int fsfd, MountFlags attributes) = 0;
+  /// open_tree(2) with OPEN_TREE_CLONE: a detached copy of the mount at `dirfd`/`path`
+  /// ("" means `dirfd` itself), with every submount when `recursive`. Stage mount.
+  virtual Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) = 0;
+  /// move_mount(2) of the mount `from_fd` onto the object `to_fd` (both by fd). Stage mount.
+  virtual Result<void> move_mount(int from_fd, int to_fd) = 0;
+  /// mount_setattr(2) on the mount `fd`: sets `set`, clears `clear`, optionally changes
+  /// propagation; `recursive` adds AT_RECURSIVE. Stage mount.
+  virtual Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
+                                     std::optional<Propagation> propagation) = 0;
+  /// mount(2) propagation change of `path` (MS_REC when `recursive`). Stage mount.
+  virtual Result<void> set_propagation(std::string_view path, Propagation propagation,
+                                       bool recursive) = 0;
+  /// The per-mount flags of the mount `fd` is on (fstatfs(2) f_flags). Stage mount.
+  virtual Result<MountFlags> mount_flags(int fd) = 0;
+  /// The unique mount id of the mount `fd` is on (statx STATX_MNT_ID). Stage mount.
+  virtual Result<std::uint64_t> mount_id(int fd) = 0;
+  /// umount2(2) of `path`; `detach` adds MNT_DETACH. Stage umount.
+  virtual Result<void> umount(std::string_view path, bool detach) = 0;
+  /// pivot_root(2). Stage pivot_root.
+  virtual Result<void> pivot_root(std::string_view new_root, std::string_view put_old) = 0;
+};
+
+/// The real thing.
+Syscalls& linux_syscalls();
+
+/// "/proc/thread-self/fd/N": how path-only calls (umount2) reach an object held by fd.
+std::string fd_path(int fd);
+
+}  // namespace rootfsctl::exec

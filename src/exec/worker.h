@@ -1,0 +1,29 @@
+// Running work inside a target's mount namespace without the caller's threads ever
+// changing namespace, root or cwd (DESIGN §4).
+//
+// Same user namespace: a short-lived std::thread unshares CLONE_FS (so setns, chdir,
+// umask and pivot_root affect only it), setns()s into the mount namespace and runs the
+// work. Another user namespace (rootless): the kernel refuses setns(CLONE_NEWUSER) in a
+// multithreaded process (EINVAL), so a forked single-threaded helper enters user + mount
+// namespaces, runs the work and writes its ApplyOutcome as JSON to a pipe; the parent
+// reads it and reaps the helper.
+#pragma once
+
+#include <functional>
+
+#include "core/error.h"
+#include "exec/outcome.h"
+#include "exec/syscalls.h"
+#include "exec/target.h"
+
+namespace rootfsctl::exec {
+
+/// The work: runs inside the target's mount namespace with `sys`.
+using NamespaceWork = std::function<ApplyOutcome(Syscalls& sys)>;
+
+/// Runs `work` inside `target`'s namespaces as described above. Errors are failures to
+/// get there (Stage::kThread, kFork, kUnshare, kSetns); the work's own failures are in
+/// the outcome.
+Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work);
+
+}  // namespace rootfsctl::exec
