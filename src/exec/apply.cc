@@ -1,0 +1,78 @@
+// The whole pipeline for a live target, as a recipe (STYLE §8).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+#include "exec/executor.h"
+#include "exec/target.h"
+#include "exec/worker.h"
+#include "mountinfo/mountinfo.h"
+#include "plan/planner.h"
+#include "plan/validator.h"
+
+namespace rootfsctl::exec {
+namespace {
+
+std::optional<std::uint64_t> ns_inode(const char* file) {
+  struct stat st {};
+  if (::stat(file, &st) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+/// What the validator may know about a pinned target. pid 1's namespace may be
+/// unreadable (a VM init); the validator then says it compared with ours only.
+plan::ValidationContext context_for(const Target& target, const mountinfo::MountTable& table,
+                                    const plan::FsProbe& probe) {
+  plan::ValidationContext context;
+  context.table = &table;
+  context.probe = &probe;
+  context.filesystems = plan::read_proc_filesystems();
+  context.user_namespace = target.other_user_ns;
+  context.target_mnt_ns = target.mnt_ns_inode;
+  context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
+  context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
+  return context;
+}
+
+/// `--allow-shared-namespace` turns the refusal into a warning, for layouts without a
+/// root only: a pivot in a shared namespace is never allowed.
+void allow_shared_namespace(const layout::Layout& layout, std::vector<plan::Diagnostic>& d) {
+  if (layout.root) return;
+  for (auto& diagnostic : d) {
+    if (diagnostic.code == "same-namespace") diagnostic.severity = plan::Severity::kWarning;
+  }
+}
+
+}  // namespace
+
+Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
+                          const ApplyOptions& options) {
+  ApplyResult result;
+  // 1. Pin the target, so every later step talks about the same process.
+  auto target = pin_target(sys, pid);
+  if (!target) return std::unexpected(target.error());
+  // 2. Read its table; its files are seen through /proc/N/root.
+  auto table = mountinfo::read_mountinfo_pid(pid);
+  if (!table) return std::unexpected(table.error());
+  plan::HostProbe probe("/proc/" + std::to_string(pid) + "/root");
+  // 3. Plan, with the probe telling file binds from directory binds.
+  plan::PlanOptions plan_options;
+  plan_options.source_type = [&](std::string_view p) { return probe.stat(p).type; };
+  result.plan = plan::make_plan(layout, plan_options);
+  // 4. Validate against the live target; errors mean nothing is executed.
+  result.diagnostics = plan::validate(layout, result.plan, context_for(*target, *table, probe));
+  if (options.allow_shared_namespace) allow_shared_namespace(layout, result.diagnostics);
+  if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
+  // 5. Enter the target's namespaces and execute, verifying before the commit point.
+  ExecContext context{target->pid_ns.get()};
+  auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
+    return execute_plan(inner, result.plan, context, options.exec);
+  });
+  if (!outcome) return std::unexpected(outcome.error());
+  result.outcome = std::move(*outcome);
+  return result;
+}
+
+}  // namespace rootfsctl::exec

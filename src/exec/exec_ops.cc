@@ -1,0 +1,364 @@
+// One handler per op kind. Each resolves its target through the tree's root fd (never a
+// path string after that), does the work through the syscall seam, and journals the
+// inverse.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <array>
+
+#include "core/path.h"
+#include "exec/exec_state.h"
+
+namespace rootfsctl::exec::detail {
+namespace {
+
+using plan::Op;
+using plan::OpKind;
+using plan::Scope;
+
+struct Attributes {
+  MountFlags set = 0;
+  MountFlags clear = 0;
+};
+
+/// Per-mount attribute changes named by an op's flags ("ro", "nosuid", "rw", ...); other
+/// flags ("rec", "rprivate", ...) are not attributes.
+Attributes attributes_of(const Op& op) {
+  Attributes out;
+  for (const auto& flag : op.flags) {
+    if (const MountOption* option = find_mount_option(flag)) {
+      out.set = (out.set & ~option->clear) | option->set;
+      out.clear = (out.clear & ~option->set) | option->clear;
+    }
+  }
+  return out;
+}
+
+/// The undo that detaches a mount held by `mount_fd`.
+Journal::Undo detach(Syscalls& sys, SharedFd mount_fd) {
+  return [&sys, mount_fd]() { return sys.umount(fd_path(mount_fd->get()), true); };
+}
+
+/// Attaches the detached mount `mount_fd` onto `target_fd` and journals its detach.
+Result<void> attach(ExecState& state, const Op& op, UniqueFd mount_fd, int target_fd) {
+  SharedFd mount = share(std::move(mount_fd));
+  if (auto moved = state.sys.move_mount(mount->get(), target_fd); !moved) return moved;
+  state.journal.push(std::string(plan::op_name(op.kind)) + " on " + op.target,
+                     detach(state.sys, mount));
+  // The new root is reached through its own mount from here on: it is stacked over the
+  // target's "/", where path lookups from the old root never look.
+  if (op.entry == "root") {
+    auto root = state.sys.openat2(mount->get(), ".", O_PATH | O_DIRECTORY, 0, 0);
+    if (!root) return std::unexpected(root.error());
+    state.new_root = share(std::move(*root));
+  }
+  return {};
+}
+
+/// Where an op's mount goes: the target path, or for the root op the target's own "/"
+/// (the new root is stacked over it until pivot_root).
+Result<UniqueFd> mount_point(ExecState& state, const Op& op, int flags) {
+  if (op.entry == "root") return state.resolve(Scope::kCurrent, "/", O_DIRECTORY);
+  return state.resolve(op.scope, op.target, flags);
+}
+
+/// The propagation type of the mount at the target's "/", from its live table.
+Result<Propagation> root_propagation(ExecState& state) {
+  auto table = read_live_table(state);
+  if (!table) return std::unexpected(table.error());
+  const auto* root = table->covering("/");
+  if (!root || root->shared_group()) return Propagation::kShared;
+  if (root->master()) return Propagation::kSlave;
+  return root->unbindable() ? Propagation::kUnbindable : Propagation::kPrivate;
+}
+
+Result<void> run_propagation(ExecState& state, const Op& op) {
+  bool recursive = op.has_flag("rprivate") || op.has_flag("rslave") || op.has_flag("rshared");
+  Propagation to = op.has_flag("rslave") || op.has_flag("slave") ? Propagation::kSlave
+                   : op.has_flag("rshared") || op.has_flag("shared") ? Propagation::kShared
+                                                                     : Propagation::kPrivate;
+  // After pivot_root(".", "."), the old root is reached as ".": it is stacked on top.
+  // Its state then is the one op 1 gave it (private); before the ritual, the live table
+  // says what to go back to. A shared mount made private and shared again joins a new
+  // peer group: the type is restored, the group cannot be (mount_namespaces(7)).
+  std::string where = op.scope == Scope::kOldRoot ? "." : "/";
+  Propagation back = Propagation::kPrivate;
+  if (op.scope != Scope::kOldRoot) {
+    auto before = root_propagation(state);
+    if (!before) return std::unexpected(before.error());
+    back = *before;
+    if (back == to) return {};  // nothing to change, nothing to undo
+  }
+  if (auto done = state.sys.set_propagation(where, to, recursive); !done) return done;
+  state.journal.push("propagation of " + where, [&sys = state.sys, where, back, recursive]() {
+    return sys.set_propagation(where, back, recursive);
+  });
+  return {};
+}
+
+Result<void> run_mkdir(ExecState& state, const Op& op) {
+  auto parent = state.resolve_parent(op.scope, op.target);
+  if (!parent) return std::unexpected(parent.error());
+  auto& [dir, name] = *parent;
+  auto made = state.sys.mkdirat(dir.get(), name, op.mode.value_or(0755));
+  if (!made) {
+    if (made.error().errno_value != EEXIST || !op.exist_ok) return made;
+    // Already there: fine for a mount point, as long as it is a real directory.
+    auto st = state.sys.fstatat(dir.get(), name);
+    if (!st) return std::unexpected(st.error());
+    if (!S_ISDIR(st->st_mode)) {
+      return std::unexpected(make_error(Stage::kCreate, op.target + " exists and is not a "
+                                                                    "directory", ENOTDIR));
+    }
+    return {};
+  }
+  SharedFd parent_fd = share(std::move(dir));
+  state.journal.push("directory " + op.target, [&sys = state.sys, parent_fd, name]() {
+    return sys.unlinkat(parent_fd->get(), name, true);
+  });
+  return {};
+}
+
+Result<void> run_mkfile(ExecState& state, const Op& op) {
+  auto parent = state.resolve_parent(op.scope, op.target);
+  if (!parent) return std::unexpected(parent.error());
+  auto& [dir, name] = *parent;
+  // O_EXCL|O_NOFOLLOW: a placeholder is always a new, empty, regular file; an existing
+  // symlink, FIFO or device at the path is never opened.
+  auto file = state.sys.openat2(dir.get(), name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY,
+                                op.mode.value_or(0644), kResolveBeneath | kResolveNoSymlinks);
+  if (!file) {
+    if (file.error().errno_value != EEXIST || !op.exist_ok) return std::unexpected(file.error());
+    auto st = state.sys.fstatat(dir.get(), name);
+    if (!st) return std::unexpected(st.error());
+    if (!S_ISREG(st->st_mode)) {
+      return std::unexpected(make_error(Stage::kCreate, op.target + " exists and is not a "
+                                                                    "regular file", EEXIST));
+    }
+    return {};
+  }
+  SharedFd parent_fd = share(std::move(dir));
+  state.journal.push("file " + op.target, [&sys = state.sys, parent_fd, name]() {
+    return sys.unlinkat(parent_fd->get(), name, false);
+  });
+  return {};
+}
+
+Result<void> run_symlink(ExecState& state, const Op& op) {
+  auto parent = state.resolve_parent(op.scope, op.target);
+  if (!parent) return std::unexpected(parent.error());
+  auto& [dir, name] = *parent;
+  if (auto made = state.sys.symlinkat(op.source, dir.get(), name); !made) return made;
+  SharedFd parent_fd = share(std::move(dir));
+  state.journal.push("symlink " + op.target, [&sys = state.sys, parent_fd, name]() {
+    return sys.unlinkat(parent_fd->get(), name, false);
+  });
+  return {};
+}
+
+Result<void> run_write(ExecState& state, const Op& op) {
+  auto parent = state.resolve_parent(op.scope, op.target);
+  if (!parent) return std::unexpected(parent.error());
+  auto& [dir, name] = *parent;
+  constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
+  // Keep what was there, so the rollback can put it back.
+  auto old_fd = state.sys.openat2(dir.get(), name, O_RDONLY | O_NOFOLLOW, 0, kHere);
+  if (!old_fd) return std::unexpected(old_fd.error());
+  auto old = state.sys.read_all(old_fd->get(), 1u << 20);
+  if (!old) return std::unexpected(old.error());
+  auto file = state.sys.openat2(dir.get(), name, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0, kHere);
+  if (!file) return std::unexpected(file.error());
+  if (auto written = state.sys.write_all(file->get(), op.data); !written) return written;
+  SharedFd parent_fd = share(std::move(dir));
+  state.journal.push("content of " + op.target,
+                     [&sys = state.sys, parent_fd, name, content = std::move(*old)]()
+                         -> Result<void> {
+                       auto f = sys.openat2(parent_fd->get(), name,
+                                            O_WRONLY | O_TRUNC | O_NOFOLLOW, 0, kHere);
+                       if (!f) return std::unexpected(f.error());
+                       return sys.write_all(f->get(), content);
+                     });
+  return {};
+}
+
+Result<void> run_chmod(ExecState& state, const Op& op) {
+  auto parent = state.resolve_parent(op.scope, op.target);
+  if (!parent) return std::unexpected(parent.error());
+  auto& [dir, name] = *parent;
+  auto st = state.sys.fstatat(dir.get(), name);
+  if (!st) return std::unexpected(st.error());
+  if (auto done = state.sys.fchmodat(dir.get(), name, op.mode.value_or(0755)); !done) return done;
+  SharedFd parent_fd = share(std::move(dir));
+  mode_t old = st->st_mode & 07777;
+  state.journal.push("mode of " + op.target, [&sys = state.sys, parent_fd, name, old]() {
+    return sys.fchmodat(parent_fd->get(), name, old);
+  });
+  return {};
+}
+
+/// Mount data "size=64M,mode=0755,newinstance" as fsconfig calls.
+Result<void> configure(ExecState& state, int fsfd, std::string_view data) {
+  while (!data.empty()) {
+    auto comma = data.find(',');
+    std::string_view item = data.substr(0, comma);
+    auto eq = item.find('=');
+    Result<void> done =
+        eq == std::string_view::npos
+            ? state.sys.fsconfig(fsfd, FsConfig::kSetFlag, item, {}, 0)
+            : state.sys.fsconfig(fsfd, FsConfig::kSetString, item.substr(0, eq),
+                                 item.substr(eq + 1), 0);
+    if (!done) return done;
+    if (comma == std::string_view::npos) break;
+    data.remove_prefix(comma + 1);
+  }
+  return {};
+}
+
+Result<void> run_mount(ExecState& state, const Op& op) {
+  auto target = mount_point(state, op, O_DIRECTORY);
+  if (!target) return std::unexpected(target.error());
+  auto fs = state.sys.fsopen(op.fstype);
+  if (!fs) return std::unexpected(fs.error());
+  if (auto ok = configure(state, fs->get(), op.data); !ok) return ok;
+  // proc shows the pid namespace it is told to: the target's, not the caller's.
+  if (op.fstype == "proc" && state.context.pid_ns_fd >= 0) {
+    auto ok = state.sys.fsconfig(fs->get(), FsConfig::kSetFd, "pidns", {},
+                                 state.context.pid_ns_fd);
+    if (!ok) return ok;
+  }
+  if (auto ok = state.sys.fsconfig(fs->get(), FsConfig::kCreate, {}, {}, 0); !ok) return ok;
+  auto mount = state.sys.fsmount(fs->get(), attributes_of(op).set);
+  if (!mount) return std::unexpected(mount.error());
+  return attach(state, op, std::move(*mount), target->get());
+}
+
+/// Well-known device numbers: a device source must really be the device it claims.
+struct KnownDevice {
+  std::string_view path;
+  unsigned major;
+  unsigned minor;
+};
+constexpr std::array kKnownDevices{
+    KnownDevice{"/dev/null", 1, 3},    KnownDevice{"/dev/zero", 1, 5},
+    KnownDevice{"/dev/full", 1, 7},    KnownDevice{"/dev/random", 1, 8},
+    KnownDevice{"/dev/urandom", 1, 9}, KnownDevice{"/dev/tty", 5, 0},
+};
+
+Result<void> check_device(const Op& op, const struct stat& st) {
+  if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    return std::unexpected(make_error(Stage::kMount, "device source " + op.source +
+                                                         " is not a device node", ENODEV));
+  }
+  for (const auto& known : kKnownDevices) {
+    if (known.path != op.source) continue;
+    if (major(st.st_rdev) != known.major || minor(st.st_rdev) != known.minor) {
+      return std::unexpected(make_error(
+          Stage::kMount, "device source " + op.source + " is " + std::to_string(major(st.st_rdev)) +
+                             ":" + std::to_string(minor(st.st_rdev)) + ", not " +
+                             std::to_string(known.major) + ":" + std::to_string(known.minor),
+          ENODEV));
+    }
+  }
+  return {};
+}
+
+Result<void> run_bind(ExecState& state, const Op& op) {
+  bool device = op.entry == "device";
+  // Sources live in the target's current tree. A device source is opened without
+  // following a symlink and checked through the same fd that is then cloned.
+  auto source = state.resolve(Scope::kCurrent, op.source, device ? O_NOFOLLOW : 0);
+  if (!source) return std::unexpected(source.error());
+  if (device) {
+    auto st = state.sys.fstatat(source->get(), "");
+    if (!st) return std::unexpected(st.error());
+    if (auto ok = check_device(op, *st); !ok) return ok;
+  }
+  auto tree = state.sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+  if (!tree) return std::unexpected(tree.error());
+  auto target = mount_point(state, op, device ? O_NOFOLLOW : 0);
+  if (!target) return std::unexpected(target.error());
+  if (device) {
+    auto st = state.sys.fstatat(target->get(), "");
+    if (!st) return std::unexpected(st.error());
+    if (!S_ISREG(st->st_mode)) {
+      return std::unexpected(make_error(Stage::kMount, "placeholder " + op.target +
+                                                           " is not a regular file", EEXIST));
+    }
+  }
+  return attach(state, op, std::move(*tree), target->get());
+}
+
+Result<void> run_remount(ExecState& state, const Op& op) {
+  auto target = state.resolve(op.scope, op.target, 0);
+  if (!target) return std::unexpected(target.error());
+  auto before = state.sys.mount_flags(target->get());
+  if (!before) return std::unexpected(before.error());
+  Attributes change = attributes_of(op);
+  bool recursive = op.has_flag("rec");
+  // mount_setattr changes only the named bits, so flags locked in a user namespace that
+  // the op does not name are kept as they are.
+  auto done = state.sys.mount_setattr(target->get(), recursive, change.set, change.clear,
+                                      std::nullopt);
+  if (!done) return done;
+  MountFlags touched = change.set | change.clear;
+  MountFlags restore_set = *before & touched;
+  MountFlags restore_clear = ~*before & touched;
+  SharedFd fd = share(std::move(*target));
+  state.journal.push("flags of " + op.target,
+                     [&sys = state.sys, fd, recursive, restore_set, restore_clear]() {
+                       return sys.mount_setattr(fd->get(), recursive, restore_set,
+                                                restore_clear, std::nullopt);
+                     });
+  return {};
+}
+
+// pivot_root(".", ".") from inside the new root (the trick from the prior art, also why
+// a read-only image root works: nothing is created for put_old). The old root ends up
+// stacked over the new one; pivoting again from the old root undoes it exactly.
+Result<void> run_pivot(ExecState& state, const Op&) {
+  auto root = state.root_for(Scope::kNewRoot);
+  if (!root) return std::unexpected(root.error());
+  if (auto ok = state.sys.fchdir(*root); !ok) return ok;
+  if (auto ok = state.sys.pivot_root(".", "."); !ok) return ok;
+  state.pivoted = true;
+  state.journal.push("pivot_root into the new root",
+                     [&sys = state.sys, old_root = state.current_root]() -> Result<void> {
+                       if (auto ok = sys.fchdir(old_root->get()); !ok) return ok;
+                       return sys.pivot_root(".", ".");
+                     });
+  return {};
+}
+
+// The commit point: the old root is detached, then the worker leaves it.
+Result<void> run_umount(ExecState& state, const Op& op) {
+  if (op.scope == Scope::kOldRoot) {
+    if (auto ok = state.sys.umount(".", true); !ok) return ok;
+    return state.sys.chdir("/");
+  }
+  auto target = state.resolve(op.scope, op.target, 0);
+  if (!target) return std::unexpected(target.error());
+  return state.sys.umount(fd_path(target->get()), op.has_flag("detach"));
+}
+
+}  // namespace
+
+Result<void> run_op(ExecState& state, const Op& op) {
+  switch (op.kind) {
+    case OpKind::kPropagation: return run_propagation(state, op);
+    case OpKind::kMkdir: return run_mkdir(state, op);
+    case OpKind::kMkfile: return run_mkfile(state, op);
+    case OpKind::kSymlink: return run_symlink(state, op);
+    case OpKind::kWrite: return run_write(state, op);
+    case OpKind::kChmod: return run_chmod(state, op);
+    case OpKind::kMount: return run_mount(state, op);
+    case OpKind::kBind: return run_bind(state, op);
+    case OpKind::kRemount: return run_remount(state, op);
+    case OpKind::kPivotRoot: return run_pivot(state, op);
+    case OpKind::kUmount: return run_umount(state, op);
+  }
+  return std::unexpected(make_error(Stage::kInternal, "unknown op"));
+}
+
+}  // namespace rootfsctl::exec::detail

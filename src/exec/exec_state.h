@@ -1,0 +1,56 @@
+// Internal to the executor: the state one run of a plan keeps, shared by the driver
+// (executor.cc), the op handlers (exec_ops.cc) and verification (verify.cc).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/unique_fd.h"
+#include "exec/executor.h"
+#include "exec/journal.h"
+#include "exec/syscalls.h"
+#include "mountinfo/mountinfo.h"
+#include "plan/op.h"
+
+namespace rootfsctl::exec::detail {
+
+/// An fd several undo closures may hold (std::function needs copyable captures).
+using SharedFd = std::shared_ptr<UniqueFd>;
+
+inline SharedFd share(UniqueFd fd) { return std::make_shared<UniqueFd>(std::move(fd)); }
+
+struct ExecState {
+  Syscalls& sys;
+  const plan::Plan& plan;
+  const ExecContext& context;
+  Journal journal;
+  SharedFd current_root;  // the target's root as the worker entered it (O_PATH)
+  SharedFd new_root;      // the new root's mount, once mounted (O_PATH of its root)
+  bool pivoted = false;
+
+  /// The root `scope` resolves in: the current tree, or the new root being assembled.
+  Result<int> root_for(plan::Scope scope) const;
+  /// Opens `path` (absolute) in `scope` with openat2 RESOLVE_IN_ROOT, so neither ".." nor
+  /// an absolute symlink inside the tree can leave it. O_PATH is added.
+  Result<UniqueFd> resolve(plan::Scope scope, std::string_view path, int flags) const;
+  /// The parent directory of `path` in `scope`, and the final name.
+  Result<std::pair<UniqueFd, std::string>> resolve_parent(plan::Scope scope,
+                                                          std::string_view path) const;
+};
+
+/// The mount table as the worker sees it (/proc/thread-self/mountinfo), through the seam.
+Result<mountinfo::MountTable> read_live_table(ExecState& state);
+
+/// Runs one op, journalling its inverse. Implemented in exec_ops.cc.
+Result<void> run_op(ExecState& state, const plan::Op& op);
+
+/// Checks the assembled tree against the plan: every mount there, with the flags asked
+/// for. Returns the mismatches, one line each. Implemented in verify.cc.
+Result<std::vector<std::string>> verify_tree(ExecState& state);
+
+/// The stage a failure of `op` is reported under.
+Stage stage_of(const plan::Op& op);
+
+}  // namespace rootfsctl::exec::detail

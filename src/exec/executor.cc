@@ -1,0 +1,198 @@
+// The executor's driver: ops in order, fault injection, verification before the commit
+// point, and the rollback.
+#include "exec/executor.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+
+#include <chrono>
+#include <charconv>
+
+#include "core/path.h"
+#include "exec/exec_state.h"
+
+namespace rootfsctl::exec {
+namespace detail {
+
+Stage stage_of(const plan::Op& op) {
+  switch (op.kind) {
+    case plan::OpKind::kMkdir:
+    case plan::OpKind::kMkfile:
+    case plan::OpKind::kSymlink:
+    case plan::OpKind::kWrite:
+    case plan::OpKind::kChmod:
+      return Stage::kCreate;
+    case plan::OpKind::kPivotRoot:
+      return Stage::kPivotRoot;
+    case plan::OpKind::kUmount:
+      return Stage::kUmount;
+    default:
+      return Stage::kMount;
+  }
+}
+
+Result<int> ExecState::root_for(plan::Scope scope) const {
+  if (scope == plan::Scope::kNewRoot) {
+    if (!new_root || !*new_root) {
+      return std::unexpected(make_error(Stage::kInternal, "the new root is not mounted yet"));
+    }
+    return new_root->get();
+  }
+  return current_root->get();
+}
+
+Result<UniqueFd> ExecState::resolve(plan::Scope scope, std::string_view p, int flags) const {
+  auto root = root_for(scope);
+  if (!root) return std::unexpected(root.error());
+  std::string_view rel = p == "/" ? std::string_view(".") : p.substr(1);
+  return sys.openat2(*root, rel, flags | O_PATH, 0, kResolveInRoot | kResolveNoMagicLinks);
+}
+
+Result<std::pair<UniqueFd, std::string>> ExecState::resolve_parent(plan::Scope scope,
+                                                                   std::string_view p) const {
+  auto dir = resolve(scope, path::parent(p), O_DIRECTORY);
+  if (!dir) return std::unexpected(dir.error());
+  return std::make_pair(std::move(*dir), std::string(path::basename(p)));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::ExecState;
+
+/// "op 7/37 bind /usr": the context every op error is wrapped in.
+std::string op_context(const plan::Op& op, std::size_t total) {
+  return "op " + std::to_string(op.index) + "/" + std::to_string(total) + " " +
+         std::string(plan::op_name(op.kind)) + " " + op.target;
+}
+
+class Driver {
+ public:
+  Driver(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
+         const ExecOptions& options)
+      : state_{sys, plan, context, {}, nullptr, nullptr, false}, options_(options) {}
+
+  ApplyOutcome run() {
+    auto start = std::chrono::steady_clock::now();
+    outcome_.ops_total = static_cast<int>(state_.plan.ops.size());
+    // Modes in the plan are meant literally; the worker has its own fs_struct, so this
+    // umask is its alone.
+    mode_t saved_umask = state_.sys.umask(0);
+    if (auto ok = enter(); ok) {
+      run_ops();
+    } else {
+      outcome_.error = ok.error();
+    }
+    if (!outcome_.ok() && !outcome_.committed) roll_back();
+    state_.sys.umask(saved_umask);
+    outcome_.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    return std::move(outcome_);
+  }
+
+ private:
+  Result<void> enter() {
+    auto root = state_.sys.open_path("/", O_PATH | O_DIRECTORY);
+    if (!root) return std::unexpected(root.error().wrap("open the target's root"));
+    state_.current_root = detail::share(std::move(*root));
+    return {};
+  }
+
+  void run_ops() {
+    for (const auto& op : state_.plan.ops) {
+      // Verification runs on the assembled tree before the commit point, while a
+      // mismatch can still be rolled back (DESIGN §4).
+      if (op.kind == plan::OpKind::kPivotRoot && !verify()) return;
+      if (!run_one(op)) return;
+      if (op.commit) {
+        state_.journal.commit();
+        outcome_.committed = true;
+      }
+    }
+    if (!state_.plan.pivots) verify();
+  }
+
+  bool run_one(const plan::Op& op) {
+    report(op, "run");
+    Result<void> done;
+    if (options_.fail_at && options_.fail_at->op_index == op.index) {
+      done = std::unexpected(make_error(detail::stage_of(op), "injected failure (--fail-at)",
+                                        options_.fail_at->errno_value));
+    } else {
+      done = detail::run_op(state_, op);
+    }
+    if (!done) {
+      Error error = done.error();
+      error.wrap(op_context(op, state_.plan.ops.size()));
+      outcome_.error = std::move(error);
+      outcome_.failed_op = op.index;
+      outcome_.failed_target = op.target;
+      report(op, "failed");
+      return false;
+    }
+    ++outcome_.ops_done;
+    report(op, "ok");
+    return true;
+  }
+
+  bool verify() {
+    auto mismatches = detail::verify_tree(state_);
+    if (!mismatches) {
+      outcome_.error = mismatches.error().wrap("verify");
+      return false;
+    }
+    outcome_.verify_mismatches = *mismatches;
+    if (mismatches->empty()) return true;
+    std::string first = mismatches->front();
+    outcome_.error = make_error(Stage::kValidate,
+                                "verification found " + std::to_string(mismatches->size()) +
+                                    " mismatch(es), first: " + first);
+    return false;
+  }
+
+  void roll_back() {
+    outcome_.rolled_back = true;
+    outcome_.left = state_.journal.roll_back();
+    outcome_.rollback_clean = outcome_.left.empty();
+  }
+
+  void report(const plan::Op& op, std::string_view status) {
+    if (options_.progress) options_.progress(op, status);
+  }
+
+  ExecState state_;
+  const ExecOptions& options_;
+  ApplyOutcome outcome_;
+};
+
+}  // namespace
+
+ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
+                          const ExecOptions& options) {
+  return Driver(sys, plan, context, options).run();
+}
+
+Result<FailAt> parse_fail_at(std::string_view text) {
+  FailAt fail;
+  auto colon = text.find(':');
+  std::string_view index = text.substr(0, colon);
+  auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), fail.op_index);
+  if (ec != std::errc{} || end != index.data() + index.size() || fail.op_index <= 0) {
+    Error error = make_error(Stage::kUsage, "--fail-at expects K or K:ERRNO, got '" +
+                                                std::string(text) + "'");
+    error.hint = "K is an op's index from `rootfsctl plan`, e.g. --fail-at 5:EPERM";
+    return std::unexpected(error);
+  }
+  if (colon == std::string_view::npos) return fail;
+  fail.errno_value = errno_from_name(text.substr(colon + 1));
+  if (fail.errno_value <= 0) {
+    return std::unexpected(make_error(Stage::kUsage, "--fail-at: unknown errno '" +
+                                                         std::string(text.substr(colon + 1)) +
+                                                         "' (use a name such as EPERM or a number)"));
+  }
+  return fail;
+}
+
+}  // namespace rootfsctl::exec
