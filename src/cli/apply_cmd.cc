@@ -1,0 +1,150 @@
+// rootfsctl apply LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]]
+//                               [--allow-shared-namespace] [--format text|json]
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "exec/executor.h"
+#include "render/render.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+constexpr const char* kApplyHelp = R"help(
+Applies LAYOUT inside the mount namespace of process N, transactionally: each op that
+succeeds records its inverse; if any op fails (or the tree does not verify), they run in
+reverse and the target's mount table is as it was. Detaching the old root is the commit
+point. The target is usually a child parked at a checkpoint in new mount and pid
+namespaces; rootfsctl never pivots in its own or the host's namespace.
+
+Examples:
+  unshare --mount --pid --fork --propagation private sleep 600 &   # a target
+  rootfsctl apply sandbox --pid "$(pgrep -n -P $! sleep)"
+  rootfsctl apply layout.yaml --pid 4242 --dry-run       # plan + validate live, change nothing
+  rootfsctl apply layout.yaml --pid 4242 --fail-at 7:EPERM --format json   # rollback drill
+
+Exit codes: 0 applied and verified; 1 validation errors (nothing done); 2 usage or
+manifest error; 3 failed and rolled back cleanly; 4 failed and the rollback is
+incomplete (what is left is listed).
+)help";
+
+cxxopts::Options apply_options() {
+  cxxopts::Options options("apply", "rootfsctl apply: apply a layout inside a live process");
+  options.custom_help("LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]] [--format F]");
+  options.positional_help("");
+  options.add_options()
+      ("layout", "layout file or profile name", cxxopts::value<std::string>())
+      ("pid", "the target process", cxxopts::value<std::string>())
+      ("set", "set a layout variable, NAME=VALUE (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("dry-run", "plan and validate against the live target; change nothing")
+      ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
+       cxxopts::value<std::string>())
+      ("allow-shared-namespace",
+       "apply a layout without a root in rootfsctl's own or the host's namespace")
+      ("v,verbose", "print each op as it runs")
+      ("format", "text or json", cxxopts::value<std::string>()->default_value("text"))
+      ("h,help", "show this help");
+  options.parse_positional({"layout"});
+  return options;
+}
+
+void print_failure(const exec::ApplyOutcome& outcome) {
+  std::cerr << "rootfsctl: apply failed: " << outcome.error->to_string() << "\n";
+  for (const auto& mismatch : outcome.verify_mismatches) {
+    std::cerr << "  verify: " << mismatch << "\n";
+  }
+  if (outcome.rollback_clean) {
+    std::cerr << "rollback: clean; the target's mounts are as they were (" << outcome.ops_done
+              << " op(s) undone)\n";
+    return;
+  }
+  std::cerr << "rollback: INCOMPLETE; left behind:\n";
+  for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
+}
+
+int report(const exec::ApplyResult& result, pid_t pid, bool json) {
+  const auto& outcome = *result.outcome;
+  if (json) std::cout << exec::outcome_to_json(outcome);
+  if (!outcome.ok()) {
+    print_failure(outcome);
+  } else if (!json) {
+    std::cout << "applied " << outcome.ops_done << " ops to pid " << pid << " in "
+              << static_cast<int>(outcome.elapsed_ms * 1000) / 1000.0 << " ms; verified\n";
+  }
+  return exec::outcome_exit_code(outcome);
+}
+
+struct Request {
+  layout::Layout layout;
+  pid_t pid = 0;
+  exec::ApplyOptions options;
+};
+
+Result<Request> request_from(const cxxopts::ParseResult& args) {
+  Request request;
+  if (!args.count("layout") || !args.count("pid")) {
+    return std::unexpected(make_error(Stage::kUsage, "apply needs a LAYOUT and --pid N"));
+  }
+  auto pid = parse_pid(args["pid"].as<std::string>());
+  if (!pid) return std::unexpected(pid.error());
+  request.pid = *pid;
+  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{});
+  if (!sets) return std::unexpected(sets.error());
+  auto file = find_layout(args["layout"].as<std::string>());
+  if (!file) return std::unexpected(file.error());
+  auto layout = layout::load_layout_file(*file, {*sets});
+  if (!layout) return std::unexpected(layout.error());
+  request.layout = std::move(*layout);
+  if (args.count("fail-at")) {
+    auto fail = exec::parse_fail_at(args["fail-at"].as<std::string>());
+    if (!fail) return std::unexpected(fail.error());
+    request.options.exec.fail_at = *fail;
+  }
+  request.options.dry_run = args.count("dry-run") > 0;
+  request.options.allow_shared_namespace = args.count("allow-shared-namespace") > 0;
+  if (args.count("verbose")) {
+    request.options.exec.progress = [](const plan::Op& op, std::string_view status) {
+      if (status != "run") std::cerr << "  " << op.to_string() << ": " << status << "\n";
+    };
+  }
+  return request;
+}
+
+}  // namespace
+
+int apply_main(int argc, char** argv) {
+  auto options = apply_options();
+  int exit_code = kExitOk;
+  auto args = parse_or_explain(options, argc, argv, exit_code);
+  if (!args) {
+    if (exit_code == kExitOk) std::cout << kApplyHelp;
+    return exit_code;
+  }
+  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
+  if (!format) return report_error(format.error(), false);
+  bool json = *format == Format::kJson;
+  // 1. The request: layout, target, options.
+  auto request = request_from(*args);
+  if (!request) return report_error(request.error(), json);
+  // 2. Pin, plan, validate, execute, verify.
+  auto result = exec::apply(exec::linux_syscalls(), request->layout, request->pid,
+                            request->options);
+  if (!result) return report_error(result.error().wrap("pid " + std::to_string(request->pid)), json);
+  // 3. Validation errors or a dry run: show the plan checked against the live target.
+  if (!result->outcome) {
+    bool errors = plan::has_errors(result->diagnostics);
+    if (json) {
+      std::cout << render::plan_json(result->plan, result->diagnostics);
+    } else if (request->options.dry_run) {
+      std::cout << render::plan_text(result->plan, result->diagnostics, use_color(1));
+    } else {
+      std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    }
+    return errors ? kExitValidation : kExitOk;
+  }
+  return report(*result, request->pid, json);
+}
+
+}  // namespace rootfsctl::cli
