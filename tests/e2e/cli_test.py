@@ -10,30 +10,11 @@ CI runs as root, and a privileged test that skips itself there would hide a defe
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import unittest
 
-BINARY = ""
-SOURCE = pathlib.Path(".")
-
-
-def rootfsctl(*args, check_exit=None):
-    proc = subprocess.run([BINARY, *map(str, args)], capture_output=True, timeout=60)
-    if check_exit is not None and proc.returncode != check_exit:
-        raise AssertionError(
-            f"rootfsctl {' '.join(map(str, args))}: exit {proc.returncode}, wanted "
-            f"{check_exit}\nstdout: {proc.stdout.decode(errors='replace')[:2000]}\n"
-            f"stderr: {proc.stderr.decode(errors='replace')[:2000]}")
-    return proc
-
-
-def require_root(test):
-    if os.geteuid() == 0:
-        return
-    if os.environ.get("CI"):
-        test.fail("privileged test: CI runs as root, so not being root here is a defect")
-    test.skipTest("needs root (runs for real in CI)")
+import support
+from support import ParkedChild, require_root, rootfsctl
 
 
 def header_value(path, key):
@@ -218,29 +199,6 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(json.loads(out)["$schema"], "http://json-schema.org/draft-07/schema#")
 
 
-class ParkedChild:
-    """A child in new mount and pid namespaces with one tmpfs of its own, parked on a
-    pipe until the test is done with it."""
-
-    def __enter__(self):
-        script = ("mount -t tmpfs rootfsctl-marker /mnt && echo ready && read _ ; exit 0")
-        self.proc = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--",
-             "sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        line = self.proc.stdout.readline()
-        if line != b"ready\n":
-            raise AssertionError(f"child did not park: {line!r}")
-        # unshare --fork: the shell is unshare's child; it holds the new namespaces.
-        children = pathlib.Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        self.pid = int(children.read_text().split()[0])
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-
-
 class LiveTargetTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
@@ -251,7 +209,7 @@ class LiveTargetTest(unittest.TestCase):
                          "the host's mount table changed")
 
     def test_mounts_pid_reads_the_childs_table(self):
-        with ParkedChild() as child:
+        with ParkedChild("mount -t tmpfs rootfsctl-marker /mnt") as child:
             mounts = json.loads(rootfsctl("mounts", "--pid", child.pid, "--format", "json",
                                           check_exit=0).stdout)["mounts"]
             marker = [m for m in mounts if m["target"] == "/mnt"]
@@ -261,7 +219,7 @@ class LiveTargetTest(unittest.TestCase):
         self.assertFalse([m for m in own if m["source"] == "rootfsctl-marker"])
 
     def test_plan_pid_validates_against_the_live_child(self):
-        with ParkedChild() as child:
+        with ParkedChild("mount -t tmpfs rootfsctl-marker /mnt") as child:
             proc = rootfsctl("plan", "sandbox", "--pid", child.pid, "--format", "json",
                              check_exit=0)
             codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]]
@@ -284,7 +242,7 @@ class LiveTargetTest(unittest.TestCase):
         self.assertIn("rootfsctl never pivots there", errors[0]["message"])
 
     def test_vanished_target_is_a_clean_error(self):
-        with ParkedChild() as child:
+        with ParkedChild("mount -t tmpfs rootfsctl-marker /mnt") as child:
             pid = child.pid
         proc = rootfsctl("mounts", "--pid", pid)
         self.assertEqual(proc.returncode, 2)
@@ -292,6 +250,6 @@ class LiveTargetTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BINARY = sys.argv.pop(1)
-    SOURCE = pathlib.Path(sys.argv.pop(1))
+    support.configure(sys.argv.pop(1), sys.argv.pop(1))
+    SOURCE = support.SOURCE
     unittest.main(verbosity=2)

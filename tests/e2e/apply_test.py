@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""`rootfsctl apply --pid N` for real: children parked in new mount and pid namespaces get
+their root assembled, checked through /proc/N/mountinfo and /proc/N/root; failures at
+every op roll back to the exact table of before; the host's table never changes.
+
+Usage: apply_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
+"""
+import json
+import os
+import pathlib
+import sys
+import unittest
+
+import support
+from support import ParkedChild, mounts_of, require_root, rootfsctl
+
+SANDBOX_ROOT = ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr"]
+
+
+class ApplyTest(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+
+    def tearDown(self):
+        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+                         "the host's mount table changed")
+
+    def test_sandbox_is_assembled_and_the_child_runs_in_it(self):
+        after = "ls / ; echo ---; cat /proc/self/mountinfo; echo ---; echo $$; pwd"
+        with ParkedChild(after=after) as child:
+            proc = rootfsctl("apply", "sandbox", "--pid", child.pid, check_exit=0)
+            self.assertIn(b"verified", proc.stdout)
+            self.assertEqual(child.root_listing(), SANDBOX_ROOT)
+            mounts = {target: (fstype, options) for target, fstype, options
+                      in mounts_of(child.mountinfo())}
+            self.assertEqual(mounts["/"][0], "tmpfs")
+            self.assertEqual(mounts["/usr"][1].split(",")[0], "ro")
+            self.assertEqual(mounts["/proc"][0], "proc")
+            self.assertEqual(mounts["/dev/pts"][0], "devpts")
+            self.assertIn("nosuid", mounts["/tmp"][1].split(","))
+            self.assertIn("nodev", mounts["/tmp"][1].split(","))
+            self.assertEqual(mounts["/dev/null"][0], "devtmpfs")
+            # Only the sandbox's mounts are left: the old root is detached.
+            self.assertEqual(len(mounts), 15, mounts)
+            out, err = child.release()
+        listing, mountinfo, rest = out.split("---\n")
+        self.assertEqual(listing.split(), SANDBOX_ROOT)
+        pid, cwd = rest.split()
+        self.assertEqual(pid, "1", "proc shows the child's own pid namespace")
+        self.assertNotIn("rootfsctl", err)
+
+    def test_device_placeholders_work(self):
+        with ParkedChild(after="head -c 4 /dev/zero | od -An -tx1; echo x > /dev/null && echo ok") as child:
+            rootfsctl("apply", "sandbox", "--pid", child.pid, check_exit=0)
+            out, _ = child.release()
+        self.assertEqual(out.split(), ["00", "00", "00", "00", "ok"])
+
+    def test_usr_is_read_only_inside(self):
+        with ParkedChild(after="touch /usr/rootfsctl-probe 2>&1; touch /tmp/ok && echo tmp-ok") as child:
+            rootfsctl("apply", "sandbox", "--pid", child.pid, check_exit=0)
+            out, _ = child.release()
+        self.assertIn("Read-only file system", out)
+        self.assertIn("tmp-ok", out)
+        self.assertFalse(pathlib.Path("/usr/rootfsctl-probe").exists())
+
+    def test_dry_run_changes_nothing(self):
+        with ParkedChild() as child:
+            before = child.mountinfo()
+            proc = rootfsctl("apply", "sandbox", "--pid", child.pid, "--dry-run", check_exit=0)
+            self.assertIn(b"pivot_root", proc.stdout)
+            self.assertEqual(child.mountinfo(), before)
+
+    def test_every_op_failing_rolls_back_to_the_same_table(self):
+        plan = json.loads(rootfsctl("plan", "sandbox", "--format", "json").stdout)
+        total = len(plan["ops"])
+        self.assertGreater(total, 30)
+        for k in range(1, total + 1):
+            with self.subTest(op=k), ParkedChild() as child:
+                before, listing = child.mountinfo(), child.root_listing()
+                proc = rootfsctl("apply", "sandbox", "--pid", child.pid, "--fail-at", k,
+                                 "--format", "json")
+                self.assertEqual(proc.returncode, 3, proc.stderr.decode())
+                outcome = json.loads(proc.stdout)
+                self.assertEqual(outcome["error"]["op_index"], k)
+                self.assertEqual(outcome["error"]["errno"], "EIO")
+                self.assertTrue(outcome["rollback"]["clean"], outcome)
+                self.assertEqual(child.mountinfo(), before)
+                self.assertEqual(child.root_listing(), listing)
+
+    def test_injected_errno_and_stage_are_reported(self):
+        plan = json.loads(rootfsctl("plan", "sandbox", "--format", "json").stdout)
+        pivot = next(op["index"] for op in plan["ops"] if op["op"] == "pivot_root")
+        with ParkedChild() as child:
+            proc = rootfsctl("apply", "sandbox", "--pid", child.pid, "--fail-at",
+                             f"{pivot}:EPERM", "--format", "json", check_exit=3)
+            error = json.loads(proc.stdout)["error"]
+            self.assertEqual((error["stage"], error["errno"], error["op_index"]),
+                             ("pivot_root", "EPERM", pivot))
+            self.assertIn(b"rollback: clean", proc.stderr)
+
+    def test_live_layout_without_root(self):
+        with ParkedChild(after="touch /etc/rootfsctl-probe 2>&1; mount | grep ' /tmp '") as child:
+            rootfsctl("apply", SOURCE / "manifests/live-tmp.yaml", "--pid", child.pid,
+                      check_exit=0)
+            mounts = mounts_of(child.mountinfo())
+            self.assertIn("tmpfs", [f for t, f, _ in mounts if t == "/tmp"])
+            self.assertIn("ro", [o.split(",")[0] for t, _, o in mounts if t == "/etc"])
+            out, _ = child.release()
+        self.assertIn("Read-only file system", out)
+        self.assertFalse(pathlib.Path("/etc/rootfsctl-probe").exists())
+
+    def test_validation_errors_change_nothing(self):
+        with ParkedChild() as child:
+            before = child.mountinfo()
+            proc = rootfsctl("apply", SOURCE / "tests/data/semantic/device-nodev.yaml",
+                             "--pid", child.pid, check_exit=1)
+            self.assertIn(b"device-nodev", proc.stderr)
+            self.assertEqual(child.mountinfo(), before)
+
+    def test_never_in_its_own_namespace(self):
+        proc = rootfsctl("apply", "sandbox", "--pid", os.getpid(), check_exit=1)
+        self.assertIn(b"same-namespace", proc.stderr)
+        # Even with the override, a layout with a root never pivots here.
+        rootfsctl("apply", "sandbox", "--pid", os.getpid(), "--allow-shared-namespace",
+                  check_exit=1)
+
+    def test_vanished_target(self):
+        with ParkedChild() as child:
+            pid = child.pid
+        proc = rootfsctl("apply", "sandbox", "--pid", pid)
+        self.assertEqual(proc.returncode, 3)
+        self.assertIn(f"process {pid}".encode(), proc.stderr)
+
+
+if __name__ == "__main__":
+    support.configure(sys.argv.pop(1), sys.argv.pop(1))
+    SOURCE = support.SOURCE
+    unittest.main(verbosity=2)
