@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,13 +23,41 @@ struct SpawnOptions {
   std::string hostname;  // set inside a uts namespace before release, when not empty
 };
 
+/// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,
+/// cgroup, time): CLONE_NEWNS always, CLONE_NEWUSER also when `user_namespace`. An
+/// unknown name is a Stage::kUsage error naming it.
+Result<std::uint64_t> clone_flags(const std::vector<std::string>& namespaces, bool user_namespace);
+
+/// A waitpid(2) status as a shell reports it: the exit code, or 128+N for signal N.
+int shell_status(int wait_status);
+
+/// The status of a command that could not be executed, from execvp(3)'s errno, as shells
+/// report it: 127 when it was not found (ENOENT), else 126 (EACCES, ENOEXEC, ENOTDIR...).
+int exec_failure_status(int errno_value);
+
+/// Whether a supervisor passes signal `sig`, received with siginfo `si_code`, on to the
+/// command. Not SIGINT or SIGQUIT from the kernel (SI_KERNEL): those come from the
+/// terminal (termios(3) ISIG), which sends them to the whole foreground process group,
+/// the command included, so forwarding would deliver them twice.
+bool should_forward(int sig, int si_code);
+
+/// `run`'s argv split at its first "--": rootfsctl's own part (argv[0] and the options,
+/// for cxxopts) and the command after it, verbatim. Everything after "--" belongs to the
+/// command, even another "--" or something that looks like an option.
+struct CommandLine {
+  std::vector<char*> own;
+  std::vector<std::string> command;
+  bool has_separator = false;  // a "--" was there (the command may still be empty)
+};
+CommandLine split_command_line(int argc, char** argv);
+
 /// A parked child. Its pid is what `apply` targets; release() lets it exec.
 class ParkedChild {
  public:
   ParkedChild() = default;
   ParkedChild(ParkedChild&&) noexcept = default;
   ParkedChild& operator=(ParkedChild&&) noexcept = default;
-  ~ParkedChild();  // kills and reaps a child never released
+  ~ParkedChild();  // kills and reaps a child never released (or never waited for)
 
   pid_t pid() const { return pid_; }
   /// Lets the child chdir("/") and exec the command. After this, wait() for it.
@@ -39,6 +68,8 @@ class ParkedChild {
   /// SIGUSR2 to it; returns its exit status as a shell would (128+N for a signal), 126 if
   /// it could not be executed, 127 if not found.
   Result<int> wait();
+  /// After wait(): the errno execvp(3) failed with in the child, 0 if the command ran.
+  int exec_errno() const { return exec_errno_; }
 
  private:
   friend Result<ParkedChild> spawn_parked(const SpawnOptions&, const std::vector<std::string>&);
@@ -46,11 +77,16 @@ class ParkedChild {
   UniqueFd release_fd_;  // write end of the parking pipe
   UniqueFd status_fd_;   // read end: exec errors reported by the child
   UniqueFd pidfd_;
+  int exec_errno_ = 0;
 };
 
 /// Spawns `argv` parked in new namespaces. Inside, the child is pid 1 of its pid namespace
 /// when it has one: it runs the command as its own child and reaps every orphan, exiting
 /// with the command's status. No fd of the caller's leaks into the command.
+///
+/// The child dies with the thread that spawned it (PR_SET_PDEATHSIG): a sandbox never
+/// outlives the rootfsctl that set it up. When this returns, the child is parked: its
+/// "/" is already rprivate and, with a user namespace, its uid and gid maps are written.
 Result<ParkedChild> spawn_parked(const SpawnOptions& options, const std::vector<std::string>& argv);
 
 }  // namespace rootfsctl::exec

@@ -1,0 +1,147 @@
+// The child side of spawn_parked. Only async-signal-safe calls from here on: see
+// spawn_child.h.
+#include "exec/spawn_child.h"
+
+#include <errno.h>
+#include <linux/sched.h>  // struct clone_args: glibc 2.36 has no clone3 wrapper
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>  // one mount(2) call, in child_main: the seam may allocate
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec/spawn.h"
+
+namespace rootfsctl::exec::detail {
+namespace {
+
+// The signals pid 1 passes on to the command (spawn.h).
+constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void write_report(int fd, ChildStep step, int errno_value) {
+  ChildReport report{step, errno_value};
+  // One record is far below PIPE_BUF, so it is written whole or not at all (pipe(7)).
+  while (::write(fd, &report, sizeof report) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void fail(const ChildPlan& plan, ChildStep step, int errno_value) {
+  write_report(plan.status_fd, step, errno_value);
+  ::_exit(kChildFailure);
+}
+
+void wait_for_release(const ChildPlan& plan) {
+  char byte = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(plan.park_fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  // EOF: the caller aborted, or died before releasing (then PR_SET_PDEATHSIG may not
+  // have fired yet). Either way there is nothing to report and no one to report to.
+  if (n != 1 || byte != kReleaseByte) ::_exit(kChildFailure);
+  ::close(plan.park_fd);
+}
+
+// Every descriptor above 2 except the status pipe, which is O_CLOEXEC and so goes at
+// exec: whatever the caller had open (its layout file, a terminal's extra fds, a
+// journal) stays out of the sandbox. close_range(2), Linux 5.9.
+void close_inherited_fds(const ChildPlan& plan) {
+  auto keep = static_cast<unsigned>(plan.status_fd);
+  if (keep > 3 && ::close_range(3, keep - 1, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
+  if (::close_range(keep + 1, ~0U, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
+}
+
+[[noreturn]] void exec_command(const ChildPlan& plan) {
+  // The command starts with no signal blocked, whatever the caller or pid 1 blocked.
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // execvp: PATH is searched inside the new root, since the root was switched already.
+  ::execvp(plan.argv[0], plan.argv);
+  int error = errno;
+  write_report(plan.status_fd, ChildStep::kExec, error);
+  ::_exit(exec_failure_status(error));
+}
+
+// pid 1 of the new pid namespace: runs the command as its child, passes signals on and
+// reaps everything that exits, orphans included, until the command itself exits. Then it
+// exits with the command's status, and the kernel kills whatever the command left
+// behind, as it does when any pid namespace's init exits (pid_namespaces(7)). That is
+// what tini and docker --init do; waiting for the orphans instead would let a stray
+// background process hold `run` open.
+[[noreturn]] void supervise(const ChildPlan& plan) {
+  ::prctl(PR_SET_NAME, "rootfsctl-init", 0, 0, 0);
+  // pid 1 of a namespace receives only the signals it handles or blocks; blocked ones
+  // are queued for sigwaitinfo(2) (pid_namespaces(7), kernel/signal.c sig_ignored).
+  // Blocked before the fork, so a SIGCHLD cannot come too early to be seen.
+  sigset_t set;
+  ::sigemptyset(&set);
+  for (int sig : kForwarded) ::sigaddset(&set, sig);
+  ::sigaddset(&set, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+
+  long command = clone3_fork(0, nullptr);
+  if (command < 0) fail(plan, ChildStep::kFork, errno);
+  if (command == 0) exec_command(plan);
+  // The command holds the status pipe until its exec closes it; the caller reads EOF
+  // there as "it ran", so this copy must go.
+  ::close(plan.status_fd);
+
+  for (;;) {
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&set, &info);
+    if (sig < 0) continue;  // EINTR
+    if (sig != SIGCHLD) {
+      if (should_forward(sig, info.si_code)) ::kill(static_cast<pid_t>(command), sig);
+      continue;
+    }
+    // SIGCHLDs coalesce: reap everything that has exited, not one child per signal.
+    int status = 0;
+    pid_t pid = 0;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == command) ::_exit(shell_status(status));
+    }
+  }
+}
+
+}  // namespace
+
+long clone3_fork(std::uint64_t flags, int* pidfd) {
+  clone_args args{};
+  args.flags = flags | (pidfd != nullptr ? CLONE_PIDFD : 0);
+  args.pidfd = reinterpret_cast<std::uintptr_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  // No stack: the child runs on a copy of this one, as after fork(2) (clone(2), clone3).
+  return ::syscall(SYS_clone3, &args, sizeof args);
+}
+
+void child_main(const ChildPlan& plan) {
+  ::close(plan.parent_park_fd);
+  ::close(plan.parent_status_fd);
+  // The sandbox does not outlive the caller (prctl(2)); a pid namespace's init killed
+  // takes the whole namespace with it.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // Nothing mounted here may reach the host. A mount namespace created by a privileged
+  // caller keeps the caller's shared mounts in their peer groups (mount_namespaces(7)),
+  // so the first thing is to leave them. A plain mount(2) rather than the syscall seam:
+  // this copy of the process may not allocate (spawn_child.h), and the seam's errors do.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    fail(plan, ChildStep::kPropagation, errno);
+  }
+  // Needs only CAP_SYS_ADMIN in the uts namespace's user namespace, which a child of a
+  // new user namespace has before its maps are written (user_namespaces(7)).
+  if (plan.hostname != nullptr && ::sethostname(plan.hostname, plan.hostname_size) != 0) {
+    fail(plan, ChildStep::kHostname, errno);
+  }
+  write_report(plan.status_fd, ChildStep::kParked, 0);
+  wait_for_release(plan);
+  close_inherited_fds(plan);
+  // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top.
+  if (::chdir("/") != 0) fail(plan, ChildStep::kChdir, errno);
+  if (!plan.pid_namespace) exec_command(plan);
+  supervise(plan);
+}
+
+}  // namespace rootfsctl::exec::detail

@@ -1,0 +1,54 @@
+// The child side of spawn_parked (spawn.cc): what runs between clone3(2) and exec.
+//
+// It runs in a copy of the caller's memory made by a raw clone3 (no glibc fork handlers),
+// so it makes only async-signal-safe calls (signal-safety(7)): no allocation, no locks,
+// no stdio; everything it needs is prepared by the parent in a ChildPlan beforehand.
+#pragma once
+
+#include <cstdint>
+
+namespace rootfsctl::exec::detail {
+
+/// What the child reports over the status pipe, one fixed-size record per message.
+enum class ChildStep : std::int32_t {
+  kParked = 1,   // set up and waiting for release (errno 0)
+  kPropagation,  // making "/" rprivate failed
+  kHostname,     // sethostname(2) failed
+  kCloseFds,     // close_range(2) failed
+  kChdir,        // chdir("/") failed
+  kFork,         // the init could not create the command's process
+  kExec,         // execvp(3) failed; errno says why
+};
+
+struct ChildReport {
+  ChildStep step = ChildStep::kParked;
+  std::int32_t errno_value = 0;
+};
+
+/// The byte release() sends; anything else (or EOF) makes the child exit 125.
+inline constexpr char kReleaseByte = 'R';
+/// The child's own failures exit with this, as `run` does.
+inline constexpr int kChildFailure = 125;
+
+/// Everything the child needs, prepared before clone3 so it allocates nothing.
+struct ChildPlan {
+  char* const* argv = nullptr;     // NULL-terminated, argv[0] searched on PATH
+  const char* hostname = nullptr;  // NULL: leave it
+  unsigned long hostname_size = 0;
+  bool pid_namespace = false;  // be pid 1: supervise the command instead of becoming it
+  int park_fd = -1;            // child's end of the parking socket
+  int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
+  int parent_park_fd = -1;     // the parent's ends, closed first thing
+  int parent_status_fd = -1;
+};
+
+/// The child: set up, park, and after release exec the command (or supervise it as pid
+/// 1). Never returns.
+[[noreturn]] void child_main(const ChildPlan& plan);
+
+/// clone3(2) with `flags` | CLONE_PIDFD, fork-like (no new stack), exit signal SIGCHLD.
+/// Returns the pid in the parent (with the pidfd in `*pidfd`), 0 in the child, -1 with
+/// errno on failure.
+long clone3_fork(std::uint64_t flags, int* pidfd);
+
+}  // namespace rootfsctl::exec::detail
