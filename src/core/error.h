@@ -52,6 +52,8 @@ struct Error {
   std::string hint;       // what to do about it ("did you mean 'readonly'?")
   std::vector<std::string> context;  // outermost last: "op 7/12 bind /usr", ...
 
+  bool operator==(const Error&) const = default;
+
   /// Adds a layer of context and returns *this, for `return std::unexpected(e.wrap(..))`.
   Error& wrap(std::string layer);
 
