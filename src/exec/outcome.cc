@@ -1,0 +1,311 @@
+// ApplyOutcome <-> JSON (DESIGN §5). The contract's fields come first; extra fields carry
+// everything else so a forked helper's outcome crosses the pipe unchanged.
+//
+// Strings follow the renderers' byte rule (src/render/render.h): a string that is not
+// valid UTF-8 is dumped with U+FFFD replacements and a companion "<name>_hex" holding its
+// exact bytes (for arrays, the hex of every element); the parser prefers the companion.
+#include "exec/outcome.h"
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rootfsctl::exec {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+/// Well-formed UTF-8 (Unicode §3.9 table 3-7): no overlong forms, no surrogates, nothing
+/// above U+10FFFF.
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    if (byte >= 0xC2 && byte <= 0xDF)
+      length = 2;
+    else if (byte >= 0xE0 && byte <= 0xEF)
+      length = 3;
+    else if (byte >= 0xF0 && byte <= 0xF4)
+      length = 4;
+    else
+      return false;
+    if (byte == 0xE0) low = 0xA0;
+    if (byte == 0xED) high = 0x9F;
+    if (byte == 0xF0) low = 0x90;
+    if (byte == 0xF4) high = 0x8F;
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0xF];
+  }
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> from_hex(std::string_view hex) {
+  std::string out;
+  if (hex.size() % 2 != 0) {
+    return std::unexpected(make_error(Stage::kParse, "outcome JSON: odd-length hex string"));
+  }
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = hex_digit(hex[i]);
+    const int low = hex_digit(hex[i + 1]);
+    if (high < 0 || low < 0) {
+      return std::unexpected(make_error(Stage::kParse, "outcome JSON: bad hex digit"));
+    }
+    out += static_cast<char>((high << 4) | low);
+  }
+  return out;
+}
+
+void put_text(Json& object, const std::string& key, const std::string& value) {
+  object[key] = value;
+  if (!is_valid_utf8(value)) object[key + "_hex"] = to_hex(value);
+}
+
+void put_list(Json& object, const std::string& key, const std::vector<std::string>& values) {
+  object[key] = values;
+  bool all_valid = true;
+  for (const auto& value : values) all_valid = all_valid && is_valid_utf8(value);
+  if (all_valid) return;
+  Json hex = Json::array();
+  for (const auto& value : values) hex.push_back(to_hex(value));
+  object[key + "_hex"] = hex;
+}
+
+// Parsing: nlohmann throws type_error on a field of the wrong type; outcome_from_json
+// turns that into a Stage::kParse error, so these helpers only deal with absence.
+
+Result<std::string> get_text(const Json& object, const std::string& key) {
+  if (auto hex = object.find(key + "_hex"); hex != object.end()) {
+    return from_hex(hex->get<std::string>());
+  }
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::string();
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> get_list(const Json& object, const std::string& key) {
+  std::vector<std::string> out;
+  if (auto hex = object.find(key + "_hex"); hex != object.end()) {
+    for (const auto& item : *hex) {
+      auto bytes = from_hex(item.get<std::string>());
+      if (!bytes) return std::unexpected(bytes.error());
+      out.push_back(std::move(*bytes));
+    }
+    return out;
+  }
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return out;
+  return it->get<std::vector<std::string>>();
+}
+
+template <typename T>
+T get_or(const Json& object, const char* key, T fallback) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  return it->get<T>();
+}
+
+Json error_json(const ApplyOutcome& outcome) {
+  const Error& error = *outcome.error;
+  Json json = Json::object();
+  json["stage"] = stage_name(error.stage);
+  json["errno"] = error.errno_value == 0 ? Json(nullptr) : Json(errno_name(error.errno_value));
+  json["op_index"] = outcome.failed_op == 0 ? Json(nullptr) : Json(outcome.failed_op);
+  put_text(json, "target", outcome.failed_target);
+  json["message"] = error.to_string();
+  // Extras: the Error's parts, so the helper's error arrives whole.
+  json["errno_value"] = error.errno_value;
+  put_text(json, "detail", error.message);
+  if (!error.where.file.empty() || error.where.line != 0 || error.where.column != 0) {
+    Json where = Json::object();
+    put_text(where, "file", error.where.file);
+    where["line"] = error.where.line;
+    where["column"] = error.where.column;
+    json["where"] = where;
+  }
+  if (!error.excerpt.empty()) put_text(json, "excerpt", error.excerpt);
+  if (!error.hint.empty()) put_text(json, "hint", error.hint);
+  put_list(json, "context", error.context);
+  return json;
+}
+
+Json rollback_json(const ApplyOutcome& outcome) {
+  Json json = Json::object();
+  json["clean"] = outcome.rollback_clean;
+  put_list(json, "left", outcome.left);
+  json["ran"] = outcome.rolled_back;
+  return json;
+}
+
+bool rollback_is_default(const ApplyOutcome& outcome) {
+  return !outcome.rolled_back && outcome.rollback_clean && outcome.left.empty();
+}
+
+Result<Stage> stage_from_name(std::string_view name) {
+  for (int value = 0; value <= static_cast<int>(Stage::kInternal); ++value) {
+    const auto stage = static_cast<Stage>(value);
+    if (stage_name(stage) == name) return stage;
+  }
+  return std::unexpected(
+      make_error(Stage::kParse, "outcome JSON: unknown stage '" + std::string(name) + "'"));
+}
+
+Result<Error> parse_error(const Json& json) {
+  Error error;
+  auto stage = stage_from_name(json.at("stage").get<std::string>());
+  if (!stage) return std::unexpected(stage.error());
+  error.stage = *stage;
+  if (json.contains("errno_value")) {
+    error.errno_value = json.at("errno_value").get<int>();
+  } else if (auto name = json.find("errno"); name != json.end() && !name->is_null()) {
+    error.errno_value = errno_from_name(name->get<std::string>());
+    if (error.errno_value < 0) {
+      return std::unexpected(make_error(Stage::kParse, "outcome JSON: unknown errno"));
+    }
+  }
+  auto detail = get_text(json, json.contains("detail") ? "detail" : "message");
+  auto excerpt = get_text(json, "excerpt");
+  auto hint = get_text(json, "hint");
+  auto context = get_list(json, "context");
+  if (!detail || !excerpt || !hint || !context) {
+    return std::unexpected(make_error(Stage::kParse, "outcome JSON: bad hex in error"));
+  }
+  error.message = std::move(*detail);
+  error.excerpt = std::move(*excerpt);
+  error.hint = std::move(*hint);
+  error.context = std::move(*context);
+  if (auto where = json.find("where"); where != json.end()) {
+    auto file = get_text(*where, "file");
+    if (!file) return std::unexpected(file.error());
+    error.where = {std::move(*file), get_or(*where, "line", 0), get_or(*where, "column", 0)};
+  }
+  return error;
+}
+
+Result<void> parse_rollback(const Json& json, ApplyOutcome& outcome) {
+  auto it = json.find("rollback");
+  if (it == json.end()) return {};
+  outcome.rollback_clean = get_or(*it, "clean", true);
+  outcome.rolled_back = get_or(*it, "ran", false);
+  auto left = get_list(*it, "left");
+  if (!left) return std::unexpected(left.error());
+  outcome.left = std::move(*left);
+  return {};
+}
+
+Result<ApplyOutcome> parse_outcome(const Json& json) {
+  ApplyOutcome outcome;
+  const bool failed = json.contains("error");
+  if (!failed && !json.contains("applied")) {
+    return std::unexpected(
+        make_error(Stage::kParse, "outcome JSON: neither \"error\" nor \"applied\""));
+  }
+  const Json& counts = failed ? json : json.at("applied");
+  outcome.ops_total = get_or(counts, "ops_total", 0);
+  outcome.ops_done = get_or(counts, failed ? "ops_done" : "ops", 0);
+  outcome.committed = get_or(counts, "committed", false);
+  outcome.elapsed_ms = get_or(counts, "elapsed_ms", 0.0);
+  outcome.syscalls = get_or(counts, "syscalls", 0);
+  auto mismatches = get_list(json, "verify_mismatches");
+  if (!mismatches) return std::unexpected(mismatches.error());
+  outcome.verify_mismatches = std::move(*mismatches);
+  if (auto done = parse_rollback(json, outcome); !done) return std::unexpected(done.error());
+  const Json& failure = failed ? json.at("error") : json;
+  outcome.failed_op = get_or(failure, failed ? "op_index" : "failed_op", 0);
+  auto target = get_text(failure, failed ? "target" : "failed_target");
+  if (!target) return std::unexpected(target.error());
+  outcome.failed_target = std::move(*target);
+  if (failed) {
+    auto error = parse_error(json.at("error"));
+    if (!error) return std::unexpected(error.error());
+    outcome.error = std::move(*error);
+  }
+  return outcome;
+}
+
+}  // namespace
+
+std::string outcome_to_json(const ApplyOutcome& outcome) {
+  Json json = Json::object();
+  if (outcome.error) {
+    json["error"] = error_json(outcome);
+    json["rollback"] = rollback_json(outcome);
+    json["ops_total"] = outcome.ops_total;
+    json["ops_done"] = outcome.ops_done;
+    json["committed"] = outcome.committed;
+    put_list(json, "verify_mismatches", outcome.verify_mismatches);
+    json["elapsed_ms"] = outcome.elapsed_ms;
+    json["syscalls"] = outcome.syscalls;
+  } else {
+    Json applied = Json::object();
+    applied["ops"] = outcome.ops_done;
+    applied["elapsed_ms"] = outcome.elapsed_ms;
+    applied["syscalls"] = outcome.syscalls;
+    applied["verified"] = outcome.verify_mismatches.empty();
+    applied["ops_total"] = outcome.ops_total;
+    applied["committed"] = outcome.committed;
+    json["applied"] = applied;
+    // Only odd successes carry these; written so that any value round-trips.
+    if (!outcome.verify_mismatches.empty()) {
+      put_list(json, "verify_mismatches", outcome.verify_mismatches);
+    }
+    if (!rollback_is_default(outcome)) json["rollback"] = rollback_json(outcome);
+    if (outcome.failed_op != 0) json["failed_op"] = outcome.failed_op;
+    if (!outcome.failed_target.empty()) put_text(json, "failed_target", outcome.failed_target);
+  }
+  // replace: invalid bytes become U+FFFD (their exact bytes are in the _hex companions),
+  // so the output is always valid UTF-8 JSON.
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<ApplyOutcome> outcome_from_json(std::string_view text) {
+  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return std::unexpected(make_error(Stage::kParse, "outcome JSON: not a JSON object"));
+  }
+  try {
+    return parse_outcome(json);
+  } catch (const Json::exception& e) {
+    return std::unexpected(make_error(Stage::kParse, std::string("outcome JSON: ") + e.what()));
+  }
+}
+
+int outcome_exit_code(const ApplyOutcome& outcome) {
+  if (outcome.ok()) return 0;
+  // Nothing left behind and nothing committed: as if the apply never ran.
+  const bool clean = outcome.rollback_clean && outcome.left.empty() && !outcome.committed;
+  return clean ? 3 : 4;
+}
+
+}  // namespace rootfsctl::exec
