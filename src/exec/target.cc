@@ -1,0 +1,186 @@
+// Pinning a target process (DESIGN §4): a pid is only a name, and names are recycled.
+// The start time read before and after opening everything, plus a pidfd signalled with
+// 0 at the end, prove every fd opened in between belongs to one process.
+#include "exec/target.h"
+
+#include <fcntl.h>
+
+#include <charconv>
+#include <string>
+#include <string_view>
+
+namespace rootfsctl::exec {
+namespace {
+
+// /proc/N/stat is one line: comm is at most 64 bytes, the numbers a few hundred more.
+constexpr std::size_t kStatLimit = 4096;
+// Field numbers in proc(5) "/proc/pid/stat", 1-based.
+constexpr int kStateField = 3;
+constexpr int kStartTimeField = 22;
+
+std::string proc_path(pid_t pid, std::string_view rest) {
+  return "/proc/" + std::to_string(pid) + "/" + std::string(rest);
+}
+
+Error pin_error(pid_t pid, std::string_view what, int errno_value = ESRCH) {
+  return make_error(Stage::kOpenNs, "process " + std::to_string(pid) + " " + std::string(what),
+                    errno_value);
+}
+
+/// ENOENT and ESRCH from /proc/N/... or pidfd_open mean the process is gone.
+bool gone(const Error& error) { return error.errno_value == ENOENT || error.errno_value == ESRCH; }
+
+/// Reads and parses /proc/N/stat; a process that is gone, a zombie or exiting is an error.
+Result<ProcStat> live_stat(Syscalls& sys, pid_t pid) {
+  auto fd = sys.open_path(proc_path(pid, "stat"), O_RDONLY);
+  if (!fd) {
+    if (gone(fd.error())) return std::unexpected(pin_error(pid, "does not exist"));
+    return std::unexpected(fd.error());
+  }
+  auto text = sys.read_all(fd->get(), kStatLimit);
+  // A process that exits between open and read makes read fail with ESRCH.
+  if (!text && gone(text.error())) return std::unexpected(pin_error(pid, "does not exist"));
+  if (!text) return std::unexpected(text.error());
+  auto stat = parse_proc_stat(*text);
+  if (!stat) return std::unexpected(stat.error().wrap(proc_path(pid, "stat")));
+  if (stat->state == 'Z') return std::unexpected(pin_error(pid, "is a zombie"));
+  if (stat->state == 'X' || stat->state == 'x') {
+    return std::unexpected(pin_error(pid, "has exited"));
+  }
+  return *stat;
+}
+
+/// Identity of a namespace file: (device, inode) of its nsfs inode.
+struct NsId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const NsId&) const = default;
+};
+
+Result<NsId> ns_id(Syscalls& sys, int fd) {
+  auto st = sys.fstatat(fd, "");
+  if (!st) return std::unexpected(st.error());
+  return NsId{st->st_dev, st->st_ino};
+}
+
+/// The namespace `path` names (opened, stat'ed, closed), or nothing when unreadable:
+/// pid 1's namespaces are refused even to root under some VM inits (ptrace access mode).
+std::optional<NsId> ns_id_of_path(Syscalls& sys, std::string_view path) {
+  auto fd = sys.open_path(path, O_RDONLY);
+  if (!fd) return std::nullopt;
+  auto id = ns_id(sys, fd->get());
+  if (!id) return std::nullopt;
+  return *id;
+}
+
+Result<UniqueFd> open_ns(Syscalls& sys, pid_t pid, std::string_view name) {
+  auto fd = sys.open_path(proc_path(pid, "ns/" + std::string(name)), O_RDONLY);
+  if (!fd && gone(fd.error())) return std::unexpected(pin_error(pid, "has exited"));
+  return fd;
+}
+
+/// Fills the comparisons with the caller's and pid 1's namespaces.
+Result<void> compare_namespaces(Syscalls& sys, Target& target) {
+  auto mnt = ns_id(sys, target.mnt_ns.get());
+  if (!mnt) return std::unexpected(mnt.error());
+  auto user = ns_id(sys, target.user_ns.get());
+  if (!user) return std::unexpected(user.error());
+  target.mnt_ns_inode = mnt->ino;
+  auto own_user = ns_id_of_path(sys, "/proc/self/ns/user");
+  auto own_mnt = ns_id_of_path(sys, "/proc/self/ns/mnt");
+  if (!own_user || !own_mnt) {
+    return std::unexpected(
+        make_error(Stage::kOpenNs, "cannot read this process's own /proc/self/ns", EACCES));
+  }
+  target.other_user_ns = *user != *own_user;
+  target.same_mnt_ns_as_caller = *mnt == *own_mnt;
+  auto host_mnt = ns_id_of_path(sys, "/proc/1/ns/mnt");
+  target.same_mnt_ns_as_host = host_mnt && *host_mnt == *mnt;
+  return {};
+}
+
+}  // namespace
+
+Result<ProcStat> parse_proc_stat(std::string_view text) {
+  // comm (field 2) is in parentheses and may itself hold ") ", spaces or newlines; the
+  // last ')' is the real end (proc(5); what procps does too).
+  const auto close = text.rfind(')');
+  if (close == std::string_view::npos) {
+    return std::unexpected(make_error(Stage::kParse, "malformed stat: no ')' after comm"));
+  }
+  std::string_view rest = text.substr(close + 1);
+  ProcStat stat;
+  int field = kStateField;
+  while (field <= kStartTimeField) {
+    const auto begin = rest.find_first_not_of(' ');
+    if (begin == std::string_view::npos) break;
+    rest.remove_prefix(begin);
+    const auto end = std::min(rest.find(' '), rest.size());
+    const std::string_view token = rest.substr(0, end);
+    if (field == kStateField) {
+      if (token.size() != 1) break;
+      stat.state = token[0];
+    } else if (field == kStartTimeField) {
+      const auto trimmed = token.substr(0, std::min(token.find('\n'), token.size()));
+      auto [ptr, ec] =
+          std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), stat.start_time);
+      if (ec != std::errc{} || ptr != trimmed.data() + trimmed.size()) break;
+      return stat;
+    }
+    rest.remove_prefix(end);
+    ++field;
+  }
+  return std::unexpected(make_error(
+      Stage::kParse, "malformed stat: field " + std::to_string(field) + " missing or invalid"));
+}
+
+Result<Target> pin_target(Syscalls& sys, pid_t pid) {
+  if (pid <= 0) {
+    return std::unexpected(
+        make_error(Stage::kOpenNs, "invalid pid " + std::to_string(pid), EINVAL));
+  }
+  Target target;
+  target.pid = pid;
+  auto before = live_stat(sys, pid);
+  if (!before) return std::unexpected(before.error());
+  target.start_time = before->start_time;
+
+  auto pidfd = sys.pidfd_open(pid);
+  if (!pidfd && gone(pidfd.error())) return std::unexpected(pin_error(pid, "does not exist"));
+  // pidfd_open(2) refuses a thread that is not its group's leader with EINVAL.
+  if (!pidfd && pidfd.error().errno_value == EINVAL) {
+    return std::unexpected(pin_error(pid, "is not a process (a thread id?)", EINVAL));
+  }
+  if (!pidfd) return std::unexpected(pidfd.error());
+  target.pidfd = std::move(*pidfd);
+
+  for (auto [name, slot] : {std::pair{"mnt", &target.mnt_ns}, std::pair{"pid", &target.pid_ns},
+                            std::pair{"user", &target.user_ns}}) {
+    auto fd = open_ns(sys, pid, name);
+    if (!fd) return std::unexpected(fd.error());
+    *slot = std::move(*fd);
+  }
+
+  // Everything is open: prove it was all one process. A recycled pid has a new start
+  // time; a process that died after the second read fails the pidfd signal (the pidfd
+  // names the process it was opened for, never a successor: pidfd_open(2)).
+  auto after = live_stat(sys, pid);
+  if (!after && after.error().message.ends_with("does not exist")) {
+    return std::unexpected(pin_error(pid, "has exited"));
+  }
+  if (!after) return std::unexpected(after.error());
+  if (after->start_time != target.start_time) {
+    return std::unexpected(pin_error(pid, "was replaced while being pinned"));
+  }
+  if (auto alive = sys.pidfd_send_signal(target.pidfd.get(), 0); !alive) {
+    if (gone(alive.error())) return std::unexpected(pin_error(pid, "has exited"));
+    return std::unexpected(alive.error());
+  }
+
+  if (auto compared = compare_namespaces(sys, target); !compared) {
+    return std::unexpected(compared.error());
+  }
+  return target;
+}
+
+}  // namespace rootfsctl::exec
