@@ -1,0 +1,504 @@
+// A recording fake of the syscall seam (STYLE §3), for unprivileged unit tests of the
+// executor, the rollback, pinning and the worker.
+//
+// Every call is recorded as one line, strace-like, with fds shown as symbolic handles:
+//
+//   open("/proc/42/ns/mnt", O_RDONLY) = 4
+//   openat2(3, "usr", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 5
+//   mkdirat(5, "bin", 0755)
+//   fsopen("tmpfs") = 6
+//   fsconfig(6, set_string, "size", "64M")
+//   fsmount(6, nosuid|nodev) = 7
+//   move_mount(7, 5)
+//   mount_setattr(7, rec, set=ro, clear=0)
+//   umount("/proc/thread-self/fd/7", detach)
+//   pivot_root(".", ".") = -1 EINVAL
+//
+// Handles. Calls that return an fd return a real, harmless one (/dev/null, read-only,
+// close-on-exec) so UniqueFd can close it, but lines show a handle number instead: 3 for
+// the first fd the fake returned, 4 for the next, and so on, whatever number the kernel
+// picked. An fd the fake never returned is shown as "?N"; AT_FDCWD as "AT_FDCWD"; and
+// "/proc/thread-self/fd/N" (or /proc/self/fd/N) paths are rewritten to the handle too, so
+// lines are identical from run to run.
+//
+// Failures. fail_call(n, errno) fails the n-th call (1-based, counting every call;
+// umask cannot fail and is skipped). fail_matching(substring, errno) fails the first call
+// whose line (without its result) contains `substring`. A failing call is recorded with
+// " = -1 ENAME" appended and returns an Error with the stage the Linux implementation
+// uses and the line as its message.
+//
+// Canned answers. Handles remember the path they were opened with (open's or openat2's
+// path, open_tree_clone's path, fsopen's and fsmount's fstype, "pidfd:N" for pidfds).
+// fstatat answers by the name it is given, or for "" by its handle's path (default: a
+// directory, mode 0755, inode 0); mount_flags, mount_id and read_all answer by the
+// handle's path (defaults: no flags, ids 1000, 1001, ... one per call, empty text).
+// missing(name) makes fstatat, open and openat2 (without O_CREAT) of exactly that name
+// fail with ENOENT until mkdirat, symlinkat or an O_CREAT openat2 creates it.
+//
+// Not thread-safe: use it from one thread at a time (the worker joins its thread).
+#pragma once
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/mount_flags.h"
+#include "core/unique_fd.h"
+#include "exec/syscalls.h"
+
+namespace rootfsctl::testing {
+
+class FakeSyscalls : public exec::Syscalls {
+ public:
+  FakeSyscalls() = default;
+
+  // --- scripting ----------------------------------------------------------------------
+  /// Fails the n-th call (1-based, every call counted) with `errno_value`.
+  FakeSyscalls& fail_call(int n, int errno_value) {
+    failures_.push_back({n, {}, errno_value});
+    return *this;
+  }
+  /// Fails the first call whose line contains `substring` with `errno_value`.
+  FakeSyscalls& fail_matching(std::string substring, int errno_value) {
+    failures_.push_back({0, std::move(substring), errno_value});
+    return *this;
+  }
+  /// fstatat of `name` (or of a handle opened from `name`) answers `mode` (with type
+  /// bits, e.g. S_IFCHR | 0666), `rdev` and `inode`.
+  FakeSyscalls& stat_answer(std::string name, mode_t mode, dev_t rdev = 0, ino_t inode = 0) {
+    struct stat st {};
+    st.st_mode = mode;
+    st.st_rdev = rdev;
+    st.st_ino = inode;
+    stats_[std::move(name)] = st;
+    return *this;
+  }
+  /// fstatat, open and openat2 of exactly `name` fail with ENOENT until it is created.
+  FakeSyscalls& missing(std::string name) {
+    missing_.insert(std::move(name));
+    return *this;
+  }
+  /// read_all on a handle opened from `path` answers `text`; several answers for one
+  /// path are served in order and the last one repeats.
+  FakeSyscalls& read_answer(std::string path, std::string text) {
+    reads_[std::move(path)].push_back(std::move(text));
+    return *this;
+  }
+  /// mount_flags on a handle opened from `path` answers `flags`.
+  FakeSyscalls& flags_answer(std::string path, MountFlags flags) {
+    flags_[std::move(path)] = flags;
+    return *this;
+  }
+  /// mount_id on a handle opened from `path` answers `id`.
+  FakeSyscalls& id_answer(std::string path, std::uint64_t id) {
+    ids_[std::move(path)] = id;
+    return *this;
+  }
+
+  // --- inspection ---------------------------------------------------------------------
+  const std::vector<std::string>& calls() const { return calls_; }
+  /// The recorded lines that contain `substring`.
+  std::vector<std::string> calls_matching(std::string_view substring) const {
+    std::vector<std::string> out;
+    for (const auto& line : calls_) {
+      if (line.find(substring) != std::string::npos) out.push_back(line);
+    }
+    return out;
+  }
+  int call_count() const { return count_; }
+  /// A handle that no call produced (e.g. a Target's namespace fds in a worker test);
+  /// recorded nowhere. `origin` keys canned answers as for opened handles.
+  UniqueFd new_fd(std::string origin) { return UniqueFd(make_handle(std::move(origin))); }
+  /// The handle number lines show for the real fd `fd`, or -1.
+  int handle_of(int fd) const {
+    auto it = handles_.find(fd);
+    return it == handles_.end() ? -1 : it->second.number;
+  }
+
+  // --- processes and namespaces -------------------------------------------------------
+  Result<UniqueFd> pidfd_open(pid_t pid) override {
+    return fd_call("pidfd_open(" + std::to_string(pid) + ")", Stage::kOpenNs,
+                   "pidfd:" + std::to_string(pid));
+  }
+  Result<void> pidfd_send_signal(int pidfd, int signal) override {
+    return void_call("pidfd_send_signal(" + fd(pidfd) + ", " + std::to_string(signal) + ")",
+                     Stage::kOpenNs);
+  }
+  Result<UniqueFd> open_path(std::string_view path, int flags) override {
+    std::string line = "open(" + quote(path) + ", " + open_flags(flags) + ")";
+    return fd_call(std::move(line), Stage::kOpenNs, std::string(path),
+                   !missing_.count(std::string(path)));
+  }
+  Result<void> setns(int nsfd, int nstype) override {
+    return void_call("setns(" + fd(nsfd) + ", " + clone_flags(nstype) + ")", Stage::kSetns);
+  }
+  Result<void> unshare(int flags) override {
+    return void_call("unshare(" + clone_flags(flags) + ")", Stage::kUnshare);
+  }
+  mode_t umask(mode_t mask) override {
+    record_only("umask(" + octal(mask) + ")");
+    return std::exchange(umask_, mask);
+  }
+
+  // --- paths --------------------------------------------------------------------------
+  Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,
+                           std::uint32_t resolve) override {
+    const bool create = (flags & O_CREAT) != 0;
+    std::string line = "openat2(" + fd(dirfd) + ", " + quote(path) + ", " + open_flags(flags);
+    if (create) line += ", " + octal(mode);
+    line += ", " + resolve_flags(resolve) + ")";
+    const bool exists = create || !missing_.count(std::string(path));
+    auto result = fd_call(std::move(line), create ? Stage::kCreate : Stage::kMount,
+                          std::string(path), exists);
+    if (result && create) missing_.erase(std::string(path));
+    return result;
+  }
+  Result<void> mkdirat(int dirfd, std::string_view name, mode_t mode) override {
+    return creating(
+        name, void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+                        Stage::kCreate));
+  }
+  Result<void> symlinkat(std::string_view target, int dirfd, std::string_view name) override {
+    return creating(
+        name, void_call("symlinkat(" + quote(target) + ", " + fd(dirfd) + ", " + quote(name) + ")",
+                        Stage::kCreate));
+  }
+  Result<void> unlinkat(int dirfd, std::string_view name, bool remove_dir) override {
+    auto result =
+        void_call("unlinkat(" + fd(dirfd) + ", " + quote(name) + (remove_dir ? ", dir)" : ")"),
+                  Stage::kCreate);
+    if (result) missing_.insert(std::string(name));
+    return result;
+  }
+  Result<struct stat> fstatat(int dirfd, std::string_view name) override {
+    const std::string key = name.empty() ? origin(dirfd) : std::string(name);
+    auto result = void_call("fstatat(" + fd(dirfd) + ", " + quote(name) + ")", Stage::kRead,
+                            !missing_.count(key));
+    if (!result) return std::unexpected(result.error());
+    auto it = stats_.find(key);
+    if (it != stats_.end()) return it->second;
+    struct stat st {};
+    st.st_mode = S_IFDIR | 0755;
+    return st;
+  }
+  Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) override {
+    return void_call("fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+                     Stage::kCreate);
+  }
+  Result<void> write_all(int out_fd, std::string_view data) override {
+    return void_call("write_all(" + fd(out_fd) + ", " + quote(data) + ")", Stage::kCreate);
+  }
+  Result<std::string> read_all(int in_fd, std::size_t limit) override {
+    auto result =
+        void_call("read_all(" + fd(in_fd) + ", " + std::to_string(limit) + ")", Stage::kRead);
+    if (!result) return std::unexpected(result.error());
+    auto it = reads_.find(origin(in_fd));
+    if (it == reads_.end() || it->second.empty()) return std::string();
+    std::string text = it->second.front();
+    if (it->second.size() > 1) it->second.pop_front();
+    return text.substr(0, limit);
+  }
+  Result<void> fchdir(int dirfd) override {
+    return void_call("fchdir(" + fd(dirfd) + ")", Stage::kChdir);
+  }
+  Result<void> chdir(std::string_view path) override {
+    return void_call("chdir(" + quote(path) + ")", Stage::kChdir);
+  }
+
+  // --- mounts -------------------------------------------------------------------------
+  Result<UniqueFd> fsopen(std::string_view fstype) override {
+    return fd_call("fsopen(" + quote(fstype) + ")", Stage::kMount, std::string(fstype));
+  }
+  Result<void> fsconfig(int fsfd, exec::FsConfig command, std::string_view key,
+                        std::string_view value, int aux) override {
+    std::string line = "fsconfig(" + fd(fsfd) + ", ";
+    switch (command) {
+      case exec::FsConfig::kSetFlag:
+        line += "set_flag, " + quote(key);
+        break;
+      case exec::FsConfig::kSetString:
+        line += "set_string, " + quote(key) + ", " + quote(value);
+        break;
+      case exec::FsConfig::kSetFd:
+        line += "set_fd, " + quote(key) + ", " + fd(aux);
+        break;
+      case exec::FsConfig::kCreate:
+        line += "create";
+        break;
+    }
+    return void_call(line + ")", Stage::kMount);
+  }
+  Result<UniqueFd> fsmount(int fsfd, MountFlags attributes) override {
+    return fd_call("fsmount(" + fd(fsfd) + ", " + mount_flags_text(attributes) + ")", Stage::kMount,
+                   origin(fsfd));
+  }
+  Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) override {
+    std::string line =
+        "open_tree_clone(" + fd(dirfd) + ", " + quote(path) + (recursive ? ", rec)" : ")");
+    return fd_call(std::move(line), Stage::kMount,
+                   path.empty() ? origin(dirfd) : std::string(path));
+  }
+  Result<void> move_mount(int from_fd, int to_fd) override {
+    return void_call("move_mount(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
+  }
+  Result<void> mount_setattr(int mount_fd, bool recursive, MountFlags set, MountFlags clear,
+                             std::optional<exec::Propagation> propagation) override {
+    std::string line = "mount_setattr(" + fd(mount_fd) + (recursive ? ", rec" : "") +
+                       ", set=" + mount_flags_text(set) + ", clear=" + mount_flags_text(clear);
+    if (propagation) line += ", " + std::string(exec::propagation_name(*propagation));
+    return void_call(line + ")", Stage::kMount);
+  }
+  Result<void> set_propagation(std::string_view path, exec::Propagation propagation,
+                               bool recursive) override {
+    return void_call("set_propagation(" + quote(path) + ", " + (recursive ? "r" : "") +
+                         std::string(exec::propagation_name(propagation)) + ")",
+                     Stage::kMount);
+  }
+  Result<MountFlags> mount_flags(int mount_fd) override {
+    auto result = void_call("mount_flags(" + fd(mount_fd) + ")", Stage::kMount);
+    if (!result) return std::unexpected(result.error());
+    auto it = flags_.find(origin(mount_fd));
+    return it == flags_.end() ? MountFlags{0} : it->second;
+  }
+  Result<std::uint64_t> mount_id(int mount_fd) override {
+    auto result = void_call("mount_id(" + fd(mount_fd) + ")", Stage::kMount);
+    if (!result) return std::unexpected(result.error());
+    auto it = ids_.find(origin(mount_fd));
+    return it == ids_.end() ? next_id_++ : it->second;
+  }
+  Result<void> umount(std::string_view path, bool detach) override {
+    return void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
+  }
+  Result<void> pivot_root(std::string_view new_root, std::string_view put_old) override {
+    return void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")",
+                     Stage::kPivotRoot);
+  }
+
+ private:
+  struct Failure {
+    int call = 0;           // 1-based call number, or 0 for a substring rule
+    std::string substring;  // for fail_matching
+    int errno_value = 0;
+  };
+  struct Handle {
+    int number = 0;
+    std::string origin;
+  };
+
+  /// Counts and records the call; returns the errno it must fail with, or 0.
+  int begin(const std::string& line) {
+    ++count_;
+    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
+      const bool hit =
+          it->call != 0 ? it->call == count_ : line.find(it->substring) != std::string::npos;
+      if (!hit) continue;
+      const int errno_value = it->errno_value;
+      failures_.erase(it);
+      return errno_value;
+    }
+    return 0;
+  }
+
+  void record_only(std::string line) {
+    ++count_;
+    calls_.push_back(std::move(line));
+  }
+
+  Error fail(std::string line, Stage stage, int errno_value) {
+    calls_.push_back(line + " = -1 " + std::string(errno_name(errno_value)));
+    return make_error(stage, std::move(line), errno_value);
+  }
+
+  Result<void> void_call(std::string line, Stage stage, bool exists = true) {
+    int errno_value = begin(line);
+    if (errno_value == 0 && !exists) errno_value = ENOENT;
+    if (errno_value != 0) return std::unexpected(fail(std::move(line), stage, errno_value));
+    calls_.push_back(std::move(line));
+    return {};
+  }
+
+  Result<UniqueFd> fd_call(std::string line, Stage stage, std::string handle_origin,
+                           bool exists = true) {
+    int errno_value = begin(line);
+    if (errno_value == 0 && !exists) errno_value = ENOENT;
+    if (errno_value != 0) return std::unexpected(fail(std::move(line), stage, errno_value));
+    const int real = make_handle(std::move(handle_origin));
+    calls_.push_back(line + " = " + std::to_string(handles_[real].number));
+    return UniqueFd(real);
+  }
+
+  int make_handle(std::string handle_origin) {
+    const int real = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    handles_[real] = Handle{next_handle_++, std::move(handle_origin)};
+    return real;
+  }
+
+  Result<void> creating(std::string_view name, Result<void> result) {
+    if (result) missing_.erase(std::string(name));
+    return result;
+  }
+
+  std::string origin(int real) const {
+    auto it = handles_.find(real);
+    return it == handles_.end() ? std::string() : it->second.origin;
+  }
+
+  std::string fd(int real) const {
+    if (real == AT_FDCWD) return "AT_FDCWD";
+    const int number = handle_of(real);
+    return number >= 0 ? std::to_string(number) : "?" + std::to_string(real);
+  }
+
+  /// `path` with a /proc/{thread-self,self}/fd/N prefix naming a handle rewritten.
+  std::string stable_path(std::string_view path) const {
+    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/"}) {
+      if (path.substr(0, prefix.size()) != prefix) continue;
+      std::string_view rest = path.substr(prefix.size());
+      std::size_t digits = 0;
+      int real = 0;
+      while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') {
+        real = real * 10 + (rest[digits++] - '0');
+      }
+      if (digits == 0 || handle_of(real) < 0) return std::string(path);
+      return std::string(prefix) + std::to_string(handle_of(real)) +
+             std::string(rest.substr(digits));
+    }
+    return std::string(path);
+  }
+
+  /// A C-style quoted string: \\, \", \n, \t, and other bytes outside printable ASCII
+  /// as \xNN, so a line never breaks and is the same on every run.
+  std::string quote(std::string_view text) const {
+    std::string out = "\"";
+    for (char c : stable_path(text)) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '\\' || c == '"') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (byte < 0x20 || byte >= 0x7f) {
+        std::array<char, 5> hex{};
+        std::snprintf(hex.data(), hex.size(), "\\x%02x", byte);
+        out += hex.data();
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  }
+
+  static std::string octal(mode_t mode) {
+    std::array<char, 16> text{};
+    std::snprintf(text.data(), text.size(), "%04o", static_cast<unsigned>(mode));
+    return text.data();
+  }
+
+  static std::string join(const std::vector<std::string>& names, int rest) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : "|") + name;
+    if (rest != 0) out += (out.empty() ? "" : "|") + std::to_string(rest);
+    return out.empty() ? "0" : out;
+  }
+
+  static std::string open_flags(int flags) {
+    std::vector<std::string> names;
+    flags &= ~O_CLOEXEC;  // the implementation adds it anyway
+    const int access = flags & O_ACCMODE;
+    flags &= ~O_ACCMODE;
+    if ((flags & O_PATH) == 0) {
+      names.push_back(access == O_WRONLY ? "O_WRONLY" : access == O_RDWR ? "O_RDWR" : "O_RDONLY");
+    }
+    struct Name {
+      int flag;
+      const char* name;
+    };
+    // O_TMPFILE before O_DIRECTORY: it contains O_DIRECTORY's bit.
+    static constexpr std::array kNames{
+        Name{O_TMPFILE, "O_TMPFILE"},     Name{O_CREAT, "O_CREAT"},
+        Name{O_EXCL, "O_EXCL"},           Name{O_TRUNC, "O_TRUNC"},
+        Name{O_APPEND, "O_APPEND"},       Name{O_PATH, "O_PATH"},
+        Name{O_DIRECTORY, "O_DIRECTORY"}, Name{O_NOFOLLOW, "O_NOFOLLOW"},
+        Name{O_NONBLOCK, "O_NONBLOCK"},   Name{O_NOCTTY, "O_NOCTTY"},
+    };
+    for (const auto& entry : kNames) {
+      if ((flags & entry.flag) != entry.flag) continue;
+      names.push_back(entry.name);
+      flags &= ~entry.flag;
+    }
+    return join(names, flags);
+  }
+
+  static std::string clone_flags(int flags) {
+    struct Name {
+      int flag;
+      const char* name;
+    };
+    static constexpr std::array kNames{
+        Name{CLONE_FS, "CLONE_FS"},           Name{CLONE_NEWNS, "CLONE_NEWNS"},
+        Name{CLONE_NEWUSER, "CLONE_NEWUSER"}, Name{CLONE_NEWPID, "CLONE_NEWPID"},
+        Name{CLONE_NEWUTS, "CLONE_NEWUTS"},   Name{CLONE_NEWIPC, "CLONE_NEWIPC"},
+        Name{CLONE_NEWNET, "CLONE_NEWNET"},   Name{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    };
+    std::vector<std::string> names;
+    for (const auto& entry : kNames) {
+      if ((flags & entry.flag) == 0) continue;
+      names.push_back(entry.name);
+      flags &= ~entry.flag;
+    }
+    return join(names, flags);
+  }
+
+  static std::string resolve_flags(std::uint32_t resolve) {
+    struct Name {
+      std::uint32_t flag;
+      const char* name;
+    };
+    static constexpr std::array kNames{
+        Name{exec::kResolveInRoot, "in_root"},
+        Name{exec::kResolveNoSymlinks, "no_symlinks"},
+        Name{exec::kResolveNoMagicLinks, "no_magiclinks"},
+        Name{exec::kResolveNoXdev, "no_xdev"},
+        Name{exec::kResolveBeneath, "beneath"},
+    };
+    std::vector<std::string> names;
+    for (const auto& entry : kNames) {
+      if ((resolve & entry.flag) == 0) continue;
+      names.push_back(entry.name);
+      resolve &= ~entry.flag;
+    }
+    return join(names, static_cast<int>(resolve));
+  }
+
+  static std::string mount_flags_text(MountFlags flags) { return join(mount_flag_names(flags), 0); }
+
+  std::vector<std::string> calls_;
+  int count_ = 0;
+  std::vector<Failure> failures_;
+  std::map<int, Handle> handles_;  // real fd -> handle
+  int next_handle_ = 3;
+  std::map<std::string, struct stat> stats_;
+  std::set<std::string> missing_;
+  std::map<std::string, std::deque<std::string>> reads_;
+  std::map<std::string, MountFlags> flags_;
+  std::map<std::string, std::uint64_t> ids_;
+  std::uint64_t next_id_ = 1000;
+  mode_t umask_ = 022;
+};
+
+}  // namespace rootfsctl::testing
