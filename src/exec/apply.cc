@@ -1,4 +1,5 @@
 // The whole pipeline for a live target, as a recipe (STYLE §8).
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -66,7 +67,9 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   if (options.allow_shared_namespace) allow_shared_namespace(layout, result.diagnostics);
   if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
-  ExecContext context{target->pid_ns.get()};
+  auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
+  if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
+  ExecContext context{target->pid_ns.get(), mountinfo_fd->get()};
   auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
     return execute_plan(inner, result.plan, context, options.exec);
   });

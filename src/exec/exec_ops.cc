@@ -221,6 +221,9 @@ Result<void> run_mount(ExecState& state, const Op& op) {
   if (!target) return std::unexpected(target.error());
   auto fs = state.sys.fsopen(op.fstype);
   if (!fs) return std::unexpected(fs.error());
+  // The source name mountinfo and findmnt show ("tmpfs", "proc"), instead of "none".
+  auto named = state.sys.fsconfig(fs->get(), FsConfig::kSetString, "source", op.source, 0);
+  if (!named) return named;
   if (auto ok = configure(state, fs->get(), op.data); !ok) return ok;
   // proc shows the pid namespace it is told to: the target's, not the caller's.
   if (op.fstype == "proc" && state.context.pid_ns_fd >= 0) {

@@ -37,6 +37,11 @@ struct ExecOptions {
 /// What the executor needs to know about the target besides the plan.
 struct ExecContext {
   int pid_ns_fd = -1;  // the target's pid namespace, for proc's pidns option
+  /// /proc/N/mountinfo of the target, opened from the caller's side before entering: the
+  /// target's own /proc may belong to another pid namespace (or be absent), where
+  /// /proc/thread-self does not exist. Read again from offset 0 each time. When -1,
+  /// /proc/thread-self/mountinfo is read instead.
+  int mountinfo_fd = -1;
 };
 
 /// Runs `plan` on the calling thread, which must already be inside the target's mount

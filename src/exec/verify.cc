@@ -103,9 +103,14 @@ std::string check(const std::string& target, const Expected& e, const mountinfo:
 }  // namespace
 
 Result<mountinfo::MountTable> read_live_table(ExecState& state) {
-  auto fd = state.sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);
-  if (!fd) return std::unexpected(fd.error());
-  auto text = state.sys.read_all(fd->get(), mountinfo::kMaxMountinfoBytes);
+  Result<std::string> text;
+  if (state.context.mountinfo_fd >= 0) {
+    text = state.sys.read_all(state.context.mountinfo_fd, mountinfo::kMaxMountinfoBytes);
+  } else {
+    auto fd = state.sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);
+    if (!fd) return std::unexpected(fd.error());
+    text = state.sys.read_all(fd->get(), mountinfo::kMaxMountinfoBytes);
+  }
   if (!text) return std::unexpected(text.error());
   return mountinfo::parse_mountinfo(*text);
 }

@@ -66,6 +66,13 @@ class ApplyTest(unittest.TestCase):
         self.assertIn("tmp-ok", out)
         self.assertFalse(pathlib.Path("/usr/rootfsctl-probe").exists())
 
+    def test_target_with_its_own_proc(self):
+        # The target's /proc shows another pid namespace, where rootfsctl's worker thread
+        # has no /proc/thread-self: the table must be read from the caller's side.
+        with ParkedChild("mount -t proc proc /proc") as child:
+            rootfsctl("apply", "sandbox", "--pid", child.pid, check_exit=0)
+            self.assertEqual(child.root_listing(), SANDBOX_ROOT)
+
     def test_dry_run_changes_nothing(self):
         with ParkedChild() as child:
             before = child.mountinfo()
