@@ -14,6 +14,7 @@ struct Command {
 
 int plan_main(int argc, char** argv);
 int apply_main(int argc, char** argv);
+int run_main(int argc, char** argv);
 int mounts_main(int argc, char** argv);
 int schema_main(int argc, char** argv);
 

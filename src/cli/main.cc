@@ -13,6 +13,7 @@ namespace {
 constexpr std::array kCommands{
     Command{"plan", "plan a layout and validate it against a mount table", plan_main},
     Command{"apply", "apply a layout inside a live process's namespaces", apply_main},
+    Command{"run", "run a command in a sandbox assembled from a layout", run_main},
     Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
     Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
 };

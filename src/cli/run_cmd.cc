@@ -1,0 +1,201 @@
+// rootfsctl run [LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--format F] -- CMD [ARGS...]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "exec/executor.h"
+#include "exec/spawn.h"
+#include "render/render.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+/// `run`'s own failures, whatever the stage: CMD's statuses own every other code
+/// (DESIGN §5, as env(1), chroot(8) and timeout(1) do).
+constexpr int kExitRunFailed = 125;
+
+constexpr const char* kRunHelp = R"help(
+Runs CMD in a sandbox assembled from LAYOUT, a file or a profile name; without one, the
+bundled `sandbox` profile: a tmpfs root holding the host's /usr read-only (with /bin,
+/lib, /lib64, /sbin links into it), and a private /proc, /dev and /tmp.
+
+How: rootfsctl spawns a child in new namespaces (those the layout lists, mount always,
+plus a user namespace mapping you to root inside when you are not root), parks it,
+applies the layout inside it exactly as `rootfsctl apply --pid` does, and only when the
+tree is assembled and verified lets it exec CMD, with cwd "/". If anything fails, the
+child is killed and CMD never runs. In a pid namespace the child stays as pid 1: it
+passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on to CMD, reaps orphans,
+and exits when CMD exits (whatever CMD left running is killed with it). rootfsctl passes
+the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
+
+Everything after `--` is CMD and its arguments, verbatim; CMD is looked up on PATH
+inside the sandbox.
+
+Examples:
+  rootfsctl run -- ls /                          # the sandbox profile
+  rootfsctl run sandbox -- sh -c 'cat /proc/self/mountinfo'
+  rootfsctl run manifests/image.yaml --set rootfs=/srv/debian -- /bin/bash
+  rootfsctl run --fail-at 5 --format json -- true     # rollback drill: exits 125
+  setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
+
+Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
+(usage, layout, validation or apply error; CMD did not run); 126 CMD could not be
+executed; 127 CMD was not found.
+)help";
+
+cxxopts::Options run_options() {
+  cxxopts::Options options("run", "rootfsctl run: run a command in a sandbox from a layout");
+  options.custom_help(
+      "[LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--format F] -- CMD [ARGS...]");
+  options.positional_help("");
+  // One option a line reads as the table it is.
+  // clang-format off
+  options.add_options()
+      ("layout", "layout file or profile name (default: sandbox)", cxxopts::value<std::string>())
+      ("set", "set a layout variable, NAME=VALUE (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
+       cxxopts::value<std::string>())
+      ("v,verbose", "print each op as it runs, on stderr")
+      ("format", "how rootfsctl's own failures are printed: text or json",
+       cxxopts::value<std::string>()->default_value("text"))
+      ("h,help", "show this help");
+  // clang-format on
+  options.parse_positional({"layout"});
+  return options;
+}
+
+/// Prints `error` as every command does, and gives `run`'s status for it.
+int fail(const Error& error, bool json) {
+  report_error(error, json);
+  return kExitRunFailed;
+}
+
+struct Request {
+  layout::Layout layout;
+  exec::SpawnOptions spawn;
+  exec::ApplyOptions apply;
+};
+
+Result<Request> request_from(const cxxopts::ParseResult& args, const exec::CommandLine& line) {
+  if (!args.unmatched().empty()) {
+    Error error = make_error(Stage::kUsage, "unexpected argument '" + args.unmatched()[0] + "'");
+    error.hint = "the command goes after `--`: rootfsctl run [LAYOUT] -- CMD [ARGS...]";
+    return std::unexpected(error);
+  }
+  if (!line.has_separator || line.command.empty()) {
+    Error error = make_error(Stage::kUsage, "run needs a command after `--`");
+    error.hint = "for example: rootfsctl run sandbox -- ls /";
+    return std::unexpected(error);
+  }
+  Request request;
+  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{});
+  if (!sets) return std::unexpected(sets.error());
+  auto file = find_layout(args.count("layout") ? args["layout"].as<std::string>() : "sandbox");
+  if (!file) return std::unexpected(file.error());
+  auto layout = layout::load_layout_file(*file, {*sets});
+  if (!layout) return std::unexpected(layout.error());
+  request.layout = std::move(*layout);
+  if (args.count("fail-at")) {
+    auto fail_at = exec::parse_fail_at(args["fail-at"].as<std::string>());
+    if (!fail_at) return std::unexpected(fail_at.error());
+    request.apply.exec.fail_at = *fail_at;
+  }
+  if (args.count("verbose")) {
+    request.apply.exec.progress = [](const plan::Op& op, std::string_view status) {
+      if (status != "run") std::cerr << "  " << op.to_string() << ": " << status << "\n";
+    };
+  }
+  // The child's namespaces come from the layout; without root, a user namespace makes
+  // the rest possible (user_namespaces(7)).
+  const auto& namespaces = request.layout.namespaces;
+  request.spawn.namespaces = namespaces;
+  request.spawn.user_namespace = ::geteuid() != 0 || std::find(namespaces.begin(), namespaces.end(),
+                                                               "user") != namespaces.end();
+  // A hostname without a uts namespace is left to the validator, which says so with the
+  // layout's line (hostname-needs-uts); the spawner would only refuse it.
+  if (std::find(namespaces.begin(), namespaces.end(), "uts") != namespaces.end()) {
+    request.spawn.hostname = request.layout.hostname.value_or("");
+  }
+  return request;
+}
+
+/// A failed apply: what failed and what the rollback did, on stderr; with --format json
+/// also the outcome on stdout (CMD never ran, so stdout carries nothing else).
+void print_failure(const exec::ApplyOutcome& outcome, bool json) {
+  if (json) std::cout << exec::outcome_to_json(outcome) << "\n";
+  std::cerr << "rootfsctl: run: apply failed: " << outcome.error->to_string() << "\n";
+  for (const auto& mismatch : outcome.verify_mismatches) {
+    std::cerr << "  verify: " << mismatch << "\n";
+  }
+  if (!outcome.rolled_back) {
+    std::cerr << "rollback: none was needed; the command was not run\n";
+  } else if (outcome.rollback_clean) {
+    std::cerr << "rollback: clean (" << outcome.ops_done
+              << " op(s) undone); the command was not run\n";
+  } else {
+    std::cerr << "rollback: INCOMPLETE (the sandbox is discarded anyway); left behind:\n";
+    for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
+  }
+}
+
+/// A command that could not be executed, said the way env(1) says it.
+void print_exec_failure(const std::string& command, int errno_value) {
+  std::cerr << "rootfsctl: run: " << command << ": " << std::strerror(errno_value);
+  if (errno_value == ENOENT && command.find('/') == std::string::npos) {
+    std::cerr << " (not found on PATH inside the sandbox)";
+  }
+  std::cerr << "\n";
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  // 1. Split at `--` first: the command's words are never rootfsctl's options.
+  auto line = exec::split_command_line(argc, argv);
+  auto options = run_options();
+  int exit_code = kExitOk;
+  auto args =
+      parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(), exit_code);
+  if (!args) {
+    if (exit_code == kExitOk) std::cout << kRunHelp;
+    return exit_code == kExitOk ? kExitOk : kExitRunFailed;
+  }
+  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
+  if (!format) return fail(format.error(), false);
+  bool json = *format == Format::kJson;
+  // 2. Load the layout; the spawn and apply options follow from it.
+  auto request = request_from(*args, line);
+  if (!request) return fail(request.error(), json);
+  // 3. Spawn the child parked in its new namespaces.
+  auto child = exec::spawn_parked(request->spawn, line.command);
+  if (!child) return fail(child.error(), json);
+  // 4. Apply the layout inside it: the same pipeline as `apply --pid`.
+  auto result = exec::apply(exec::linux_syscalls(), request->layout, child->pid(), request->apply);
+  if (!result) return fail(result.error().wrap("child " + std::to_string(child->pid())), json);
+  // 5. Validation errors: nothing was done; say why. (~ParkedChild kills the child.)
+  if (!result->outcome) {
+    if (json) std::cout << render::plan_json(result->plan, result->diagnostics);
+    std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    return kExitRunFailed;
+  }
+  // 6. A failed apply was rolled back inside the child; the child goes with it.
+  if (!result->outcome->ok()) {
+    child->abort();
+    print_failure(*result->outcome, json);
+    return kExitRunFailed;
+  }
+  // 7. Let the command run, and give its status.
+  if (auto released = child->release(); !released) return fail(released.error(), json);
+  auto status = child->wait();
+  if (!status) return fail(status.error(), json);
+  if (child->exec_errno() != 0) print_exec_failure(line.command.front(), child->exec_errno());
+  return *status;
+}
+
+}  // namespace rootfsctl::cli
