@@ -1,0 +1,7 @@
+# `rootfsctl run` for real: the command in the assembled sandbox, statuses, signals,
+# orphans, fd hygiene; as root and rootless (uid 65534 in a user namespace).
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+add_test(NAME e2e_run
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/run_test.py
+                 $<TARGET_FILE:rootfsctl> ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e_run PROPERTIES LABELS "e2e;privileged" TIMEOUT 600)

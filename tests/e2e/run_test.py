@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""`rootfsctl run` for real: the command runs in the assembled sandbox, in a new pid
+namespace under an init that forwards signals and reaps orphans; statuses are the
+command's (126/127 when it cannot run, 125 for rootfsctl's own failures); no fd leaks in;
+the host's mount table never changes. The same again rootless, as an unprivileged user in
+a user namespace.
+
+Usage: run_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
+
+As root, the rootless cases drop to uid/gid 65534 with setpriv(1), from a copy of the
+binary and the bundled profile in a world-readable temporary directory. As a normal user,
+the root cases skip (fail under CI=true) and the rootless ones run as that user.
+"""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import support
+from support import require_root
+
+SANDBOX_ROOT = ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr"]
+MINIMAL_LAYOUT = """version: 1
+name: minimal
+namespaces: [mount, pid]
+root: { tmpfs: {} }
+mounts:
+  - bind: /usr
+    readonly: true
+  - symlink: /bin
+    to: usr/bin
+  - symlink: /lib
+    to: usr/lib
+  - symlink: /lib64
+    to: usr/lib64
+  - proc: /proc
+  - tmpfs: /dev
+  - device: /dev/null
+  - tmpfs: /tmp
+"""
+NOBODY = 65534
+
+
+def host_mountinfo():
+    return pathlib.Path("/proc/self/mountinfo").read_text(errors="replace")
+
+
+def children(pid):
+    try:
+        text = pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def comm(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def wait_for_command(proc, name, timeout=10):
+    """Waits until rootfsctl's child (pid 1 inside) runs `name` as its child, i.e. the
+    command is exec'd and rootfsctl is in wait() with its forwarding handlers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"rootfsctl exited {proc.returncode} before {name} ran: "
+                                 f"{proc.stderr.read().decode(errors='replace')}")
+        for init in children(proc.pid):
+            if any(comm(c) == name for c in children(init)):
+                # wait() installs its handlers right after release(); give it a moment.
+                time.sleep(0.1)
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"{name} did not start under rootfsctl {proc.pid}")
+
+
+class RunCases:
+    """The cases both privilege levels share. `self.run_(*args)` runs `rootfsctl run ...`
+    as the user under test and returns the CompletedProcess."""
+
+    def setUp(self):
+        self.host_before = host_mountinfo()
+
+    def tearDown(self):
+        self.assertEqual(host_mountinfo(), self.host_before, "the host's mount table changed")
+
+    def run_ok(self, *args, **kwargs):
+        proc = self.run_(*args, **kwargs)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
+        return proc.stdout.decode(errors="replace")
+
+    def test_true_exits_0(self):
+        proc = self.run_("--", "/usr/bin/true")
+        self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, b"", b""))
+
+    def test_status_is_the_commands(self):
+        self.assertEqual(self.run_("--", "sh", "-c", "exit 7").returncode, 7)
+        self.assertEqual(self.run_("--", "sh", "-c", "exit 255").returncode, 255)
+        # Killed by a signal: 128+N, as a shell says it.
+        self.assertEqual(self.run_("--", "sh", "-c", "kill -KILL $$").returncode, 137)
+
+    def test_command_sees_the_new_root(self):
+        self.assertEqual(self.run_ok("--", "ls", "/").split(), SANDBOX_ROOT)
+        mounts = support.mounts_of(self.run_ok("--", "/usr/bin/cat", "/proc/self/mountinfo"))
+        by_target = {target: (fstype, options.split(",")) for target, fstype, options in mounts}
+        self.assertEqual(mounts[0][0], "/")
+        self.assertEqual(by_target["/"][0], "tmpfs")
+        self.assertIn("ro", by_target["/usr"][1])
+        self.assertEqual(by_target["/proc"][0], "proc")
+
+    def test_pid_namespace_is_new_with_the_init_as_pid_1(self):
+        out = self.run_ok("--", "sh", "-c",
+                          "echo $$; cat /proc/1/comm; readlink /proc/self/ns/pid")
+        pid, init, pid_ns = out.split()
+        self.assertEqual(pid, "2", "the command is the init's first child")
+        self.assertEqual(init, "rootfsctl-init")
+        self.assertNotEqual(pid_ns, os.readlink("/proc/self/ns/pid"))
+
+    def test_cwd_is_root_of_the_sandbox(self):
+        self.assertEqual(self.run_ok("--", "pwd", cwd="/tmp").strip(), "/")
+
+    def test_arguments_and_stdio_pass_verbatim(self):
+        out = self.run_ok("--", "sh", "-c", 'printf "%s|" "$@"', "sh", "--", "--help", "a b", "")
+        self.assertEqual(out, "--|--help|a b||")
+        proc = self.run_("--", "cat", input=b"through stdin\n")
+        self.assertEqual((proc.returncode, proc.stdout), (0, b"through stdin\n"))
+
+    def test_missing_command_127(self):
+        proc = self.run_("--", "rootfsctl-no-such-command")
+        self.assertEqual(proc.returncode, 127)
+        self.assertIn(b"rootfsctl-no-such-command: No such file or directory", proc.stderr)
+        self.assertEqual(self.run_("--", "/no/such/path").returncode, 127)
+
+    def test_not_executable_126(self):
+        # A file without x bits, and a directory: both EACCES from execve(2).
+        proc = self.run_("--", "/usr/lib/os-release")
+        self.assertEqual(proc.returncode, 126, proc.stderr)
+        self.assertIn(b"Permission denied", proc.stderr)
+        self.assertEqual(self.run_("--", "/usr").returncode, 126)
+
+    def test_fail_at_rolls_back_and_exits_125(self):
+        proc = self.run_("--fail-at", "5", "--", "sh", "-c", "echo ran")
+        self.assertEqual(proc.returncode, 125)
+        self.assertNotIn(b"ran", proc.stdout)
+        self.assertIn(b"apply failed: op 5/", proc.stderr)
+        self.assertIn(b"rollback: clean", proc.stderr)
+        proc = self.run_("--fail-at", "5:EPERM", "--format", "json", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        outcome = json.loads(proc.stdout)
+        self.assertEqual(outcome["error"]["op_index"], 5)
+        self.assertEqual(outcome["error"]["errno"], "EPERM")
+        self.assertTrue(outcome["rollback"]["clean"])
+
+    def test_no_descriptor_leaks_into_the_command(self):
+        # rootfsctl inherits an fd that is not close-on-exec; the command must not.
+        read_end, write_end = os.pipe()
+        try:
+            os.set_inheritable(write_end, True)
+            out = self.run_ok("--", "ls", "/proc/self/fd", pass_fds=(write_end,))
+        finally:
+            os.close(read_end)
+            os.close(write_end)
+        # 0, 1, 2 and ls's own directory fd.
+        self.assertEqual(sorted(out.split(), key=int), ["0", "1", "2", "3"])
+
+    def test_signals_are_forwarded(self):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
+            with self.subTest(sig.name):
+                proc = self.popen_("--", "sleep", "30")
+                try:
+                    wait_for_command(proc, "sleep")
+                    start = time.monotonic()
+                    proc.send_signal(sig)
+                    status = proc.wait(timeout=10)
+                    self.assertEqual(status, 128 + sig, proc.stderr.read())
+                    self.assertLess(time.monotonic() - start, 2)
+                finally:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+                    proc.stderr.close()
+
+    def test_orphans_do_not_hold_run_open(self):
+        start = time.monotonic()
+        self.assertEqual(self.run_("--", "sh", "-c", "sleep 30 & exec true").returncode, 0)
+        self.assertLess(time.monotonic() - start, 5)
+
+    def test_orphans_are_reaped_while_the_command_runs(self):
+        # The inner shell exits at once and its sleep is reparented to pid 1; once the
+        # sleep exits, pid 1 must reap it: no zombie in the sandbox's own /proc.
+        out = self.run_ok("--", "sh", "-c",
+                          "sh -c 'sleep 0.1 &'; sleep 0.6; cat /proc/[0-9]*/stat")
+        states = [line.rsplit(")", 1)[1].split()[0] for line in out.splitlines()]
+        self.assertNotIn("Z", states, out)
+
+
+class RunAsRootTest(RunCases, unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        super().setUp()
+
+    def run_(self, *args, **kwargs):
+        return subprocess.run([support.BINARY, "run", *args], capture_output=True,
+                              timeout=60, **kwargs)
+
+    def popen_(self, *args):
+        return subprocess.Popen([support.BINARY, "run", *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+
+    def test_every_fail_at_rolls_back_and_never_runs_the_command(self):
+        plan = json.loads(support.rootfsctl("plan", "sandbox", "--format", "json",
+                                            check_exit=0).stdout)
+        for op in plan["ops"]:
+            with self.subTest(op=op["index"], kind=op["op"], target=op["target"]):
+                proc = self.run_("--fail-at", str(op["index"]), "--", "sh", "-c", "echo ran")
+                self.assertEqual(proc.returncode, 125, proc.stderr)
+                self.assertNotIn(b"ran", proc.stdout)
+                self.assertIn(f"op {op['index']}/".encode(), proc.stderr)
+
+    def test_rootfsctls_own_failures_are_125(self):
+        cases = [
+            ([], b"run needs a command after `--`"),
+            (["--"], b"run needs a command after `--`"),
+            (["sandbox", "ls"], b"unexpected argument 'ls'"),
+            (["rootfsctl-no-such-profile", "--", "true"], b"no layout file or profile"),
+            (["--format", "yaml", "--", "true"], b"unknown format 'yaml'"),
+            (["--fail-at", "x", "--", "true"], b"--fail-at"),
+            (["--no-such-option", "--", "true"], b"no-such-option"),
+            (["--set", "novalue", "--", "true"], b"--set expects NAME=VALUE"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                proc = self.run_(*args)
+                self.assertEqual(proc.returncode, 125, proc.stderr)
+                self.assertIn(message, proc.stderr)
+
+    def test_validation_errors_are_125_with_the_diagnostics(self):
+        for name, code in [("duplicate-target", b"duplicate-target"),
+                           ("hostname-needs-uts", b"hostname-needs-uts")]:
+            with self.subTest(name):
+                layout = support.SOURCE / "tests/data/semantic" / f"{name}.yaml"
+                proc = self.run_(layout, "--", "sh", "-c", "echo ran")
+                self.assertEqual(proc.returncode, 125, proc.stderr)
+                self.assertIn(b"error[" + code + b"]", proc.stderr)
+                self.assertNotIn(b"ran", proc.stdout)
+
+    def test_dev_mqueue_is_the_sandboxs_own(self):
+        # The sandbox profile lists an ipc namespace for its mqueue: the queues under
+        # /dev/mqueue must be the sandbox's, not the host's. The host ipc namespace's
+        # mqueue filesystem, mounted in a throwaway private mount namespace, has another
+        # device number.
+        host = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             "mount -t mqueue none /mnt && stat -c %d /mnt"],
+            capture_output=True, check=True, timeout=30).stdout.decode().split()
+        inside = self.run_ok("--", "stat", "-c", "%d", "/dev/mqueue").split()
+        self.assertNotEqual(inside, host, "the sandbox sees the host's message queues")
+
+    def test_help_teaches(self):
+        proc = self.run_("--help")
+        self.assertEqual(proc.returncode, 0)
+        for text in (b"Examples:", b"rootfsctl run -- ls /", b"125", b"126", b"127"):
+            self.assertIn(text, proc.stdout)
+
+
+class RunRootlessTest(RunCases, unittest.TestCase):
+    """As uid/gid 65534 (or the unprivileged user running the tests): a user namespace."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.prefix = []
+        cls.binary = support.BINARY
+        cls.env = dict(os.environ)
+        cls.tmp = None
+        if os.geteuid() != 0:
+            return
+        # The build tree may not be readable by nobody: run a copy of the binary, and find
+        # the sandbox profile through ROOTFSCTL_PATH in the same directory.
+        cls.tmp = tempfile.mkdtemp(prefix="rootfsctl-run-test-")
+        os.chmod(cls.tmp, 0o755)
+        cls.binary = os.path.join(cls.tmp, "rootfsctl")
+        shutil.copy(support.BINARY, cls.binary)
+        os.chmod(cls.binary, 0o755)
+        shutil.copy(support.SOURCE / "manifests/sandbox.yaml", cls.tmp)
+        os.chmod(os.path.join(cls.tmp, "sandbox.yaml"), 0o644)
+        cls.env.update(ROOTFSCTL_PATH=cls.tmp, HOME=cls.tmp, XDG_CONFIG_HOME=cls.tmp)
+        cls.prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                      "--inh-caps=-all"]
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.tmp:
+            shutil.rmtree(cls.tmp)
+
+    def command(self, args):
+        return [*self.prefix, self.binary, "run", *map(str, args)]
+
+    def run_(self, *args, **kwargs):
+        kwargs.setdefault("cwd", "/")
+        return subprocess.run(self.command(args), capture_output=True, timeout=60,
+                              env=self.env, **kwargs)
+
+    def popen_(self, *args):
+        # setpriv execs rootfsctl, so the Popen pid is rootfsctl's.
+        return subprocess.Popen(self.command(args), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env=self.env, cwd="/")
+
+    def test_minimal_layout(self):
+        # Only what every kernel lets a user namespace mount: tmpfs, a bind, proc of its
+        # own pid namespace, a device placeholder.
+        layout = pathlib.Path(self.tmp or tempfile.gettempdir()) / "minimal-run-test.yaml"
+        layout.write_text(MINIMAL_LAYOUT)
+        layout.chmod(0o644)
+        try:
+            self.assertEqual(self.run_(layout, "--", "true").returncode, 0)
+            self.assertEqual(self.run_(layout, "--", "sh", "-c", "exit 7").returncode, 7)
+            out = self.run_ok(layout, "--", "sh", "-c", "ls /; echo $$; ls /proc/self/fd")
+            self.assertEqual(out.split(), ["bin", "dev", "lib", "lib64", "proc", "tmp", "usr", "2",
+                                           "0", "1", "2", "3"])
+            self.assertEqual(self.run_(layout, "--", "no-such-command").returncode, 127)
+        finally:
+            layout.unlink()
+
+    def test_the_caller_is_root_inside_and_nobody_outside(self):
+        out = self.run_ok("--", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map")
+        uid, gid, inside, outside, count = out.split()
+        self.assertEqual((uid, gid, inside, count), ("0", "0", "0", "1"))
+        self.assertEqual(int(outside), NOBODY if os.geteuid() == 0 else os.geteuid())
+
+
+if __name__ == "__main__":
+    support.configure(sys.argv.pop(1), sys.argv.pop(1))
+    unittest.main(verbosity=2)
