@@ -21,9 +21,10 @@
 // "/proc/thread-self/fd/N" (or /proc/self/fd/N) paths are rewritten to the handle too, so
 // lines are identical from run to run.
 //
-// Failures. fail_call(n, errno) fails the n-th call (1-based, counting every call;
-// umask cannot fail and is skipped). fail_matching(substring, errno) fails the first call
-// whose line (without its result) contains `substring`. A failing call is recorded with
+// Failures. fail_call(n, errno) fails the n-th call (1-based, counting every call that
+// can fail: umask cannot, so it is recorded but not counted, and failing "each call in
+// turn" for k = 1..call_count() fails every one of them). fail_matching(substring, errno) fails the
+// first call whose line (without its result) contains `substring`. A failing call is recorded with
 // " = -1 ENAME" appended and returns an Error with the stage the Linux implementation
 // uses and the line as its message.
 //
@@ -66,7 +67,7 @@ class FakeSyscalls : public exec::Syscalls {
   FakeSyscalls() = default;
 
   // --- scripting ----------------------------------------------------------------------
-  /// Fails the n-th call (1-based, every call counted) with `errno_value`.
+  /// Fails the n-th call (1-based, umask not counted) with `errno_value`.
   FakeSyscalls& fail_call(int n, int errno_value) {
     failures_.push_back({n, {}, errno_value});
     return *this;
@@ -118,6 +119,7 @@ class FakeSyscalls : public exec::Syscalls {
     }
     return out;
   }
+  /// Calls made so far that could fail (every recorded call but umask).
   int call_count() const { return count_; }
   /// A handle that no call produced (e.g. a Target's namespace fds in a worker test);
   /// recorded nowhere. `origin` keys canned answers as for opened handles.
@@ -312,10 +314,7 @@ class FakeSyscalls : public exec::Syscalls {
     return 0;
   }
 
-  void record_only(std::string line) {
-    ++count_;
-    calls_.push_back(std::move(line));
-  }
+  void record_only(std::string line) { calls_.push_back(std::move(line)); }
 
   Error fail(std::string line, Stage stage, int errno_value) {
     calls_.push_back(line + " = -1 " + std::string(errno_name(errno_value)));

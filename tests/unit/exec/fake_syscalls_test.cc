@@ -130,6 +130,18 @@ TEST(FakeSyscalls, FailsTheNthCall) {
                                       "fsopen(\"proc\") = 3"}));
 }
 
+TEST(FakeSyscalls, UmaskIsRecordedButNotCounted) {
+  // umask cannot fail, so it must not take a call number a test means to fail.
+  FakeSyscalls sys;
+  sys.fail_call(2, EPERM);
+  sys.umask(0);
+  ASSERT_TRUE(sys.chdir("/"));
+  EXPECT_FALSE(sys.chdir("/"));
+  EXPECT_EQ(sys.call_count(), 2);
+  EXPECT_EQ(sys.calls(),
+            (std::vector<std::string>{"umask(0000)", "chdir(\"/\")", "chdir(\"/\") = -1 EPERM"}));
+}
+
 TEST(FakeSyscalls, FailsTheFirstMatchingCall) {
   FakeSyscalls sys;
   sys.fail_matching("pivot_root", EINVAL).fail_matching("umount", EBUSY);
