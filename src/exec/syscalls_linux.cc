@@ -182,16 +182,20 @@ std::string fsconfig_text(FsConfig command, std::string_view key, std::string_vi
   return "fsconfig";
 }
 
-/// The messages the filesystem context logged (fsopen(2): read(2) on the fs fd gives
-/// "e proc: ..." lines), which say far more than EINVAL does; "" when there are none.
+/// The messages the filesystem context logged, which say far more than EINVAL does
+/// (fsopen(2): each read(2) on the fs fd returns one "e tmpfs: Bad value for 'size'\n";
+/// the severity letter and newline are dropped); "" when there are none.
 std::string fs_context_log(int fsfd) {
   std::string log;
   std::array<char, 1024> line{};
   for (int i = 0; i < 8; ++i) {
     const ssize_t n = ::read(fsfd, line.data(), line.size());
     if (n <= 0) break;
+    std::string_view text(line.data(), static_cast<std::size_t>(n));
+    if (text.size() > 2 && text[1] == ' ') text.remove_prefix(2);
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
     if (!log.empty()) log += "; ";
-    log.append(line.data(), static_cast<std::size_t>(n));
+    log += text;
   }
   return log;
 }
