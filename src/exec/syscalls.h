@@ -70,8 +70,10 @@ class Syscalls {
   /// unlinkat(2); `remove_dir` adds AT_REMOVEDIR. Stage create.
   virtual Result<void> unlinkat(int dirfd, std::string_view name, bool remove_dir) = 0;
   /// fstatat(2) without following a final symlink; "" with AT_EMPTY_PATH stats `dirfd`.
+  /// Stage read.
   virtual Result<struct stat> fstatat(int dirfd, std::string_view name) = 0;
-  /// fchmodat(2) of one name (no final symlink is followed). Stage create.
+  /// fchmodat(2) of one name (no final symlink is followed; a symlink is refused). Stage
+  /// create.
   virtual Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) = 0;
   /// Writes all of `data` to `fd` (retrying short writes). Stage create.
   virtual Result<void> write_all(int fd, std::string_view data) = 0;
@@ -89,10 +91,13 @@ class Syscalls {
   /// kCreate creates the superblock. Stage mount.
   virtual Result<void> fsconfig(int fsfd, FsConfig command, std::string_view key,
                                 std::string_view value, int aux) = 0;
-  /// fsmount(2) with per-mount attributes. Stage mount.
+  /// fsmount(2) with per-mount attributes. sync and dirsync are superblock options
+  /// (fsconfig "sync"/"dirsync"): asking for them here is refused with EINVAL, not
+  /// dropped. Stage mount.
   virtual Result<UniqueFd> fsmount(int fsfd, MountFlags attributes) = 0;
   /// open_tree(2) with OPEN_TREE_CLONE: a detached copy of the mount at `dirfd`/`path`
-  /// ("" means `dirfd` itself), with every submount when `recursive`. Stage mount.
+  /// ("" means `dirfd` itself), with every submount when `recursive`. A final symlink in
+  /// `path` is not followed. Stage mount.
   virtual Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) = 0;
   /// move_mount(2) of the mount `from_fd` onto the object `to_fd` (both by fd). Stage mount.
   virtual Result<void> move_mount(int from_fd, int to_fd) = 0;
@@ -103,11 +108,16 @@ class Syscalls {
   /// mount(2) propagation change of `path` (MS_REC when `recursive`). Stage mount.
   virtual Result<void> set_propagation(std::string_view path, Propagation propagation,
                                        bool recursive) = 0;
-  /// The per-mount flags of the mount `fd` is on (fstatfs(2) f_flags). Stage mount.
+  /// The per-mount flags of the mount `fd` is on (fstatfs(2) f_flags). kMountSync is set
+  /// for a synchronous superblock; kMountStrictAtime is never set, since strict atime
+  /// has no bit of its own (neither noatime nor relatime, as mountinfo shows it). Stage
+  /// mount.
   virtual Result<MountFlags> mount_flags(int fd) = 0;
-  /// The unique mount id of the mount `fd` is on (statx STATX_MNT_ID). Stage mount.
+  /// The unique mount id of the mount `fd` is on (statx STATX_MNT_ID): the id in the
+  /// first field of mountinfo. Stage mount.
   virtual Result<std::uint64_t> mount_id(int fd) = 0;
-  /// umount2(2) of `path`; `detach` adds MNT_DETACH. Stage umount.
+  /// umount2(2) of `path`; `detach` adds MNT_DETACH. A final symlink is followed, so
+  /// fd_path() reaches a mount held by fd. Stage umount.
   virtual Result<void> umount(std::string_view path, bool detach) = 0;
   /// pivot_root(2). Stage pivot_root.
   virtual Result<void> pivot_root(std::string_view new_root, std::string_view put_old) = 0;
