@@ -73,6 +73,13 @@ std::optional<NsId> ns_id_of_path(Syscalls& sys, std::string_view path) {
   return *id;
 }
 
+/// The caller's own namespace `path` names; failing to read it is an error.
+Result<NsId> own_ns_id(Syscalls& sys, std::string_view path) {
+  auto fd = sys.open_path(path, O_RDONLY);
+  if (!fd) return std::unexpected(fd.error());
+  return ns_id(sys, fd->get());
+}
+
 Result<UniqueFd> open_ns(Syscalls& sys, pid_t pid, std::string_view name) {
   auto fd = sys.open_path(proc_path(pid, "ns/" + std::string(name)), O_RDONLY);
   if (!fd && gone(fd.error())) return std::unexpected(pin_error(pid, "has exited"));
@@ -86,12 +93,10 @@ Result<void> compare_namespaces(Syscalls& sys, Target& target) {
   auto user = ns_id(sys, target.user_ns.get());
   if (!user) return std::unexpected(user.error());
   target.mnt_ns_inode = mnt->ino;
-  auto own_user = ns_id_of_path(sys, "/proc/self/ns/user");
-  auto own_mnt = ns_id_of_path(sys, "/proc/self/ns/mnt");
-  if (!own_user || !own_mnt) {
-    return std::unexpected(
-        make_error(Stage::kOpenNs, "cannot read this process's own /proc/self/ns", EACCES));
-  }
+  auto own_user = own_ns_id(sys, "/proc/self/ns/user");
+  if (!own_user) return std::unexpected(own_user.error());
+  auto own_mnt = own_ns_id(sys, "/proc/self/ns/mnt");
+  if (!own_mnt) return std::unexpected(own_mnt.error());
   target.other_user_ns = *user != *own_user;
   target.same_mnt_ns_as_caller = *mnt == *own_mnt;
   auto host_mnt = ns_id_of_path(sys, "/proc/1/ns/mnt");

@@ -218,6 +218,15 @@ TEST(PinTarget, OtherErrorsKeepTheirErrno) {
   EXPECT_EQ(target.error().message, "open(\"/proc/42/ns/pid\", O_RDONLY)");
 }
 
+TEST(PinTarget, OwnNamespacesMustBeReadable) {
+  FakeSyscalls sys = live_process();
+  sys.fail_matching("/proc/self/ns/user", EMFILE);
+  auto target = pin_target(sys, 42);
+  ASSERT_FALSE(target);
+  EXPECT_EQ(target.error().errno_value, EMFILE);
+  EXPECT_EQ(target.error().message, "open(\"/proc/self/ns/user\", O_RDONLY)");
+}
+
 TEST(PinTarget, ThisProcessForReal) {
   auto target = pin_target(linux_syscalls(), ::getpid());
   ASSERT_TRUE(target) << target.error().to_string();
