@@ -338,6 +338,9 @@ Result<void> run_pivot(ExecState& state, const Op&) {
 Result<void> run_umount(ExecState& state, const Op& op) {
   if (op.scope == Scope::kOldRoot) {
     if (auto ok = state.sys.umount(".", true); !ok) return ok;
+    // Committed the moment the detach succeeds, before anything else can fail.
+    state.journal.commit();
+    state.committed = true;
     return state.sys.chdir("/");
   }
   auto target = state.resolve(op.scope, op.target, 0);

@@ -29,6 +29,7 @@ struct ExecState {
   SharedFd current_root;  // the target's root as the worker entered it (O_PATH)
   SharedFd new_root;      // the new root's mount, once mounted (O_PATH of its root)
   bool pivoted = false;
+  bool committed = false;  // the old root is detached: nothing can be undone any more
 
   /// The root `scope` resolves in: the current tree, or the new root being assembled.
   Result<int> root_for(plan::Scope scope) const;

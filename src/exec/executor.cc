@@ -71,7 +71,7 @@ class Driver {
  public:
   Driver(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
          const ExecOptions& options)
-      : state_{sys, plan, context, {}, nullptr, nullptr, false}, options_(options) {}
+      : state_{sys, plan, context, {}, nullptr, nullptr, false, false}, options_(options) {}
 
   ApplyOutcome run() {
     auto start = std::chrono::steady_clock::now();
@@ -105,11 +105,9 @@ class Driver {
       // Verification runs on the assembled tree before the commit point, while a
       // mismatch can still be rolled back (DESIGN §4).
       if (op.kind == plan::OpKind::kPivotRoot && !verify()) return;
-      if (!run_one(op)) return;
-      if (op.commit) {
-        state_.journal.commit();
-        outcome_.committed = true;
-      }
+      bool ok = run_one(op);
+      outcome_.committed = state_.committed;
+      if (!ok) return;
     }
     if (!state_.plan.pivots) verify();
   }

@@ -1,0 +1,279 @@
+#include "exec/executor.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "fake_syscalls.h"
+#include "plan/planner.h"
+#include "test_support.h"
+
+namespace rootfsctl::exec {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using rootfsctl::testing::FakeSyscalls;
+
+constexpr const char* kLayout = R"(version: 1
+root: { tmpfs: { size: 8M } }
+mounts:
+  - bind: /usr
+    readonly: true
+  - tmpfs: /dev
+  - device: /dev/null
+    from: /host/null
+  - symlink: /bin
+    to: usr/bin
+)";
+
+// The target before the apply: one private root.
+constexpr const char* kBefore = "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n";
+// After assembling, before the pivot: the new root (id 100, stacked on /) and its mounts.
+constexpr const char* kAssembled =
+    "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+    "100 1 0:40 / / rw,relatime - tmpfs tmpfs rw,size=8192k\n"
+    "101 100 8:1 /usr /usr ro,relatime - ext4 /dev/sda1 rw\n"
+    "102 100 0:41 / /dev rw,relatime - tmpfs tmpfs rw\n"
+    "103 102 0:6 /null /dev/null rw,relatime - devtmpfs udev rw\n";
+
+plan::Plan sandbox_plan() { return plan::make_plan(rootfsctl::testing::load(kLayout)); }
+
+/// A fake answering as a target whose tree assembles as planned.
+void prepare(FakeSyscalls& fake, std::string assembled = kAssembled) {
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("/proc/thread-self/mountinfo", std::move(assembled));
+  fake.id_answer(".", 100);
+  fake.stat_answer("host/null", S_IFCHR | 0666, makedev(1, 3));
+  fake.stat_answer("dev/null", S_IFREG | 0644);
+}
+
+ApplyOutcome run(FakeSyscalls& fake, const plan::Plan& plan, ExecOptions options = {}) {
+  return execute_plan(fake, plan, ExecContext{}, options);
+}
+
+TEST(ExecutorTest, RunsEveryOpVerifiesAndCommits) {
+  FakeSyscalls fake;
+  prepare(fake);
+  auto plan = sandbox_plan();
+  auto outcome = run(fake, plan);
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  EXPECT_EQ(outcome.ops_done, static_cast<int>(plan.ops.size()));
+  EXPECT_TRUE(outcome.committed);
+  EXPECT_FALSE(outcome.rolled_back);
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("pivot_root(\".\", \".\")")));
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("umount(\".\", detach)")));
+  // Nothing was undone.
+  EXPECT_THAT(fake.calls_matching("unlinkat"), ::testing::IsEmpty());
+}
+
+TEST(ExecutorTest, TargetsAreResolvedInsideTheRootAndMountedByFd) {
+  FakeSyscalls fake;
+  prepare(fake);
+  run(fake, sandbox_plan());
+  for (const auto& line : fake.calls_matching("openat2")) {
+    // Creation is of one name in a directory already resolved; "." of a mount fd is the
+    // mount itself.
+    if (line.find("O_CREAT") != std::string::npos || line.find("\".\", O_PATH|O_DIRECTORY, 0)") != std::string::npos) continue;
+    EXPECT_THAT(line, HasSubstr("in_root")) << line;
+  }
+  for (const auto& line : fake.calls()) {
+    EXPECT_FALSE(line.starts_with("mount(")) << "no path-based mount(2): " << line;
+  }
+  EXPECT_EQ(fake.calls_matching("move_mount").size(), 4u);  // root, /usr, /dev, /dev/null
+}
+
+TEST(ExecutorTest, FailAtInjectsWithoutRunningTheOp) {
+  FakeSyscalls fake;
+  prepare(fake);
+  auto plan = sandbox_plan();
+  ExecOptions options;
+  options.fail_at = FailAt{4, EPERM};
+  auto outcome = run(fake, plan, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.failed_op, 4);
+  EXPECT_EQ(outcome.error->errno_value, EPERM);
+  EXPECT_EQ(outcome.error->stage, Stage::kMount);  // op 4 is the bind of /usr
+  EXPECT_EQ(outcome.ops_done, 3);
+  EXPECT_THAT(fake.calls_matching("open_tree"), ::testing::IsEmpty());
+  EXPECT_TRUE(outcome.rolled_back);
+  EXPECT_TRUE(outcome.rollback_clean);
+}
+
+/// Every handle attached by move_mount before the failure is detached after it, every
+/// name created is removed, a pivot is pivoted back.
+void expect_undone(const std::vector<std::string>& calls, std::size_t failed_at) {
+  for (std::size_t i = 0; i < failed_at; ++i) {
+    const std::string& line = calls[i];
+    if (line.find(" = -1 ") != std::string::npos) continue;
+    std::vector<std::string> later(calls.begin() + static_cast<long>(failed_at), calls.end());
+    if (line.starts_with("move_mount(")) {
+      std::string handle = line.substr(11, line.find(',') - 11);
+      EXPECT_THAT(later, Contains(HasSubstr("umount(\"/proc/thread-self/fd/" + handle + "\"")))
+          << "attached by `" << line << "`, never detached";
+    } else if (line.starts_with("mkdirat(") || line.starts_with("symlinkat(")) {
+      std::string name = line.substr(line.find('"'), line.rfind('"') - line.find('"') + 1);
+      if (line.starts_with("symlinkat(")) name = line.substr(line.rfind(", \"") + 2);
+      name = name.substr(0, name.find(')'));
+      EXPECT_THAT(later, Contains(::testing::AllOf(HasSubstr("unlinkat("), HasSubstr(name))))
+          << "created by `" << line << "`, never removed";
+    } else if (line.starts_with("pivot_root(")) {
+      EXPECT_THAT(later, Contains(HasSubstr("pivot_root("))) << "pivot never undone";
+    }
+  }
+}
+
+TEST(ExecutorTest, EveryCallFailingInTurnRollsBackCleanly) {
+  FakeSyscalls reference;
+  prepare(reference);
+  auto plan = sandbox_plan();
+  ASSERT_TRUE(run(reference, plan).ok());
+  const int total = reference.call_count();
+  ASSERT_GT(total, 40);
+  int committed = 0;
+  for (int k = 1; k <= total; ++k) {
+    SCOPED_TRACE("failing call " + std::to_string(k));
+    FakeSyscalls fake;
+    prepare(fake);
+    fake.fail_call(k, EIO);
+    auto outcome = run(fake, plan);
+    if (outcome.ok()) {
+      // Only umask is counted without being able to fail.
+      EXPECT_THAT(fake.calls_matching(" = -1 "), ::testing::IsEmpty());
+      continue;
+    }
+    if (outcome.committed) {
+      ++committed;  // only the final chdir("/") fails after the detach
+      continue;
+    }
+    EXPECT_TRUE(outcome.rolled_back);
+    EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
+    auto failed = std::find_if(fake.calls().begin(), fake.calls().end(),
+                               [](const std::string& l) { return l.find(" = -1 ") != std::string::npos; });
+    ASSERT_NE(failed, fake.calls().end());
+    expect_undone(fake.calls(), static_cast<std::size_t>(failed - fake.calls().begin()));
+  }
+  EXPECT_EQ(committed, 1);
+}
+
+TEST(ExecutorTest, AFailingUndoIsReportedNotHidden) {
+  FakeSyscalls fake;
+  prepare(fake);
+  fake.fail_matching("pivot_root", EINVAL);
+  fake.fail_matching("unlinkat", EBUSY);
+  auto outcome = run(fake, sandbox_plan());
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error->stage, Stage::kPivotRoot);
+  EXPECT_FALSE(outcome.rollback_clean);
+  ASSERT_EQ(outcome.left.size(), 1u);
+  EXPECT_THAT(outcome.left[0], HasSubstr("EBUSY"));
+  // The undo went on past the failure: every mount was still detached.
+  EXPECT_EQ(fake.calls_matching("umount(").size(), 4u);
+}
+
+TEST(ExecutorTest, VerificationMismatchRollsBackBeforeThePivot) {
+  FakeSyscalls fake;
+  std::string rw_usr = kAssembled;
+  rw_usr.replace(rw_usr.find("/usr ro,"), 8, "/usr rw,");
+  prepare(fake, rw_usr);
+  auto outcome = run(fake, sandbox_plan());
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error->stage, Stage::kValidate);
+  ASSERT_EQ(outcome.verify_mismatches.size(), 1u);
+  EXPECT_THAT(outcome.verify_mismatches[0], HasSubstr("/usr: asked for ro, mounted rw"));
+  EXPECT_THAT(fake.calls_matching("pivot_root"), ::testing::IsEmpty());
+  EXPECT_TRUE(outcome.rollback_clean);
+}
+
+TEST(ExecutorTest, MissingMountFailsVerification) {
+  FakeSyscalls fake;
+  std::string no_dev = kAssembled;
+  no_dev.erase(no_dev.find("102 100"));
+  prepare(fake, no_dev);
+  auto outcome = run(fake, sandbox_plan());
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.verify_mismatches, Contains(HasSubstr("/dev: not mounted")));
+}
+
+TEST(ExecutorTest, DeviceSourceMustBeTheDeviceItClaims) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - device: /dev/null\n"));
+  FakeSyscalls zero;
+  zero.read_answer("/proc/thread-self/mountinfo", kBefore);
+  zero.stat_answer("dev/null", S_IFCHR | 0666, makedev(1, 5));
+  auto outcome = run(zero, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error->message, HasSubstr("device source /dev/null is 1:5, not 1:3"));
+  FakeSyscalls fifo;
+  fifo.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fifo.stat_answer("dev/null", S_IFIFO | 0666);
+  outcome = run(fifo, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error->message, HasSubstr("is not a device node"));
+  EXPECT_THAT(fifo.calls_matching("open_tree"), ::testing::IsEmpty());
+}
+
+TEST(ExecutorTest, DeviceSourceIsOpenedWithoutFollowingSymlinks) {
+  FakeSyscalls fake;
+  prepare(fake);
+  run(fake, sandbox_plan());
+  EXPECT_THAT(fake.calls(), Contains(::testing::AllOf(HasSubstr("openat2("), HasSubstr("\"host/null\""),
+                                                      HasSubstr("O_NOFOLLOW"))));
+}
+
+TEST(ExecutorTest, ProcIsMountedForTheTargetsPidNamespace) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - proc: /proc\n"));
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("/proc/thread-self/mountinfo",
+                   "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n100 1 0:40 / / rw - tmpfs tmpfs rw\n"
+                   "101 100 0:41 / /proc rw - proc proc rw\n");
+  fake.id_answer(".", 100);
+  UniqueFd pidns = fake.new_fd("pidns");
+  auto outcome = execute_plan(fake, plan, ExecContext{pidns.get(), -1}, {});
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"pidns\"")));
+}
+
+TEST(ExecutorTest, AlreadyPrivateRootIsLeftAlone) {
+  FakeSyscalls fake;
+  prepare(fake);
+  run(fake, sandbox_plan());
+  // Op 1 makes / rprivate only if it is not; the target's root already is.
+  auto propagation = fake.calls_matching("set_propagation");
+  ASSERT_EQ(propagation.size(), 1u);
+  EXPECT_THAT(propagation[0], HasSubstr("\".\""));  // the old root's rslave, after pivot
+}
+
+TEST(ExecutorTest, SharedRootIsMadePrivateAndRestoredOnRollback) {
+  FakeSyscalls shared;
+  shared.read_answer("/proc/thread-self/mountinfo",
+                     "1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
+  ExecOptions options;
+  options.fail_at = FailAt{2, EIO};
+  auto outcome = run(shared, sandbox_plan(), options);
+  ASSERT_FALSE(outcome.ok());
+  auto calls = shared.calls_matching("set_propagation");
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_THAT(calls[0], HasSubstr("private"));
+  EXPECT_THAT(calls[1], HasSubstr("shared"));
+}
+
+TEST(FailAtTest, Parses) {
+  auto plain = parse_fail_at("7");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->op_index, 7);
+  EXPECT_EQ(plain->errno_value, EIO);
+  auto named = parse_fail_at("3:EPERM");
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->errno_value, EPERM);
+  EXPECT_EQ(parse_fail_at("3:13")->errno_value, 13);
+  EXPECT_FALSE(parse_fail_at("0"));
+  EXPECT_FALSE(parse_fail_at("x"));
+  EXPECT_FALSE(parse_fail_at("3:ENOPE"));
+}
+
+}  // namespace
+}  // namespace rootfsctl::exec
