@@ -122,6 +122,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   if (std::find(namespaces.begin(), namespaces.end(), "uts") != namespaces.end()) {
     request.spawn.hostname = request.layout.hostname.value_or("");
   }
+  request.spawn.sysctls = request.layout.sysctls;
   return request;
 }
 

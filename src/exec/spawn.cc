@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <iterator>
 #include <optional>
 #include <string_view>
 
@@ -100,9 +101,26 @@ std::optional<ChildReport> read_report(int fd) {
   return report;
 }
 
-Error report_error(const ChildReport& report) {
+/// "net.ipv4.ping_group_range" -> "/proc/sys/net/ipv4/ping_group_range" (sysctl(8)).
+std::string sysctl_path(std::string_view key) {
+  std::string path = "/proc/sys/";
+  for (char c : key) path += c == '.' ? '/' : c;
+  return path;
+}
+
+Error report_error(const ChildReport& report, const SpawnOptions& options) {
   int e = report.errno_value;
   switch (report.step) {
+    case ChildStep::kSysctl: {
+      if (report.index < 0 || static_cast<std::size_t>(report.index) >= options.sysctls.size()) {
+        break;
+      }
+      auto it = std::next(options.sysctls.begin(), report.index);
+      return make_error(Stage::kCreate,
+                        "child: set sysctl " + it->first + " to '" + it->second + "' through " +
+                            sysctl_path(it->first),
+                        e);
+    }
     case ChildStep::kPropagation:
       return make_error(Stage::kMount, "child: make / rprivate in its mount namespace", e);
     case ChildStep::kHostname:
@@ -272,7 +290,7 @@ Result<int> ParkedChild::wait() {
     exec_errno_ = report->errno_value;
     return exec_failure_status(exec_errno_);
   }
-  if (report) return std::unexpected(report_error(*report));
+  if (report) return std::unexpected(report_error(*report, options_));
   return shell_status(info);
 }
 
@@ -292,6 +310,11 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> sysctl_paths;
+  std::vector<const char*> sysctl_path_ptrs, sysctl_values;
+  for (const auto& [key, value] : options.sysctls) sysctl_paths.push_back(sysctl_path(key));
+  for (const auto& path : sysctl_paths) sysctl_path_ptrs.push_back(path.c_str());
+  for (const auto& [key, value] : options.sysctls) sysctl_values.push_back(value.c_str());
 
   int park[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, park) != 0) {
@@ -310,6 +333,9 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
     plan.hostname = options.hostname.c_str();
     plan.hostname_size = options.hostname.size();
   }
+  plan.sysctl_paths = sysctl_path_ptrs.data();
+  plan.sysctl_values = sysctl_values.data();
+  plan.sysctl_count = static_cast<int>(sysctl_values.size());
   plan.pid_namespace = (*flags & CLONE_NEWPID) != 0;
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
@@ -326,6 +352,7 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   child.pidfd_.reset(pidfd);
   child.release_fd_ = std::move(park_parent);
   child.status_fd_ = std::move(status_read);
+  child.options_ = options;
   // The child's ends: with them closed here, EOF means the child is gone or has exec'd.
   park_child.reset();
   status_write.reset();
@@ -340,7 +367,9 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
     return std::unexpected(
         make_error(Stage::kFork, "child " + std::to_string(pid) + " exited before parking"));
   }
-  if (report->step != ChildStep::kParked) return std::unexpected(report_error(*report));
+  if (report->step != ChildStep::kParked) {
+    return std::unexpected(report_error(*report, options));
+  }
   return child;
 }
 

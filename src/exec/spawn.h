@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct SpawnOptions {
   /// root, so `run` works unprivileged).
   bool user_namespace = false;
   std::string hostname;  // set inside a uts namespace before release, when not empty
+  /// Namespaced sysctls ("net.ipv4.ping_group_range" -> "0 2147483647"), written through
+  /// the new root's /proc/sys after release, before the command runs.
+  std::map<std::string, std::string> sysctls;
 };
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,
@@ -78,6 +82,7 @@ class ParkedChild {
   UniqueFd status_fd_;   // read end: exec errors reported by the child
   UniqueFd pidfd_;
   int exec_errno_ = 0;
+  SpawnOptions options_;  // what it was spawned with, for the child's error reports
 };
 
 /// Spawns `argv` parked in new namespaces. Inside, the child is pid 1 of its pid namespace

@@ -3,6 +3,7 @@
 #include "exec/spawn_child.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>  // struct clone_args: glibc 2.36 has no clone3 wrapper
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "exec/spawn.h"
 
 namespace rootfsctl::exec::detail {
@@ -20,15 +23,15 @@ namespace {
 // The signals pid 1 passes on to the command (spawn.h).
 constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-void write_report(int fd, ChildStep step, int errno_value) {
-  ChildReport report{step, errno_value};
+void write_report(int fd, ChildStep step, int errno_value, int index = 0) {
+  ChildReport report{step, errno_value, index};
   // One record is far below PIPE_BUF, so it is written whole or not at all (pipe(7)).
   while (::write(fd, &report, sizeof report) < 0 && errno == EINTR) {
   }
 }
 
-[[noreturn]] void fail(const ChildPlan& plan, ChildStep step, int errno_value) {
-  write_report(plan.status_fd, step, errno_value);
+[[noreturn]] void fail(const ChildPlan& plan, ChildStep step, int errno_value, int index = 0) {
+  write_report(plan.status_fd, step, errno_value, index);
   ::_exit(kChildFailure);
 }
 
@@ -51,6 +54,22 @@ void close_inherited_fds(const ChildPlan& plan) {
   auto keep = static_cast<unsigned>(plan.status_fd);
   if (keep > 3 && ::close_range(3, keep - 1, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
   if (::close_range(keep + 1, ~0U, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
+}
+
+// Through the new root's /proc: /proc/sys answers for the namespaces of whoever opens
+// it (proc(5)), here the sandbox's own, and only after release are its uid and gid maps
+// certain to be written, which the ownership of net.* files depends on.
+void write_sysctls(const ChildPlan& plan) {
+  for (int i = 0; i < plan.sysctl_count; ++i) {
+    int fd = ::open(plan.sysctl_paths[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(plan, ChildStep::kSysctl, errno, i);
+    const char* value = plan.sysctl_values[i];
+    auto size = ::strlen(value);
+    if (::write(fd, value, size) != static_cast<ssize_t>(size)) {
+      fail(plan, ChildStep::kSysctl, errno, i);
+    }
+    ::close(fd);
+  }
 }
 
 [[noreturn]] void exec_command(const ChildPlan& plan) {
@@ -140,6 +159,7 @@ void child_main(const ChildPlan& plan) {
   close_inherited_fds(plan);
   // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top.
   if (::chdir("/") != 0) fail(plan, ChildStep::kChdir, errno);
+  write_sysctls(plan);
   if (!plan.pid_namespace) exec_command(plan);
   supervise(plan);
 }

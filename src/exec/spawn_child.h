@@ -16,6 +16,7 @@ enum class ChildStep : std::int32_t {
   kHostname,     // sethostname(2) failed
   kCloseFds,     // close_range(2) failed
   kChdir,        // chdir("/") failed
+  kSysctl,       // writing sysctl number `index` failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
 };
@@ -23,6 +24,7 @@ enum class ChildStep : std::int32_t {
 struct ChildReport {
   ChildStep step = ChildStep::kParked;
   std::int32_t errno_value = 0;
+  std::int32_t index = 0;  // which sysctl, for kSysctl
 };
 
 /// The byte release() sends; anything else (or EOF) makes the child exit 125.
@@ -35,6 +37,9 @@ struct ChildPlan {
   char* const* argv = nullptr;     // NULL-terminated, argv[0] searched on PATH
   const char* hostname = nullptr;  // NULL: leave it
   unsigned long hostname_size = 0;
+  const char* const* sysctl_paths = nullptr;   // "/proc/sys/net/ipv4/ping_group_range"
+  const char* const* sysctl_values = nullptr;  // what to write to each
+  int sysctl_count = 0;
   bool pid_namespace = false;  // be pid 1: supervise the command instead of becoming it
   int park_fd = -1;            // child's end of the parking socket
   int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)

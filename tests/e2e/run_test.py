@@ -98,6 +98,36 @@ class RunCases:
         self.assertEqual(proc.returncode, 0, proc.stderr.decode(errors="replace"))
         return proc.stdout.decode(errors="replace")
 
+    def write_layout(self, text):
+        """A layout file the user under test can read, removed after the test."""
+        directory = tempfile.mkdtemp(prefix="rootfsctl-run-layout-")
+        self.addCleanup(shutil.rmtree, directory)
+        os.chmod(directory, 0o755)
+        path = pathlib.Path(directory, "layout.yaml")
+        path.write_text(text)
+        path.chmod(0o644)
+        return path
+
+    def test_minimal_layout(self):
+        layout = self.write_layout(MINIMAL_LAYOUT)
+        self.assertEqual(self.run_(layout, "--", "true").returncode, 0)
+        self.assertEqual(self.run_(layout, "--", "sh", "-c", "exit 7").returncode, 7)
+        out = self.run_ok(layout, "--", "sh", "-c", "ls /; echo $$; ls /proc/self/fd")
+        self.assertEqual(out.split(), ["bin", "dev", "lib", "lib64", "proc", "tmp", "usr", "2",
+                                       "0", "1", "2", "3"])
+        self.assertEqual(self.run_(layout, "--", "no-such-command").returncode, 127)
+
+    def test_sysctls_and_hostname_are_the_sandboxs(self):
+        layout = self.write_layout(MINIMAL_LAYOUT.replace(
+            "namespaces: [mount, pid]",
+            "namespaces: [mount, pid, ipc, uts]\nhostname: run-test\n"
+            "sysctls: { kernel.msgmax: \"12345\" }"))
+        out = self.run_ok(layout, "--", "sh", "-c",
+                          "cat /proc/sys/kernel/msgmax /proc/sys/kernel/hostname")
+        self.assertEqual(out.split(), ["12345", "run-test"])
+        self.assertNotEqual(pathlib.Path("/proc/sys/kernel/msgmax").read_text().strip(), "12345")
+        self.assertNotEqual(os.uname().nodename, "run-test")
+
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
         self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, b"", b""))
@@ -313,22 +343,6 @@ class RunRootlessTest(RunCases, unittest.TestCase):
         # setpriv execs rootfsctl, so the Popen pid is rootfsctl's.
         return subprocess.Popen(self.command(args), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, env=self.env, cwd="/")
-
-    def test_minimal_layout(self):
-        # Only what every kernel lets a user namespace mount: tmpfs, a bind, proc of its
-        # own pid namespace, a device placeholder.
-        layout = pathlib.Path(self.tmp or tempfile.gettempdir()) / "minimal-run-test.yaml"
-        layout.write_text(MINIMAL_LAYOUT)
-        layout.chmod(0o644)
-        try:
-            self.assertEqual(self.run_(layout, "--", "true").returncode, 0)
-            self.assertEqual(self.run_(layout, "--", "sh", "-c", "exit 7").returncode, 7)
-            out = self.run_ok(layout, "--", "sh", "-c", "ls /; echo $$; ls /proc/self/fd")
-            self.assertEqual(out.split(), ["bin", "dev", "lib", "lib64", "proc", "tmp", "usr", "2",
-                                           "0", "1", "2", "3"])
-            self.assertEqual(self.run_(layout, "--", "no-such-command").returncode, 127)
-        finally:
-            layout.unlink()
 
     def test_the_caller_is_root_inside_and_nobody_outside(self):
         out = self.run_ok("--", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map")

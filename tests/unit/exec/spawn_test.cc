@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,15 +129,26 @@ TEST(SpawnParked, RefusesWhatCannotWork) {
 
 class SpawnProcess : public ::testing::Test {
  protected:
+  // The command's PATH is the caller's. A directory on it that the caller cannot search
+  // (root's own, when the tests run as nobody) makes execvp(3) answer EACCES rather than
+  // ENOENT, so the not-found cases get a PATH of public directories only.
+  void SetUp() override {
+    if (const char* path = std::getenv("PATH")) saved_path_ = path;
+    ::setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+  }
+  void TearDown() override { ::setenv("PATH", saved_path_.c_str(), 1); }
+
   /// Spawns in a user namespace (so this runs unprivileged too), or skips the test when
   /// the machine refuses one.
   std::optional<ParkedChild> spawn(std::vector<std::string> argv,
                                    std::vector<std::string> namespaces = {"pid"},
-                                   std::string hostname = {}) {
+                                   std::string hostname = {},
+                                   std::map<std::string, std::string> sysctls = {}) {
     SpawnOptions options;
     options.namespaces = std::move(namespaces);
     options.user_namespace = true;
     options.hostname = std::move(hostname);
+    options.sysctls = std::move(sysctls);
     auto child = spawn_parked(options, argv);
     if (!child && child.error().stage == Stage::kFork &&
         (child.error().errno_value == EPERM || child.error().errno_value == ENOSPC ||
@@ -160,6 +172,7 @@ class SpawnProcess : public ::testing::Test {
   }
 
   std::string skip_reason_;
+  std::string saved_path_;
 };
 
 #define SKIP_IF_NO_USERNS()                                  \
@@ -229,6 +242,35 @@ TEST_F(SpawnProcess, HostnameInAUtsNamespace) {
   ASSERT_TRUE(child);
   ASSERT_TRUE(child->release());
   EXPECT_EQ(child->wait().value(), 0);
+}
+
+TEST_F(SpawnProcess, SysctlsAreWrittenInTheChildsNamespaces) {
+  // kernel.msgmax belongs to the ipc namespace, and its /proc/sys file to the namespace's
+  // own root, so this works rootless too. (cat: integer sysctls answer a read at an
+  // offset with EOF, and dash's read builtin reads a byte at a time.)
+  auto child = spawn({"sh", "-c", "test \"$(cat /proc/sys/kernel/msgmax)\" = 12345"},
+                     {"ipc", "pid"}, "", {{"kernel.msgmax", "12345"}});
+  SKIP_IF_NO_USERNS();
+  ASSERT_TRUE(child);
+  ASSERT_TRUE(child->release());
+  EXPECT_EQ(child->wait().value_or(-1), 0);
+  std::ifstream host("/proc/sys/kernel/msgmax");
+  std::string value;
+  host >> value;
+  EXPECT_NE(value, "12345");
+}
+
+TEST_F(SpawnProcess, AFailedSysctlIsAnErrorNamingIt) {
+  auto child = spawn({"true"}, {"pid"}, "", {{"net.rootfsctl.no_such_key", "1"}});
+  SKIP_IF_NO_USERNS();
+  ASSERT_TRUE(child);
+  ASSERT_TRUE(child->release());
+  auto status = child->wait();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().errno_value, ENOENT);
+  EXPECT_EQ(status.error().message,
+            "child: set sysctl net.rootfsctl.no_such_key to '1' through "
+            "/proc/sys/net/rootfsctl/no_such_key");
 }
 
 TEST_F(SpawnProcess, InitPassesSignalsOnAndExitsWithTheCommand) {
