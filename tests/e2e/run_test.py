@@ -14,6 +14,8 @@ the root cases skip (fail under CI=true) and the rootless ones run as that user.
 import json
 import os
 import pathlib
+import pty
+import select
 import shutil
 import signal
 import subprocess
@@ -219,6 +221,42 @@ class RunCases:
                         proc.wait()
                     proc.stderr.close()
 
+    def test_ctrl_c_reaches_the_command_once(self):
+        # The terminal sends SIGINT to the whole foreground process group: rootfsctl, pid 1
+        # and the command. Neither rootfsctl nor pid 1 may pass it on a second time.
+        script = ("trap 'echo got-INT' INT; i=0; "
+                  "while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo done")
+        argv = self.command(["--", "sh", "-c", script])
+        env = self.env or dict(os.environ)
+        pid, fd = pty.fork()
+        if pid == 0:
+            try:
+                os.chdir("/")
+                os.execvpe(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        out = b""
+        try:
+            time.sleep(0.7)
+            os.write(fd, b"\x03")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if not select.select([fd], [], [], 0.2)[0]:
+                    continue
+                try:
+                    data = os.read(fd, 1024)
+                except OSError:  # EIO: the other side is closed
+                    break
+                if not data:
+                    break
+                out += data
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        self.assertEqual(out.count(b"got-INT"), 1, out)
+        self.assertIn(b"done", out)
+
     def test_orphans_do_not_hold_run_open(self):
         start = time.monotonic()
         self.assertEqual(self.run_("--", "sh", "-c", "sleep 30 & exec true").returncode, 0)
@@ -238,9 +276,13 @@ class RunAsRootTest(RunCases, unittest.TestCase):
         require_root(self)
         super().setUp()
 
+    env = None
+
+    def command(self, args):
+        return [support.BINARY, "run", *map(str, args)]
+
     def run_(self, *args, **kwargs):
-        return subprocess.run([support.BINARY, "run", *args], capture_output=True,
-                              timeout=60, **kwargs)
+        return subprocess.run(self.command(args), capture_output=True, timeout=60, **kwargs)
 
     def popen_(self, *args):
         return subprocess.Popen([support.BINARY, "run", *args], stdout=subprocess.DEVNULL,
