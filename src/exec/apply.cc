@@ -69,7 +69,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
   auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
   if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
-  ExecContext context{target->pid_ns.get(), mountinfo_fd->get()};
+  ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get()};
   auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
     return execute_plan(inner, result.plan, context, options.exec);
   });

@@ -219,6 +219,10 @@ Result<void> configure(ExecState& state, int fsfd, std::string_view data) {
 Result<void> run_mount(ExecState& state, const Op& op) {
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
+  // mqueue shows the ipc namespace of the thread that opens it: the target's, not ours.
+  if (op.fstype == "mqueue" && state.context.pidfd >= 0) {
+    if (auto ok = state.sys.setns(state.context.pidfd, CLONE_NEWIPC); !ok) return ok;
+  }
   auto fs = state.sys.fsopen(op.fstype);
   if (!fs) return std::unexpected(fs.error());
   // The source name mountinfo and findmnt show ("tmpfs", "proc"), instead of "none".

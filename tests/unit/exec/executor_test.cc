@@ -237,6 +237,25 @@ TEST(ExecutorTest, ProcIsMountedForTheTargetsPidNamespace) {
   EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"pidns\"")));
 }
 
+TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nmounts:\n  - mqueue: /dev/mqueue\n"));
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  UniqueFd pidfd = fake.new_fd("pidfd:42");
+  execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, {});
+  const auto& calls = fake.calls();
+  auto setns = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+    return l.find("setns(") != std::string::npos && l.find("CLONE_NEWIPC") != std::string::npos;
+  });
+  auto fsopen = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+    return l.find("fsopen(\"mqueue\")") != std::string::npos;
+  });
+  ASSERT_NE(setns, calls.end());
+  ASSERT_NE(fsopen, calls.end());
+  EXPECT_LT(setns, fsopen) << "mqueue takes the ipc namespace of the thread that opens it";
+}
+
 TEST(ExecutorTest, AlreadyPrivateRootIsLeftAlone) {
   FakeSyscalls fake;
   prepare(fake);
