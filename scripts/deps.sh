@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev libcxxopts-dev librange-v3-dev nlohmann-json3-dev libvalijson-dev
   # tests
   libgtest-dev libgmock-dev googletest libmount-dev libbenchmark-dev
-  python3 python3-jsonschema python3-yaml util-linux mount
+  python3 python3-jsonschema python3-yaml util-linux mount busybox-static
 )
 
 missing=()
