@@ -31,10 +31,6 @@ std::optional<std::uint32_t> mode_at(const json& object, const char* key) {
   return static_cast<std::uint32_t>(std::stoul(*text, nullptr, 8));
 }
 
-Origin origin_of(const std::string& source_name, Pos pos) {
-  return Origin{source_name, pos.line, pos.column, {}};
-}
-
 Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   Entry entry;
   entry.kind = kind;
@@ -57,14 +53,6 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   return entry;
 }
 
-// The kind key: checks made sure there is exactly one.
-EntryKind kind_of(const json& object) {
-  for (const auto& [key, value] : object.items()) {
-    if (auto kind = kind_from_name(key)) return *kind;
-  }
-  return EntryKind::kDir;
-}
-
 Root build_root(const json& object, Origin origin) {
   Root root;
   root.origin = std::move(origin);
@@ -81,39 +69,39 @@ Root build_root(const json& object, Origin origin) {
   return root;
 }
 
-std::map<std::string, std::string> string_map_at(const json& object, const char* key) {
-  if (!object.contains(key)) return {};
-  return object[key].get<std::map<std::string, std::string>>();
-}
-
 }  // namespace
 
-Layout build_layout(const CheckedDocument& checked, const YamlDocument& document,
-                    const std::string& source_name) {
-  const json& top = checked.expanded;
-  Layout layout;
-  layout.version = top["version"].get<int>();
-  layout.source = source_name;
-  layout.name = string_at(top, "name").value_or("");
-  layout.description = string_at(top, "description").value_or("");
-  layout.extends = strings_at(top, "extends");
-  layout.vars = checked.vars;
-  layout.namespaces = strings_at(top, "namespaces");
-  layout.hostname = string_at(top, "hostname");
-  layout.sysctls = string_map_at(top, "sysctls");
-  if (top.contains("root")) {
-    layout.root = build_root(top["root"], origin_of(source_name, document.info("/root").key));
+Origin origin_at(const YamlDocument& document, const std::string& pointer,
+                 const std::string& source_name) {
+  const Pos pos = document.info(pointer).key;
+  return Origin{source_name, pos.line, pos.column, {}};
+}
+
+// The checks made sure there is exactly one kind key, or a lone `remove`.
+std::optional<EntryKind> entry_kind(const json& entry) {
+  for (const auto& [key, value] : entry.items()) {
+    if (auto kind = kind_from_name(key)) return *kind;
   }
-  if (!top.contains("mounts")) return layout;
-  const json& mounts = top["mounts"];
-  for (std::size_t i = 0; i < mounts.size(); ++i) {
-    const json& object = mounts[i];
-    const EntryKind kind = kind_of(object);
-    const std::string pointer = pointer_append(pointer_append("/mounts", i), kind_name(kind));
-    layout.mounts.push_back(
-        build_entry(object, kind, origin_of(source_name, document.info(pointer).key)));
+  return std::nullopt;
+}
+
+Entry build_entry_at(const json& expanded, const YamlDocument& document, const std::string& pointer,
+                     const std::string& source_name) {
+  const json& object = expanded.at(json::json_pointer(pointer));
+  const EntryKind kind = entry_kind(object).value_or(EntryKind::kDir);
+  return build_entry(object, kind,
+                     origin_at(document, pointer_append(pointer, kind_name(kind)), source_name));
+}
+
+void set_top_level(Layout& layout, std::string_view key, const json& expanded,
+                   const YamlDocument& document, const std::string& source_name) {
+  if (key == "name") layout.name = string_at(expanded, "name").value_or("");
+  if (key == "description") layout.description = string_at(expanded, "description").value_or("");
+  if (key == "namespaces") layout.namespaces = strings_at(expanded, "namespaces");
+  if (key == "hostname") layout.hostname = string_at(expanded, "hostname");
+  if (key == "root") {
+    layout.root = build_root(expanded["root"], origin_at(document, "/root", source_name));
   }
-  return layout;
 }
 
 }  // namespace rootfsctl::layout

@@ -63,8 +63,15 @@ class Checker {
  public:
   Checker(const SourceText& source, const YamlDocument& document, const VarMap& overrides)
       : source_(source), doc_(document), overrides_(overrides), expanded_(document.root) {}
+  // Phase 2 takes the expanded document over rather than copying the original again.
+  Checker(const SourceText& source, const YamlDocument& document, const VarMap& vars, json expanded)
+      : source_(source), doc_(document), overrides_(vars), expanded_(std::move(expanded)) {}
 
+  /// Phase 1 (check_structure).
   Result<CheckedDocument> run();
+  /// Phase 2 (expand_deferred): `checked` is what run() returned.
+  Result<void> finish(CheckedDocument& checked, const VarMap& vars,
+                      const std::function<bool(std::string_view)>& wanted);
 
  private:
   using Check = Result<void> (Checker::*)(const std::string& pointer);
@@ -90,6 +97,8 @@ class Checker {
   std::string with_expansion(std::string hint, const std::string& pointer,
                              std::string_view expanded) const;
   Result<std::string> expand(const std::string& pointer);
+  bool deferring(const std::string& pointer, DeferredCheck check, std::string_view subject);
+  Result<void> check_deferred(const DeferredValue& value);
 
   // Values.
   Result<void> check_value(const std::string& pointer, std::string_view subject, ValueType type);
@@ -128,12 +137,18 @@ class Checker {
   Result<void> check_entry_key(const std::string& entry, const std::string& key,
                                const std::optional<std::string>& kind_key);
   Result<void> check_required_fields(const std::string& entry, const std::string& kind_key);
+  Result<void> check_remove_entry(const std::string& entry, const std::vector<std::string>& keys);
 
   const SourceText& source_;
   const YamlDocument& doc_;
   const VarMap& overrides_;
   json expanded_;
   VarMap vars_;
+  VarMap own_vars_;
+  // Phase 1 defers values with ${...}; phase 2 and `extends` expand at once.
+  bool defer_ = true;
+  std::vector<DeferredValue> deferred_;
+  std::vector<std::string> extends_;
 };
 
 const std::array<Checker::TopLevelKey, 10> Checker::kTopLevel{
@@ -251,6 +266,36 @@ Result<std::string> Checker::expand(const std::string& pointer) {
   return std::move(*expanded);
 }
 
+// In phase 1 a value holding ${...} is recorded with the check to run once the merged
+// vars are known, and the check stops here.
+bool Checker::deferring(const std::string& pointer, DeferredCheck check, std::string_view subject) {
+  if (!defer_ || !node(pointer).is_string()) return false;
+  if (!has_var_reference(node(pointer).get_ref<const std::string&>())) return false;
+  deferred_.push_back(DeferredValue{pointer, check, std::string(subject)});
+  return true;
+}
+
+Result<void> Checker::check_deferred(const DeferredValue& value) {
+  switch (value.check) {
+    case DeferredCheck::kPath:
+      return check_path(value.pointer, value.subject);
+    case DeferredCheck::kMode:
+      return check_mode(value.pointer, value.subject);
+    case DeferredCheck::kSize:
+      return check_size(value.pointer, value.subject);
+    case DeferredCheck::kText:
+      return check_text(value.pointer, value.subject);
+    case DeferredCheck::kLinkText:
+      return check_link_text(value.pointer, value.subject);
+    case DeferredCheck::kHostname:
+      return check_hostname(value.pointer);
+    case DeferredCheck::kSysctl:
+      if (auto text = expand(value.pointer); !text) return std::unexpected(text.error());
+      return {};
+  }
+  return {};
+}
+
 // ---- Values ----------------------------------------------------------------------------
 
 Result<void> Checker::check_value(const std::string& pointer, std::string_view subject,
@@ -281,6 +326,7 @@ Result<void> Checker::check_value(const std::string& pointer, std::string_view s
 Result<void> Checker::check_path(const std::string& pointer, std::string_view subject) {
   if (!node(pointer).is_string())
     return std::unexpected(type_error(pointer, subject, "an absolute path"));
+  if (deferring(pointer, DeferredCheck::kPath, subject)) return {};
   auto path = expand(pointer);
   if (!path) return std::unexpected(path.error());
   if (auto problem = path::check_normalized(*path)) {
@@ -321,6 +367,7 @@ Result<void> Checker::check_mode(const std::string& pointer, std::string_view su
   if (raw.size() > kMaxShortValue) {
     return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(raw), hint));
   }
+  if (deferring(pointer, DeferredCheck::kMode, subject)) return {};
   auto mode = expand(pointer);
   if (!mode) return std::unexpected(mode.error());
   if (is_octal_mode(*mode)) return {};
@@ -345,6 +392,7 @@ Result<void> Checker::check_size(const std::string& pointer, std::string_view su
   if (raw.size() > kMaxShortValue) {
     return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(raw), hint));
   }
+  if (deferring(pointer, DeferredCheck::kSize, subject)) return {};
   auto size = expand(pointer);
   if (!size) return std::unexpected(size.error());
   if (is_size(*size)) return {};
@@ -374,12 +422,14 @@ Result<void> Checker::check_options(const std::string& pointer, std::string_view
 
 Result<void> Checker::check_text(const std::string& pointer, std::string_view subject) {
   if (!node(pointer).is_string()) return std::unexpected(type_error(pointer, subject, "a string"));
+  if (deferring(pointer, DeferredCheck::kText, subject)) return {};
   auto text = expand(pointer);
   if (!text) return std::unexpected(text.error());
   return {};
 }
 
 Result<void> Checker::check_link_text(const std::string& pointer, std::string_view subject) {
+  if (deferring(pointer, DeferredCheck::kLinkText, subject)) return {};
   return check_nonempty_text(pointer, subject, "write the link's target, like 'to: usr/bin'");
 }
 
@@ -455,6 +505,7 @@ Result<void> Checker::check_vars() {
       vars_[name] = expanded_.at(json::json_pointer(pointer)).get<std::string>();
     }
   }
+  own_vars_ = vars_;
   for (const auto& [name, value] : overrides_) vars_[name] = value;
   return {};
 }
@@ -477,6 +528,7 @@ Result<void> Checker::check_description(const std::string& pointer) {
 }
 
 Result<void> Checker::check_hostname(const std::string& pointer) {
+  if (deferring(pointer, DeferredCheck::kHostname, "'hostname'")) return {};
   if (auto ok = check_text(pointer, "'hostname'"); !ok) return ok;
   const auto& raw = node(pointer).get_ref<const std::string&>();
   const auto& name = expanded_.at(json::json_pointer(pointer)).get_ref<const std::string&>();
@@ -490,11 +542,17 @@ Result<void> Checker::check_extends(const std::string& pointer) {
   if (!node(pointer).is_array()) {
     return std::unexpected(type_error(pointer, "'extends'", "a list of profiles, like [base]"));
   }
+  // Parents are found before anything is merged, so `extends` sees only this file's vars
+  // and --set.
+  defer_ = false;
   for (std::size_t i = 0; i < node(pointer).size(); ++i) {
-    auto ok = check_nonempty_text(pointer_append(pointer, i), "a profile name",
+    const std::string item = pointer_append(pointer, i);
+    auto ok = check_nonempty_text(item, "a profile name",
                                   "write a profile's name or a relative path, like base");
     if (!ok) return ok;
+    extends_.push_back(expanded_.at(json::json_pointer(item)).get<std::string>());
   }
+  defer_ = true;
   return {};
 }
 
@@ -535,7 +593,7 @@ Result<void> Checker::check_sysctls(const std::string& pointer) {
                                           "net.ipv4.ping_group_range"));
     }
     if (auto ok = check_scalar_text(item, "sysctl " + in_quotes(name)); !ok) return ok;
-    if (node(item).is_string()) {
+    if (node(item).is_string() && !deferring(item, DeferredCheck::kSysctl, in_quotes(name))) {
       if (auto text = expand(item); !text) return std::unexpected(text.error());
     }
   }
@@ -619,6 +677,7 @@ Result<void> Checker::check_entry(const std::string& pointer) {
                        "start each entry with its kind, like '- bind: /usr'"));
   }
   const auto keys = ordered_keys(pointer);
+  if (node(pointer).contains("remove")) return check_remove_entry(pointer, keys);
   std::optional<std::string> kind_key;
   for (const auto& key : keys) {
     if (!kind_key && kind_from_name(key)) kind_key = key;
@@ -669,6 +728,30 @@ Result<void> Checker::check_required_fields(const std::string& entry, const std:
   return {};
 }
 
+// `- remove: /path` drops an inherited entry (DESIGN §6); it is an entry of its own, so
+// it takes no other key, and a file that extends nothing has nothing to drop.
+Result<void> Checker::check_remove_entry(const std::string& entry,
+                                         const std::vector<std::string>& keys) {
+  const json& top = doc_.root;
+  const bool inherits =
+      top.contains("extends") && top["extends"].is_array() && !top["extends"].empty();
+  for (const auto& key : keys) {
+    const std::string pointer = pointer_append(entry, key);
+    if (key != "remove") {
+      return std::unexpected(
+          error_at_key(pointer, "key " + in_quotes(key) + " does not apply to a remove entry",
+                       "a remove entry is '- remove: /path' on its own"));
+    }
+    if (!inherits) {
+      return std::unexpected(error_at_key(
+          pointer, "remove: nothing is inherited",
+          "remove drops an entry inherited through 'extends', and this layout extends nothing"));
+    }
+    if (auto ok = check_path(pointer, "'remove'"); !ok) return ok;
+  }
+  return {};
+}
+
 Result<CheckedDocument> Checker::run() {
   if (auto ok = check_top_is_mapping(); !ok) return std::unexpected(ok.error());
   if (auto ok = check_version(); !ok) return std::unexpected(ok.error());
@@ -676,14 +759,41 @@ Result<CheckedDocument> Checker::run() {
   for (const auto& key : ordered_keys("")) {
     if (auto ok = check_top_level_key(key); !ok) return std::unexpected(ok.error());
   }
-  return CheckedDocument{std::move(expanded_), std::move(vars_)};
+  return CheckedDocument{std::move(expanded_), std::move(own_vars_), std::move(deferred_),
+                         std::move(extends_)};
+}
+
+Result<void> Checker::finish(CheckedDocument& checked, const VarMap& vars,
+                             const std::function<bool(std::string_view)>& wanted) {
+  defer_ = false;
+  vars_ = vars;
+  std::vector<DeferredValue> left;
+  Result<void> outcome;
+  for (auto& value : checked.deferred) {
+    if (!outcome || !wanted(value.pointer)) {
+      left.push_back(std::move(value));
+    } else {
+      outcome = check_deferred(value);
+    }
+  }
+  checked.expanded = std::move(expanded_);
+  checked.deferred = std::move(left);
+  return outcome;
 }
 
 }  // namespace
 
-Result<CheckedDocument> check_document(const SourceText& source, const YamlDocument& document,
-                                       const VarMap& overrides) {
+Result<CheckedDocument> check_structure(const SourceText& source, const YamlDocument& document,
+                                        const VarMap& overrides) {
   return Checker(source, document, overrides).run();
+}
+
+Result<void> expand_deferred(const SourceText& source, const YamlDocument& document,
+                             CheckedDocument& checked, const VarMap& vars,
+                             const std::function<bool(std::string_view pointer)>& wanted) {
+  // Nothing to do is the common case (no ${...} in the file): no copy then.
+  if (checked.deferred.empty()) return {};
+  return Checker(source, document, vars, std::move(checked.expanded)).finish(checked, vars, wanted);
 }
 
 }  // namespace rootfsctl::layout

@@ -1,11 +1,16 @@
 // The loader's own checks of a parsed layout, run before the schema so users get precise
 // messages ("unknown key 'redonly' (did you mean 'readonly'?)" at the key), and ${var}
-// substitution, which happens while each value is checked so that a path held in a
-// variable is checked after substitution but reported at the scalar that uses it.
-// Internal to src/layout.
+// substitution. Checking has two phases because profiles compose (DESIGN §6): a child may
+// override a var its parent's paths use, so values holding ${...} are only expanded and
+// checked once every file of a profile is merged. They are still reported at the scalar
+// that uses them, in its own file. Internal to src/layout.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "layout/source_text.h"
@@ -23,19 +28,45 @@ inline constexpr std::size_t kMaxSysctlName = 256;
 /// HOST_NAME_MAX on Linux.
 inline constexpr std::size_t kMaxHostname = 64;
 
-/// A document that passed the checks.
-struct CheckedDocument {
-  /// The document with every ${var} expanded and every number that the model keeps as
-  /// text (vars, sysctls, tmpfs sizes) turned into its string.
-  nlohmann::json expanded;
-  /// The layout's vars overridden by `overrides`.
-  VarMap vars;
+/// The check a value holding ${...} waits for until the vars are known.
+enum class DeferredCheck { kPath, kMode, kSize, kText, kLinkText, kHostname, kSysctl };
+
+/// A value whose expansion and check wait for the merged vars.
+struct DeferredValue {
+  std::string pointer;  // JSON pointer of the scalar
+  DeferredCheck check;
+  std::string subject;  // how messages name it: "'from'"
+
+  bool operator==(const DeferredValue&) const = default;
 };
 
-/// Checks `document` and expands its variables. The first problem is reported, in
-/// document order, except that `version` and `vars` are checked before everything else:
-/// a wrong version explains all later surprises, and every other value depends on vars.
-Result<CheckedDocument> check_document(const SourceText& source, const YamlDocument& document,
-                                       const VarMap& overrides);
+/// A document that passed the checks.
+struct CheckedDocument {
+  /// The document with every expanded ${var} replaced and every number that the model
+  /// keeps as text (vars, sysctls, tmpfs sizes) turned into its string. Values still in
+  /// `deferred` hold their text as written.
+  nlohmann::json expanded;
+  /// The document's own vars (--set is applied when files are merged).
+  VarMap vars;
+  /// Values holding ${...}, in document order, not yet expanded.
+  std::vector<DeferredValue> deferred;
+  /// `extends`, expanded with the document's own vars and the overrides (parents must be
+  /// found before anything is merged).
+  std::vector<std::string> extends;
+};
+
+/// Phase 1: checks everything that does not depend on vars, and the values without
+/// ${...} references; those with references are listed in `deferred`. `overrides` (the
+/// --set values) are used for `extends` only. The first problem is reported, in document
+/// order, except that `version` and `vars` are checked before everything else: a wrong
+/// version explains all later surprises, and every other value depends on vars.
+Result<CheckedDocument> check_structure(const SourceText& source, const YamlDocument& document,
+                                        const VarMap& overrides);
+
+/// Phase 2: expands and checks, in document order, the deferred values whose pointer
+/// `wanted` accepts, with `vars`; they leave `checked.deferred`. Errors are at the scalar.
+Result<void> expand_deferred(const SourceText& source, const YamlDocument& document,
+                             CheckedDocument& checked, const VarMap& vars,
+                             const std::function<bool(std::string_view pointer)>& wanted);
 
 }  // namespace rootfsctl::layout

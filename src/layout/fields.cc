@@ -39,11 +39,13 @@ constexpr std::array<std::string_view, 12> kKindNames{
     "device", "symlink", "dir",  "file",  "overlay", "remount",
 };
 
-constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size()> entry_keys() {
-  std::array<std::string_view, kKindNames.size() + kEntryFields.size()> keys{};
+// "remove" (DESIGN §6) is an entry of its own rather than a kind: it produces nothing.
+constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> entry_keys() {
+  std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> keys{};
   std::size_t i = 0;
   for (auto name : kKindNames) keys[i++] = name;
   for (const auto& field : kEntryFields) keys[i++] = field.name;
+  keys[i++] = "remove";
   return keys;
 }
 

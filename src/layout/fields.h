@@ -46,7 +46,7 @@ const FieldSpec* find_entry_field(std::string_view name);
 
 /// The twelve kind names, in EntryKind order.
 std::span<const std::string_view> kind_names();
-/// Kind names followed by field names: what a misspelt entry key is compared with.
+/// Kind names, field names and "remove": what a misspelt entry key is compared with.
 std::span<const std::string_view> entry_key_names();
 /// "from, readonly, recursive, optional, options": the fields a `kind` entry takes.
 std::string fields_of(EntryKind kind);

@@ -7,19 +7,15 @@
 #include <cerrno>
 
 #include "core/unique_fd.h"
-#include "layout/build.h"
-#include "layout/checks.h"
-#include "layout/schema_check.h"
+#include "layout/compose.h"
 #include "layout/source_text.h"
 #include "layout/vars.h"
-#include "layout/yaml_to_json.h"
 
 namespace rootfsctl::layout {
 
 extern const std::string_view kLayoutSchemaText;
 
 namespace {
-
 
 Error file_error(const std::string& path, std::string message, int errno_value = 0,
                  std::string hint = {}) {
@@ -69,6 +65,8 @@ Result<std::string> read_all(const std::string& path, int fd) {
   return text;
 }
 
+}  // namespace
+
 Result<void> check_set_vars(const std::map<std::string, std::string>& set_vars) {
   for (const auto& [name, value] : set_vars) {
     if (is_var_name(name)) continue;
@@ -79,23 +77,19 @@ Result<void> check_set_vars(const std::map<std::string, std::string>& set_vars) 
   return {};
 }
 
-}  // namespace
-
 Result<Layout> load_layout(std::string_view text, std::string_view source_name,
                            const LoadOptions& options) {
+  // Refuse oversized text before copying it.
   const SourceText source{text, std::string(source_name)};
-  // Refuse what no parser should see: oversized text and bytes that are not UTF-8 text.
   if (auto ok = check_size(source, kMaxLayoutBytes); !ok) return std::unexpected(ok.error());
-  if (auto ok = check_encoding(source); !ok) return std::unexpected(ok.error());
   if (auto ok = check_set_vars(options.set_vars); !ok) return std::unexpected(ok.error());
-  // YAML -> JSON, remembering where every node came from.
-  auto document = yaml_to_json(source);
-  if (!document) return std::unexpected(document.error());
-  // Precise checks and ${var} expansion, then the schema as the final word on the shape.
-  auto checked = check_document(source, *document, options.set_vars);
-  if (!checked) return std::unexpected(checked.error());
-  if (auto ok = check_schema(source, *document); !ok) return std::unexpected(ok.error());
-  return build_layout(*checked, *document, source.name);
+  auto file = parse_file(std::string(text), std::string(source_name), options.set_vars);
+  if (!file) return std::unexpected(file.error());
+  // A file on its own is a profile of one: the same expansion, nothing to merge, and its
+  // removals kept (they apply to parents this function does not load).
+  auto composed = compose(std::span(&*file, 1), options.set_vars, false);
+  if (!composed) return std::unexpected(composed.error());
+  return std::move(composed->layout);
 }
 
 Result<std::string> read_layout_text(const std::string& path) {

@@ -1,4 +1,4 @@
-// Layout loading: YAML text -> schema check -> ${var} substitution -> model. Parsing takes
+// Layout loading: YAML text -> checks and schema -> ${var} substitution -> model. Parsing takes
 // text; reading a file is a separate function that adds the limits hostile input needs.
 #pragma once
 
@@ -35,6 +35,12 @@ inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 /// comes from `vars`, overridden by `options.set_vars`; `$$` is a literal `$`; values
 /// are inserted verbatim, never expanded again. Defaults: bind and device `from` is the
 /// target, bind `recursive` is true. An entry's origin is its kind key's line and column.
+///
+/// One document only: `extends` is read into Layout::extends but not followed, and
+/// `- remove: /path` entries are kept in Layout::removals (an error in a layout that
+/// extends nothing). load_profile (profiles.h) follows `extends` and merges. Values
+/// holding ${...} are checked after everything else in the document, since a profile's
+/// vars are only known once its files are merged.
 Result<Layout> load_layout(std::string_view text, std::string_view source_name,
                            const LoadOptions& options = {});
 
@@ -47,6 +53,9 @@ Result<Layout> load_layout_file(const std::string& path, const LoadOptions& opti
 /// Stage::kRead with the errno; a file that is not a regular file or is too large is
 /// Stage::kManifest. Either way the location is the path.
 Result<std::string> read_layout_text(const std::string& path);
+
+/// Refuses --set names that no ${...} reference could use (Stage::kUsage).
+Result<void> check_set_vars(const std::map<std::string, std::string>& set_vars);
 
 /// The draft-07 JSON Schema every document is checked against (schemas/layout.schema.json,
 /// compiled in).

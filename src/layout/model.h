@@ -74,6 +74,14 @@ struct Root {
   bool operator==(const Root&) const = default;
 };
 
+/// `- remove: /path` in a profile: drops the inherited entries at `target` (DESIGN §6).
+struct Removal {
+  std::string target;
+  Origin origin;  // file and line of the `remove` key
+
+  bool operator==(const Removal&) const = default;
+};
+
 struct Layout {
   int version = 1;
   std::string source;  // the file it was loaded from, as given
@@ -87,6 +95,9 @@ struct Layout {
   std::map<std::string, std::string> sysctls;
   std::optional<Root> root;
   std::vector<Entry> mounts;
+  // Removals not yet applied: only a layout loaded on its own (load_layout) keeps them;
+  // profile resolution applies them to the inherited entries and leaves this empty.
+  std::vector<Removal> removals;
 
   bool operator==(const Layout&) const = default;
 };

@@ -1,0 +1,67 @@
+// Profiles (DESIGN §6): layouts found by name on a search path, composed through
+// `extends`. Resolution reads files; merging and ${var} expansion are compose.h's.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/origin.h"
+#include "layout/loader.h"
+#include "layout/model.h"
+
+namespace rootfsctl::layout {
+
+/// Deepest chain of `extends` followed; far beyond any real profile library, it only
+/// bounds what a hostile set of files can make the resolver do.
+inline constexpr std::size_t kMaxExtendsDepth = 32;
+
+/// The directories profile names are looked up in, in order: $ROOTFSCTL_PATH
+/// (colon-separated), $XDG_CONFIG_HOME/rootfsctl/profiles (default
+/// ~/.config/rootfsctl/profiles), /etc/rootfsctl/profiles, the installed data dir's
+/// profiles/, the source tree's manifests/.
+std::vector<std::string> profile_search_path();
+
+/// Finds what a command names: anything that looks like a path (has a '/' or ends in
+/// .yaml or .yml) or is an existing file is taken as a path, as given; otherwise NAME.yaml
+/// in the first directory of the search path that has it. Not found is Stage::kUsage.
+Result<std::string> find_profile(const std::string& name_or_path);
+
+/// A merged profile and where everything in it came from.
+struct ResolvedProfile {
+  Layout layout;  // removals applied; every entry's origin names its own file
+  /// The files merged, in merge order (parents first, the requested one last).
+  std::vector<std::string> chain;
+  /// Where top-level values came from: "name", "description", "namespaces", "hostname",
+  /// "vars.NAME" (implicit "--set NAME" for --set values), "sysctls.NAME".
+  std::map<std::string, Origin> origins;
+};
+
+/// Finds `name_or_path` (find_profile), loads it and, recursively, the profiles it
+/// `extends` (names on the search path; paths relative to the including file's
+/// directory), and merges them: a, then b, then the file itself for `extends: [a, b]`.
+/// A file reached twice (a diamond) is merged once, where it is first reached. A profile
+/// that extends its own name gets the next profile of that name on the search path, so a
+/// user's sandbox.yaml can build on the bundled one. Cycles and missing parents are
+/// Stage::kManifest errors at the `extends` item, with the chain in the message
+/// ("a.yaml extends b.yaml extends a.yaml"). Merge rules: compose() in compose.h.
+Result<ResolvedProfile> resolve_profile(const std::string& name_or_path,
+                                        const LoadOptions& options = {});
+
+/// resolve_profile's layout: what plan, apply and run load.
+Result<Layout> load_profile(const std::string& name_or_path, const LoadOptions& options = {});
+
+/// A profile on the search path.
+struct ProfileInfo {
+  std::string name;         // the file name without .yaml
+  std::string description;  // of the resolved profile (inherited when the file has none)
+  std::string path;
+  std::string error;  // set when the profile does not resolve; description is then the file's
+};
+
+/// Every NAME.yaml on the search path, the first one per name (the one a name finds),
+/// sorted by name.
+std::vector<ProfileInfo> list_profiles();
+
+}  // namespace rootfsctl::layout
