@@ -8,7 +8,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-
 namespace rootfsctl::cli {
 namespace {
 
@@ -16,11 +15,6 @@ std::optional<std::uint64_t> ns_inode(const std::string& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return std::nullopt;
   return static_cast<std::uint64_t>(st.st_ino);
-}
-
-bool is_regular_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 }  // namespace
@@ -62,43 +56,10 @@ Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::str
   return out;
 }
 
-std::vector<std::string> profile_search_path() {
-  std::vector<std::string> dirs;
-  if (const char* env = std::getenv("ROOTFSCTL_PATH"); env && *env) {
-    std::string_view rest = env;
-    while (!rest.empty()) {
-      auto colon = rest.find(':');
-      if (colon != 0) dirs.emplace_back(rest.substr(0, colon));
-      if (colon == std::string_view::npos) break;
-      rest.remove_prefix(colon + 1);
-    }
-  }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
-    dirs.push_back(std::string(xdg) + "/rootfsctl/profiles");
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
-    dirs.push_back(std::string(home) + "/.config/rootfsctl/profiles");
-  }
-  dirs.emplace_back("/etc/rootfsctl/profiles");
-  dirs.emplace_back(ROOTFSCTL_DATA_DIR "/profiles");
-  dirs.emplace_back(ROOTFSCTL_MANIFEST_DIR);
-  return dirs;
-}
+std::vector<std::string> profile_search_path() { return layout::profile_search_path(); }
 
 Result<std::string> find_layout(const std::string& name_or_path) {
-  // Anything that looks like a path is taken as one, so a typo in a path is reported as
-  // a missing file rather than a missing profile.
-  bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                         name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
-  if (looks_like_path || is_regular_file(name_or_path)) return name_or_path;
-  std::vector<std::string> known;
-  for (const auto& dir : profile_search_path()) {
-    std::string candidate = dir + "/" + name_or_path + ".yaml";
-    if (is_regular_file(candidate)) return candidate;
-  }
-  Error error = make_error(Stage::kUsage, "no layout file or profile named '" +
-                                              name_or_path + "'");
-  error.hint = "give a path to a .yaml file, or a profile name from `rootfsctl profiles`";
-  return std::unexpected(error);
+  return layout::find_profile(name_or_path);
 }
 
 std::string Target::describe() const {

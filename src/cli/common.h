@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "layout/loader.h"
+#include "layout/profiles.h"
 #include "mountinfo/mountinfo.h"
 #include "plan/validator.h"
 
@@ -34,12 +35,10 @@ bool use_color(int fd);
 /// Parses repeated `--set K=V` values.
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
 
-/// Finds the layout a command names: an existing file path as given, else a profile name
-/// on the search path (DESIGN §6): $ROOTFSCTL_PATH (colon-separated),
-/// $XDG_CONFIG_HOME/rootfsctl/profiles, /etc/rootfsctl/profiles, the installed data dir,
-/// the source tree's manifests/.
+/// layout::find_profile: an existing file path as given, else a profile name on the
+/// search path (DESIGN §6). Commands that load a layout use layout::load_profile.
 Result<std::string> find_layout(const std::string& name_or_path);
-/// The directories find_layout searches for profile names, in order.
+/// layout::profile_search_path.
 std::vector<std::string> profile_search_path();
 
 /// The target of `plan` and `mounts`: a live process, a captured table, or this process.

@@ -81,7 +81,7 @@ int plan_main(int argc, char** argv) {
   if (!sets) return report_error(sets.error(), json);
   auto file = find_layout((*args)["layout"].as<std::string>());
   if (!file) return report_error(file.error(), json);
-  auto layout = layout::load_layout_file(*file, {*sets});
+  auto layout = layout::load_profile(*file, {*sets});
   if (!layout) return report_error(layout.error(), json);
   // 2. Read the target's mount table and what else can be known about it.
   auto target = target_from(*args);

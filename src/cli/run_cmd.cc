@@ -98,7 +98,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args.count("layout") ? args["layout"].as<std::string>() : "sandbox");
   if (!file) return std::unexpected(file.error());
-  auto layout = layout::load_layout_file(*file, {*sets});
+  auto layout = layout::load_profile(*file, {*sets});
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
   if (args.count("fail-at")) {
