@@ -1,4 +1,5 @@
 // rootfsctl run [LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--format F] -- CMD [ARGS...]
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,6 +158,9 @@ void print_exec_failure(const std::string& command, int errno_value) {
 }  // namespace
 
 int run_main(int argc, char** argv) {
+  // An ignored SIGCHLD is inherited through exec (a parent may leave it so); the kernel
+  // would then reap the child before wait() could read the command's status.
+  ::signal(SIGCHLD, SIG_DFL);
   // 1. Split at `--` first: the command's words are never rootfsctl's options.
   auto line = exec::split_command_line(argc, argv);
   auto options = run_options();

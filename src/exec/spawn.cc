@@ -284,7 +284,9 @@ Result<int> ParkedChild::wait() {
   status_fd_.reset();
   pid_t pid = std::exchange(pid_, -1);
   if (rc < 0) {
-    return std::unexpected(make_error(Stage::kFork, "wait for child " + std::to_string(pid), e));
+    Error error = make_error(Stage::kFork, "wait for child " + std::to_string(pid), e);
+    if (e == ECHILD) error.hint = "SIGCHLD is ignored in this process, so the kernel reaped it";
+    return std::unexpected(error);
   }
   if (report && report->step == ChildStep::kExec) {
     exec_errno_ = report->errno_value;

@@ -90,7 +90,9 @@ class ParkedChild {
 /// with the command's status. No fd of the caller's leaks into the command.
 ///
 /// The child dies with the thread that spawned it (PR_SET_PDEATHSIG): a sandbox never
-/// outlives the rootfsctl that set it up. When this returns, the child is parked: its
+/// outlives the rootfsctl that set it up. The caller must not ignore SIGCHLD (SIG_IGN or
+/// SA_NOCLDWAIT), or the kernel reaps the child and wait() cannot give its status. When this
+/// returns, the child is parked: its
 /// "/" is already rprivate and, with a user namespace, its uid and gid maps are written.
 Result<ParkedChild> spawn_parked(const SpawnOptions& options, const std::vector<std::string>& argv);
 

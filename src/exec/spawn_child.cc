@@ -142,6 +142,12 @@ void child_main(const ChildPlan& plan) {
   // The sandbox does not outlive the caller (prctl(2)); a pid namespace's init killed
   // takes the whole namespace with it.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // An ignored SIGCHLD (SIG_IGN survives exec, so a caller can inherit it) makes the
+  // kernel reap children itself (wait(2) NOTES): pid 1 would never learn the command's
+  // status, and the command could not wait for its own children.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGCHLD, &dfl, nullptr);
   // Nothing mounted here may reach the host. A mount namespace created by a privileged
   // caller keeps the caller's shared mounts in their peer groups (mount_namespaces(7)),
   // so the first thing is to leave them. A plain mount(2) rather than the syscall seam:

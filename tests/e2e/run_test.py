@@ -257,6 +257,14 @@ class RunCases:
         self.assertEqual(out.count(b"got-INT"), 1, out)
         self.assertIn(b"done", out)
 
+    def test_an_ignored_sigchld_is_not_inherited(self):
+        # SIG_IGN survives exec; with SIGCHLD ignored the kernel reaps children itself, and
+        # neither rootfsctl, pid 1 nor the command could learn an exit status.
+        ignore = lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # noqa: E731
+        proc = self.run_("--", "sh", "-c", "sleep 0.1 & wait $!; echo waited=$?; exit 3",
+                         preexec_fn=ignore)
+        self.assertEqual((proc.returncode, proc.stdout), (3, b"waited=0\n"), proc.stderr)
+
     def test_orphans_do_not_hold_run_open(self):
         start = time.monotonic()
         self.assertEqual(self.run_("--", "sh", "-c", "sleep 30 & exec true").returncode, 0)
