@@ -219,9 +219,11 @@ Result<void> configure(ExecState& state, int fsfd, std::string_view data) {
 Result<void> run_mount(ExecState& state, const Op& op) {
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
-  // mqueue shows the ipc namespace of the thread that opens it: the target's, not ours.
-  if (op.fstype == "mqueue" && state.context.pidfd >= 0) {
-    if (auto ok = state.sys.setns(state.context.pidfd, CLONE_NEWIPC); !ok) return ok;
+  // mqueue shows the ipc namespace, sysfs the network namespace of the thread that
+  // creates it (mqueue_init_fs_context, sysfs_init_fs_context): the target's, not ours.
+  if (state.context.pidfd >= 0 && (op.fstype == "mqueue" || op.fstype == "sysfs")) {
+    int nstype = op.fstype == "mqueue" ? CLONE_NEWIPC : CLONE_NEWNET;
+    if (auto ok = state.sys.setns(state.context.pidfd, nstype); !ok) return ok;
   }
   auto fs = state.sys.fsopen(op.fstype);
   if (!fs) return std::unexpected(fs.error());

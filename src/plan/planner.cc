@@ -122,7 +122,10 @@ class Planner {
       op.kind = OpKind::kRemount;
       op.scope = Scope::kNewRoot;
       op.target = "/";
-      op.flags = {"ro"};
+      // An image root is bound recursively: read-only covers what it carries along
+      // (DESIGN §1), as for any recursive bind.
+      op.flags = root.kind == layout::RootKind::kBind ? std::vector<std::string>{"ro", "rec"}
+                                                      : std::vector<std::string>{"ro"};
       op.entry = "root";
       op.origin = root.origin;
       deferred_.push_back({std::move(op), 0});
@@ -309,11 +312,47 @@ class Planner {
   void flush_deferred_remounts() {
     std::stable_sort(deferred_.begin(), deferred_.end(),
                      [](const Deferred& a, const Deferred& b) { return a.depth < b.depth; });
+    std::size_t first_remount = plan_.ops.size();
     for (auto& deferred : deferred_) {
+      bool recursive_ro = deferred.op.has_flag("ro") && deferred.op.has_flag("rec");
+      std::string target = deferred.op.target;
+      Scope scope = deferred.op.scope;
       deferred.op.index = static_cast<int>(plan_.ops.size()) + 1;
       plan_.ops.push_back(std::move(deferred.op));
+      if (recursive_ro) keep_layout_mounts_writable(target, scope, first_remount);
     }
     deferred_.clear();
+  }
+
+  // A recursive read-only remount covers every mount beneath, the layout's own tmpfs,
+  // proc or device binds included; those keep the flags their entries ask for, so each
+  // gets "rw" back (a deeper read-only entry's own remount follows later: outermost
+  // first). Carried-along submounts stay read-only.
+  void keep_layout_mounts_writable(const std::string& target, Scope scope, std::size_t end) {
+    std::vector<std::string> writable;
+    for (std::size_t i = 0; i < end; ++i) {
+      const Op& op = plan_.ops[i];
+      bool mount = op.kind == OpKind::kMount || op.kind == OpKind::kBind;
+      if (!mount || op.scope != scope || !path::is_strictly_under(op.target, target)) continue;
+      if (op.has_flag("ro") || read_only_later(op.target)) continue;
+      if (std::find(writable.begin(), writable.end(), op.target) == writable.end()) {
+        writable.push_back(op.target);
+      }
+    }
+    for (const auto& path : writable) {
+      Op& op = emit(OpKind::kRemount, path,
+                    Origin::implicit("keep " + path + " as its entry asks under the recursive "
+                                     "read-only " + target));
+      op.scope = scope;
+      op.flags = {"rw"};
+    }
+  }
+
+  /// True when a deferred remount still to come makes `target` read-only itself.
+  bool read_only_later(const std::string& target) const {
+    return std::any_of(deferred_.begin(), deferred_.end(), [&](const Deferred& d) {
+      return d.op.target == target && d.op.has_flag("ro");
+    });
   }
 
   // The ritual from the prior art: fchdir into the new root, pivot_root(".", "."), which

@@ -164,10 +164,15 @@ class Validator {
             return e.target == entry.target && layout::is_mount_kind(e.kind);
           });
       if (mounted_by_layout) continue;
-      if (!layout_.root && !context_.table) continue;  // unknown: the live table decides
-      if (!layout_.root) {
-        const auto* m = context_.table->covering(entry.target);
-        if (m && m->target == entry.target) continue;
+      // Without a root, or under an image root bound recursively, the target's table
+      // decides: a mount carried along by the root bind can be remounted too.
+      bool image_root = layout_.root && layout_.root->kind == layout::RootKind::kBind;
+      if ((!layout_.root || image_root) && !context_.table) continue;
+      if (!layout_.root || image_root) {
+        std::string host = image_root ? path::join(layout_.root->from, entry.target.substr(1))
+                                      : entry.target;
+        const auto* m = context_.table->covering(host);
+        if (m && m->target == host) continue;
       }
       add(Severity::kError, "remount-not-mount",
           "remount " + entry.target + ": nothing is mounted at " + entry.target +
@@ -375,6 +380,14 @@ class Validator {
                 (where.via.empty() ? "" : " (through " + where.via + ")") +
                 "; create it beforehand, or mount a fresh filesystem above it",
             op.origin, op.index);
+      } else if (!op.origin.is_implicit() && !where.via.empty() &&
+                 warned_.insert(op.origin.to_string()).second) {
+        // The layout asked for it, but inside an image or a host directory bound in, the
+        // write outlives the sandbox.
+        add(Severity::kWarning, "writes-through-bind",
+            op.to_string() + " writes " + where.host_path + " through " + where.via +
+                ", which outlives the sandbox; mount a tmpfs above it to keep it private",
+            op.origin, op.index);
       }
     }
   }
@@ -458,6 +471,7 @@ class Validator {
   const ValidationContext& context_;
   HostView view_;
   bool needs_probe_ = false;
+  std::unordered_set<std::string> warned_;  // entries already warned about (one per entry)
   std::vector<Diagnostic> out_;
 };
 

@@ -256,6 +256,20 @@ TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
   EXPECT_LT(setns, fsopen) << "mqueue takes the ipc namespace of the thread that opens it";
 }
 
+TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
+  auto plan = plan::make_plan(rootfsctl::testing::load("version: 1\nmounts:\n  - sysfs: /sys\n"));
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  UniqueFd pidfd = fake.new_fd("pidfd:42");
+  execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, {});
+  auto setns = fake.calls_matching("CLONE_NEWNET");
+  ASSERT_EQ(setns.size(), 1u);
+  const auto& calls = fake.calls();
+  EXPECT_LT(std::find(calls.begin(), calls.end(), setns[0]),
+            std::find_if(calls.begin(), calls.end(),
+                         [](const std::string& l) { return l.find("fsopen(\"sysfs\")") != std::string::npos; }));
+}
+
 TEST(ExecutorTest, AlreadyPrivateRootIsLeftAlone) {
   FakeSyscalls fake;
   prepare(fake);

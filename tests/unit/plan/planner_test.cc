@@ -138,6 +138,26 @@ mounts:
   EXPECT_EQ(lines[lines.size() - 7], "mkdir /data/sub (layout.yaml:8)");
 }
 
+TEST(PlannerTest, ReadOnlyImageRootIsRecursiveAndKeepsTheLayoutsMountsWritable) {
+  auto lines = op_lines(make_plan(load(R"(version: 1
+root: { bind: /, readonly: true }
+mounts:
+  - tmpfs: /tmp
+  - proc: /proc
+    readonly: true
+  - bind: /usr
+    readonly: true
+)")));
+  // The recursive read-only covers what the root bind carries along (the host's /sys,
+  // say); the layout's own /tmp gets rw back, /proc and /usr stay read-only as asked.
+  std::vector<std::string> tail(lines.end() - 6, lines.end() - 3);
+  EXPECT_THAT(tail, ElementsAre("remount / [ro,rec] (layout.yaml:2)",
+                                "remount /tmp [rw] (implicit: keep /tmp as its entry asks "
+                                "under the recursive read-only /)",
+                                "remount /usr [ro,rec] (layout.yaml:7)"));
+  EXPECT_THAT(lines, ::testing::Contains("mount /proc <- proc [ro] (layout.yaml:5)"));
+}
+
 TEST(PlannerTest, LiveLayoutMakesRootRslaveAndDoesNotPivot) {
   auto plan = make_plan(load("version: 1\nmounts:\n  - tmpfs: /tmp\n    options: [nosuid]\n"));
   EXPECT_FALSE(plan.pivots);

@@ -140,6 +140,41 @@ mounts:
               ElementsAre(HasSubstr("remount /etc: nothing is mounted at /etc in the target")));
 }
 
+TEST(ValidatorTest, RemountOfAMountCarriedAlongByTheRootBind) {
+  auto t = table(kHostTable);
+  ValidationContext context;
+  context.table = &t;
+  auto d = check(load(R"(version: 1
+root: { bind: / }
+mounts:
+  - remount: /srv
+    readonly: true
+  - remount: /opt
+    readonly: true
+)"), context);
+  EXPECT_THAT(with_code(d, "remount-not-mount"),
+              ElementsAre(HasSubstr("remount /opt: nothing is mounted at /opt")));
+}
+
+TEST(ValidatorTest, ExplicitWritesIntoAnImageAreWarnedOncePerEntry) {
+  auto t = table(kHostTable);
+  FakeProbe probe;
+  probe.add("/img", FileType::kDirectory).add("/img/etc", FileType::kDirectory);
+  ValidationContext context;
+  context.table = &t;
+  context.probe = &probe;
+  auto d = check(load(R"(version: 1
+root: { bind: /img }
+mounts:
+  - file: /etc/motd
+    content: "hi\n"
+)"), context);
+  EXPECT_THAT(with_code(d, "writes-through-bind"),
+              ElementsAre("warning: mkfile /etc/motd (layout.yaml:4) writes /img/etc/motd "
+                          "through bind / <- /img, which outlives the sandbox; mount a tmpfs "
+                          "above it to keep it private"));
+}
+
 TEST(ValidatorTest, HostnameNeedsUtsAndSysctlsMustBeNamespaced) {
   auto d = check(load(R"(version: 1
 namespaces: [mount, pid]
