@@ -2,39 +2,65 @@
 // and check that every mount the plan made is there with the flags it asked for.
 #include <fcntl.h>
 
-#include <unordered_map>
+#include <optional>
 
+#include <unordered_map>
+#include <vector>
+
+#include "core/path.h"
 #include "exec/exec_state.h"
 #include "plan/drift.h"
 
 namespace rootfsctl::exec::detail {
 namespace {
 
-/// The mounts of the new root by path: those whose parent chain reaches the mount
-/// `root_id`. Table order is id order, and a mount's id is given when it is created, not
-/// when it is attached, so the chain is walked rather than trusting order. Stacked mounts
-/// on one path: the child of the other is on top.
-std::unordered_map<std::string_view, const mountinfo::MountEntry*> subtree(
-    const mountinfo::MountTable& table, int root_id) {
-  std::unordered_map<int, const mountinfo::MountEntry*> by_id;
-  for (const auto& entry : table.entries()) by_id[entry.id] = &entry;
-  auto reaches_root = [&](const mountinfo::MountEntry& entry) {
-    const mountinfo::MountEntry* m = &entry;
-    for (std::size_t hops = 0; m && hops <= by_id.size(); ++hops) {
-      if (m->id == root_id) return true;
-      auto it = by_id.find(m->parent);
-      m = it == by_id.end() || it->second == m ? nullptr : it->second;
+/// The mount visible at a path of the new root: from the mount `root_id`, descend into the
+/// child the kernel's path walk would cross first, again and again; a mount stacked on
+/// the same path is a child of the one below, so the topmost wins. Walking from the root
+/// is what skips mounts hidden beneath a newer one (a tmpfs over a carried-along /dev
+/// hides that /dev's /dev/pts).
+class NewRootView {
+ public:
+  NewRootView(const mountinfo::MountTable& table, int root_id) : root_id_(root_id) {
+    for (const auto& entry : table.entries()) {
+      by_id_[entry.id] = &entry;
+      if (entry.id != entry.parent) children_[entry.parent].push_back(&entry);
     }
-    return false;
-  };
-  std::unordered_map<std::string_view, const mountinfo::MountEntry*> by_path;
-  for (const auto& entry : table.entries()) {
-    if (!reaches_root(entry)) continue;
-    auto [it, inserted] = by_path.emplace(entry.target, &entry);
-    if (!inserted && entry.parent == it->second->id) it->second = &entry;
   }
-  return by_path;
-}
+
+  const mountinfo::MountEntry* at(std::string_view target) const {
+    auto it = by_id_.find(root_id_);
+    if (it == by_id_.end()) return nullptr;
+    const mountinfo::MountEntry* current = it->second;
+    for (std::size_t hops = 0; hops <= by_id_.size(); ++hops) {
+      const mountinfo::MountEntry* next = child_towards(*current, target);
+      if (!next) break;
+      current = next;
+    }
+    return current->target == target ? current : nullptr;
+  }
+
+ private:
+  const mountinfo::MountEntry* child_towards(const mountinfo::MountEntry& mount,
+                                             std::string_view target) const {
+    auto it = children_.find(mount.id);
+    if (it == children_.end()) return nullptr;
+    const mountinfo::MountEntry* best = nullptr;
+    for (const auto* child : it->second) {
+      if (!path::is_under(target, child->target)) continue;
+      if (child->target.size() < mount.target.size()) continue;
+      // Path lookup crosses the first mount it meets: the shortest matching target, and
+      // first of all one stacked on this mount's own root (same target), which hides the
+      // rest of this mount's children.
+      if (!best || child->target.size() < best->target.size()) best = child;
+    }
+    return best;
+  }
+
+  int root_id_;
+  std::unordered_map<int, const mountinfo::MountEntry*> by_id_;
+  std::unordered_map<int, std::vector<const mountinfo::MountEntry*>> children_;
+};
 
 }  // namespace
 
@@ -54,19 +80,16 @@ Result<mountinfo::MountTable> read_live_table(ExecState& state) {
 Result<std::vector<std::string>> verify_tree(ExecState& state) {
   auto table = read_live_table(state);
   if (!table) return std::unexpected(table.error());
-  std::unordered_map<std::string_view, const mountinfo::MountEntry*> by_path;
+  std::optional<NewRootView> new_root;
   if (state.plan.pivots) {
     auto root = state.root_for(plan::Scope::kNewRoot);
     if (!root) return std::unexpected(root.error());
     auto id = state.sys.mount_id(*root);
     if (!id) return std::unexpected(id.error());
-    by_path = subtree(*table, static_cast<int>(*id));
+    new_root.emplace(*table, static_cast<int>(*id));
   }
   auto lookup = [&](std::string_view target) -> const mountinfo::MountEntry* {
-    if (state.plan.pivots) {
-      auto it = by_path.find(target);
-      return it == by_path.end() ? nullptr : it->second;
-    }
+    if (new_root) return new_root->at(target);
     const auto* covering = table->covering(target);
     return covering && covering->target == target ? covering : nullptr;
   };

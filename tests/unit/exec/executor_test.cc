@@ -186,6 +186,32 @@ TEST(ExecutorTest, VerificationMismatchRollsBackBeforeThePivot) {
   EXPECT_TRUE(outcome.rollback_clean);
 }
 
+TEST(ExecutorTest, VerificationLooksAtTheVisibleMountNotAHiddenOne) {
+  // An image root carries the host's /dev and /dev/pts along; the layout's tmpfs /dev is
+  // stacked on the carried /dev, hiding its /dev/pts. Verification must find the layout's
+  // /dev/pts (nosuid), not the hidden one, although both have the same path.
+  auto plan = plan::make_plan(rootfsctl::testing::load(R"(version: 1
+root: { bind: / }
+mounts:
+  - tmpfs: /dev
+  - devpts: /dev/pts
+    options: [nosuid]
+)"));
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("/proc/thread-self/mountinfo",
+                   "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                   "100 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                   "101 100 0:5 / /dev rw - devtmpfs udev rw\n"
+                   "102 101 0:20 / /dev/pts rw - devpts devpts rw\n"
+                   "103 101 0:40 / /dev rw - tmpfs tmpfs rw\n"
+                   "104 103 0:41 / /dev/pts rw,nosuid - devpts devpts rw\n");
+  fake.id_answer("", 100);
+  fake.id_answer(".", 100);
+  auto outcome = run(fake, plan);
+  EXPECT_TRUE(outcome.ok()) << ::testing::PrintToString(outcome.verify_mismatches);
+}
+
 TEST(ExecutorTest, MissingMountFailsVerification) {
   FakeSyscalls fake;
   std::string no_dev = kAssembled;
