@@ -1,0 +1,384 @@
+#include "plan/capture.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+#include "core/mount_flags.h"
+#include "core/path.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using layout::Entry;
+using layout::EntryKind;
+using mountinfo::MountEntry;
+using mountinfo::MountTable;
+
+constexpr MountFlags kCaptured = kMountReadOnly | kMountNoSuid | kMountNoDev | kMountNoExec;
+
+/// Where a bind's source is in the caller's tree.
+struct Source {
+  std::string path;
+  const MountEntry* mount = nullptr;
+  bool visible = false;
+};
+
+std::string dev_of(const MountEntry& m) {
+  return std::to_string(m.major) + ":" + std::to_string(m.minor);
+}
+
+/// Layouts are UTF-8 without control characters; a path that is not cannot be written.
+bool writable_path(std::string_view p) {
+  for (std::size_t i = 0; i < p.size();) {
+    auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
+    if (len == 0 || i + len > p.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(p[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return !path::check_normalized(p).has_value();
+}
+
+/// `base` + what `full` has beyond `prefix` (a path-prefix of it).
+std::string rebase(std::string_view full, std::string_view prefix, std::string_view base) {
+  std::string_view rest = prefix == "/" ? full : full.substr(prefix.size());
+  if (rest.empty() || rest == "/") return std::string(base);
+  return base == "/" ? std::string(rest) : std::string(base) + std::string(rest);
+}
+
+std::optional<Source> map_source(const MountEntry& m, const MountTable& caller) {
+  std::vector<Source> candidates;
+  for (const auto& c : caller.entries()) {
+    if (c.major != m.major || c.minor != m.minor) continue;
+    if (!path::is_under(m.root, c.root)) continue;
+    Source s{rebase(m.root, c.root, c.target), &c, false};
+    s.visible = caller.covering(s.path) == &c;
+    candidates.push_back(std::move(s));
+  }
+  if (candidates.empty()) return std::nullopt;
+  auto rank = [](const Source& a, const Source& b) {
+    if (a.visible != b.visible) return a.visible;
+    if (a.path.size() != b.path.size()) return a.path.size() < b.path.size();
+    return a.path < b.path;
+  };
+  return *std::min_element(candidates.begin(), candidates.end(), rank);
+}
+
+bool caller_has_device(const MountEntry& m, const MountTable& caller) {
+  return std::any_of(caller.entries().begin(), caller.entries().end(),
+                     [&](const MountEntry& c) { return c.major == m.major && c.minor == m.minor; });
+}
+
+/// The kind a mount is captured as: its own kind for a fresh kernel filesystem, else bind.
+EntryKind classify(const MountEntry& m, const MountTable& caller) {
+  if (m.root != "/") return EntryKind::kBind;
+  // proc, sysfs and mqueue show one superblock per namespace, so a fresh mount and a
+  // bind of the caller's look alike; the fresh mount is what replays in a new namespace.
+  if (m.fstype == "proc") return EntryKind::kProc;
+  if (m.fstype == "sysfs") return EntryKind::kSysfs;
+  if (m.fstype == "mqueue") return EntryKind::kMqueue;
+  // tmpfs and devpts (newinstance) get a device of their own; sharing the caller's means
+  // the mount is a bind of the caller's.
+  if (caller_has_device(m, caller)) return EntryKind::kBind;
+  if (m.fstype == "tmpfs") return EntryKind::kTmpfs;
+  if (m.fstype == "devpts") return EntryKind::kDevpts;
+  return EntryKind::kBind;
+}
+
+std::vector<std::string_view> split(std::string_view list, char sep) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    auto at = list.find(sep);
+    out.push_back(list.substr(0, at));
+    if (at == std::string_view::npos) break;
+    list.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+struct TmpfsOptions {
+  std::optional<std::string> size;
+  std::uint32_t mode = 01777;  // tmpfs's default when mode= is not shown
+  std::vector<std::string> dropped;
+};
+
+TmpfsOptions tmpfs_options(std::string_view super_options) {
+  TmpfsOptions out;
+  for (auto option : split(super_options, ',')) {
+    if (option == "rw" || option == "ro" || option.empty()) continue;
+    if (option.starts_with("size=")) {
+      out.size = tmpfs_size(option.substr(5));
+    } else if (option.starts_with("mode=")) {
+      auto digits = option.substr(5);
+      std::from_chars(digits.data(), digits.data() + digits.size(), out.mode, 8);
+    } else {
+      out.dropped.emplace_back(option);
+    }
+  }
+  return out;
+}
+
+/// nosuid/nodev/noexec the mount has; for binds also suid/dev/exec where the source
+/// mount has a flag the mount does not (a bind starts with the source's flags).
+std::vector<std::string> flag_options(MountFlags flags, std::optional<MountFlags> source) {
+  std::vector<std::string> out;
+  static constexpr std::pair<MountFlag, std::string_view> kPairs[] = {
+      {kMountNoSuid, "suid"}, {kMountNoDev, "dev"}, {kMountNoExec, "exec"}};
+  for (const auto& [bit, clearing] : kPairs) {
+    if (flags & bit) {
+      out.push_back("no" + std::string(clearing));
+    } else if (source && (*source & bit)) {
+      out.emplace_back(clearing);
+    }
+  }
+  return out;
+}
+
+class Capturer {
+ public:
+  Capturer(const MountTable& target, const MountTable& caller, const CaptureOptions& options)
+      : target_(target), caller_(caller), options_(options) {}
+
+  Result<Capture> run() {
+    const MountEntry* root = target_.covering("/");
+    if (!root || root->target != "/") {
+      return std::unexpected(make_error(Stage::kValidate, "the table has no mount at /"));
+    }
+    out_.layout.name = "captured";
+    out_.layout.description = "The mounts of " + options_.label + ", captured by rootfsctl.";
+    out_.header = {
+        "Captured from " + options_.label + " by `rootfsctl capture`: its mount tree as a layout.",
+        "Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does",
+        "not record files, directories or symlinks inside them, propagation, or filesystem",
+        "options other than tmpfs size and mode."};
+    if (auto ok = capture_root(*root); !ok) return std::unexpected(ok.error());
+    for (const MountEntry* m : sorted_mounts(*root)) capture_mount(*m);
+    flush_pending();
+    return std::move(out_);
+  }
+
+ private:
+  /// Visible mounts other than the root, sorted by path; hidden ones become notes.
+  std::vector<const MountEntry*> sorted_mounts(const MountEntry& root) {
+    std::vector<const MountEntry*> mounts;
+    std::vector<std::string> hidden;
+    for (const auto& m : target_.entries()) {
+      if (&m == &root) continue;
+      if (target_.covering(m.target) == &m) {
+        mounts.push_back(&m);
+      } else if (!(root_bind_ && carried_by_root(m))) {
+        // Hidden mounts the root's recursive bind brings along replay by themselves.
+        hidden.push_back(std::string(m.target) + " (" + std::string(m.fstype) + ")");
+      }
+    }
+    std::sort(hidden.begin(), hidden.end());
+    for (const auto& h : hidden) {
+      out_.header.push_back("not captured, hidden beneath another mount: " + h);
+    }
+    // By components, so /dev/pts sorts right after /dev and before /dev-x.
+    std::sort(mounts.begin(), mounts.end(), [](const MountEntry* a, const MountEntry* b) {
+      auto ca = split(a->target, '/'), cb = split(b->target, '/');
+      return std::lexicographical_compare(ca.begin(), ca.end(), cb.begin(), cb.end());
+    });
+    return mounts;
+  }
+
+  Result<void> capture_root(const MountEntry& root) {
+    layout::Root r;
+    r.readonly = (root.flags() & kMountReadOnly) != 0;
+    if (classify(root, caller_) == EntryKind::kTmpfs) {
+      auto tmpfs = tmpfs_options(root.super_options);
+      r.kind = layout::RootKind::kTmpfs;
+      r.size = tmpfs.size;
+      r.mode = tmpfs.mode;
+      note_dropped("/", tmpfs.dropped);
+    } else {
+      auto source = map_source(root, caller_);
+      if (!source) {
+        return std::unexpected(make_error(
+            Stage::kValidate, "cannot capture the root: no mount of dev " + dev_of(root) +
+                                  " root " + std::string(root.root) + " in rootfsctl's tree"));
+      }
+      r.kind = layout::RootKind::kBind;
+      r.from = source->path;
+      root_bind_ = r.from;
+      note_not_carried(root);
+    }
+    if (MountFlags lost = root.flags() & (kMountNoSuid | kMountNoDev | kMountNoExec)) {
+      auto names = mount_flag_names(lost);
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
+      out_.header.push_back("the root's " + list + " cannot be expressed (root: has no options)");
+    }
+    out_.layout.root = r;
+    return {};
+  }
+
+  void capture_mount(const MountEntry& m) {
+    if (!writable_path(m.target)) {
+      pending_.push_back(
+          "not captured: a " + std::string(m.fstype) +
+          " mount whose path is not UTF-8 or holds control characters: " + std::string(m.target));
+      return;
+    }
+    if (root_bind_ && carried_by_root(m)) return capture_carried(m);
+    Entry e;
+    // Binds: submounts are entries of their own. Other kinds: as the loader has it.
+    e.recursive = false;
+    e.target = std::string(m.target);
+    e.kind = classify(m, caller_);
+    MountFlags flags = m.flags();
+    if (flags & kMountReadOnly) e.readonly = true;
+    if (e.kind != EntryKind::kBind) {
+      e.options = flag_options(flags, std::nullopt);
+      if (e.kind == EntryKind::kTmpfs) {
+        auto tmpfs = tmpfs_options(m.super_options);
+        e.size = tmpfs.size;
+        e.mode = tmpfs.mode;
+        note_dropped(e.target, tmpfs.dropped);
+      }
+      return add(std::move(e));
+    }
+    auto source = map_source(m, caller_);
+    if (!source || !writable_path(source->path)) {
+      pending_.push_back("could not map source for dev " + dev_of(m) + " root " +
+                         std::string(m.root) + ": " + std::string(m.fstype) + " at " + e.target);
+      return;
+    }
+    e.from = source->path;
+    if (!source->visible) {
+      pending_.push_back("the source of " + e.target + " (" + e.from +
+                         ") is hidden beneath another mount in rootfsctl's tree");
+    }
+    MountFlags source_flags = source->mount->flags();
+    FileType type = options_.source_type ? options_.source_type(e.from) : FileType::kUnknown;
+    if (type == FileType::kCharDevice || type == FileType::kBlockDevice) {
+      e.kind = EntryKind::kDevice;
+      e.readonly.reset();
+      if ((flags & kCaptured) != (source_flags & kCaptured)) {
+        pending_.push_back("device " + e.target + " is mounted " + std::string(m.options) +
+                           "; a device entry takes the flags of its source (" +
+                           std::string(source->mount->options) + ")");
+      }
+      return add(std::move(e));
+    }
+    if (!(flags & kMountReadOnly) && (source_flags & kMountReadOnly)) e.readonly = false;
+    e.options = flag_options(flags, source_flags);
+    add(std::move(e));
+  }
+
+  /// Whether the root's recursive bind brought `m` along: the caller has the same mount
+  /// (device and root) at the same place beneath the root's source.
+  bool carried_by_root(const MountEntry& m) {
+    std::string at = rebase(m.target, "/", *root_bind_);
+    carried_source_ = nullptr;
+    for (const auto& c : caller_.entries()) {
+      if (c.target == at && c.major == m.major && c.minor == m.minor && c.root == m.root) {
+        carried_source_ = &c;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// Mounts the root's recursive bind would bring from the caller that the target does
+  /// not have: a layout cannot remove them, so they are named.
+  void note_not_carried(const MountEntry& root) {
+    std::vector<std::string> missing;
+    for (const auto& c : caller_.entries()) {
+      if (!path::is_strictly_under(c.target, *root_bind_) || caller_.covering(c.target) != &c) {
+        continue;
+      }
+      std::string at = rebase(c.target, *root_bind_, "/");
+      bool present =
+          std::any_of(target_.entries().begin(), target_.entries().end(), [&](const MountEntry& m) {
+            return &m != &root && m.target == at && m.major == c.major && m.minor == c.minor &&
+                   m.root == c.root;
+          });
+      if (!present) missing.push_back(at);
+    }
+    if (missing.empty()) return;
+    std::sort(missing.begin(), missing.end());
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    out_.header.push_back("the root's bind also brings along what " + options_.label +
+                          " does not have: " + list);
+  }
+
+  /// A mount the root bind brings along needs an entry only when its flags changed.
+  void capture_carried(const MountEntry& m) {
+    MountFlags flags = m.flags() & kCaptured;
+    MountFlags source = carried_source_->flags() & kCaptured;
+    if (flags == source) return;
+    Entry e;
+    e.recursive = false;  // as the loader has it for every kind but bind
+    e.kind = EntryKind::kRemount;
+    e.target = std::string(m.target);
+    if ((flags ^ source) & kMountReadOnly) e.readonly = (flags & kMountReadOnly) != 0;
+    e.options = flag_options(flags, source);
+    add(std::move(e));
+  }
+
+  void note_dropped(const std::string& target, const std::vector<std::string>& dropped) {
+    if (dropped.empty()) return;
+    std::string list;
+    for (const auto& d : dropped) list += (list.empty() ? "" : ",") + d;
+    std::string line = "tmpfs " + target + ": options not expressible: " + list;
+    if (target == "/") {
+      out_.header.push_back(line);
+    } else {
+      pending_.push_back(line);
+    }
+  }
+
+  void add(Entry e) {
+    flush_pending();
+    out_.layout.mounts.push_back(std::move(e));
+  }
+
+  /// Comments go before the next entry written (or after the last).
+  void flush_pending() {
+    if (pending_.empty()) return;
+    auto& slot = out_.comments[out_.layout.mounts.size()];
+    slot.insert(slot.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+  }
+
+  const MountTable& target_;
+  const MountTable& caller_;
+  const CaptureOptions& options_;
+  Capture out_;
+  std::optional<std::string> root_bind_;
+  const MountEntry* carried_source_ = nullptr;
+  std::vector<std::string> pending_;
+};
+
+}  // namespace
+
+std::string tmpfs_size(std::string_view kernel_size) {
+  if (!kernel_size.ends_with('k')) return std::string(kernel_size);
+  std::uint64_t k = 0;
+  auto digits = kernel_size.substr(0, kernel_size.size() - 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), k);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || k == 0) {
+    return std::string(kernel_size);
+  }
+  if (k % (1024 * 1024) == 0) return std::to_string(k / (1024 * 1024)) + "G";
+  if (k % 1024 == 0) return std::to_string(k / 1024) + "M";
+  return std::to_string(k) + "k";
+}
+
+Result<Capture> capture_layout(const MountTable& target, const MountTable& caller,
+                               const CaptureOptions& options) {
+  return Capturer(target, caller, options).run();
+}
+
+}  // namespace rootfsctl::plan

@@ -1,0 +1,189 @@
+#include "plan/capture.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "layout/writer.h"
+#include "test_support.h"
+
+namespace rootfsctl::plan {
+namespace {
+
+using rootfsctl::testing::table;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// The caller's tree: where bind sources are mapped back to.
+constexpr std::string_view kCaller =
+    "20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+    "21 20 0:5 / /dev rw,nosuid - devtmpfs udev rw,mode=755\n"
+    "22 21 0:20 / /dev/pts rw,nosuid,noexec - devpts devpts rw\n"
+    "23 20 0:21 / /proc rw,nosuid,nodev,noexec - proc proc rw\n"
+    "24 20 8:2 / /srv ro,nosuid,nodev,relatime - ext4 /dev/sda2 ro\n"
+    "25 20 0:30 / /run rw,nosuid,nodev - tmpfs tmpfs rw,size=1024k,mode=755\n"
+    "26 20 8:1 /var/lib/images /images rw,relatime - ext4 /dev/sda1 rw\n";
+
+// A target that pivoted into a sandbox built from that tree.
+constexpr std::string_view kTarget =
+    "40 39 0:50 / / rw,relatime - tmpfs tmpfs rw,size=65536k,mode=755\n"
+    "41 40 8:1 /usr /usr ro,relatime - ext4 /dev/sda1 rw\n"
+    "42 40 0:51 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"
+    "43 40 0:52 / /dev rw,nosuid,noexec - tmpfs tmpfs rw,mode=755\n"
+    "44 43 0:5 /null /dev/null rw,nosuid - devtmpfs udev rw,mode=755\n"
+    "45 43 0:53 / /dev/pts rw,nosuid,noexec - devpts devpts rw,gid=5,mode=620,ptmxmode=666\n"
+    "46 40 0:54 / /tmp rw,nosuid,nodev - tmpfs tmpfs rw,size=1048576k,nr_inodes=1000\n"
+    "47 40 8:2 /data /data rw,nosuid,relatime - ext4 /dev/sda2 ro\n"
+    "48 40 0:30 / /run rw,nosuid,nodev - tmpfs tmpfs rw,size=1024k,mode=755\n";
+
+FileType devices(std::string_view path) {
+  return path == "/dev/null" ? FileType::kCharDevice : FileType::kDirectory;
+}
+
+std::string capture_text(std::string_view target, std::string_view caller = kCaller) {
+  auto capture = capture_layout(table(target), table(caller), {"pid 42", devices});
+  if (!capture) return "error: " + capture.error().to_string();
+  return layout::write_layout(capture->layout, {capture->header, capture->comments});
+}
+
+TEST(CaptureTest, PivotedSandbox) {
+  EXPECT_EQ(capture_text(kTarget),
+            R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
+# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does
+# not record files, directories or symlinks inside them, propagation, or filesystem
+# options other than tmpfs size and mode.
+version: 1
+name: captured
+description: "The mounts of pid 42, captured by rootfsctl."
+root:
+  tmpfs: { size: 64M, mode: "0755" }
+mounts:
+  - bind: /data
+    from: /srv/data
+    readonly: false
+    recursive: false
+    options: [nosuid, dev]
+  - tmpfs: /dev
+    mode: "0755"
+    options: [nosuid, noexec]
+  - device: /dev/null
+  - devpts: /dev/pts
+    options: [nosuid, noexec]
+  - proc: /proc
+    options: [nosuid, nodev, noexec]
+  - bind: /run
+    recursive: false
+    options: [nosuid, nodev]
+  # tmpfs /tmp: options not expressible: nr_inodes=1000
+  - tmpfs: /tmp
+    size: 1G
+    mode: "1777"
+    options: [nosuid, nodev]
+  - bind: /usr
+    readonly: true
+    recursive: false
+)");
+}
+
+TEST(CaptureTest, UnmappableSourceBecomesAComment) {
+  std::string target(kTarget);
+  target += "49 40 9:9 / /opt rw - xfs /dev/md0 rw\n";
+  EXPECT_THAT(capture_text(target),
+              HasSubstr("  # could not map source for dev 9:9 root /: xfs at /opt\n"
+                        "  - proc: /proc\n"));
+}
+
+TEST(CaptureTest, HiddenMountsAreNoted) {
+  std::string target(kTarget);
+  target += "49 42 0:60 / /proc rw - tmpfs x rw\n";
+  EXPECT_THAT(capture_text(target),
+              HasSubstr("# not captured, hidden beneath another mount: /proc (proc)\n"));
+  EXPECT_THAT(capture_text(target), HasSubstr("  - tmpfs: /proc\n"));
+}
+
+TEST(CaptureTest, RootBindLeavesOutWhatItBringsAlong) {
+  // A target that has not pivoted: its tree is a copy of the caller's with /srv's
+  // nosuid cleared, a private /tmp, and without /run and /images.
+  std::string changed;
+  for (auto line : {"20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n",
+                    "21 20 0:5 / /dev rw,nosuid - devtmpfs udev rw,mode=755\n",
+                    "22 21 0:20 / /dev/pts rw,nosuid,noexec - devpts devpts rw\n",
+                    "23 20 0:21 / /proc rw,nosuid,nodev,noexec - proc proc rw\n",
+                    "24 20 8:2 / /srv ro,nodev,relatime - ext4 /dev/sda2 ro\n",
+                    "30 20 0:70 / /tmp rw,nosuid - tmpfs tmpfs rw\n"}) {
+    changed += line;
+  }
+  EXPECT_EQ(capture_text(changed),
+            R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
+# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does
+# not record files, directories or symlinks inside them, propagation, or filesystem
+# options other than tmpfs size and mode.
+# the root's bind also brings along what pid 42 does not have: /images, /run
+version: 1
+name: captured
+description: "The mounts of pid 42, captured by rootfsctl."
+root:
+  bind: /
+mounts:
+  - remount: /srv
+    options: [suid, nodev]
+  - tmpfs: /tmp
+    mode: "1777"
+    options: [nosuid]
+)");
+}
+
+TEST(CaptureTest, ImageRootMapsBackThroughABindInTheCallersTree) {
+  auto capture = capture_layout(table("50 1 8:1 /var/lib/images/deb / ro - ext4 /dev/sda1 rw\n"),
+                                table(kCaller));
+  ASSERT_TRUE(capture) << capture.error().to_string();
+  ASSERT_TRUE(capture->layout.root);
+  // "/" + var/lib/images/deb and /images + /deb both reach it; the shorter path wins.
+  EXPECT_EQ(capture->layout.root->from, "/images/deb");
+  EXPECT_TRUE(capture->layout.root->readonly);
+}
+
+TEST(CaptureTest, RootThatCannotBeMappedIsAnError) {
+  auto capture = capture_layout(table("50 1 9:9 / / rw - xfs /dev/md0 rw\n"), table(kCaller));
+  ASSERT_FALSE(capture);
+  EXPECT_EQ(capture.error().message,
+            "cannot capture the root: no mount of dev 9:9 root / in rootfsctl's tree");
+  EXPECT_FALSE(capture_layout(table(""), table(kCaller)));
+}
+
+TEST(CaptureTest, PathsALayoutCannotHoldAreComments) {
+  std::string target(kTarget);
+  target += "49 40 0:61 / /caf\\351 rw - tmpfs x rw\n";
+  EXPECT_THAT(capture_text(target),
+              HasSubstr("# not captured: a tmpfs mount whose path is not UTF-8 or holds control "
+                        "characters: /caf\\xe9\n"));
+}
+
+TEST(CaptureTest, TwoCapturesAreIdentical) {
+  EXPECT_EQ(capture_text(kTarget), capture_text(kTarget));
+}
+
+TEST(CaptureTest, TmpfsSizeInALayoutsSpelling) {
+  EXPECT_EQ(tmpfs_size("65536k"), "64M");
+  EXPECT_EQ(tmpfs_size("1048576k"), "1G");
+  EXPECT_EQ(tmpfs_size("100k"), "100k");
+  EXPECT_EQ(tmpfs_size("0k"), "0k");
+  EXPECT_EQ(tmpfs_size("12345"), "12345");
+}
+
+TEST(CaptureTest, CapturedLayoutLoadsBack) {
+  auto capture = capture_layout(table(kTarget), table(kCaller), {"pid 42", devices});
+  ASSERT_TRUE(capture);
+  auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
+  auto loaded = layout::load_layout(text, "captured.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  ASSERT_EQ(loaded->mounts.size(), capture->layout.mounts.size());
+  for (std::size_t i = 0; i < loaded->mounts.size(); ++i) {
+    auto a = loaded->mounts[i];
+    a.origin = {};
+    EXPECT_EQ(a, capture->layout.mounts[i]) << a.target;
+  }
+}
+
+}  // namespace
+}  // namespace rootfsctl::plan
