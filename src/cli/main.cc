@@ -15,6 +15,8 @@ constexpr std::array kCommands{
     Command{"apply", "apply a layout inside a live process's namespaces", apply_main},
     Command{"run", "run a command in a sandbox assembled from a layout", run_main},
     Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
+    Command{"verify", "check that a live tree matches a layout; list the drift", verify_main},
+    Command{"capture", "write a live mount namespace as a layout", capture_main},
     Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
 };
 

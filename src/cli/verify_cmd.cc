@@ -1,0 +1,129 @@
+// rootfsctl verify LAYOUT --pid N [--set K=V]... [--format text|json]
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "plan/drift.h"
+#include "plan/planner.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+constexpr const char* kVerifyHelp = R"(
+Checks that the live mount tree of process N is what LAYOUT says: every mount the layout
+makes is there, of the right type, with the flags it asks for (ro, nosuid, nodev, noexec,
+...), and nothing else is mounted where the layout rules. Drift is listed by kind:
+  missing  a mount of the layout is not there
+  extra    a mount the layout does not account for (mounts that a recursive bind brings
+           along from rootfsctl's own tree are accounted for)
+  type     mounted, but another filesystem type
+  flags    mounted, but without a flag asked for (or with one asked to be clear)
+With a `root`, N has pivoted into it, so its paths are the layout's paths and every mount
+of its tree is checked; without one, only mounts at or beneath the layout's targets.
+
+Examples:
+  rootfsctl apply sandbox --pid 4242 && rootfsctl verify sandbox --pid 4242
+  rootfsctl verify captured.yaml --pid 4242 --format json
+
+Exit codes: 0 the tree matches; 1 drift found (listed); 2 usage or manifest error.
+)";
+
+cxxopts::Options verify_options() {
+  cxxopts::Options options("verify", "rootfsctl verify: does a live tree match a layout?");
+  options.custom_help("LAYOUT --pid N [--set K=V]... [--format text|json]");
+  options.positional_help("");
+  options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
+      "pid", "the process whose mount tree is checked", cxxopts::value<std::string>())(
+      "set", "set a layout variable, NAME=VALUE (repeatable)",
+      cxxopts::value<std::vector<std::string>>())(
+      "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
+      "h,help", "show this help");
+  options.parse_positional({"layout"});
+  return options;
+}
+
+Result<layout::Layout> load(const cxxopts::ParseResult& args) {
+  if (!args.count("layout") || !args.count("pid")) {
+    return std::unexpected(make_error(Stage::kUsage, "verify needs a LAYOUT and --pid N"));
+  }
+  if (!args.unmatched().empty()) {
+    return std::unexpected(
+        make_error(Stage::kUsage, "unexpected argument '" + args.unmatched().front() + "'"));
+  }
+  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{});
+  if (!sets) return std::unexpected(sets.error());
+  auto file = find_layout(args["layout"].as<std::string>());
+  if (!file) return std::unexpected(file.error());
+  return layout::load_layout_file(*file, {*sets});
+}
+
+std::string drift_json(const std::vector<plan::Drift>& drift) {
+  nlohmann::ordered_json out;
+  out["match"] = drift.empty();
+  out["drift"] = nlohmann::ordered_json::array();
+  for (const auto& d : drift) {
+    nlohmann::ordered_json item;
+    item["kind"] = plan::drift_kind_name(d.kind);
+    item["target"] = d.target;
+    item["expected"] = d.expected;
+    item["actual"] = d.actual;
+    item["origin"] = d.origin;
+    item["op_index"] = d.op_index;
+    item["message"] = d.message;
+    out["drift"].push_back(std::move(item));
+  }
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string drift_text(const std::vector<plan::Drift>& drift, const std::string& what) {
+  std::ostringstream out;
+  if (drift.empty()) {
+    out << what << ": matches\n";
+    return out.str();
+  }
+  out << what << ": " << drift.size() << " drift(s)\n";
+  for (const auto& d : drift) {
+    out << "  " << std::left << std::setw(8) << plan::drift_kind_name(d.kind) << " " << d.target
+        << ": " << d.message;
+    if (!d.origin.empty()) out << "  (" << d.origin << ")";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+int verify_main(int argc, char** argv) {
+  auto options = verify_options();
+  int exit_code = kExitOk;
+  auto args = parse_or_explain(options, argc, argv, exit_code);
+  if (!args) {
+    if (exit_code == kExitOk) std::cout << kVerifyHelp;
+    return exit_code;
+  }
+  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
+  if (!format) return report_error(format.error(), false);
+  bool json = *format == Format::kJson;
+  // 1. The layout, planned: what the tree should hold.
+  auto layout = load(*args);
+  if (!layout) return report_error(layout.error(), json);
+  auto pid = parse_pid((*args)["pid"].as<std::string>());
+  if (!pid) return report_error(pid.error(), json);
+  plan::Plan plan = plan::make_plan(*layout);
+  // 2. What it holds, and our own table, where the layout's bind sources are.
+  std::string label = "pid " + std::to_string(*pid);
+  auto table = mountinfo::read_mountinfo_pid(*pid);
+  if (!table) return report_error(table.error().wrap(label), json);
+  auto caller = mountinfo::read_mountinfo_pid(0);
+  if (!caller) return report_error(caller.error().wrap("this process"), json);
+  // 3. The drift, listed.
+  auto drift = plan::find_drift(plan, *table, {&*caller});
+  std::cout << (json ? drift_json(drift) : drift_text(drift, label + " against " + plan.layout));
+  return drift.empty() ? kExitOk : kExitValidation;
+}
+
+}  // namespace rootfsctl::cli
