@@ -17,6 +17,7 @@ int apply_main(int argc, char** argv);
 int run_main(int argc, char** argv);
 int mounts_main(int argc, char** argv);
 int schema_main(int argc, char** argv);
+int profiles_main(int argc, char** argv);
 int capture_main(int argc, char** argv);
 int verify_main(int argc, char** argv);
 

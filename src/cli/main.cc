@@ -17,6 +17,7 @@ constexpr std::array kCommands{
     Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
     Command{"verify", "check that a live tree matches a layout; list the drift", verify_main},
     Command{"capture", "write a live mount namespace as a layout", capture_main},
+    Command{"profiles", "list profiles, or show one merged with its provenance", profiles_main},
     Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
 };
 
