@@ -118,12 +118,8 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   request.spawn.namespaces = namespaces;
   request.spawn.user_namespace = ::geteuid() != 0 || std::find(namespaces.begin(), namespaces.end(),
                                                                "user") != namespaces.end();
-  // A hostname without a uts namespace is left to the validator, which says so with the
-  // layout's line (hostname-needs-uts); the spawner would only refuse it.
-  if (std::find(namespaces.begin(), namespaces.end(), "uts") != namespaces.end()) {
-    request.spawn.hostname = request.layout.hostname.value_or("");
-  }
-  request.spawn.sysctls = request.layout.sysctls;
+  // The layout's hostname and sysctls are ops of the plan, written by apply() inside the
+  // child's namespaces before the commit point, so a failed apply restores them too.
   return request;
 }
 

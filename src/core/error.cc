@@ -22,7 +22,8 @@ constexpr std::array kStageNames{
     StageName{Stage::kThread, "thread"},       StageName{Stage::kFork, "fork"},
     StageName{Stage::kMount, "mount"},         StageName{Stage::kUmount, "umount"},
     StageName{Stage::kPivotRoot, "pivot_root"}, StageName{Stage::kCreate, "create"},
-    StageName{Stage::kChdir, "chdir"},         StageName{Stage::kInternal, "internal"},
+    StageName{Stage::kChdir, "chdir"},         StageName{Stage::kSethostname, "sethostname"},
+    StageName{Stage::kInternal, "internal"},
 };
 
 struct ErrnoName {

@@ -26,6 +26,7 @@ enum class Stage {
   kPivotRoot,
   kCreate,
   kChdir,
+  kSethostname,
   kInternal,
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
 
 #include "exec/executor.h"
 #include "exec/target.h"
@@ -34,6 +36,15 @@ plan::ValidationContext context_for(const Target& target, const mountinfo::Mount
   context.target_mnt_ns = target.mnt_ns_inode;
   context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
   context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
+  std::set<std::string> shared;
+  for (const char* ns : {"net", "ipc", "uts"}) {
+    std::string mine = std::string("/proc/self/ns/") + ns;
+    std::string theirs = "/proc/" + std::to_string(target.pid) + "/ns/" + ns;
+    auto a = ns_inode(mine.c_str());
+    auto b = ns_inode(theirs.c_str());
+    if (a && b && *a == *b) shared.insert(ns);
+  }
+  context.shared_namespaces = std::move(shared);
   return context;
 }
 
@@ -69,7 +80,10 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
   auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
   if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
-  ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get()};
+  auto proc_sys = sys.open_path("/proc/sys", O_PATH | O_DIRECTORY);
+  if (!proc_sys) return std::unexpected(proc_sys.error());
+  ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
+                      proc_sys->get()};
   auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
     return execute_plan(inner, result.plan, context, options.exec);
   });

@@ -158,7 +158,68 @@ Result<void> run_symlink(ExecState& state, const Op& op) {
   return {};
 }
 
+/// Joins the target's namespace of type `nstype` through its pidfd, once per worker.
+Result<void> enter_target_ns(ExecState& state, int nstype) {
+  if (state.context.pidfd < 0 || (state.entered & nstype) != 0) return {};
+  if (auto ok = state.sys.setns(state.context.pidfd, nstype); !ok) return ok;
+  state.entered |= nstype;
+  return {};
+}
+
+/// The hostname through sethostname(2), the old one read from /proc/sys for the undo.
+Result<void> set_hostname(ExecState& state, const Op& op, int proc_sys) {
+  auto file = state.sys.openat2(proc_sys, "kernel/hostname", O_RDONLY, 0,
+                                kResolveBeneath | kResolveNoSymlinks);
+  if (!file) return std::unexpected(file.error());
+  auto old = state.sys.read_all(file->get(), 256);
+  if (!old) return std::unexpected(old.error());
+  if (!old->empty() && old->back() == '\n') old->pop_back();
+  if (auto ok = state.sys.sethostname(op.data); !ok) return ok;
+  state.journal.push("hostname", [&sys = state.sys, name = std::move(*old)]() {
+    return sys.sethostname(name);
+  });
+  return {};
+}
+
+// A sysctl or the hostname: a /proc/sys file whose meaning depends on the namespaces of
+// the thread that opens it (net, uts or ipc), so the worker joins the target's first. The
+// previous value is kept for the rollback.
+Result<void> run_kernel_setting(ExecState& state, const Op& op) {
+  constexpr std::string_view kProcSys = "/proc/sys/";
+  std::string_view rel = std::string_view(op.target).substr(kProcSys.size());
+  int nstype = rel.starts_with("net/")                                    ? CLONE_NEWNET
+               : rel == "kernel/hostname" || rel == "kernel/domainname" ? CLONE_NEWUTS
+                                                                           : CLONE_NEWIPC;
+  if (auto ok = enter_target_ns(state, nstype); !ok) return ok;
+  UniqueFd own_proc_sys;
+  int dir = state.context.proc_sys_fd;
+  if (dir < 0) {
+    auto opened = state.sys.open_path("/proc/sys", O_PATH | O_DIRECTORY);
+    if (!opened) return std::unexpected(opened.error());
+    own_proc_sys = std::move(*opened);
+    dir = own_proc_sys.get();
+  }
+  constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
+  if (op.entry == "hostname") return set_hostname(state, op, dir);
+  auto file = state.sys.openat2(dir, rel, O_RDWR, 0, kHere);
+  if (!file) return std::unexpected(file.error());
+  // The undo gets a descriptor of its own, at offset 0: with sysctl_writes_strict (the
+  // default), a write past the start of a sysctl file is ignored (proc_sys(5)).
+  auto undo_file = state.sys.openat2(dir, rel, O_WRONLY, 0, kHere);
+  if (!undo_file) return std::unexpected(undo_file.error());
+  auto old = state.sys.read_all(file->get(), 4096);
+  if (!old) return std::unexpected(old.error());
+  if (auto written = state.sys.write_all(file->get(), op.data); !written) return written;
+  SharedFd fd = share(std::move(*undo_file));
+  state.journal.push(std::string(op.entry) + " " + std::string(rel),
+                     [&sys = state.sys, fd, value = std::move(*old)]() {
+                       return sys.write_all(fd->get(), value);
+                     });
+  return {};
+}
+
 Result<void> run_write(ExecState& state, const Op& op) {
+  if (op.entry == "sysctl" || op.entry == "hostname") return run_kernel_setting(state, op);
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
@@ -221,9 +282,9 @@ Result<void> run_mount(ExecState& state, const Op& op) {
   if (!target) return std::unexpected(target.error());
   // mqueue shows the ipc namespace, sysfs the network namespace of the thread that
   // creates it (mqueue_init_fs_context, sysfs_init_fs_context): the target's, not ours.
-  if (state.context.pidfd >= 0 && (op.fstype == "mqueue" || op.fstype == "sysfs")) {
-    int nstype = op.fstype == "mqueue" ? CLONE_NEWIPC : CLONE_NEWNET;
-    if (auto ok = state.sys.setns(state.context.pidfd, nstype); !ok) return ok;
+  if (op.fstype == "mqueue" || op.fstype == "sysfs") {
+    auto ok = enter_target_ns(state, op.fstype == "mqueue" ? CLONE_NEWIPC : CLONE_NEWNET);
+    if (!ok) return ok;
   }
   auto fs = state.sys.fsopen(op.fstype);
   if (!fs) return std::unexpected(fs.error());

@@ -30,6 +30,7 @@ struct ExecState {
   SharedFd new_root;      // the new root's mount, once mounted (O_PATH of its root)
   bool pivoted = false;
   bool committed = false;  // the old root is detached: nothing can be undone any more
+  int entered = 0;         // CLONE_NEW* namespaces the worker already joined via the pidfd
 
   /// The root `scope` resolves in: the current tree, or the new root being assembled.
   Result<int> root_for(plan::Scope scope) const;

@@ -71,7 +71,7 @@ class Driver {
  public:
   Driver(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
          const ExecOptions& options)
-      : state_{sys, plan, context, {}, nullptr, nullptr, false, false}, options_(options) {}
+      : state_{sys, plan, context, {}, nullptr, nullptr, false, false, 0}, options_(options) {}
 
   ApplyOutcome run() {
     auto start = std::chrono::steady_clock::now();

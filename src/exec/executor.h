@@ -46,6 +46,10 @@ struct ExecContext {
   /// that creates them, so the worker enters the target's through the pidfd (setns(2)
   /// accepts pidfds) before mounting one. -1: stay where the worker is.
   int pidfd = -1;
+  /// /proc/sys, opened from the caller's side (O_PATH), for sysctls and the hostname: what
+  /// a file there shows is decided by the namespaces of the thread that looks it up, so
+  /// any procfs will do once the worker is in the target's. -1: /proc/sys of the tree.
+  int proc_sys_fd = -1;
 };
 
 /// Runs `plan` on the calling thread, which must already be inside the target's mount

@@ -83,6 +83,10 @@ class Syscalls {
   virtual Result<void> fchdir(int fd) = 0;
   /// chdir(2). Stage chdir.
   virtual Result<void> chdir(std::string_view path) = 0;
+  /// sethostname(2) in the calling thread's uts namespace. Stage sethostname. (Writing
+  /// /proc/sys/kernel/hostname needs global root; sethostname needs CAP_SYS_ADMIN in the
+  /// namespace's own user namespace, which a rootless worker has.)
+  virtual Result<void> sethostname(std::string_view name) = 0;
 
   // --- mounts -----------------------------------------------------------------------
   /// fsopen(2) of a filesystem type. Stage mount.

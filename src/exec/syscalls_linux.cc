@@ -331,6 +331,11 @@ class LinuxSyscalls final : public Syscalls {
     return check(::fchdir(fd), Stage::kChdir, [&] { return "fchdir " + fd_text(fd); });
   }
 
+  Result<void> sethostname(std::string_view name) override {
+    return check(::sethostname(name.data(), name.size()), Stage::kSethostname,
+                 [&] { return "sethostname " + std::string(name); });
+  }
+
   Result<void> chdir(std::string_view path) override {
     auto c_path = c_string(path, Stage::kChdir, "chdir");
     if (!c_path) return std::unexpected(c_path.error());

@@ -64,6 +64,7 @@ class Planner {
     if (layout_.root) plan_root(*layout_.root);
     scope_ = layout_.root ? Scope::kNewRoot : Scope::kCurrent;
     for (std::size_t i : entry_order(layout_.mounts)) plan_entry(layout_.mounts[i]);
+    plan_kernel_settings();
     flush_deferred_remounts();
     if (layout_.root) plan_pivot();
     return std::move(plan_);
@@ -272,6 +273,27 @@ class Planner {
     op.data = std::move(data);
     op.entry = "overlay";
     mounts_[entry.target] = false;
+  }
+
+  // Namespaced sysctls and the hostname are files under /proc/sys, written by the worker
+  // inside the namespace that owns each (net, ipc, uts), so they are ops like the rest:
+  // journalled, restored on rollback, and before the commit point.
+  void plan_kernel_settings() {
+    Scope saved = std::exchange(scope_, Scope::kCurrent);
+    Origin origin{layout_.source, 0, 0, {}};
+    for (const auto& [key, value] : layout_.sysctls) {
+      std::string file = "/proc/sys/" + key;
+      std::replace(file.begin() + 10, file.end(), '.', '/');
+      Op& op = emit(OpKind::kWrite, std::move(file), origin);
+      op.data = value;
+      op.entry = "sysctl";
+    }
+    if (layout_.hostname) {
+      Op& op = emit(OpKind::kWrite, "/proc/sys/kernel/hostname", origin);
+      op.data = *layout_.hostname;
+      op.entry = "hostname";
+    }
+    scope_ = saved;
   }
 
   /// Flags a remount of `entry` sets: ro/rw from `readonly`, then the options.

@@ -245,6 +245,7 @@ class Validator {
                             "would change the host; remove it",
           Origin{layout_.source, 0, 0, {}});
     }
+    check_kernel_settings();
     if (layout_.namespaces.empty() || has_ns("pid")) return;
     for (const auto& entry : layout_.mounts) {
       if (entry.kind != EntryKind::kProc) continue;
@@ -252,6 +253,27 @@ class Validator {
           "proc " + entry.target + " without a pid namespace shows every process of the "
                                    "host's pid namespace: add pid to namespaces",
           entry.origin);
+    }
+  }
+
+  /// The namespace that owns a /proc/sys file: net, uts or ipc.
+  static std::string_view owner_of(std::string_view file) {
+    if (file.starts_with("/proc/sys/net/")) return "net";
+    if (file == "/proc/sys/kernel/hostname" || file == "/proc/sys/kernel/domainname") return "uts";
+    return "ipc";
+  }
+
+  void check_kernel_settings() {
+    if (!context_.shared_namespaces) return;
+    for (const auto& op : plan_.ops) {
+      if (op.entry != "sysctl" && op.entry != "hostname") continue;
+      std::string_view ns = owner_of(op.target);
+      if (!context_.shared_namespaces->contains(std::string(ns))) continue;
+      add(Severity::kError, "setting-on-host",
+          op.target + " belongs to the " + std::string(ns) +
+              " namespace, which the target shares with the host: writing it would change "
+              "the host's; give the target its own " + std::string(ns) + " namespace",
+          op.origin, op.index);
     }
   }
 

@@ -28,6 +28,9 @@ struct ValidationContext {
   std::optional<std::uint64_t> target_mnt_ns;
   std::optional<std::uint64_t> caller_mnt_ns;
   std::optional<std::uint64_t> host_mnt_ns;
+  /// Of net, ipc and uts: those the target shares with rootfsctl (known for a live target).
+  /// A sysctl or hostname written there would change the host's.
+  std::optional<std::set<std::string>> shared_namespaces;
 };
 
 /// All diagnostics for `plan` (made from `layout`), errors first is NOT implied: they

@@ -73,6 +73,38 @@ class ApplyTest(unittest.TestCase):
             rootfsctl("apply", "sandbox", "--pid", child.pid, check_exit=0)
             self.assertEqual(child.root_listing(), SANDBOX_ROOT)
 
+    def test_sysctls_and_hostname_are_set_in_the_targets_namespaces(self):
+        layout = SOURCE / "tests/data/live/sysctl-hostname.yaml"
+        host_range = pathlib.Path("/proc/sys/net/ipv4/ping_group_range").read_text()
+        host_name = pathlib.Path("/proc/sys/kernel/hostname").read_text()
+        after = "cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/hostname"
+        with ParkedChild(after=after, namespaces=("net", "uts")) as child:
+            rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            out, _ = child.release()
+        self.assertEqual(out.split("\n")[:2], ["0\t2147483647", "rootfsctl-test"])
+        self.assertEqual(pathlib.Path("/proc/sys/net/ipv4/ping_group_range").read_text(),
+                         host_range, "the host's sysctl changed")
+        self.assertEqual(pathlib.Path("/proc/sys/kernel/hostname").read_text(), host_name)
+
+    def test_sysctls_are_restored_on_rollback(self):
+        layout = SOURCE / "tests/data/live/sysctl-hostname.yaml"
+        plan = json.loads(rootfsctl("plan", layout, "--format", "json").stdout)
+        last = plan["ops"][-1]["index"]
+        after = "cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/hostname"
+        with ParkedChild(after=after, namespaces=("net", "uts")) as child:
+            rootfsctl("apply", layout, "--pid", child.pid, "--fail-at", last, check_exit=3)
+            out, _ = child.release()
+        fresh_range, fresh_name = out.split("\n")[:2]
+        self.assertEqual(fresh_range, "1\t0", "a new network namespace's default, restored")
+        self.assertNotEqual(fresh_name, "rootfsctl-test")
+
+    def test_sysctls_never_reach_the_host(self):
+        # Without its own network namespace the target shares the host's: refused.
+        with ParkedChild() as child:
+            proc = rootfsctl("apply", SOURCE / "tests/data/live/sysctl-hostname.yaml",
+                             "--pid", child.pid, check_exit=1)
+            self.assertIn(b"setting-on-host", proc.stderr)
+
     def test_dry_run_changes_nothing(self):
         with ParkedChild() as child:
             before = child.mountinfo()

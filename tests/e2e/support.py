@@ -38,14 +38,16 @@ class ParkedChild:
     `script` runs first (e.g. to mount something of its own); after release() the shell
     runs `after` and exits, its output available from output()."""
 
-    def __init__(self, script="true", after="true"):
+    def __init__(self, script="true", after="true", namespaces=()):
         self.script = script
         self.after = after
+        self.namespaces = [f"--{ns}" for ns in namespaces]  # e.g. ("net", "uts")
 
     def __enter__(self):
         body = f"{self.script} && echo ready && read _ ; {self.after}"
         self.proc = subprocess.Popen(
-            ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--",
+            ["unshare", "--mount", "--propagation", "private", "--pid", "--fork",
+             *self.namespaces, "--",
              "sh", "-c", body], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
         line = self.proc.stdout.readline()

@@ -219,6 +219,9 @@ class FakeSyscalls : public exec::Syscalls {
   Result<void> chdir(std::string_view path) override {
     return void_call("chdir(" + quote(path) + ")", Stage::kChdir);
   }
+  Result<void> sethostname(std::string_view name) override {
+    return void_call("sethostname(" + quote(name) + ")", Stage::kSethostname);
+  }
 
   // --- mounts -------------------------------------------------------------------------
   Result<UniqueFd> fsopen(std::string_view fstype) override {

@@ -296,6 +296,33 @@ TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
                          [](const std::string& l) { return l.find("fsopen(\"sysfs\")") != std::string::npos; }));
 }
 
+TEST(ExecutorTest, SysctlIsWrittenInTheTargetsNetworkNamespaceAndRestored) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nhostname: box\nsysctls:\n  net.ipv4.ping_group_range: \"0 0\"\n"
+      "mounts:\n  - tmpfs: /tmp\n"));
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("net/ipv4/ping_group_range", "1\t0\n");
+  UniqueFd pidfd = fake.new_fd("pidfd:42");
+  ExecOptions options;
+  options.fail_at = FailAt{static_cast<int>(plan.ops.size()), EIO};  // the hostname, last
+  auto outcome = execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(outcome.rollback_clean);
+  auto writes = fake.calls_matching("write_all(");
+  ASSERT_EQ(writes.size(), 2u);
+  EXPECT_THAT(writes[0], HasSubstr("\"0 0\""));
+  EXPECT_THAT(writes[1], HasSubstr("\"1\\t0\\n\"")) << "the old value, put back";
+  const auto& calls = fake.calls();
+  auto setns = std::find_if(calls.begin(), calls.end(),
+                            [](const std::string& l) { return l.find("CLONE_NEWNET") != std::string::npos; });
+  auto open = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+    return l.find("net/ipv4/ping_group_range") != std::string::npos;
+  });
+  ASSERT_NE(setns, calls.end());
+  EXPECT_LT(setns, open) << "the file shows the namespace of whoever opens it";
+}
+
 TEST(ExecutorTest, AlreadyPrivateRootIsLeftAlone) {
   FakeSyscalls fake;
   prepare(fake);

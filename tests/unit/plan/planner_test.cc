@@ -158,6 +158,22 @@ mounts:
   EXPECT_THAT(lines, ::testing::Contains("mount /proc <- proc [ro] (layout.yaml:5)"));
 }
 
+TEST(PlannerTest, SysctlsAndHostnameAreWritesUnderProcSys) {
+  auto plan = make_plan(load(R"(version: 1
+namespaces: [mount, net, uts]
+hostname: box
+sysctls:
+  net.ipv4.ping_group_range: "0 0"
+mounts: []
+)"));
+  EXPECT_THAT(op_lines(plan), ElementsAre(::testing::StartsWith("propagation"),
+                                          "write /proc/sys/net/ipv4/ping_group_range (layout.yaml)",
+                                          "write /proc/sys/kernel/hostname (layout.yaml)"));
+  EXPECT_EQ(plan.ops[1].entry, "sysctl");
+  EXPECT_EQ(plan.ops[1].data, "0 0");
+  EXPECT_EQ(plan.ops[2].entry, "hostname");
+}
+
 TEST(PlannerTest, LiveLayoutMakesRootRslaveAndDoesNotPivot) {
   auto plan = make_plan(load("version: 1\nmounts:\n  - tmpfs: /tmp\n    options: [nosuid]\n"));
   EXPECT_FALSE(plan.pivots);

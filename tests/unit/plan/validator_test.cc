@@ -189,6 +189,24 @@ mounts: []
               ElementsAre(HasSubstr("sysctl kernel.panic is not owned by")));
 }
 
+TEST(ValidatorTest, SettingsAreRefusedInNamespacesSharedWithTheHost) {
+  ValidationContext context;
+  context.shared_namespaces = std::set<std::string>{"net"};
+  auto layout = load(R"(version: 1
+namespaces: [mount, uts]
+hostname: box
+sysctls:
+  net.ipv4.ping_group_range: "0 0"
+  kernel.shmmax: "1024"
+mounts: []
+)");
+  EXPECT_THAT(with_code(check(layout, context), "setting-on-host"),
+              ElementsAre(HasSubstr("/proc/sys/net/ipv4/ping_group_range belongs to the net "
+                                    "namespace, which the target shares with the host")));
+  context.shared_namespaces = std::set<std::string>{};
+  EXPECT_THAT(with_code(check(layout, context), "setting-on-host"), IsEmpty());
+}
+
 TEST(ValidatorTest, ProcWithoutPidNamespaceShowsTheHost) {
   auto d = check(load("version: 1\nnamespaces: [mount]\nmounts:\n  - proc: /proc\n"));
   EXPECT_THAT(with_code(d, "proc-without-pidns"), ElementsAre(HasSubstr("add pid")));
