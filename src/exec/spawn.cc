@@ -127,6 +127,8 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
       return make_error(Stage::kFork, "child: sethostname in its uts namespace", e);
     case ChildStep::kCloseFds:
       return make_error(Stage::kFork, "child: close inherited file descriptors", e);
+    case ChildStep::kLoopback:
+      return make_error(Stage::kFork, "child: bring up lo in its network namespace (netlink)", e);
     case ChildStep::kChdir:
       return make_error(Stage::kChdir, "child: chdir / in the new root", e);
     case ChildStep::kFork:
@@ -339,6 +341,7 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.sysctl_values = sysctl_values.data();
   plan.sysctl_count = static_cast<int>(sysctl_values.size());
   plan.pid_namespace = (*flags & CLONE_NEWPID) != 0;
+  plan.loopback = (*flags & CLONE_NEWNET) != 0;
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
   plan.parent_park_fd = park_parent.get();

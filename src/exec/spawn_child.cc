@@ -8,7 +8,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>  // one mount(2) call, in child_main: the seam may allocate
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +63,43 @@ void close_inherited_fds(const ChildPlan& plan) {
 // Through the new root's /proc: /proc/sys answers for the namespaces of whoever opens
 // it (proc(5)), here the sandbox's own, and only after release are its uid and gid maps
 // certain to be written, which the ownership of net.* files depends on.
+/// "lo" up in the network namespace this process is in, as bubblewrap does for
+/// --unshare-net: RTM_NEWLINK with IFF_UP over a NETLINK_ROUTE socket opened here, so it
+/// speaks to this namespace (rtnetlink(7)). Waits for the kernel's acknowledgement.
+void bring_up_loopback(const ChildPlan& plan) {
+  int sock = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (sock < 0) fail(plan, ChildStep::kLoopback, errno);
+  struct {
+    nlmsghdr header;
+    ifinfomsg info;
+  } request{};
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = RTM_NEWLINK;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  request.header.nlmsg_seq = 1;
+  request.info.ifi_family = AF_UNSPEC;
+  request.info.ifi_index = static_cast<int>(::if_nametoindex("lo"));
+  request.info.ifi_flags = IFF_UP;
+  request.info.ifi_change = IFF_UP;
+  if (request.info.ifi_index == 0) fail(plan, ChildStep::kLoopback, errno);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(sock, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof kernel) < 0) {
+    fail(plan, ChildStep::kLoopback, errno);
+  }
+  struct {
+    nlmsghdr header;
+    nlmsgerr error;
+  } answer{};
+  ssize_t got = ::recv(sock, &answer, sizeof answer, 0);
+  if (got < 0) fail(plan, ChildStep::kLoopback, errno);
+  if (answer.header.nlmsg_type == NLMSG_ERROR && answer.error.error != 0) {
+    fail(plan, ChildStep::kLoopback, -answer.error.error);
+  }
+  ::close(sock);
+}
+
 void write_sysctls(const ChildPlan& plan) {
   for (int i = 0; i < plan.sysctl_count; ++i) {
     int fd = ::open(plan.sysctl_paths[i], O_WRONLY | O_CLOEXEC);
@@ -165,6 +206,7 @@ void child_main(const ChildPlan& plan) {
   close_inherited_fds(plan);
   // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top.
   if (::chdir("/") != 0) fail(plan, ChildStep::kChdir, errno);
+  if (plan.loopback) bring_up_loopback(plan);
   write_sysctls(plan);
   if (!plan.pid_namespace) exec_command(plan);
   supervise(plan);

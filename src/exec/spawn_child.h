@@ -17,6 +17,7 @@ enum class ChildStep : std::int32_t {
   kCloseFds,     // close_range(2) failed
   kChdir,        // chdir("/") failed
   kSysctl,       // writing sysctl number `index` failed
+  kLoopback,     // bringing up "lo" in the new network namespace failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
 };
@@ -41,6 +42,7 @@ struct ChildPlan {
   const char* const* sysctl_values = nullptr;  // what to write to each
   int sysctl_count = 0;
   bool pid_namespace = false;  // be pid 1: supervise the command instead of becoming it
+  bool loopback = false;       // a new network namespace: bring "lo" up before the command
   int park_fd = -1;            // child's end of the parking socket
   int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
   int parent_park_fd = -1;     // the parent's ends, closed first thing

@@ -130,6 +130,16 @@ class RunCases:
         self.assertNotEqual(pathlib.Path("/proc/sys/kernel/msgmax").read_text().strip(), "12345")
         self.assertNotEqual(os.uname().nodename, "run-test")
 
+    def test_network_namespace_has_loopback_up(self):
+        # A new network namespace starts with lo down (connect: ENETUNREACH); run brings
+        # it up over netlink from inside, as bubblewrap does for --unshare-net.
+        layout = self.write_layout(MINIMAL_LAYOUT.replace(
+            "namespaces: [mount, pid]", "namespaces: [mount, pid, net]"))
+        probe = ("import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+                 "socket.create_connection(s.getsockname(), timeout=2); print('up')")
+        out = self.run_ok(layout, "--", "/usr/bin/python3", "-c", probe)
+        self.assertEqual(out, "up\n")
+
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
         self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, b"", b""))
