@@ -63,9 +63,14 @@ std::optional<Drift> check(const ExpectedMount& e, const MountEntry* m) {
     d.message = "mounted as " + d.actual + ", not " + e.fstype;
     return d;
   }
+  // Only what mountinfo can show is compared: strictatime has no spelling there (it is the
+  // absence of relatime and noatime), and the atime and sync group is the kernel's to
+  // default. ro, nosuid, nodev, noexec and nosymfollow are shown exactly.
+  constexpr MountFlags kShown =
+      kMountReadOnly | kMountNoSuid | kMountNoDev | kMountNoExec | kMountNoSymFollow;
   MountFlags actual = m->flags();
-  MountFlags missing = e.set & ~actual;
-  MountFlags extra = e.clear & actual;
+  MountFlags missing = e.set & ~actual & kShown;
+  MountFlags extra = e.clear & actual & kShown;
   if (!missing && !extra) return std::nullopt;
   Drift d = drift_for(DriftKind::kFlags, e);
   d.expected = asked_flags(e.set, e.clear);

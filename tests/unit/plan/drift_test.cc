@@ -185,5 +185,22 @@ TEST(CompareMountsTest, UsesTheLookupItIsGiven) {
   EXPECT_EQ(drift[4].expected, "bind");
 }
 
+TEST(DriftTest, StrictatimeCannotBeSeenSoIsNotCompared) {
+  // mountinfo shows strictatime only as the absence of relatime and noatime; a layout
+  // asking for it must still match the tree it produced.
+  constexpr std::string_view kStrict = R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /dev
+    options: [nosuid, strictatime]
+)";
+  EXPECT_THAT(drift_of(kStrict, "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
+                                "41 40 0:51 / /dev rw,nosuid - tmpfs tmpfs rw\n"),
+              IsEmpty());
+  EXPECT_THAT(drift_of(kStrict, "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
+                                "41 40 0:51 / /dev rw - tmpfs tmpfs rw\n"),
+              ElementsAre(::testing::HasSubstr("flags /dev")));
+}
+
 }  // namespace
 }  // namespace rootfsctl::plan
