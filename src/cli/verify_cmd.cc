@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "exec/settings.h"
 #include "cli/options.h"
 #include "plan/drift.h"
 #include "plan/planner.h"
@@ -122,6 +123,10 @@ int verify_main(int argc, char** argv) {
   if (!caller) return report_error(caller.error().wrap("this process"), json);
   // 3. The drift, listed.
   auto drift = plan::find_drift(plan, *table, {&*caller});
+  // Sysctls and the hostname, read inside the target's namespaces.
+  auto settings = exec::check_settings(exec::linux_syscalls(), plan, *pid);
+  if (!settings) return report_error(settings.error().wrap(label), json);
+  drift.insert(drift.end(), settings->begin(), settings->end());
   std::cout << (json ? drift_json(drift) : drift_text(drift, label + " against " + plan.layout));
   return drift.empty() ? kExitOk : kExitValidation;
 }

@@ -126,6 +126,8 @@ std::string_view drift_kind_name(DriftKind kind) {
       return "type";
     case DriftKind::kFlags:
       return "flags";
+    case DriftKind::kSetting:
+      return "setting";
   }
   return "?";
 }

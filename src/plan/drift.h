@@ -41,9 +41,9 @@ struct ExpectOptions {
 /// the flags of the mounts they name (and, recursive, of every planned mount beneath).
 std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions& options = {});
 
-enum class DriftKind { kMissing, kExtra, kType, kFlags };
+enum class DriftKind { kMissing, kExtra, kType, kFlags, kSetting };
 
-/// "missing", "extra", "type", "flags".
+/// "missing", "extra", "type", "flags", "setting" (a sysctl or the hostname).
 std::string_view drift_kind_name(DriftKind kind);
 
 struct Drift {

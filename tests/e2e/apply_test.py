@@ -8,6 +8,7 @@ Usage: apply_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
 import json
 import os
 import pathlib
+import subprocess
 import sys
 import unittest
 
@@ -85,6 +86,20 @@ class ApplyTest(unittest.TestCase):
         self.assertEqual(pathlib.Path("/proc/sys/net/ipv4/ping_group_range").read_text(),
                          host_range, "the host's sysctl changed")
         self.assertEqual(pathlib.Path("/proc/sys/kernel/hostname").read_text(), host_name)
+
+    def test_verify_reads_sysctls_and_hostname_in_the_targets_namespaces(self):
+        layout = SOURCE / "tests/data/live/sysctl-hostname.yaml"
+        with ParkedChild(namespaces=("net", "uts")) as child:
+            rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            rootfsctl("verify", layout, "--pid", child.pid, check_exit=0)
+            subprocess.run(["nsenter", "-t", str(child.pid), "-n", "sh", "-c",
+                            "echo '1 0' > /proc/sys/net/ipv4/ping_group_range"], check=True)
+            proc = rootfsctl("verify", layout, "--pid", child.pid, "--format", "json",
+                             check_exit=1)
+            drift = json.loads(proc.stdout)["drift"]
+            self.assertEqual([(d["kind"], d["target"], d["expected"], d["actual"]) for d in drift],
+                             [("setting", "/proc/sys/net/ipv4/ping_group_range",
+                               "0 2147483647", "1 0")])
 
     def test_sysctls_are_restored_on_rollback(self):
         layout = SOURCE / "tests/data/live/sysctl-hostname.yaml"
