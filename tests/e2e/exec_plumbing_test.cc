@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,16 +91,34 @@ mountinfo::MountTable process_table(pid_t pid) {
   return std::move(*table);
 }
 
+/// How most tests begin: a child parked with its marker tmpfs, pinned. `failure` is ""
+/// when both worked.
+struct PinnedChild {
+  explicit PinnedChild(ParkMode mode) : child(mode, mark.path()) {
+    failure = child.failure();
+    if (!failure.empty()) return;
+    auto pinned = exec::pin_target(exec::linux_syscalls(), child.pid());
+    if (pinned) {
+      target.emplace(std::move(*pinned));
+    } else {
+      failure = "pin: " + pinned.error().to_string();
+    }
+  }
+  TempDir mark;
+  ParkedChild child;
+  std::optional<exec::Target> target;
+  std::string failure;
+};
+
 // ---------------------------------------------------------------------------------------
 // Pinning.
 
 TEST(PinTarget, PinsAParkedChild) {
   REQUIRE_ROOT();
-  TempDir mark;
-  ParkedChild child(ParkMode::kRoot, mark.path());
-  ASSERT_EQ(child.failure(), "");
-  auto target = exec::pin_target(exec::linux_syscalls(), child.pid());
-  ASSERT_TRUE(target) << target.error().to_string();
+  PinnedChild pinned(ParkMode::kRoot);
+  ASSERT_EQ(pinned.failure, "");
+  const auto& child = pinned.child;
+  auto& target = pinned.target;
   EXPECT_EQ(target->pid, child.pid());
   EXPECT_TRUE(target->pidfd && target->mnt_ns && target->pid_ns && target->user_ns);
   EXPECT_FALSE(target->other_user_ns);
@@ -146,11 +165,10 @@ TEST(PinTarget, RefusesADeadPidAndAZombie) {
 
 TEST(RunInTarget, ThreadModeSeesTheTargetAndLeavesTheCallerAlone) {
   REQUIRE_ROOT();
-  TempDir mark;
-  ParkedChild child(ParkMode::kRoot, mark.path());
-  ASSERT_EQ(child.failure(), "");
-  auto target = exec::pin_target(exec::linux_syscalls(), child.pid());
-  ASSERT_TRUE(target) << target.error().to_string();
+  PinnedChild pinned(ParkMode::kRoot);
+  ASSERT_EQ(pinned.failure, "");
+  const auto& mark = pinned.mark;
+  auto& target = pinned.target;
 
   IdleThreads others(3);
   const auto before = caller_threads();
@@ -180,11 +198,11 @@ TEST(RunInTarget, ThreadModeSeesTheTargetAndLeavesTheCallerAlone) {
 
 TEST(RunInTarget, MountApiInsideTheTarget) {
   REQUIRE_ROOT();
-  TempDir mark;
-  ParkedChild child(ParkMode::kRoot, mark.path());
-  ASSERT_EQ(child.failure(), "");
-  auto target = exec::pin_target(exec::linux_syscalls(), child.pid());
-  ASSERT_TRUE(target) << target.error().to_string();
+  PinnedChild pinned(ParkMode::kRoot);
+  ASSERT_EQ(pinned.failure, "");
+  const auto& mark = pinned.mark;
+  const auto& child = pinned.child;
+  auto& target = pinned.target;
   const std::string api = mark.path() + "/api";
   const std::string clone = mark.path() + "/clone";
 
@@ -292,11 +310,11 @@ TEST(RunInTarget, MountApiInsideTheTarget) {
 
 TEST(RunInTarget, PivotRootFromTheWorkerMovesTheTarget) {
   REQUIRE_ROOT();
-  TempDir mark;
-  ParkedChild child(ParkMode::kRoot, mark.path());
-  ASSERT_EQ(child.failure(), "");
-  auto target = exec::pin_target(exec::linux_syscalls(), child.pid());
-  ASSERT_TRUE(target) << target.error().to_string();
+  PinnedChild pinned(ParkMode::kRoot);
+  ASSERT_EQ(pinned.failure, "");
+  const auto& mark = pinned.mark;
+  const auto& child = pinned.child;
+  auto& target = pinned.target;
   const auto before = caller_threads();
 
   auto outcome = exec::run_in_target(exec::linux_syscalls(), *target, [&](Syscalls& sys) {
@@ -440,11 +458,10 @@ TEST(RunInTarget, ForkedModeForARootlessTargetAndCaller) {
 
 TEST(RunInTarget, ForkedModeFromRoot) {
   REQUIRE_ROOT();
-  TempDir mark;
-  ParkedChild child(ParkMode::kRootless, mark.path());
-  ASSERT_EQ(child.failure(), "");
-  auto target = exec::pin_target(exec::linux_syscalls(), child.pid());
-  ASSERT_TRUE(target) << target.error().to_string();
+  PinnedChild pinned(ParkMode::kRootless);
+  ASSERT_EQ(pinned.failure, "");
+  const auto& mark = pinned.mark;
+  auto& target = pinned.target;
   ASSERT_TRUE(target->other_user_ns);
   const auto before = caller_threads();
   auto outcome = exec::run_in_target(exec::linux_syscalls(), *target, [&](Syscalls& sys) {
