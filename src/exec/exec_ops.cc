@@ -321,8 +321,10 @@ Result<void> check_device(const Op& op, const struct stat& st) {
     return std::unexpected(make_error(Stage::kMount, "device source " + op.source +
                                                          " is not a device node", ENODEV));
   }
+  // By the source's name and by the placeholder's: a /dev/urandom bound from a node
+  // elsewhere must still be the random device, since programs trust the name.
   for (const auto& known : kKnownDevices) {
-    if (known.path != op.source) continue;
+    if (known.path != op.source && known.path != op.target) continue;
     if (major(st.st_rdev) != known.major || minor(st.st_rdev) != known.minor) {
       return std::unexpected(make_error(
           Stage::kMount, "device source " + op.source + " is " + std::to_string(major(st.st_rdev)) +

@@ -51,6 +51,12 @@ bool is_namespaced_sysctl(std::string_view key) {
                      [&](std::string_view p) { return key.starts_with(p); });
 }
 
+// Linux 6.18 gives the initial mount namespace a fixed nsfs inode (MNT_NS_INIT_INO in
+// <linux/nsfs.h>); older kernels number every mount namespace from 0xF0000000 up
+// (PROC_DYNAMIC_FIRST), so no other namespace can have it. It names the host's namespace
+// even where pid 1's cannot be read (a VM init refuses it to root).
+constexpr std::uint64_t kInitialMountNsInode = 0xEFFFFFF8u;
+
 std::string mount_label(const mountinfo::MountEntry& m) {
   return std::string(m.source) + " on " + std::string(m.target);
 }
@@ -92,6 +98,7 @@ class Validator {
     if (!context_.target_mnt_ns) return;
     auto ns = *context_.target_mnt_ns;
     std::string whose = ns == context_.host_mnt_ns    ? "the host's (pid 1's)"
+                        : ns == kInitialMountNsInode   ? "the host's (initial)"
                         : ns == context_.caller_mnt_ns ? "rootfsctl's own"
                                                        : "";
     if (whose.empty()) {

@@ -240,6 +240,20 @@ TEST(ExecutorTest, DeviceSourceMustBeTheDeviceItClaims) {
   EXPECT_THAT(fifo.calls_matching("open_tree"), ::testing::IsEmpty());
 }
 
+// Found by the hostile suite: a /dev/urandom placeholder bound from a node elsewhere was
+// checked by the source's name only, so /dev/zero (1:5) became the sandbox's /dev/urandom.
+TEST(ExecutorTest, DevicePlaceholderMustBeTheDeviceItsNameClaims) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - device: /dev/urandom\n    from: /srv/rnd\n"));
+  FakeSyscalls zero;
+  zero.read_answer("/proc/thread-self/mountinfo", kBefore);
+  zero.stat_answer("srv/rnd", S_IFCHR | 0666, makedev(1, 5));
+  auto outcome = run(zero, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error->message, HasSubstr("device source /srv/rnd is 1:5, not 1:9"));
+  EXPECT_THAT(zero.calls_matching("open_tree"), ::testing::IsEmpty());
+}
+
 TEST(ExecutorTest, DeviceSourceIsOpenedWithoutFollowingSymlinks) {
   FakeSyscalls fake;
   prepare(fake);

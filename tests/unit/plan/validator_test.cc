@@ -397,6 +397,21 @@ TEST(ValidatorTest, NeverInTheHostsMountNamespace) {
               ElementsAre(HasSubstr("compared with rootfsctl's own namespace only")));
 }
 
+// Found by the hostile suite: rootfsctl in a mount namespace of its own, on a machine whose
+// pid 1 refuses its namespace even to root, compared a target in the machine's initial
+// namespace with its own only, and would have pivoted the host.
+TEST(ValidatorTest, NeverInTheInitialMountNamespaceEvenWhenPid1IsUnreadable) {
+  ValidationContext context;
+  context.target_mnt_ns = 0xEFFFFFF8u;  // MNT_NS_INIT_INO, <linux/nsfs.h> (Linux 6.18)
+  context.caller_mnt_ns = 4026532000u;
+  auto d = check(load("version: 1\nroot: { tmpfs: {} }\nmounts: []\n"), context);
+  EXPECT_THAT(with_code(d, "same-namespace"),
+              ElementsAre("error: the target shares the host's (initial) mount namespace "
+                          "(mnt:[4026531832]); rootfsctl never pivots there: give the pid of a "
+                          "process in its own mount namespace"));
+  EXPECT_THAT(with_code(d, "host-namespace-unknown"), IsEmpty());
+}
+
 TEST(ValidatorTest, OutputIsDeterministic) {
   auto t = table(kHostTable);
   ValidationContext context;
