@@ -35,6 +35,20 @@
 // handle's path (defaults: no flags, ids 1000, 1001, ... one per call, empty text).
 // missing(name) makes fstatat, open and openat2 (without O_CREAT) of exactly that name
 // fail with ENOENT until mkdirat, symlinkat or an O_CREAT openat2 creates it.
+// stat_answer_in(dir, name, ...) answers for `name` looked up under a handle opened from
+// `dir` only (the target's "/" is opened as "/", a new root as "."), so a device source and
+// its placeholder of the same name can differ; it beats stat_answer.
+//
+// The world. Besides the lines, the fake keeps a small model of what the calls changed:
+// mounts attached by move_mount (until their handle is detached), names created or removed
+// (mkdirat, symlinkat, O_CREAT openat2 against unlinkat, by the opening path of the dir
+// handle), per-mount flags (mount_setattr, starting from flags_answer), file contents
+// (write_all, starting from read_answer), modes (fchmodat, from the stat answers),
+// propagation by path (from propagation_answer, default private), the hostname, which
+// root pivot_root made current, and the umask. changes() lists what differs from the
+// start, one line each; a rollback that undid everything leaves it empty. The calling
+// thread's cwd and joined namespaces are not in it: they belong to the worker thread,
+// which is thrown away. open_handles() lists handles whose descriptor is still open.
 //
 // Not thread-safe: use it from one thread at a time (the worker joins its thread).
 #pragma once
@@ -44,6 +58,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -53,6 +68,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -85,6 +101,21 @@ class FakeSyscalls : public exec::Syscalls {
     st.st_rdev = rdev;
     st.st_ino = inode;
     stats_[std::move(name)] = st;
+    return *this;
+  }
+  /// Like stat_answer, for `name` under a handle opened from `dir` only: fstatat(dirfd,
+  /// name) with such a dirfd, or fstatat(fd, "") of a handle openat2 opened as `name`
+  /// under one.
+  FakeSyscalls& stat_answer_in(std::string dir, std::string name, mode_t mode, dev_t rdev = 0) {
+    struct stat st {};
+    st.st_mode = mode;
+    st.st_rdev = rdev;
+    stats_in_[{std::move(dir), std::move(name)}] = st;
+    return *this;
+  }
+  /// The propagation the world starts with at `path` (set_propagation's argument).
+  FakeSyscalls& propagation_answer(std::string path, exec::Propagation propagation) {
+    propagation_before_[std::move(path)] = std::string(exec::propagation_name(propagation));
     return *this;
   }
   /// fstatat, open and openat2 of exactly `name` fail with ENOENT until it is created.
@@ -121,9 +152,56 @@ class FakeSyscalls : public exec::Syscalls {
   }
   /// Calls made so far that could fail (every recorded call but umask).
   int call_count() const { return count_; }
+  /// The errors returned for failures scripted with fail_call or fail_matching, in order.
+  const std::vector<Error>& injected() const { return injected_; }
+  /// What the calls so far changed in the modelled world and is still changed (see the
+  /// top of this file), one line each, sorted; empty when everything was undone.
+  std::vector<std::string> changes() const {
+    std::vector<std::string> out;
+    for (const auto& [handle, what] : attached_) {
+      out.push_back("mounted: " + what + " (handle " + std::to_string(handle) + ")");
+    }
+    for (const auto& what : detached_) out.push_back("detached: " + what);
+    for (const auto& [name, count] : created_) {
+      if (count > 0) out.push_back("created: " + name);
+      if (count < 0) out.push_back("removed: " + name);
+    }
+    for (const auto& [origin, flags] : attrs_) {
+      if (flags != attrs_before_.at(origin)) {
+        out.push_back("flags of " + origin + ": " + mount_flags_text(flags));
+      }
+    }
+    for (const auto& [origin, text] : contents_) {
+      if (text != contents_before_.at(origin)) out.push_back("content of " + origin + ": " + quote(text));
+    }
+    for (const auto& [name, mode] : modes_) {
+      if (mode != modes_before_.at(name)) out.push_back("mode of " + name + ": " + octal(mode));
+    }
+    for (const auto& [path, value] : propagation_) {
+      if (value != propagation_at_start(path)) out.push_back("propagation of " + path + ": " + value);
+    }
+    if (hostname_ && *hostname_ != hostname_before_) out.push_back("hostname: " + *hostname_);
+    if (root_ != "/") out.push_back("root: " + root_);
+    if (umask_ != kInitialUmask) out.push_back("umask: " + octal(umask_));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  /// Handles (not new_fd's) whose descriptor is still open, as "N (origin)".
+  std::vector<std::string> open_handles() const {
+    std::vector<std::string> out;
+    for (const auto& [real, handle] : handles_) {
+      if (handle.external || ::fcntl(real, F_GETFD) == -1) continue;
+      out.push_back(std::to_string(handle.number) + " (" + handle.origin + ")");
+    }
+    return out;
+  }
   /// A handle that no call produced (e.g. a Target's namespace fds in a worker test);
   /// recorded nowhere. `origin` keys canned answers as for opened handles.
-  UniqueFd new_fd(std::string origin) { return UniqueFd(make_handle(std::move(origin))); }
+  UniqueFd new_fd(std::string origin) {
+    const int real = make_handle(std::move(origin));
+    handles_[real].external = true;
+    return UniqueFd(real);
+  }
   /// The handle number lines show for the real fd `fd`, or -1.
   int handle_of(int fd) const {
     auto it = handles_.find(fd);
@@ -165,24 +243,32 @@ class FakeSyscalls : public exec::Syscalls {
     const bool exists = create || !missing_.count(std::string(path));
     auto result = fd_call(std::move(line), create ? Stage::kCreate : Stage::kMount,
                           std::string(path), exists);
-    if (result && create) missing_.erase(std::string(path));
+    if (!result) return result;
+    handles_[result->get()].dir_origin = origin(dirfd);
+    if (create) {
+      missing_.erase(std::string(path));
+      ++created_[name_in(dirfd, path)];
+    }
     return result;
   }
   Result<void> mkdirat(int dirfd, std::string_view name, mode_t mode) override {
     return creating(
-        name, void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+        dirfd, name, void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
                         Stage::kCreate));
   }
   Result<void> symlinkat(std::string_view target, int dirfd, std::string_view name) override {
     return creating(
-        name, void_call("symlinkat(" + quote(target) + ", " + fd(dirfd) + ", " + quote(name) + ")",
+        dirfd, name, void_call("symlinkat(" + quote(target) + ", " + fd(dirfd) + ", " + quote(name) + ")",
                         Stage::kCreate));
   }
   Result<void> unlinkat(int dirfd, std::string_view name, bool remove_dir) override {
     auto result =
         void_call("unlinkat(" + fd(dirfd) + ", " + quote(name) + (remove_dir ? ", dir)" : ")"),
                   Stage::kCreate);
-    if (result) missing_.insert(std::string(name));
+    if (result) {
+      missing_.insert(std::string(name));
+      --created_[name_in(dirfd, name)];
+    }
     return result;
   }
   Result<struct stat> fstatat(int dirfd, std::string_view name) override {
@@ -190,18 +276,34 @@ class FakeSyscalls : public exec::Syscalls {
     auto result = void_call("fstatat(" + fd(dirfd) + ", " + quote(name) + ")", Stage::kRead,
                             !missing_.count(key));
     if (!result) return std::unexpected(result.error());
-    auto it = stats_.find(key);
-    if (it != stats_.end()) return it->second;
+    const std::string dir = name.empty() ? dir_origin(dirfd) : origin(dirfd);
+    if (const struct stat* st = stat_for(dir, key)) return *st;
     struct stat st {};
     st.st_mode = S_IFDIR | 0755;
     return st;
   }
   Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) override {
-    return void_call("fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
-                     Stage::kCreate);
+    auto result = void_call(
+        "fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")", Stage::kCreate);
+    if (!result) return result;
+    const std::string key = name_in(dirfd, name);
+    if (!modes_before_.count(key)) {
+      const struct stat* st = stat_for(origin(dirfd), std::string(name));
+      modes_before_[key] = st ? (st->st_mode & 07777) : 0755;
+    }
+    modes_[key] = mode & 07777;
+    return result;
   }
   Result<void> write_all(int out_fd, std::string_view data) override {
-    return void_call("write_all(" + fd(out_fd) + ", " + quote(data) + ")", Stage::kCreate);
+    auto result = void_call("write_all(" + fd(out_fd) + ", " + quote(data) + ")", Stage::kCreate);
+    if (!result) return result;
+    const std::string key = origin(out_fd);
+    if (!contents_before_.count(key)) {
+      auto it = reads_.find(key);
+      contents_before_[key] = it == reads_.end() || it->second.empty() ? "" : it->second.front();
+    }
+    contents_[key] = std::string(data);
+    return result;
   }
   Result<std::string> read_all(int in_fd, std::size_t limit) override {
     auto result =
@@ -214,13 +316,26 @@ class FakeSyscalls : public exec::Syscalls {
     return text.substr(0, limit);
   }
   Result<void> fchdir(int dirfd) override {
-    return void_call("fchdir(" + fd(dirfd) + ")", Stage::kChdir);
+    auto result = void_call("fchdir(" + fd(dirfd) + ")", Stage::kChdir);
+    if (result) cwd_ = origin(dirfd);
+    return result;
   }
   Result<void> chdir(std::string_view path) override {
-    return void_call("chdir(" + quote(path) + ")", Stage::kChdir);
+    auto result = void_call("chdir(" + quote(path) + ")", Stage::kChdir);
+    if (result) cwd_ = std::string(path);
+    return result;
   }
   Result<void> sethostname(std::string_view name) override {
-    return void_call("sethostname(" + quote(name) + ")", Stage::kSethostname);
+    auto result = void_call("sethostname(" + quote(name) + ")", Stage::kSethostname);
+    if (!result) return result;
+    if (!hostname_) {
+      // The hostname before: what the canned /proc/sys/kernel/hostname says.
+      auto it = reads_.find("kernel/hostname");
+      hostname_before_ = it == reads_.end() || it->second.empty() ? "" : it->second.front();
+      if (!hostname_before_.empty() && hostname_before_.back() == '\n') hostname_before_.pop_back();
+    }
+    hostname_ = std::string(name);
+    return result;
   }
 
   // --- mounts -------------------------------------------------------------------------
@@ -257,20 +372,33 @@ class FakeSyscalls : public exec::Syscalls {
                    path.empty() ? origin(dirfd) : std::string(path));
   }
   Result<void> move_mount(int from_fd, int to_fd) override {
-    return void_call("move_mount(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
+    auto result = void_call("move_mount(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
+    if (result) attached_[handle_of(from_fd)] = origin(from_fd) + " on " + origin(to_fd);
+    return result;
   }
   Result<void> mount_setattr(int mount_fd, bool recursive, MountFlags set, MountFlags clear,
                              std::optional<exec::Propagation> propagation) override {
     std::string line = "mount_setattr(" + fd(mount_fd) + (recursive ? ", rec" : "") +
                        ", set=" + mount_flags_text(set) + ", clear=" + mount_flags_text(clear);
     if (propagation) line += ", " + std::string(exec::propagation_name(*propagation));
-    return void_call(line + ")", Stage::kMount);
+    auto result = void_call(line + ")", Stage::kMount);
+    if (!result) return result;
+    const std::string key = origin(mount_fd);
+    if (!attrs_before_.count(key)) {
+      auto it = flags_.find(key);
+      attrs_before_[key] = it == flags_.end() ? MountFlags{0} : it->second;
+      attrs_[key] = attrs_before_[key];
+    }
+    attrs_[key] = (attrs_[key] & ~clear) | set;
+    return result;
   }
   Result<void> set_propagation(std::string_view path, exec::Propagation propagation,
                                bool recursive) override {
-    return void_call("set_propagation(" + quote(path) + ", " + (recursive ? "r" : "") +
-                         std::string(exec::propagation_name(propagation)) + ")",
-                     Stage::kMount);
+    auto result = void_call("set_propagation(" + quote(path) + ", " + (recursive ? "r" : "") +
+                                std::string(exec::propagation_name(propagation)) + ")",
+                            Stage::kMount);
+    if (result) propagation_[std::string(path)] = exec::propagation_name(propagation);
+    return result;
   }
   Result<MountFlags> mount_flags(int mount_fd) override {
     auto result = void_call("mount_flags(" + fd(mount_fd) + ")", Stage::kMount);
@@ -285,11 +413,24 @@ class FakeSyscalls : public exec::Syscalls {
     return it == ids_.end() ? next_id_++ : it->second;
   }
   Result<void> umount(std::string_view path, bool detach) override {
-    return void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
+    auto result =
+        void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
+    if (!result) return result;
+    const int real = fd_in_path(path);
+    auto it = real < 0 ? attached_.end() : attached_.find(handle_of(real));
+    if (it != attached_.end()) {
+      attached_.erase(it);
+    } else {
+      detached_.push_back(real < 0 ? std::string(path) : origin(real));
+    }
+    return result;
   }
   Result<void> pivot_root(std::string_view new_root, std::string_view put_old) override {
-    return void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")",
-                     Stage::kPivotRoot);
+    auto result = void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")",
+                            Stage::kPivotRoot);
+    // pivot_root(".", ".") makes the cwd the root (the only form the executor uses).
+    if (result) root_ = cwd_;
+    return result;
   }
 
  private:
@@ -301,17 +442,21 @@ class FakeSyscalls : public exec::Syscalls {
   struct Handle {
     int number = 0;
     std::string origin;
+    std::string dir_origin;  // openat2's: the origin of the dirfd it was opened under
+    bool external = false;   // made by new_fd, not by a call
   };
 
   /// Counts and records the call; returns the errno it must fail with, or 0.
   int begin(const std::string& line) {
     ++count_;
+    injecting_ = false;
     for (auto it = failures_.begin(); it != failures_.end(); ++it) {
       const bool hit =
           it->call != 0 ? it->call == count_ : line.find(it->substring) != std::string::npos;
       if (!hit) continue;
       const int errno_value = it->errno_value;
       failures_.erase(it);
+      injecting_ = true;
       return errno_value;
     }
     return 0;
@@ -321,7 +466,9 @@ class FakeSyscalls : public exec::Syscalls {
 
   Error fail(std::string line, Stage stage, int errno_value) {
     calls_.push_back(line + " = -1 " + std::string(errno_name(errno_value)));
-    return make_error(stage, std::move(line), errno_value);
+    Error error = make_error(stage, std::move(line), errno_value);
+    if (injecting_) injected_.push_back(error);
+    return error;
   }
 
   Result<void> void_call(std::string line, Stage stage, bool exists = true) {
@@ -344,18 +491,59 @@ class FakeSyscalls : public exec::Syscalls {
 
   int make_handle(std::string handle_origin) {
     const int real = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    handles_[real] = Handle{next_handle_++, std::move(handle_origin)};
+    handles_[real] = Handle{next_handle_++, std::move(handle_origin), {}, false};
     return real;
   }
 
-  Result<void> creating(std::string_view name, Result<void> result) {
-    if (result) missing_.erase(std::string(name));
+  Result<void> creating(int dirfd, std::string_view name, Result<void> result) {
+    if (!result) return result;
+    missing_.erase(std::string(name));
+    ++created_[name_in(dirfd, name)];
     return result;
+  }
+
+  /// "dir/name": a name under the path its directory handle was opened with.
+  std::string name_in(int dirfd, std::string_view name) const {
+    std::string dir = origin(dirfd);
+    return dir + (dir.ends_with('/') ? "" : "/") + std::string(name);
+  }
+
+  /// The canned stat for `name` looked up under a handle opened from `dir`, if any.
+  const struct stat* stat_for(const std::string& dir, const std::string& name) const {
+    auto in = stats_in_.find({dir, name});
+    if (in != stats_in_.end()) return &in->second;
+    auto it = stats_.find(name);
+    return it == stats_.end() ? nullptr : &it->second;
+  }
+
+  std::string propagation_at_start(const std::string& path) const {
+    auto it = propagation_before_.find(path);
+    return it == propagation_before_.end() ? "private" : it->second;
+  }
+
+  /// The real fd a /proc/{thread-self,self}/fd/N path names, or -1.
+  static int fd_in_path(std::string_view path) {
+    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/"}) {
+      if (path.substr(0, prefix.size()) != prefix) continue;
+      std::string_view rest = path.substr(prefix.size());
+      int real = 0;
+      if (rest.empty()) return -1;
+      for (char c : rest) {
+        if (c < '0' || c > '9') return -1;
+        real = real * 10 + (c - '0');
+      }
+      return real;
+    }
+    return -1;
   }
 
   std::string origin(int real) const {
     auto it = handles_.find(real);
     return it == handles_.end() ? std::string() : it->second.origin;
+  }
+  std::string dir_origin(int real) const {
+    auto it = handles_.find(real);
+    return it == handles_.end() ? std::string() : it->second.dir_origin;
   }
 
   std::string fd(int real) const {
@@ -500,7 +688,23 @@ class FakeSyscalls : public exec::Syscalls {
   std::map<std::string, MountFlags> flags_;
   std::map<std::string, std::uint64_t> ids_;
   std::uint64_t next_id_ = 1000;
-  mode_t umask_ = 022;
+  bool injecting_ = false;  // the call being made fails by a scripted rule
+  std::vector<Error> injected_;
+  std::map<std::pair<std::string, std::string>, struct stat> stats_in_;
+  // The modelled world (changes()).
+  std::map<int, std::string> attached_;  // handle -> "what on where"
+  std::vector<std::string> detached_;    // detached mounts the fake did not attach
+  std::map<std::string, int> created_;   // "dir/name" -> creations minus removals
+  std::map<std::string, MountFlags> attrs_, attrs_before_;
+  std::map<std::string, std::string> contents_, contents_before_;
+  std::map<std::string, mode_t> modes_, modes_before_;
+  std::map<std::string, std::string> propagation_, propagation_before_;
+  std::optional<std::string> hostname_;
+  std::string hostname_before_;
+  std::string cwd_ = "/";
+  std::string root_ = "/";  // the origin of the handle that was the cwd at the last pivot
+  static constexpr mode_t kInitialUmask = 022;
+  mode_t umask_ = kInitialUmask;
 };
 
 }  // namespace rootfsctl::testing
