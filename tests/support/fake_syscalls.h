@@ -172,13 +172,15 @@ class FakeSyscalls : public exec::Syscalls {
       }
     }
     for (const auto& [origin, text] : contents_) {
-      if (text != contents_before_.at(origin)) out.push_back("content of " + origin + ": " + quote(text));
+      if (text != contents_before_.at(origin))
+        out.push_back("content of " + origin + ": " + quote(text));
     }
     for (const auto& [name, mode] : modes_) {
       if (mode != modes_before_.at(name)) out.push_back("mode of " + name + ": " + octal(mode));
     }
     for (const auto& [path, value] : propagation_) {
-      if (value != propagation_at_start(path)) out.push_back("propagation of " + path + ": " + value);
+      if (value != propagation_at_start(path))
+        out.push_back("propagation of " + path + ": " + value);
     }
     if (hostname_ && *hostname_ != hostname_before_) out.push_back("hostname: " + *hostname_);
     if (root_ != "/") out.push_back("root: " + root_);
@@ -253,13 +255,15 @@ class FakeSyscalls : public exec::Syscalls {
   }
   Result<void> mkdirat(int dirfd, std::string_view name, mode_t mode) override {
     return creating(
-        dirfd, name, void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
-                        Stage::kCreate));
+        dirfd, name,
+        void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+                  Stage::kCreate));
   }
   Result<void> symlinkat(std::string_view target, int dirfd, std::string_view name) override {
     return creating(
-        dirfd, name, void_call("symlinkat(" + quote(target) + ", " + fd(dirfd) + ", " + quote(name) + ")",
-                        Stage::kCreate));
+        dirfd, name,
+        void_call("symlinkat(" + quote(target) + ", " + fd(dirfd) + ", " + quote(name) + ")",
+                  Stage::kCreate));
   }
   Result<void> unlinkat(int dirfd, std::string_view name, bool remove_dir) override {
     auto result =
@@ -283,8 +287,8 @@ class FakeSyscalls : public exec::Syscalls {
     return st;
   }
   Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) override {
-    auto result = void_call(
-        "fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")", Stage::kCreate);
+    auto result = void_call("fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+                            Stage::kCreate);
     if (!result) return result;
     const std::string key = name_in(dirfd, name);
     if (!modes_before_.count(key)) {
@@ -413,8 +417,7 @@ class FakeSyscalls : public exec::Syscalls {
     return it == ids_.end() ? next_id_++ : it->second;
   }
   Result<void> umount(std::string_view path, bool detach) override {
-    auto result =
-        void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
+    auto result = void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
     if (!result) return result;
     const int real = fd_in_path(path);
     auto it = real < 0 ? attached_.end() : attached_.find(handle_of(real));
@@ -426,8 +429,8 @@ class FakeSyscalls : public exec::Syscalls {
     return result;
   }
   Result<void> pivot_root(std::string_view new_root, std::string_view put_old) override {
-    auto result = void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")",
-                            Stage::kPivotRoot);
+    auto result =
+        void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")", Stage::kPivotRoot);
     // pivot_root(".", ".") makes the cwd the root (the only form the executor uses).
     if (result) root_ = cwd_;
     return result;

@@ -29,10 +29,10 @@
 namespace rootfsctl::exec {
 namespace {
 
+using rootfsctl::testing::FakeSyscalls;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using rootfsctl::testing::FakeSyscalls;
 
 // The target before the apply: one private root.
 constexpr const char* kBefore = "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n";
@@ -92,8 +92,8 @@ std::string assembled_table(const plan::Plan& plan) {
     std::string options = (mount.set & kMountReadOnly) != 0 ? "ro" : "rw";
     for (const auto& name : mount_flag_names(mount.set & ~kMountReadOnly)) options += "," + name;
     const std::string fstype = mount.fstype.empty() ? "ext4" : mount.fstype;
-    text += std::to_string(id) + " " + std::to_string(parent) + " 0:" + std::to_string(id) +
-            " / " + mount.target + " " + options + " - " + fstype + " src rw\n";
+    text += std::to_string(id) + " " + std::to_string(parent) + " 0:" + std::to_string(id) + " / " +
+            mount.target + " " + options + " - " + fstype + " src rw\n";
   }
   return text;
 }
@@ -171,9 +171,9 @@ struct Tally {
   int profiles = 0, syscall_faults = 0, committed = 0, undo_faults = 0, undo_matrix = 0;
   ~Tally() {
     std::cout << "fault sweep (unit): " << profiles << " profiles, " << syscall_faults
-              << " syscall faults rolled back cleanly, " << committed
-              << " after the commit point, " << undo_faults << " undo faults reported, "
-              << undo_matrix << " (fault, undo fault) pairs reported\n";
+              << " syscall faults rolled back cleanly, " << committed << " after the commit point, "
+              << undo_faults << " undo faults reported, " << undo_matrix
+              << " (fault, undo fault) pairs reported\n";
   }
 };
 Tally& tally() {
@@ -233,10 +233,10 @@ TEST_P(FaultSweep, EverySyscallFailingInTurnRollsBackToTheStart) {
       EXPECT_EQ(outcome.failed_op, op_index);
       if (const plan::Op* op = op_at(plan, op_index)) {
         EXPECT_EQ(outcome.failed_target, op->target);
-        EXPECT_THAT(outcome.error->to_string(),
-                    HasSubstr("op " + std::to_string(op_index) + "/" +
-                              std::to_string(plan.ops.size()) + " " +
-                              std::string(plan::op_name(op->kind)) + " " + op->target + ": "));
+        EXPECT_THAT(
+            outcome.error->to_string(),
+            HasSubstr("op " + std::to_string(op_index) + "/" + std::to_string(plan.ops.size()) +
+                      " " + std::string(plan::op_name(op->kind)) + " " + op->target + ": "));
       }
       EXPECT_THAT(fake.open_handles(), IsEmpty()) << "descriptors leaked by a failed apply";
       if (outcome.committed) {
@@ -256,8 +256,8 @@ TEST_P(FaultSweep, EverySyscallFailingInTurnRollsBackToTheStart) {
   EXPECT_EQ(committed, plan.pivots ? 3 : 0);
   tally().syscall_faults += cases;
   tally().committed += committed;
-  std::cout << "  " << GetParam() << ": " << plan.ops.size() << " ops, " << total
-            << " syscalls, " << cases << " faults rolled back cleanly\n";
+  std::cout << "  " << GetParam() << ": " << plan.ops.size() << " ops, " << total << " syscalls, "
+            << cases << " faults rolled back cleanly\n";
 }
 
 TEST_P(FaultSweep, EveryUndoFailingInTurnIsReported) {
@@ -321,7 +321,8 @@ TEST_P(FaultSweep, EveryUndoFailingAfterEveryFaultIsReported) {
       fake.fail_call(k, EIO).fail_call(j, EBUSY);
       auto outcome = run(fake, plan).outcome;
       ASSERT_EQ(fake.injected().size(), 2u);
-      EXPECT_EQ(outcome.error->message, fake.injected()[0].message) << "the first failure stays the error";
+      EXPECT_EQ(outcome.error->message, fake.injected()[0].message)
+          << "the first failure stays the error";
       EXPECT_FALSE(outcome.rollback_clean) << "a failed undo was hidden";
       ASSERT_EQ(outcome.left.size(), 1u) << ::testing::PrintToString(outcome.left);
       EXPECT_THAT(outcome.left[0], HasSubstr(fake.injected()[1].to_string()));
@@ -334,7 +335,7 @@ TEST_P(FaultSweep, EveryUndoFailingAfterEveryFaultIsReported) {
   std::cout << "  " << GetParam() << ": " << cases << " (fault, undo fault) pairs reported\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(BundledProfiles, FaultSweep, ::testing::ValuesIn(bundled_profiles()),
+INSTANTIATE_TEST_SUITE_P(fault_sweep, FaultSweep, ::testing::ValuesIn(bundled_profiles()),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
@@ -379,9 +380,8 @@ TEST(FakeWorld, PivotContentHostnameAndPropagation) {
   ASSERT_TRUE(fake.write_all(file->get(), "1"));
   ASSERT_TRUE(fake.sethostname("box"));
   ASSERT_TRUE(fake.set_propagation("/", Propagation::kPrivate, true));
-  EXPECT_THAT(fake.changes(),
-              ElementsAre("content of kernel/msgmax: \"1\"", "hostname: box",
-                          "propagation of /: private", "root: ."));
+  EXPECT_THAT(fake.changes(), ElementsAre("content of kernel/msgmax: \"1\"", "hostname: box",
+                                          "propagation of /: private", "root: ."));
   ASSERT_TRUE(fake.fchdir(root->get()));
   ASSERT_TRUE(fake.pivot_root(".", "."));
   ASSERT_TRUE(fake.write_all(file->get(), "8192\n"));
