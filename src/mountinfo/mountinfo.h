@@ -90,5 +90,9 @@ Result<MountTable> parse_mountinfo(std::string_view text);
 Result<MountTable> read_mountinfo_file(const std::string& path);
 /// Reads and parses /proc/<pid>/mountinfo; pid 0 means "self".
 Result<MountTable> read_mountinfo_pid(pid_t pid);
+/// The same table as read_mountinfo_pid(pid), read through listmount(2)/statmount(2)
+/// where the kernel has them and the answer is sure to be equal, else from the text
+/// (mountinfo/live.h says when).
+Result<MountTable> read_live_table(pid_t pid);
 
 }  // namespace rootfsctl::mountinfo

@@ -374,6 +374,11 @@ Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size
   return MountTable::Impl::adopt(std::move(impl));
 }
 
+std::size_t unescape_octal(char* text, std::size_t size) {
+  auto* first = static_cast<char*>(std::memchr(text, '\\', size));
+  return first == nullptr ? size : unescape_in_place(text, size, first);
+}
+
 Result<MountTable> parse_mountinfo(std::string_view text) {
   auto storage = std::make_unique_for_overwrite<char[]>(text.size() + kScanPadding);
   if (!text.empty()) std::memcpy(storage.get(), text.data(), text.size());

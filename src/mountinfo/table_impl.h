@@ -72,4 +72,9 @@ inline constexpr std::size_t kScanPadding = 64;
 /// the buffer they read into, which saves a copy.
 Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size);
 
+/// Decodes mountinfo's \ooo escapes in place, exactly as the parser does for every field;
+/// returns the new size. The listmount reader uses it on the filesystem options statmount
+/// returns escaped.
+std::size_t unescape_octal(char* text, std::size_t size);
+
 }  // namespace rootfsctl::mountinfo
