@@ -59,9 +59,9 @@ int capture_main(int argc, char** argv) {
   if (!pid) return report_error(pid.error(), false);
   std::string label = "pid " + std::to_string(*pid);
   // 1. The two tables: the target's (paths relative to its root) and ours (sources).
-  auto target = mountinfo::read_mountinfo_pid(*pid);
+  auto target = mountinfo::read_live_table(*pid);
   if (!target) return report_error(target.error().wrap(label), false);
-  auto caller = mountinfo::read_mountinfo_pid(0);
+  auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), false);
   // 2. Capture, telling devices from other bind sources by looking in our own tree.
   plan::HostProbe probe("/");

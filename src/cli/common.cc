@@ -69,8 +69,10 @@ std::string Target::describe() const {
 }
 
 Result<mountinfo::MountTable> Target::read_table() const {
+  // A captured file is text; a live table comes through listmount(2) where that gives
+  // the same table, else from /proc/N/mountinfo.
   if (mountinfo_file) return mountinfo::read_mountinfo_file(*mountinfo_file);
-  return mountinfo::read_mountinfo_pid(pid.value_or(0));
+  return mountinfo::read_live_table(pid.value_or(0));
 }
 
 TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table) {

@@ -117,9 +117,9 @@ int verify_main(int argc, char** argv) {
   plan::Plan plan = plan::make_plan(*layout);
   // 2. What it holds, and our own table, where the layout's bind sources are.
   std::string label = "pid " + std::to_string(*pid);
-  auto table = mountinfo::read_mountinfo_pid(*pid);
+  auto table = mountinfo::read_live_table(*pid);
   if (!table) return report_error(table.error().wrap(label), json);
-  auto caller = mountinfo::read_mountinfo_pid(0);
+  auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), json);
   // 3. The drift, listed.
   auto drift = plan::find_drift(plan, *table, {&*caller});

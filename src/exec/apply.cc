@@ -65,8 +65,9 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 1. Pin the target, so every later step talks about the same process.
   auto target = pin_target(sys, pid);
   if (!target) return std::unexpected(target.error());
-  // 2. Read its table; its files are seen through /proc/N/root.
-  auto table = mountinfo::read_mountinfo_pid(pid);
+  // 2. Read its table (listmount where it equals the text); its files are seen through
+  // /proc/N/root.
+  auto table = mountinfo::read_live_table(pid);
   if (!table) return std::unexpected(table.error());
   plan::HostProbe probe("/proc/" + std::to_string(pid) + "/root");
   // 3. Plan, with the probe telling file binds from directory binds.
