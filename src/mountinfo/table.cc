@@ -10,6 +10,7 @@
 // beyond the parse.
 #include <algorithm>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -98,6 +99,22 @@ const TableIndex& MountTable::Impl::indexes() const {
   return index;
 }
 
+const std::vector<EntryIndex>& MountTable::Impl::sorted_children() const {
+  const TableIndex& built = indexes();
+  std::call_once(sorted_once, [this, &built] {
+    children_by_target = built.child_list;
+    for (EntryIndex i = 0; i <= built.top; ++i) {
+      auto first = children_by_target.begin() + built.child_offsets[i];
+      auto last = children_by_target.begin() + built.child_offsets[i + 1];
+      // Stable: children on one path keep table order.
+      std::stable_sort(first, last, [this](EntryIndex a, EntryIndex b) {
+        return entries[a].target < entries[b].target;
+      });
+    }
+  });
+  return children_by_target;
+}
+
 MountTable MountTable::Impl::adopt(std::unique_ptr<Impl> impl) {
   MountTable table;
   table.impl_ = std::move(impl);
@@ -166,20 +183,35 @@ std::vector<const MountEntry*> MountTable::beneath(std::string_view path) const 
   // Every mount visible beneath `path` is reached by a walk through `path`, so it is a
   // descendant of the mount visible there (or of the virtual top when none is); the
   // others under it are hidden (overmounted or stacked below another) and resolve to
-  // something else. The walk starts at the virtual top or below, which no parent cycle
-  // can reach.
+  // something else. Of that mount's children only those whose target lies beneath `path`
+  // can lead to one: a child elsewhere has its subtree elsewhere, and a child on `path`
+  // or above it is one that path lookup passed by (hidden), so its subtree resolves
+  // elsewhere too. Those children are one range of the target-sorted list, which keeps a
+  // query on a mount with thousands of children (a host's "/") from scanning them all.
+  // The walk starts at the virtual top or below, which no parent cycle can reach.
+  const EntryIndex visible = resolve(index, path);
+  const std::vector<EntryIndex>& sorted = impl_->sorted_children();
+  auto first = sorted.begin() + index.child_offsets[visible];
+  auto last = sorted.begin() + index.child_offsets[visible + 1];
+  // Targets strictly beneath `path` start with path + "/" ("/" itself: anything longer),
+  // and sort before path + "0", '0' being the character after '/'.
+  std::string low = path == "/" ? std::string("/") : std::string(path) + "/";
+  std::string high = path == "/" ? std::string("0") : std::string(path) + "0";
+  auto by_target = [&](EntryIndex i, const std::string& key) { return entries[i].target < key; };
+  auto begin = std::lower_bound(first, last, low, by_target);
+  auto end = std::lower_bound(begin, last, high, by_target);
+  while (begin != end && entries[*begin].target == path) ++begin;  // "/" on "/": hidden
   std::vector<EntryIndex> found;
-  std::vector<EntryIndex> pending{resolve(index, path)};
+  std::vector<EntryIndex> pending(begin, end);
   while (!pending.empty()) {
     EntryIndex current = pending.back();
     pending.pop_back();
+    const auto& target = entries[current].target;
+    if (strictly_beneath(target, path) && resolve(index, target) == current) {
+      found.push_back(current);
+    }
     for (EntryIndex k = index.child_offsets[current]; k < index.child_offsets[current + 1]; ++k) {
-      EntryIndex child = index.child_list[k];
-      pending.push_back(child);
-      const auto& target = entries[child].target;
-      if (strictly_beneath(target, path) && resolve(index, target) == child) {
-        found.push_back(child);
-      }
+      pending.push_back(index.child_list[k]);
     }
   }
   std::sort(found.begin(), found.end());

@@ -56,9 +56,15 @@ struct MountTable::Impl {
 
   mutable std::once_flag index_once;
   mutable TableIndex index;
+  // Each mount's children sorted by target (same offsets as index.child_offsets), so the
+  // children beneath a path are one range; built on the first beneath() query only.
+  mutable std::once_flag sorted_once;
+  mutable std::vector<EntryIndex> children_by_target;
 
   /// Builds `index` once; safe to call from several threads.
   const TableIndex& indexes() const;
+  /// Builds `children_by_target` (and `index`) once; safe to call from several threads.
+  const std::vector<EntryIndex>& sorted_children() const;
   /// Wraps an Impl into a table (Impl is nested, so it may reach MountTable's privates).
   static MountTable adopt(std::unique_ptr<Impl> impl);
 };
