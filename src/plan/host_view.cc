@@ -21,7 +21,9 @@ HostView::HostView(const layout::Layout& layout, const Plan& plan)
       mounts_[op.target].push_back(&op);
     }
   }
-  for (const auto& entry : layout.mounts) entries_.emplace(entry.origin.to_string(), &entry);
+  for (const auto& entry : layout.mounts) {
+    entries_.emplace(OriginKey{entry.origin.file, entry.origin.line}, &entry);
+  }
 }
 
 HostView::Backing HostView::backing(const Op& op) const {
@@ -45,7 +47,7 @@ HostView::Backing HostView::backing(const Op& op) const {
 
 const layout::Entry* HostView::entry_for(const Op& op) const {
   if (op.origin.is_implicit()) return nullptr;
-  auto it = entries_.find(op.origin.to_string());
+  auto it = entries_.find(OriginKey{op.origin.file, op.origin.line});
   return it == entries_.end() ? nullptr : it->second;
 }
 

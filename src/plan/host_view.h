@@ -37,7 +37,19 @@ class HostView {
   const layout::Layout& layout_;
   const Plan& plan_;
   std::unordered_map<std::string_view, std::vector<const Op*>> mounts_;  // by target
-  std::unordered_map<std::string, const layout::Entry*> entries_;       // by origin
+  // By origin file and line (what Origin::to_string() names), first entry kept.
+  struct OriginKey {
+    std::string_view file;
+    int line = 0;
+    bool operator==(const OriginKey&) const = default;
+  };
+  struct OriginHash {
+    std::size_t operator()(const OriginKey& key) const noexcept {
+      return std::hash<std::string_view>{}(key.file) ^
+             (static_cast<std::size_t>(key.line) * 0x9e3779b97f4a7c15ull);
+    }
+  };
+  std::unordered_map<OriginKey, const layout::Entry*, OriginHash> entries_;
 };
 
 }  // namespace rootfsctl::plan

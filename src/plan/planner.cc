@@ -49,14 +49,28 @@ std::unordered_set<std::string_view> parents_of_entries(const std::vector<Entry>
   return out;
 }
 
+/// Hashes std::string and std::string_view alike, for lookups without a copy.
+struct PathHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view p) const noexcept {
+    return std::hash<std::string_view>{}(p);
+  }
+};
+
 class Planner {
  public:
   Planner(const Layout& layout, const PlanOptions& options)
       : layout_(layout),
         options_(options),
-        has_entries_beneath_(parents_of_entries(layout.mounts)) {}
+        has_entries_beneath_(parents_of_entries(layout.mounts)) {
+    for (const auto& entry : layout.mounts) entry_targets_.insert(entry.target);
+  }
 
   Plan run() {
+    // About two ops an entry (a mount point or parent, the op, a remount); reserved
+    // generously, since untouched capacity costs nothing, while growing a vector of 100k
+    // ops moves them all and faults in twice the memory.
+    plan_.ops.reserve(3 * layout_.mounts.size() + 32);
     plan_.layout = layout_.source;
     plan_.name = layout_.name;
     plan_.pivots = layout_.root.has_value();
@@ -188,9 +202,7 @@ class Planner {
   void plan_ptmx_link(const Entry& devpts) {
     if (path::basename(devpts.target) != "pts") return;
     std::string link = path::join(path::parent(devpts.target), "ptmx");
-    bool named = std::any_of(layout_.mounts.begin(), layout_.mounts.end(),
-                             [&](const Entry& e) { return e.target == link; });
-    if (named || created_.contains(link)) return;
+    if (entry_targets_.contains(link) || created_.contains(link)) return;
     Op& op = emit(OpKind::kSymlink, link, Origin::implicit("ptmx link for devpts " +
                                                            devpts.target));
     op.source = "pts/ptmx";
@@ -335,31 +347,78 @@ class Planner {
     std::stable_sort(deferred_.begin(), deferred_.end(),
                      [](const Deferred& a, const Deferred& b) { return a.depth < b.depth; });
     std::size_t first_remount = plan_.ops.size();
+    // Targets a deferred remount makes read-only itself: they need no "rw" back.
+    std::unordered_set<std::string> read_only_later;
+    for (const auto& deferred : deferred_) {
+      if (deferred.op.has_flag("ro")) read_only_later.insert(deferred.op.target);
+    }
+    MountsByTarget mounts(plan_.ops, first_remount);
     for (auto& deferred : deferred_) {
       bool recursive_ro = deferred.op.has_flag("ro") && deferred.op.has_flag("rec");
       std::string target = deferred.op.target;
       Scope scope = deferred.op.scope;
       deferred.op.index = static_cast<int>(plan_.ops.size()) + 1;
       plan_.ops.push_back(std::move(deferred.op));
-      if (recursive_ro) keep_layout_mounts_writable(target, scope, first_remount);
+      if (recursive_ro) keep_layout_mounts_writable(target, scope, mounts, read_only_later);
     }
     deferred_.clear();
   }
+
+  /// The mount and bind ops before the deferred remounts, sorted by scope and target, so
+  /// the ones beneath a path are found by two binary searches rather than a scan of the
+  /// plan for every recursive read-only remount.
+  class MountsByTarget {
+   public:
+    MountsByTarget(const std::vector<Op>& ops, std::size_t end) : ops_(ops) {
+      for (std::size_t i = 0; i < end; ++i) {
+        if (ops[i].kind == OpKind::kMount || ops[i].kind == OpKind::kBind) sorted_.push_back(i);
+      }
+      std::sort(sorted_.begin(), sorted_.end(), [&](std::size_t a, std::size_t b) {
+        return key(a) < key(b) || (key(a) == key(b) && a < b);
+      });
+    }
+
+    /// Indices of the ops in `scope` strictly beneath `dir`, in plan order.
+    std::vector<std::size_t> beneath(Scope scope, std::string_view dir) const {
+      // Targets strictly beneath `dir` start with dir + "/" and sort before dir + "0"
+      // ('0' follows '/'); for "/" that is every target but "/" itself.
+      std::string low = dir == "/" ? "/" : std::string(dir) + "/";
+      std::string high = dir == "/" ? "0" : std::string(dir) + "0";
+      auto less = [&](std::size_t i, const std::string& bound) {
+        return key(i) < std::pair<Scope, std::string_view>(scope, bound);
+      };
+      auto begin = std::lower_bound(sorted_.begin(), sorted_.end(), low, less);
+      auto end = std::lower_bound(begin, sorted_.end(), high, less);
+      std::vector<std::size_t> out;
+      for (auto it = begin; it != end; ++it) {
+        if (path::is_strictly_under(ops_[*it].target, dir)) out.push_back(*it);
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    }
+
+   private:
+    std::pair<Scope, std::string_view> key(std::size_t i) const {
+      return {ops_[i].scope, ops_[i].target};
+    }
+
+    const std::vector<Op>& ops_;
+    std::vector<std::size_t> sorted_;
+  };
 
   // A recursive read-only remount covers every mount beneath, the layout's own tmpfs,
   // proc or device binds included; those keep the flags their entries ask for, so each
   // gets "rw" back (a deeper read-only entry's own remount follows later: outermost
   // first). Carried-along submounts stay read-only.
-  void keep_layout_mounts_writable(const std::string& target, Scope scope, std::size_t end) {
+  void keep_layout_mounts_writable(const std::string& target, Scope scope,
+                                   const MountsByTarget& mounts,
+                                   const std::unordered_set<std::string>& read_only_later) {
     std::vector<std::string> writable;
-    for (std::size_t i = 0; i < end; ++i) {
+    std::unordered_set<std::string_view> seen;
+    for (std::size_t i : mounts.beneath(scope, target)) {
       const Op& op = plan_.ops[i];
-      bool mount = op.kind == OpKind::kMount || op.kind == OpKind::kBind;
-      if (!mount || op.scope != scope || !path::is_strictly_under(op.target, target)) continue;
-      if (op.has_flag("ro") || read_only_later(op.target)) continue;
-      if (std::find(writable.begin(), writable.end(), op.target) == writable.end()) {
-        writable.push_back(op.target);
-      }
+      if (op.has_flag("ro") || read_only_later.contains(op.target)) continue;
+      if (seen.insert(op.target).second) writable.push_back(op.target);
     }
     for (const auto& path : writable) {
       Op& op = emit(OpKind::kRemount, path,
@@ -368,13 +427,6 @@ class Planner {
       op.scope = scope;
       op.flags = {"rw"};
     }
-  }
-
-  /// True when a deferred remount still to come makes `target` read-only itself.
-  bool read_only_later(const std::string& target) const {
-    return std::any_of(deferred_.begin(), deferred_.end(), [&](const Deferred& d) {
-      return d.op.target == target && d.op.has_flag("ro");
-    });
   }
 
   // The ritual from the prior art: fchdir into the new root, pivot_root(".", "."), which
@@ -413,14 +465,13 @@ class Planner {
   // The topological order puts every entry after the entries above it, so nothing is ever
   // created beneath a mount point before its mount: created_ needs no pruning on mounts.
   void ensure_parents(std::string_view target) {
-    for (auto ancestor : path::ancestors(target)) {
-      std::string dir(ancestor);
+    for (auto dir : path::ancestors(target)) {
       if (created_.contains(dir) || mounts_.contains(dir)) continue;
-      Op& op = emit(OpKind::kMkdir, dir,
+      Op& op = emit(OpKind::kMkdir, std::string(dir),
                     Origin::implicit("parent directory of " + std::string(target)));
       op.mode = kDirMode;
       op.exist_ok = !in_fresh_filesystem(dir);
-      created_.insert(std::move(dir));
+      created_.emplace(dir);
     }
   }
 
@@ -428,7 +479,7 @@ class Planner {
   /// tmpfs), so whether `p` exists is known exactly.
   bool in_fresh_filesystem(std::string_view p) const {
     for (std::string_view dir = path::parent(p);; dir = path::parent(dir)) {
-      if (auto it = mounts_.find(std::string(dir)); it != mounts_.end()) return it->second;
+      if (auto it = mounts_.find(dir); it != mounts_.end()) return it->second;
       if (dir == "/") return false;
     }
   }
@@ -438,8 +489,11 @@ class Planner {
   Plan plan_;
   Scope scope_ = Scope::kCurrent;
   std::unordered_set<std::string_view> has_entries_beneath_;
-  std::unordered_set<std::string> created_;               // made by this plan
-  std::unordered_map<std::string, bool> mounts_;          // target -> empty tmpfs
+  std::unordered_set<std::string_view> entry_targets_;  // every entry's target
+  // Looked up by string_view for every ancestor of every entry: transparent, so a
+  // lookup allocates nothing.
+  std::unordered_set<std::string, PathHash, std::equal_to<>> created_;       // made by this plan
+  std::unordered_map<std::string, bool, PathHash, std::equal_to<>> mounts_;  // -> empty tmpfs
   std::vector<Deferred> deferred_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -163,13 +164,15 @@ class Validator {
   }
 
   void check_remounts() {
+    // Looked up per remount, so a layout of many remounts stays linear.
+    std::unordered_set<std::string_view> mount_targets;
+    for (const auto& e : layout_.mounts) {
+      if (layout::is_mount_kind(e.kind)) mount_targets.insert(e.target);
+    }
     for (const auto& entry : layout_.mounts) {
       if (entry.kind != EntryKind::kRemount) continue;
       bool mounted_by_layout =
-          (layout_.root && entry.target == "/") ||
-          std::any_of(layout_.mounts.begin(), layout_.mounts.end(), [&](const Entry& e) {
-            return e.target == entry.target && layout::is_mount_kind(e.kind);
-          });
+          (layout_.root && entry.target == "/") || mount_targets.contains(entry.target);
       if (mounted_by_layout) continue;
       // Without a root, or under an image root bound recursively, the target's table
       // decides: a mount carried along by the root bind can be remounted too.
@@ -223,15 +226,22 @@ class Validator {
     }
   }
 
-  /// The nearest entry above `target` that mounts something (a device does not count).
-  const Entry* nearest_layout_mount(std::string_view target) const {
-    const Entry* best = nullptr;
-    for (const auto& entry : layout_.mounts) {
-      if (!layout::is_mount_kind(entry.kind) || entry.kind == EntryKind::kDevice) continue;
-      if (!path::is_strictly_under(target, entry.target)) continue;
-      if (!best || entry.target.size() > best->target.size()) best = &entry;
+  /// The nearest entry above `target` that mounts something (a device does not count);
+  /// of two on one path, the first listed. Walks up `target`'s ancestors, so each device
+  /// costs its depth, not the layout's length.
+  const Entry* nearest_layout_mount(std::string_view target) {
+    if (!mount_entries_) {
+      mount_entries_.emplace();
+      for (const auto& entry : layout_.mounts) {
+        if (!layout::is_mount_kind(entry.kind) || entry.kind == EntryKind::kDevice) continue;
+        mount_entries_->emplace(entry.target, &entry);
+      }
     }
-    return best;
+    if (target == "/") return nullptr;
+    for (std::string_view dir = path::parent(target);; dir = path::parent(dir)) {
+      if (auto it = mount_entries_->find(dir); it != mount_entries_->end()) return it->second;
+      if (dir == "/") return nullptr;
+    }
   }
 
   void check_misc() {
@@ -461,16 +471,19 @@ class Validator {
   // (mount_namespaces(7)): a remount cannot clear them, and keeps them when it sets others.
   void check_userns() {
     if (!context_.user_namespace || !context_.table) return;
+    std::unordered_map<std::string_view, std::vector<const Op*>> remounts;  // by target
+    for (const auto& op : plan_.ops) {
+      if (op.kind == OpKind::kRemount) remounts[op.target].push_back(&op);
+    }
     for (const auto& op : plan_.ops) {
       if (op.kind != OpKind::kBind || op.entry == "device") continue;
       const auto* src = context_.table->covering(op.source);
       if (!src) continue;
       MountFlags locked = src->flags() & kLockedInUserNs;
       if (!locked) continue;
-      for (const auto& remount : plan_.ops) {
-        if (remount.kind != OpKind::kRemount || remount.target != op.target) continue;
-        report_locked(op, remount, *src, locked);
-      }
+      auto it = remounts.find(op.target);
+      if (it == remounts.end()) continue;
+      for (const Op* remount : it->second) report_locked(op, *remount, *src, locked);
     }
   }
 
@@ -499,6 +512,8 @@ class Validator {
   const Plan& plan_;
   const ValidationContext& context_;
   HostView view_;
+  // Layout entries that mount something other than a device, by target (first listed).
+  std::optional<std::unordered_map<std::string_view, const Entry*>> mount_entries_;
   bool needs_probe_ = false;
   std::unordered_set<std::string> warned_;  // entries already warned about (one per entry)
   std::vector<Diagnostic> out_;
