@@ -23,14 +23,18 @@
 
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/unique_fd.h"
 
@@ -111,6 +115,33 @@ inline std::map<std::string, ThreadState> caller_threads() {
   }
   return threads;
 }
+
+/// Threads that idle until destroyed, so "every thread of the caller" means several.
+class IdleThreads {
+ public:
+  explicit IdleThreads(int count) {
+    for (int i = 0; i < count; ++i) {
+      threads_.emplace_back([this] {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stop_; });
+      });
+    }
+  }
+  ~IdleThreads() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
 
 /// A fresh directory under /tmp, searchable by everyone (a rootless child mounts on it).
 class TempDir {

@@ -40,33 +40,6 @@ using exec::Syscalls;
 [[maybe_unused]] const auto* const kPrivateNamespace =
     ::testing::AddGlobalTestEnvironment(new PrivateMountNamespace);
 
-/// Threads that idle until destroyed, so "every thread of the caller" means several.
-class IdleThreads {
- public:
-  explicit IdleThreads(int count) {
-    for (int i = 0; i < count; ++i) {
-      threads_.emplace_back([this] {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stop_; });
-      });
-    }
-  }
-  ~IdleThreads() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
-
 /// The mount table as the calling thread sees it, through the seam.
 mountinfo::MountTable thread_table(Syscalls& sys) {
   auto fd = sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);

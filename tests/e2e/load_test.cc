@@ -87,33 +87,6 @@ ThreadState state_of(const std::string& tid) {
 
 ThreadState this_thread_state() { return caller_threads().at(this_tid()); }
 
-/// Threads that idle until destroyed, so "every thread of the caller" means several.
-class Idlers {
- public:
-  explicit Idlers(int count) {
-    for (int i = 0; i < count; ++i) {
-      threads_.emplace_back([this] {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stop_; });
-      });
-    }
-  }
-  ~Idlers() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
-
 layout::Layout sandbox() {
   auto layout = layout::load_profile(std::string(ROOTFSCTL_SOURCE_DIR) + "/manifests/sandbox.yaml");
   EXPECT_TRUE(layout) << layout.error().render();
@@ -159,7 +132,7 @@ class LoadTest : public ::testing::Test {
 
 TEST_F(LoadTest, ThousandSequentialAppliesLeakNothing) {
   REQUIRE_ROOT();
-  Idlers idlers(2);
+  IdleThreads idlers(2);
   TempDir mark;
   const Resources before = resources();
   const auto start = std::chrono::steady_clock::now();
