@@ -1,5 +1,6 @@
 #include "core/error.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -93,6 +94,9 @@ std::string Error::render() const {
   // "..." where it is cut, so the caret still points at the right character.
   constexpr std::size_t kWindow = 100;
   std::size_t column = where.column > 0 ? static_cast<std::size_t>(where.column - 1) : 0;
+  // The excerpt may be cut shorter than the line the column counts in (mountinfo keeps
+  // 256 bytes of a line): the caret then goes just past its end (found by mountinfo_fuzz).
+  column = std::min(column, excerpt.size());
   std::size_t begin = column > kWindow / 2 ? column - kWindow / 2 : 0;
   std::string_view shown = std::string_view(excerpt).substr(begin, kWindow);
   std::string prefix = begin > 0 ? "..." : "";

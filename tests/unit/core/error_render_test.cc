@@ -33,5 +33,14 @@ TEST(ErrorRenderTest, CaretCountsCodePointsNotBytes) {
   EXPECT_EQ(error.render(), "l.yaml:1:8: bad\n  name: \xc3\xa9X\n         ^");
 }
 
+TEST(ErrorRenderTest, ColumnPastACutExcerptPutsTheCaretAtItsEnd) {
+  // mountinfo keeps 256 bytes of a line but counts the column in the whole line; this
+  // threw std::out_of_range from render() (tests/data/fuzz-regressions/mountinfo/).
+  Error error = make_error(Stage::kParse, "line 1: expected mount options");
+  error.where = Location{"", 1, 400};
+  error.excerpt = "ab";
+  EXPECT_EQ(error.render(), "line 1: expected mount options\n  ab\n    ^");
+}
+
 }  // namespace
 }  // namespace rootfsctl
