@@ -132,6 +132,9 @@ class Arena {
 
   /// Appends to the field being written.
   void append(std::string_view text) {
+    // An empty field may have no data at all, and memcpy from a null pointer is undefined
+    // even for 0 bytes (UBSan, scripts/sanitize.sh).
+    if (text.empty()) return;
     if (size_ + text.size() > capacity_) reserve(std::max(capacity_ * 2, size_ + text.size()));
     std::memcpy(data_.get() + size_, text.data(), text.size());
     size_ += text.size();
