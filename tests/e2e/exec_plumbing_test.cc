@@ -151,7 +151,8 @@ TEST(RunInTarget, ThreadModeSeesTheTargetAndLeavesTheCallerAlone) {
 
   auto outcome = exec::run_in_target(exec::linux_syscalls(), *target, [&](Syscalls& sys) {
     ApplyOutcome o;
-    const auto* marker = entry_at(thread_table(sys), mark.path());
+    const auto table = thread_table(sys);  // kept: marker points into it
+    const auto* marker = entry_at(table, mark.path());
     EXPECT_NE(marker, nullptr) << "the worker does not see the child's tmpfs";
     if (marker) {
       EXPECT_EQ(marker->source, kMarkerSource);
@@ -424,7 +425,8 @@ TEST(RunInTarget, ForkedModeForARootlessTargetAndCaller) {
   const pid_t pid = child.pid();
   const std::string path = mark.path();
   EXPECT_EQ(as_nobody([&] { return rootless_caller(pid, path); }), "");
-  const auto* made = entry_at(process_table(pid), path + "/made-by-helper");
+  const auto table = process_table(pid);  // kept: made points into it
+  const auto* made = entry_at(table, path + "/made-by-helper");
   ASSERT_NE(made, nullptr) << "the helper's mount is not in the target";
   EXPECT_EQ(made->fstype, "tmpfs");
 }
