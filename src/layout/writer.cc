@@ -68,10 +68,17 @@ std::string double_quoted(std::string_view value) {
   return out + "\"";
 }
 
-/// A string value that goes through ${var} substitution: `$` is doubled.
+/// A string value that goes through ${var} substitution: a `$` the loader would read as
+/// the start of `$$` or `${` is doubled. Any other `$` is literal already and stays single,
+/// so the text is no longer than it must be: the schema's maxLength counts the text, and a
+/// 64-byte hostname with a `$` written as `$$` was refused (found by layout_fuzz).
 std::string value_scalar(std::string_view value) {
   std::string escaped;
-  for (char c : value) escaped += c == '$' ? std::string("$$") : std::string(1, c);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    escaped += value[i];
+    bool special = i + 1 < value.size() && (value[i + 1] == '$' || value[i + 1] == '{');
+    if (value[i] == '$' && special) escaped += '$';
+  }
   return yaml_scalar(escaped);
 }
 
@@ -176,12 +183,16 @@ std::string write_layout(const Layout& layout, const WriteOptions& options) {
     }
   };
   bool any_comment = !options.before_entry.empty();
-  if (layout.mounts.empty() && !any_comment) return out;
-  out += layout.mounts.empty() ? "mounts: []\n" : "mounts:\n";
+  bool no_items = layout.mounts.empty() && layout.removals.empty();
+  if (no_items && !any_comment) return out;
+  out += no_items ? "mounts: []\n" : "mounts:\n";
   for (std::size_t i = 0; i < layout.mounts.size(); ++i) {
     comments_at(i);
     w.entry(layout.mounts[i]);
   }
+  // A profile's `- remove:` items: the model keeps them apart from the entries, so they
+  // load back equal after them (found by tests/fuzz/layout_fuzz).
+  for (const auto& r : layout.removals) w.key("  - ", "remove", value_scalar(r.target));
   comments_at(layout.mounts.size());
   return out;
 }

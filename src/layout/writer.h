@@ -23,9 +23,9 @@ struct WriteOptions {
 /// Writes `layout` as a version 1 YAML document, deterministically: keys in the order of
 /// DESIGN §1, an entry's keys only where they differ from the loader's defaults (bind and
 /// device `from` equal to the target, `recursive: true`), strings plain where YAML reads
-/// them back as the same string and double-quoted otherwise, `$` doubled so variable
-/// substitution gives it back. Strings must be UTF-8 (the loader accepts nothing else);
-/// control characters are written as escapes, and in comments as \xNN.
+/// them back as the same string and double-quoted otherwise, a `$` before `$` or `{`
+/// doubled so variable substitution gives it back. Strings must be UTF-8 (the loader accepts
+/// nothing else); control characters are written as escapes, and in comments as \xNN.
 std::string write_layout(const Layout& layout, const WriteOptions& options = {});
 
 /// A string as a YAML scalar that load_layout reads back as `value`.

@@ -133,5 +133,30 @@ mounts:
   EXPECT_EQ(write_layout(Layout{}), "version: 1\n");
 }
 
+TEST(WriterTest, WrittenProfileKeepsItsRemovals) {
+  // write_layout dropped `- remove:` items, so a profile did not load back equal (found by
+  // layout_fuzz; tests/data/fuzz-regressions/layout/).
+  auto loaded =
+      load_layout("version: 1\nextends: [base.yaml]\nmounts:\n  - remove: /x\n", "p.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(write_layout(*loaded), "version: 1\nextends: [base.yaml]\nmounts:\n  - remove: /x\n");
+}
+
+TEST(WriterTest, DoublesOnlyTheDollarsSubstitutionWouldRead) {
+  // A 64-byte hostname with a `$` came back as 65 bytes of text ("$$"), which the schema's
+  // maxLength refuses; a `$` before anything but `$` or `{` is literal as it is (found by
+  // layout_fuzz).
+  Layout layout;
+  layout.hostname = std::string(60, 'h') + "$9$x";
+  layout.sysctls["kernel.x"] = "${a}$$";
+  auto text = write_layout(layout);
+  EXPECT_EQ(text, "version: 1\nhostname: \"" + std::string(60, 'h') +
+                      "$9$x\"\nsysctls:\n  kernel.x: \"$${a}$$$\"\n");
+  auto loaded = load_layout(text, "w.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(loaded->hostname, layout.hostname);
+  EXPECT_EQ(loaded->sysctls, layout.sysctls);
+}
+
 }  // namespace
 }  // namespace rootfsctl::layout
