@@ -1,0 +1,50 @@
+# Sanitizer builds.
+#
+# ROOTFSCTL_SANITIZE=address,undefined (g++; scripts/sanitize.sh, build dir build-asan)
+# builds the whole tree with those sanitizers: the libraries, the rootfsctl binary, the unit
+# tests and the e2e tests, which run the sanitized binary through $<TARGET_FILE:rootfsctl>.
+# Undefined behaviour aborts instead of printing and going on, so a test that hits it fails.
+# The runtime options the tests run with are set in tests/CMakeLists.txt.
+#
+# ROOTFSCTL_FUZZ=ON (clang only; scripts/fuzz.sh, build dir build-fuzz) builds the
+# libFuzzer targets in tests/fuzz: every library is instrumented for coverage with ASan and
+# UBSan, and only the fuzz targets link libFuzzer's main (tests/fuzz/CMakeLists.txt).
+set(ROOTFSCTL_SANITIZE "" CACHE STRING
+    "Comma-separated -fsanitize= list for the whole tree, e.g. address,undefined")
+option(ROOTFSCTL_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
+
+if(ROOTFSCTL_SANITIZE AND ROOTFSCTL_FUZZ)
+  message(FATAL_ERROR "ROOTFSCTL_FUZZ picks its own sanitizers; leave ROOTFSCTL_SANITIZE empty")
+endif()
+
+if(ROOTFSCTL_SANITIZE)
+  string(REPLACE "," ";" rootfsctl_sanitizers "${ROOTFSCTL_SANITIZE}")
+  add_compile_options(-fsanitize=${ROOTFSCTL_SANITIZE} -fno-omit-frame-pointer)
+  # The instrumentation makes g++ 12 see "maybe uninitialized" paths inside libstdc++
+  # (<regex>'s std::function states) that do not exist; the normal build keeps the warning.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    add_compile_options(-Wno-maybe-uninitialized)
+  endif()
+  add_link_options(-fsanitize=${ROOTFSCTL_SANITIZE})
+  if("undefined" IN_LIST rootfsctl_sanitizers)
+    add_compile_options(-fno-sanitize-recover=undefined)
+    add_link_options(-fno-sanitize-recover=undefined)
+  endif()
+  # The runtime options every program of this build starts with (sanitizer_options.cc
+  # says which and why), linked into each target defined after this point.
+  add_library(rootfsctl_sanitizer_options OBJECT ${CMAKE_CURRENT_LIST_DIR}/sanitizer_options.cc)
+  link_libraries(rootfsctl_sanitizer_options)
+endif()
+
+if(ROOTFSCTL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ROOTFSCTL_FUZZ needs clang (libFuzzer): configure with "
+                        "-DCMAKE_CXX_COMPILER=clang++-19, as scripts/fuzz.sh does")
+  endif()
+  # -Wno-deprecated-declarations: libstdc++ 12's std::stable_sort calls its own
+  # get_temporary_buffer, deprecated in C++17, and clang reports that in our instantiations.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                      -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+                      -Wno-deprecated-declarations)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+endif()
