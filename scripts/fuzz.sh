@@ -11,7 +11,9 @@
 # tests/data/fuzz-regressions/<target>/, where the unit tests replay it.
 #
 # Environment: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS (default
-# "layout mountinfo plan"), FUZZ_MAX_LEN (default 16384 bytes), JOBS for the build.
+# "layout mountinfo plan"), FUZZ_MAX_LEN (default 16384 bytes), JOBS for the build, and
+# FUZZ_KEEP_CORPUS=1 to go on from the inputs earlier runs found (by default each run
+# starts from the seeds alone, so its start-up time and its figures stay comparable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,30 +50,41 @@ dict_for() {
   esac
 }
 
-# 3. Run each target; the first directory is its growing corpus, kept between runs.
-failed=0
-for target in "${targets[@]}"; do
-  corpus=$work/corpus/$target
-  artifacts=$work/artifacts/$target/
-  log=$work/$target.log
+[[ ${FUZZ_KEEP_CORPUS:-0} == 1 ]] || rm -rf "$work/corpus"
+rm -rf "$work/artifacts"
+
+# 3. Run the targets side by side (bounded by time, so a third process on two cores costs
+# executions, not wall time); the first directory is each one's corpus, kept between runs.
+run_target() {
+  local target=$1 corpus=$work/corpus/$1 artifacts=$work/artifacts/$1/ dirs=() dir
   mkdir -p "$corpus" "$artifacts"
-  dirs=()
   while read -r dir; do [[ -d $dir ]] && dirs+=("$dir"); done < <(seeds_for "$target")
-  status=0
   "$build/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -max_len="$max_len" \
     -timeout=10 -rss_limit_mb=2048 -dict="$(dict_for "$target")" \
     -artifact_prefix="$artifacts" -print_final_stats=1 \
-    "$corpus" "${dirs[@]}" >"$log" 2>&1 || status=$?
+    "$corpus" "${dirs[@]}" >"$work/$target.log" 2>&1
+}
+declare -A pids
+for target in "${targets[@]}"; do
+  run_target "$target" &
+  pids[$target]=$!
+done
+
+failed=0
+for target in "${targets[@]}"; do
+  status=0
+  wait "${pids[$target]}" || status=$?
+  log=$work/$target.log
   # libFuzzer's last word on a clean stop: "Done 1234567 runs in 61 second(s)".
   done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -n 1 || true)
-  inputs=$(find "$corpus" -type f | wc -l)
+  inputs=$(find "$work/corpus/$target" -type f | wc -l)
   if ((status == 0)) && [[ -n $done_line ]]; then
     read -r _ runs _ _ secs _ <<<"$done_line"
     echo "fuzz $target: $runs runs in $secs s, no crash (corpus $inputs inputs)"
   else
     failed=1
-    echo "fuzz $target: FAILED (exit $status); input kept in $artifacts, log $log:"
-    grep -E 'ERROR|SUMMARY|violation|  - |Test unit written|runtime error' "$log" | head -n 40 || true
+    echo "fuzz $target: FAILED (exit $status); input kept in $work/artifacts/$target/, log $log:"
+    grep -E 'ERROR|SUMMARY|violation|^  - |Test unit written|runtime error' "$log" | head -n 40 || true
   fi
 done
 exit "$failed"
