@@ -1,0 +1,192 @@
+# bash completion for rootfsctl(1).                                  -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/rootfsctl. Works on its own; with the
+# bash-completion package loaded it also uses _filedir (quoting, ~) and _command_offset
+# (completing the command after `run ... --` with that command's own completion).
+# The option tables below follow `rootfsctl CMD --help`; tests/e2e/docs_test.py drives
+# this function for every command and fails when an option is missing here.
+
+# Profile names, from the binary being completed (so ROOTFSCTL_PATH and friends count).
+# `profiles list` prints a NAME header, then each profile's name at column 0 with its
+# description, and its path on an indented line.
+_rootfsctl_profile_names() {
+    "$1" profiles list 2>/dev/null | awk 'NR > 1 && /^[^ \t]/ { print $1 }'
+}
+
+# Adds files (ending in .$1 when given, plus directories to descend into) to COMPREPLY.
+_rootfsctl_add_files() {
+    if declare -F _filedir >/dev/null; then
+        _filedir "$@"
+        return
+    fi
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    if [[ -n $1 ]]; then
+        COMPREPLY+=($(compgen -d -- "$cur") $(compgen -f -X "!*.$1" -- "$cur"))
+    else
+        COMPREPLY+=($(compgen -f -- "$cur"))
+    fi
+}
+
+# A LAYOUT argument: a profile name or a layout file.
+_rootfsctl_add_layouts() {
+    local IFS=$'\n'
+    COMPREPLY+=($(compgen -W "$(_rootfsctl_profile_names "$1")" -- "$cur"))
+    _rootfsctl_add_files yaml
+}
+
+_rootfsctl_add_pids() {
+    local IFS=$'\n'
+    COMPREPLY+=($(compgen -W "$(cd /proc 2>/dev/null && printf '%s\n' [0-9]*)" -- "$cur"))
+}
+
+_rootfsctl() {
+    local cur=${COMP_WORDS[COMP_CWORD]} cword=$COMP_CWORD
+    local -a words=("${COMP_WORDS[@]}")
+    COMPREPLY=()
+
+    # `--opt=value`: bash splits it at '=' (COMP_WORDBREAKS) into --opt, =, value.
+    local opt=""
+    if [[ $cur == "=" ]]; then
+        opt=${words[cword - 1]}
+        cur=""
+    elif ((cword > 1)) && [[ ${words[cword - 1]} == "=" ]]; then
+        opt=${words[cword - 2]}
+    elif ((cword > 1)); then
+        opt=${words[cword - 1]}
+    fi
+
+    local bin=${words[0]/#\~/$HOME}
+    [[ -x $bin ]] || type -P -- "$bin" >/dev/null || bin=rootfsctl
+
+    local commands="plan apply run mounts verify capture profiles schema oci"
+    if ((cword == 1)); then
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    # The command, and for `oci` its subcommand; `first` is where their arguments start.
+    local cmd=${words[1]} first=2
+    if [[ $cmd == oci ]]; then
+        if ((cword == 2)); then
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--help" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "import export hook" -- "$cur"))
+            fi
+            return
+        fi
+        cmd="oci ${words[2]}"
+        first=3
+    fi
+
+    # Everything after `run ... --` is the command to run: complete it as its own line.
+    if [[ $cmd == run ]]; then
+        local i
+        for ((i = first; i < cword; i++)); do
+            if [[ ${words[i]} == "--" ]]; then
+                if declare -F _command_offset >/dev/null; then
+                    _command_offset $((i + 1))
+                elif ((cword == i + 1)); then
+                    COMPREPLY=($(compgen -c -- "$cur"))
+                else
+                    _rootfsctl_add_files
+                fi
+                return
+            fi
+        done
+    fi
+
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle"
+    case $cmd in
+        plan)
+            options="--pid --mountinfo --set --format --help -h"
+            formats="text json tree mermaid" ;;
+        apply)
+            options="--pid --set --dry-run --fail-at --allow-shared-namespace --verbose -v --format --help -h" ;;
+        run)
+            options="--set --fail-at --verbose -v --format --help -h" ;;
+        mounts)
+            options="--pid --mountinfo --format --help -h"
+            formats="text json tree" ;;
+        verify)
+            options="--pid --set --format --help -h" ;;
+        capture)
+            options="--pid --help -h" ;;
+        profiles)
+            options="--resolved --set --format --help -h" ;;
+        schema)
+            options="--help -h" ;;
+        "oci import")
+            options="--output -o --bundle --format --help -h" ;;
+        "oci export")
+            options="--set --help -h" ;;
+        "oci hook")
+            options="--set --fail-at --dry-run --format --help -h" ;;
+        *)
+            return ;;
+    esac
+
+    # The value of an option.
+    case $opt in
+        --pid)
+            _rootfsctl_add_pids
+            return ;;
+        --mountinfo | --output | -o)
+            _rootfsctl_add_files
+            return ;;
+        --bundle)
+            local IFS=$'\n'
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -d -- "$cur"))
+            return ;;
+        --format)
+            COMPREPLY=($(compgen -W "$formats" -- "$cur"))
+            return ;;
+        --set | --fail-at)
+            return ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+        return
+    fi
+
+    # Which positional argument this is: words that are neither options nor their values.
+    local -a positional=()
+    local i w
+    for ((i = first; i < cword; i++)); do
+        w=${words[i]}
+        if [[ $w == "=" ]]; then
+            ((i++))
+        elif [[ $w == -* ]]; then
+            [[ " $takes_value " == *" $w "* && ${words[i + 1]} != "=" ]] && ((i++))
+        else
+            positional+=("$w")
+        fi
+    done
+
+    case $cmd in
+        plan | apply | verify | "oci export" | "oci hook")
+            ((${#positional[@]} == 0)) && _rootfsctl_add_layouts "$bin" ;;
+        run)
+            if ((${#positional[@]} == 0)); then
+                _rootfsctl_add_layouts "$bin"
+            fi ;;
+        profiles)
+            if ((${#positional[@]} == 0)); then
+                COMPREPLY=($(compgen -W "list show" -- "$cur"))
+            elif ((${#positional[@]} == 1)) && [[ ${positional[0]} == show ]]; then
+                local IFS=$'\n'
+                COMPREPLY=($(compgen -W "$(_rootfsctl_profile_names "$bin")" -- "$cur"))
+            fi ;;
+        "oci import")
+            ((${#positional[@]} == 0)) && _rootfsctl_add_files json ;;
+    esac
+}
+
+complete -F _rootfsctl rootfsctl
