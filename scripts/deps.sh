@@ -12,6 +12,8 @@ packages=(
   python3 python3-jsonschema python3-yaml util-linux mount busybox-static
   # OCI interop tests (tests/e2e/oci_test.py): a real runtime and jq for its state
   runc jq
+  # man pages and completions (tests/e2e/docs_test.py): man -l, groff -ww, and real shells
+  man-db groff-base bash-completion zsh
   # fuzzing (scripts/fuzz.sh): libFuzzer needs clang. Not clang-14: libstdc++ 12's
   # <expected> wants __cpp_concepts >= 202002L, which clang 14 (and 16) do not define.
   clang-19 libclang-rt-19-dev
