@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/path.h"
+#include "plan/overlay.h"
 
 namespace rootfsctl::plan {
 namespace {
@@ -256,18 +257,20 @@ class Planner {
   }
 
   // Plan 9 union directory through overlayfs: `before` members first, then the directory
-  // already at the target, then `after`; `create` is the upper layer.
+  // already at the target, then `after`; `create` is the upper layer. The data names the
+  // layers in overlayfs's own spelling (exec parses it back into one fd per layer).
   void plan_overlay(const Entry& entry) {
     ensure_mount_point(entry.target, false, "mount point for " + entry.target);
     std::string lower;
-    auto add = [&](std::string_view dir) { lower += (lower.empty() ? "" : ":") + std::string(dir); };
+    auto add = [&](std::string_view dir) {
+      lower += (lower.empty() ? "" : ":") + overlay_escape(dir);
+    };
     for (const auto& dir : entry.before) add(dir);
     add(entry.target);
     for (const auto& dir : entry.after) add(dir);
     std::string data = "lowerdir=" + lower;
     if (entry.create) {
-      std::string work = path::join(path::parent(*entry.create),
-                                    "." + std::string(path::basename(*entry.create)) + ".work");
+      std::string work = overlay_work_dir(*entry.create);
       Scope saved = std::exchange(scope_, Scope::kCurrent);
       Op& mk = emit(OpKind::kMkdir, work,
                     Origin::implicit("overlay work directory beside " + *entry.create));
@@ -275,16 +278,22 @@ class Planner {
       mk.exist_ok = true;
       mk.entry = "overlay";
       scope_ = saved;
-      data += ",upperdir=" + *entry.create + ",workdir=" + work;
+      data += ",upperdir=" + overlay_escape(*entry.create) + ",workdir=" + overlay_escape(work);
     }
     Op& op = emit(OpKind::kMount, entry.target, entry.origin);
     op.source = "overlay";
     op.fstype = "overlay";
     op.flags = entry.options;
-    if (!entry.create) op.flags.insert(op.flags.begin(), "ro");
+    // Without `create` there is no upper layer: the superblock is read-only anyway, and
+    // the mount says so. `readonly: true` with `create` waits like a tmpfs's, until
+    // everything beneath is in place.
+    bool ro_now =
+        !entry.create || (entry.readonly == true && !has_entries_beneath_.contains(entry.target));
+    if (ro_now) op.flags.insert(op.flags.begin(), "ro");
     op.data = std::move(data);
     op.entry = "overlay";
     mounts_[entry.target] = false;
+    if (entry.create && entry.readonly == true && !ro_now) defer_remount(entry, {"ro"});
   }
 
   // Namespaced sysctls and the hostname are files under /proc/sys, written by the worker

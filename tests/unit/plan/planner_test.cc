@@ -304,6 +304,38 @@ mounts:
                           "/srv/upper,workdir=/srv/.upper.work (layout.yaml:3)"));
 }
 
+TEST(PlannerTest, OverlayWithoutCreateIsReadOnlyAndWithReadonlyWaitsForWhatIsBeneath) {
+  auto plan = make_plan(load(R"(version: 1
+mounts:
+  - overlay: /opt
+    after: [/srv/base]
+  - overlay: /var/lib
+    create: /srv/upper
+    readonly: true
+  - tmpfs: /var/lib/cache
+)"));
+  EXPECT_THAT(
+      op_lines(plan),
+      ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mkdir /opt"),
+                  "mount /opt <- overlay [ro] lowerdir=/opt:/srv/base (layout.yaml:3)",
+                  ::testing::StartsWith("mkdir /var "), ::testing::StartsWith("mkdir /var/lib "),
+                  ::testing::StartsWith("mkdir /srv/.upper.work"),
+                  "mount /var/lib <- overlay lowerdir=/var/lib,upperdir=/srv/upper,"
+                  "workdir=/srv/.upper.work (layout.yaml:5)",
+                  ::testing::StartsWith("mkdir /var/lib/cache"),
+                  ::testing::StartsWith("mount /var/lib/cache <- tmpfs"),
+                  "remount /var/lib [ro] (layout.yaml:5)"));
+}
+
+TEST(PlannerTest, OverlayLayerPathsAreEscapedForOverlayfs) {
+  auto plan = make_plan(load(R"(version: 1
+mounts:
+  - overlay: /opt
+    before: ["/srv/a:b", "/srv/c,d"]
+)"));
+  EXPECT_EQ(plan.ops.back().data, "lowerdir=/srv/a\\:b:/srv/c\\,d:/opt");
+}
+
 TEST(PlannerTest, SandboxManifestPlansDeterministicallyWithOrigins) {
   auto loaded = layout::load_layout_file(rootfsctl::testing::source_path("manifests/sandbox.yaml"));
   ASSERT_TRUE(loaded) << loaded.error().render();
