@@ -7,9 +7,11 @@
 #include <sys/sysmacros.h>
 
 #include <array>
+#include <vector>
 
 #include "core/path.h"
 #include "exec/exec_state.h"
+#include "plan/overlay.h"
 
 namespace rootfsctl::exec::detail {
 namespace {
@@ -98,6 +100,33 @@ Result<void> run_propagation(ExecState& state, const Op& op) {
   return {};
 }
 
+/// An overlay work directory rootfsctl made: overlayfs makes "work" (and with index=on
+/// "index") inside it at mount time, empty again once the union is detached; the undo
+/// removes those, then the directory. A work directory that was there already is left.
+Result<void> journal_work_dir(ExecState& state, const Op& op, UniqueFd parent,
+                              const std::string& name) {
+  auto made = state.sys.openat2(parent.get(), name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0,
+                                kResolveBeneath | kResolveNoSymlinks);
+  SharedFd parent_fd = share(std::move(parent));
+  if (!made) {
+    // Keep the plain undo for what was made, then report why the fd could not be had.
+    state.journal.push("directory " + op.target, [&sys = state.sys, parent_fd, name]() {
+      return sys.unlinkat(parent_fd->get(), name, true);
+    });
+    return std::unexpected(made.error());
+  }
+  SharedFd work_fd = share(std::move(*made));
+  state.journal.push("overlay work directory " + op.target,
+                     [&sys = state.sys, parent_fd, work_fd, name]() -> Result<void> {
+                       for (std::string_view inner : {"work", "index"}) {
+                         auto gone = sys.unlinkat(work_fd->get(), inner, true);
+                         if (!gone && gone.error().errno_value != ENOENT) return gone;
+                       }
+                       return sys.unlinkat(parent_fd->get(), name, true);
+                     });
+  return {};
+}
+
 Result<void> run_mkdir(ExecState& state, const Op& op) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
@@ -114,6 +143,7 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
     }
     return {};
   }
+  if (op.entry == "overlay") return journal_work_dir(state, op, std::move(dir), name);
   SharedFd parent_fd = share(std::move(dir));
   state.journal.push("directory " + op.target, [&sys = state.sys, parent_fd, name]() {
     return sys.unlinkat(parent_fd->get(), name, true);
@@ -277,7 +307,85 @@ Result<void> configure(ExecState& state, int fsfd, std::string_view data) {
   return {};
 }
 
+/// One overlayfs layer: the fsconfig key and the directory, opened before the superblock.
+struct Layer {
+  std::string_view key;  // "lowerdir+", "upperdir", "workdir"
+  UniqueFd dir;
+};
+
+/// Opens the layers an overlay op's data names. The lower layer spelled as the target is
+/// the directory already there, in the op's own tree (inside the new root, resolved without
+/// leaving it); members, `create` and the work directory are in the target's current tree,
+/// like bind sources. The validator refuses a member spelled like the target.
+Result<std::vector<Layer>> open_layers(ExecState& state, const Op& op) {
+  plan::OverlayLayers named = plan::parse_overlay_options(op.data);
+  std::vector<Layer> layers;
+  auto open = [&](std::string_view key, Scope scope, const std::string& dir) -> Result<void> {
+    auto fd = state.resolve(scope, dir, O_DIRECTORY);
+    if (!fd) return std::unexpected(fd.error().wrap("overlay layer " + dir));
+    layers.push_back({key, std::move(*fd)});
+    return {};
+  };
+  for (const auto& dir : named.lower) {
+    auto ok = open("lowerdir+", dir == op.target ? op.scope : Scope::kCurrent, dir);
+    if (!ok) return std::unexpected(ok.error());
+  }
+  if (named.upper && named.work) {
+    if (auto ok = open("upperdir", Scope::kCurrent, *named.upper); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = open("workdir", Scope::kCurrent, *named.work); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  return layers;
+}
+
+/// Hands the layers to the overlay superblock by fd (Linux 6.13, "ovl: specify layers via
+/// file descriptors"): no path is looked up again, in whichever root the worker stands.
+/// A kernel without it refuses the first fd with EINVAL; then each layer is named by its
+/// fd's /proc/thread-self/fd link, which reaches the same opened directory (lowerdir+,
+/// Linux 6.8), never the path string again.
+Result<void> configure_layers(ExecState& state, int fsfd, const std::vector<Layer>& layers) {
+  bool by_fd = true;
+  for (const auto& layer : layers) {
+    Result<void> ok;
+    if (by_fd) {
+      ok = state.sys.fsconfig(fsfd, FsConfig::kSetFd, layer.key, {}, layer.dir.get());
+      if (!ok && ok.error().errno_value == EINVAL && &layer == &layers.front()) by_fd = false;
+    }
+    if (!by_fd) {
+      ok = state.sys.fsconfig(fsfd, FsConfig::kSetString, layer.key, fd_path(layer.dir.get()), 0);
+    }
+    if (!ok) return ok;
+  }
+  return {};
+}
+
+// A union directory (Plan 9 bind -b/-a/-c): the target's own directory is a lower layer
+// of the overlay that is then mounted over it.
+Result<void> run_overlay(ExecState& state, const Op& op) {
+  auto target = mount_point(state, op, O_DIRECTORY);
+  if (!target) return std::unexpected(target.error());
+  auto layers = open_layers(state, op);
+  if (!layers) return std::unexpected(layers.error());
+  auto fs = state.sys.fsopen("overlay");
+  if (!fs) return std::unexpected(fs.error());
+  auto named = state.sys.fsconfig(fs->get(), FsConfig::kSetString, "source", op.source, 0);
+  if (!named) return named;
+  if (auto ok = configure_layers(state, fs->get(), *layers); !ok) return ok;
+  if (auto ok = state.sys.fsconfig(fs->get(), FsConfig::kCreate, {}, {}, 0); !ok) {
+    // overlayfs says why in the kernel log ("overlapping lowerdir path", "workdir and
+    // upperdir must reside under the same mount"); `rootfsctl plan` checks both.
+    return std::unexpected(ok.error().wrap("overlayfs refused the layers of " + op.target));
+  }
+  auto mount = state.sys.fsmount(fs->get(), attributes_of(op).set);
+  if (!mount) return std::unexpected(mount.error());
+  return attach(state, op, std::move(*mount), target->get());
+}
+
 Result<void> run_mount(ExecState& state, const Op& op) {
+  if (op.fstype == "overlay") return run_overlay(state, op);
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
   // mqueue shows the ipc namespace, sysfs the network namespace of the thread that

@@ -13,6 +13,7 @@ namespace rootfsctl::exec {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using rootfsctl::testing::FakeSyscalls;
 
@@ -359,6 +360,166 @@ TEST(ExecutorTest, SharedRootIsMadePrivateAndRestoredOnRollback) {
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_THAT(calls[0], HasSubstr("private"));
   EXPECT_THAT(calls[1], HasSubstr("shared"));
+}
+
+// A union directory inside a new root: the target's own /opt (in the new root) between
+// host members, with `create` and its work directory on the host.
+constexpr const char* kOverlayLayout = R"(version: 1
+root: { tmpfs: { size: 8M } }
+mounts:
+  - overlay: /opt
+    before: [/srv/patches]
+    after: [/srv/base]
+    create: /srv/upper
+)";
+constexpr const char* kOverlayAssembled =
+    "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+    "100 1 0:40 / / rw,relatime - tmpfs tmpfs rw,size=8192k\n"
+    "101 100 0:41 / /opt rw,relatime - overlay overlay rw,lowerdir+=/srv/patches,"
+    "lowerdir+=/opt,lowerdir+=/srv/base,upperdir=/srv/upper,workdir=/srv/.upper.work\n";
+
+void prepare_overlay(FakeSyscalls& fake) {
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("/proc/thread-self/mountinfo", kOverlayAssembled);
+  fake.id_answer(".", 100);
+  fake.missing(".upper.work");
+}
+
+plan::Plan overlay_plan() { return plan::make_plan(rootfsctl::testing::load(kOverlayLayout)); }
+
+/// The calls from fsopen("overlay") to the move_mount that attaches it.
+std::vector<std::string> overlay_calls(const FakeSyscalls& fake) {
+  const auto& calls = fake.calls();
+  auto from = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+    return l.starts_with("fsopen(\"overlay\")");
+  });
+  auto to = std::find_if(from, calls.end(),
+                         [](const std::string& l) { return l.starts_with("move_mount("); });
+  return {from, to == calls.end() ? to : to + 1};
+}
+
+TEST(ExecutorTest, OverlayLayersAreHandedOverByFdInUnionOrder) {
+  FakeSyscalls fake;
+  prepare_overlay(fake);
+  auto outcome = run(fake, overlay_plan());
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  // Members and create are the host's, opened in the target's current tree (handle 3 is
+  // its "/"); the target's own /opt is the new root's (handle 8, the tmpfs's root).
+  EXPECT_THAT(fake.calls(),
+              ::testing::IsSupersetOf({
+                  "openat2(3, \"srv/patches\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 13",
+                  "openat2(8, \"opt\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 14",
+                  "openat2(3, \"srv/base\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 15",
+                  "openat2(3, \"srv/upper\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 16",
+                  "openat2(3, \"srv/.upper.work\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) "
+                  "= 17",
+              }));
+  EXPECT_THAT(overlay_calls(fake),
+              ElementsAre("fsopen(\"overlay\") = 18",
+                          "fsconfig(18, set_string, \"source\", \"overlay\")",
+                          "fsconfig(18, set_fd, \"lowerdir+\", 13)",
+                          "fsconfig(18, set_fd, \"lowerdir+\", 14)",
+                          "fsconfig(18, set_fd, \"lowerdir+\", 15)",
+                          "fsconfig(18, set_fd, \"upperdir\", 16)",
+                          "fsconfig(18, set_fd, \"workdir\", 17)", "fsconfig(18, create)",
+                          "fsmount(18, 0) = 19", "move_mount(19, 12)"));
+}
+
+TEST(ExecutorTest, OverlayWithoutCreateIsMountedReadOnly) {
+  FakeSyscalls fake;
+  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("/proc/thread-self/mountinfo",
+                   "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+                   "100 1 0:41 / /opt ro,relatime - overlay overlay ro,lowerdir+=/opt,"
+                   "lowerdir+=/srv/base\n");
+  auto plan = plan::make_plan(
+      rootfsctl::testing::load("version: 1\nmounts:\n  - overlay: /opt\n    after: [/srv/base]\n"));
+  auto outcome = run(fake, plan);
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  EXPECT_THAT(fake.calls_matching("fsconfig"),
+              ElementsAre(HasSubstr("\"source\""), HasSubstr("set_fd, \"lowerdir+\""),
+                          HasSubstr("set_fd, \"lowerdir+\""), HasSubstr("create")));
+  EXPECT_THAT(fake.calls_matching("fsmount"), ElementsAre(HasSubstr(", ro)")));
+}
+
+TEST(ExecutorTest, OverlayLayersFallBackToTheirFdLinksWhereTheKernelTakesNoFds) {
+  FakeSyscalls fake;
+  prepare_overlay(fake);
+  fake.fail_matching("set_fd, \"lowerdir+\"", EINVAL);
+  auto outcome = run(fake, overlay_plan());
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  EXPECT_THAT(overlay_calls(fake),
+              ElementsAre("fsopen(\"overlay\") = 18",
+                          "fsconfig(18, set_string, \"source\", \"overlay\")",
+                          "fsconfig(18, set_fd, \"lowerdir+\", 13) = -1 EINVAL",
+                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/13\")",
+                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/14\")",
+                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/15\")",
+                          "fsconfig(18, set_string, \"upperdir\", \"/proc/thread-self/fd/16\")",
+                          "fsconfig(18, set_string, \"workdir\", \"/proc/thread-self/fd/17\")", "fsconfig(18, create)",
+                          "fsmount(18, 0) = 19", "move_mount(19, 12)"));
+}
+
+TEST(ExecutorTest, OverlayRollbackRemovesTheWorkDirectoryItMade) {
+  FakeSyscalls fake;
+  prepare_overlay(fake);
+  fake.fail_matching("pivot_root", EINVAL);
+  auto outcome = run(fake, overlay_plan());
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
+  const auto& calls = fake.calls();
+  auto detach = std::find(calls.begin(), calls.end(),
+                          "umount(\"/proc/thread-self/fd/19\", detach)");
+  ASSERT_NE(detach, calls.end());
+  // The union goes first; then what overlayfs made inside the work directory, then the
+  // work directory itself (handle 11 is opened right after mkdirat made it in handle 10).
+  EXPECT_THAT(std::vector<std::string>(detach + 1, calls.end()),
+              ::testing::IsSupersetOf({"unlinkat(11, \"work\", dir)", "unlinkat(11, \"index\", dir)",
+                                       "unlinkat(10, \".upper.work\", dir)"}));
+}
+
+TEST(ExecutorTest, OverlayWorkDirectoryThatWasThereStays) {
+  auto plan = overlay_plan();
+  // Without the missing() answer, mkdirat is told EEXIST: the directory was there.
+  FakeSyscalls existing;
+  existing.read_answer("/proc/thread-self/mountinfo", kBefore);
+  existing.read_answer("/proc/thread-self/mountinfo", kOverlayAssembled);
+  existing.id_answer(".", 100);
+  existing.fail_matching("\".upper.work\", 0700)", EEXIST);
+  existing.fail_matching("pivot_root", EINVAL);
+  auto outcome = run(existing, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
+  EXPECT_THAT(existing.calls_matching("upper.work\", dir)"), ::testing::IsEmpty());
+  EXPECT_THAT(existing.calls_matching("\"work\", dir)"), ::testing::IsEmpty());
+}
+
+TEST(ExecutorTest, EveryOverlayCallFailingInTurnRollsBackCleanly) {
+  FakeSyscalls reference;
+  prepare_overlay(reference);
+  auto plan = overlay_plan();
+  ASSERT_TRUE(run(reference, plan).ok());
+  const int total = reference.call_count();
+  for (int k = 1; k <= total; ++k) {
+    SCOPED_TRACE("failing call " + std::to_string(k));
+    FakeSyscalls fake;
+    prepare_overlay(fake);
+    fake.fail_call(k, EIO);
+    auto outcome = run(fake, plan);
+    if (outcome.ok() || outcome.committed) continue;
+    EXPECT_TRUE(outcome.rolled_back);
+    EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
+    auto failed = std::find_if(fake.calls().begin(), fake.calls().end(), [](const std::string& l) {
+      return l.find(" = -1 ") != std::string::npos;
+    });
+    ASSERT_NE(failed, fake.calls().end());
+    expect_undone(fake.calls(), static_cast<std::size_t>(failed - fake.calls().begin()));
+    // Nothing is left attached or created; overlayfs's own "work" (never made through the
+    // seam) is the only name the undo removes beyond what the run made.
+    for (const auto& change : fake.changes()) {
+      EXPECT_TRUE(change.ends_with("/work") || change.ends_with("/index")) << change;
+    }
+  }
 }
 
 TEST(FailAtTest, Parses) {
