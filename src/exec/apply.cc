@@ -33,6 +33,7 @@ plan::ValidationContext context_for(const Target& target, const mountinfo::Mount
   context.probe = &probe;
   context.filesystems = plan::read_proc_filesystems();
   context.user_namespace = target.other_user_ns;
+  context.kernel_release = plan::read_kernel_release();
   context.target_mnt_ns = target.mnt_ns_inode;
   context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
   context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");

@@ -1,6 +1,9 @@
 #include "plan/validator.h"
 
+#include <sys/utsname.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string_view>
@@ -9,6 +12,7 @@
 
 #include "core/path.h"
 #include "plan/host_view.h"
+#include "plan/overlay.h"
 
 namespace rootfsctl::plan {
 namespace {
@@ -76,6 +80,7 @@ class Validator {
     check_fstypes();
     check_plan_order();
     check_sources();
+    check_overlays();
     check_creation();
     check_table();
     check_userns();
@@ -397,12 +402,136 @@ class Validator {
     }
   }
 
+  // Union directories: what overlayfs refuses at mount time (overlapping layers, upper
+  // and work directory on two filesystems, an old kernel in a user namespace), said here
+  // with the entry's line instead of an EINVAL or ELOOP from fsconfig.
+  void check_overlays() {
+    for (const auto& op : plan_.ops) {
+      if (op.kind != OpKind::kMount || op.fstype != "overlay") continue;
+      const Entry* entry = view_.entry_for(op);
+      if (!entry) continue;
+      check_overlay_layers(op, *entry);
+      if (entry->create) check_overlay_create(op, *entry);
+      if (context_.user_namespace) check_overlay_userns(op, *entry);
+    }
+  }
+
+  void check_overlay_layers(const Op& op, const Entry& entry) {
+    // The layers in the target's current tree; the target itself too without a root (with
+    // one, it is inside the new root, a tree of its own).
+    std::vector<std::pair<std::string, std::string>> layers;  // path, role
+    for (const auto& dir : entry.before) layers.emplace_back(dir, "before member");
+    for (const auto& dir : entry.after) layers.emplace_back(dir, "after member");
+    if (entry.create) {
+      layers.emplace_back(*entry.create, "create");
+      layers.emplace_back(overlay_work_dir(*entry.create), "work directory");
+    }
+    for (const auto& [dir, role] : layers) {
+      if (dir != entry.target) continue;
+      // Its own directory is always a layer; the executor tells it from the members by
+      // its spelling, so a member spelled the same is refused even where, inside a new
+      // root, it would be another directory.
+      add(Severity::kError, "overlay-member-is-target",
+          "overlay " + entry.target + ": " + role + " " + dir +
+              " is the union's own directory, which is already its middle layer" +
+              (layout_.root ? "; to add the host's " + dir +
+                                  ", bind it elsewhere first and "
+                                  "name that"
+                            : "; drop it"),
+          op.origin, op.index);
+    }
+    if (!layout_.root) layers.emplace_back(entry.target, "directory");
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      for (std::size_t j = 0; j < layers.size(); ++j) {
+        const auto& [a, role_a] = layers[i];
+        const auto& [b, role_b] = layers[j];
+        if (i == j) continue;
+        bool same = a == b;
+        // A member spelled as the target is reported above; a duplicate pair once.
+        if (same && (a == entry.target || i > j)) continue;
+        if (!same && !path::is_strictly_under(a, b)) continue;
+        // overlayfs refuses with ELOOP ("overlapping lowerdir path"): one layer's inode
+        // would be reachable through another's, and copy-up could loop.
+        add(Severity::kError, "overlay-layers-overlap",
+            "overlay " + entry.target + ": " + role_a + " " + a +
+                (same ? " is also its " + role_b : " is inside " + role_b + " " + b) +
+                "; overlayfs refuses layers inside one another: use separate directories",
+            op.origin, op.index);
+      }
+    }
+  }
+
+  // overlayfs wants upperdir and workdir "under the same mount" (EINVAL otherwise). The
+  // work directory goes beside `create`, so `create` must not be a mount point itself.
+  void check_overlay_create(const Op& op, const Entry& entry) {
+    const std::string& create = *entry.create;
+    std::string how;
+    for (const auto& other : plan_.ops) {
+      if (other.index >= op.index) break;
+      if (mounts(other) && other.scope == Scope::kCurrent && other.target == create) {
+        how = "op " + std::to_string(other.index) + " mounts there";
+      }
+    }
+    if (how.empty() && context_.table) {
+      const auto* m = context_.table->covering(create);
+      if (m && m->target == create) how = "it is the mount point of " + mount_label(*m);
+    }
+    if (how.empty()) return;
+    add(Severity::kError, "overlay-create-filesystem",
+        "overlay " + entry.target + ": create " + create + " and its work directory " +
+            overlay_work_dir(create) + " would be on two filesystems (" + how +
+            "); overlayfs needs both under one mount: use a directory inside that mount "
+            "as create",
+        op.origin, op.index);
+  }
+
+  // Unprivileged overlayfs (FS_USERNS_MOUNT) came with Linux 5.11; in a user namespace it
+  // keeps its metadata in user.overlay.* xattrs, which tmpfs stores from Linux 6.6.
+  void check_overlay_userns(const Op& op, const Entry& entry) {
+    auto version = kernel_version();
+    if (!version) return;
+    std::string release = *context_.kernel_release;
+    if (*version < std::pair{5, 11}) {
+      add(Severity::kError, "overlay-userns-kernel",
+          "overlay " + entry.target +
+              ": the target is in a user namespace, where overlayfs "
+              "can be mounted from Linux 5.11 (this kernel: " +
+              release + "); run as root or bind the members instead",
+          op.origin, op.index);
+      return;
+    }
+    const auto* m =
+        entry.create && context_.table ? context_.table->covering(*entry.create) : nullptr;
+    if (m && m->fstype == "tmpfs" && *version < std::pair{6, 6}) {
+      add(Severity::kError, "overlay-userns-xattr",
+          "overlay " + entry.target + ": create " + *entry.create + " is on tmpfs (" +
+              mount_label(*m) +
+              "), which stores the user.overlay.* xattrs overlayfs needs in "
+              "a user namespace from Linux 6.6 (this kernel: " +
+              release + "); put create on a disk filesystem",
+          op.origin, op.index);
+    }
+  }
+
+  /// (major, minor) of context_.kernel_release ("6.18.44-fc" -> {6, 18}).
+  std::optional<std::pair<int, int>> kernel_version() const {
+    if (!context_.kernel_release) return std::nullopt;
+    std::pair<int, int> out{0, 0};
+    if (std::sscanf(context_.kernel_release->c_str(), "%d.%d", &out.first, &out.second) != 2) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
   // What the plan creates outside filesystems it mounted itself lands in an existing tree:
   // the target's, an image, or a host directory bound in. On a read-only mount that
   // fails; on a writable one it writes where the layout did not say.
   void check_creation() {
     for (const auto& op : plan_.ops) {
       if (!creates(op)) continue;
+      // The overlay work directory goes beside `create`, which the layout names on the
+      // host on purpose; overlayfs needs it there.
+      if (op.kind == OpKind::kMkdir && op.entry == "overlay") continue;
       auto where = view_.backing(op);
       if (where.fresh) continue;
       needs_probe_ = true;
@@ -524,6 +653,12 @@ class Validator {
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
                                  const ValidationContext& context) {
   return Validator(layout, plan, context).run();
+}
+
+std::optional<std::string> read_kernel_release() {
+  struct utsname name {};
+  if (::uname(&name) != 0) return std::nullopt;
+  return std::string(name.release);
 }
 
 std::optional<std::set<std::string>> read_proc_filesystems() {

@@ -24,6 +24,7 @@ struct ValidationContext {
   const FsProbe* probe = nullptr;                // the target's files; null when offline
   std::optional<std::set<std::string>> filesystems;  // /proc/filesystems of the kernel
   bool user_namespace = false;  // the target lives in a non-initial user namespace
+  std::optional<std::string> kernel_release;  // uname -r, for what older kernels refuse
   // Mount namespace inode numbers; set when a live target is known.
   std::optional<std::uint64_t> target_mnt_ns;
   std::optional<std::uint64_t> caller_mnt_ns;
@@ -37,6 +38,9 @@ struct ValidationContext {
 /// come in a stable order (by check, then by op/entry order) so output is deterministic.
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
                                  const ValidationContext& context);
+
+/// The running kernel's release (uname(2)), e.g. "6.18.44".
+std::optional<std::string> read_kernel_release();
 
 /// Reads /proc/filesystems into the set of filesystem type names.
 std::optional<std::set<std::string>> read_proc_filesystems();
