@@ -6,6 +6,7 @@
 
 #include "core/mount_flags.h"
 #include "core/path.h"
+#include "plan/overlay.h"
 
 namespace rootfsctl::plan {
 namespace {
@@ -80,6 +81,8 @@ bool caller_has_device(const MountEntry& m, const MountTable& caller) {
 /// The kind a mount is captured as: its own kind for a fresh kernel filesystem, else bind.
 EntryKind classify(const MountEntry& m, const MountTable& caller) {
   if (m.root != "/") return EntryKind::kBind;
+  // A union directory: one superblock per mount, never the caller's.
+  if (m.fstype == "overlay") return EntryKind::kOverlay;
   // proc, sysfs and mqueue show one superblock per namespace, so a fresh mount and a
   // bind of the caller's look alike; the fresh mount is what replays in a new namespace.
   if (m.fstype == "proc") return EntryKind::kProc;
@@ -237,6 +240,7 @@ class Capturer {
     e.kind = classify(m, caller_);
     MountFlags flags = m.flags();
     if (flags & kMountReadOnly) e.readonly = true;
+    if (e.kind == EntryKind::kOverlay) return capture_overlay(m, std::move(e));
     if (e.kind != EntryKind::kBind) {
       e.options = flag_options(flags, std::nullopt);
       if (e.kind == EntryKind::kTmpfs) {
@@ -272,6 +276,46 @@ class Capturer {
     }
     if (!(flags & kMountReadOnly) && (source_flags & kMountReadOnly)) e.readonly = false;
     e.options = flag_options(flags, source_flags);
+    add(std::move(e));
+  }
+
+  /// An overlay as a union entry: its layers from the super options, split around the
+  /// layer that is the mount's own path (the directory that was there: rootfsctl puts it
+  /// between `before` and `after`). Layer paths are as the kernel recorded them when the
+  /// union was mounted, in the tree of whoever mounted it; before a pivot that was the
+  /// target's current tree, which is what a layout's members name.
+  void capture_overlay(const MountEntry& m, Entry e) {
+    OverlayLayers layers = parse_overlay_options(m.super_options);
+    auto own = std::find(layers.lower.begin(), layers.lower.end(), e.target);
+    std::string problem;
+    if (own == layers.lower.end()) {
+      problem = "its own directory is not one of its layers";
+    } else if (!layers.data_only.empty()) {
+      problem = "it has data-only layers";
+    } else if (layers.upper.has_value() != layers.work.has_value() ||
+               (layers.work && *layers.work != overlay_work_dir(*layers.upper))) {
+      problem = "its work directory is not beside its upper layer";
+    }
+    for (const auto& dir : layers.lower) {
+      if (problem.empty() && !writable_path(dir)) problem = "a layer path cannot be written";
+    }
+    if (!problem.empty()) {
+      pending_.push_back("not captured: overlay " + e.target + " (" + std::string(m.super_options) +
+                         "): " + problem + ", which a union entry cannot express");
+      return;
+    }
+    e.before.assign(layers.lower.begin(), own);
+    e.after.assign(own + 1, layers.lower.end());
+    e.create = layers.upper;
+    // Without create the union is read-only by itself.
+    if (!e.create) e.readonly.reset();
+    if (MountFlags lost = m.flags() & (kMountNoSuid | kMountNoDev | kMountNoExec)) {
+      auto names = mount_flag_names(lost);
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
+      pending_.push_back("overlay " + e.target + ": " + list +
+                         " cannot be expressed (overlay entries have no options)");
+    }
     add(std::move(e));
   }
 

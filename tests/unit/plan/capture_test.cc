@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "layout/writer.h"
+#include "plan/overlay.h"
 #include "test_support.h"
 
 namespace rootfsctl::plan {
@@ -157,6 +158,44 @@ TEST(CaptureTest, PathsALayoutCannotHoldAreComments) {
   EXPECT_THAT(capture_text(target),
               HasSubstr("# not captured: a tmpfs mount whose path is not UTF-8 or holds control "
                         "characters: /caf\\xe9\n"));
+}
+
+TEST(CaptureTest, UnionIsCapturedAsAnOverlayEntry) {
+  // The layer that is the mount's own path splits before from after; both spellings of
+  // the lower layers (fd-given "lowerdir+", legacy "lowerdir" with an escaped ':').
+  std::string target = std::string(kTarget) +
+                       "49 40 0:60 / /opt rw,relatime - overlay overlay rw,lowerdir+=/srv/p,"
+                       "lowerdir+=/opt,lowerdir+=/srv/b,lowerdir+=/srv/c,upperdir=/srv/u,"
+                       "workdir=/srv/.u.work,uuid=on\n"
+                       "50 40 0:61 / /ro ro,nosuid,relatime - overlay overlay "
+                       "ro,lowerdir=/ro:/srv/a\\:b\n";
+  std::string text = capture_text(target);
+  EXPECT_THAT(text, HasSubstr("  - overlay: /opt\n    before: [/srv/p]\n    after: [/srv/b, "
+                              "/srv/c]\n    create: /srv/u\n"));
+  EXPECT_THAT(text, HasSubstr("# overlay /ro: nosuid cannot be expressed (overlay entries "
+                              "have no options)\n  - overlay: /ro\n    after: [\"/srv/a:b\"]\n"));
+}
+
+TEST(CaptureTest, UnionsALayoutCannotExpressAreComments) {
+  std::string target = std::string(kTarget) +
+                       "49 40 0:60 / /merged rw,relatime - overlay overlay rw,lowerdir=/l1:/l2,"
+                       "upperdir=/u,workdir=/w\n";
+  EXPECT_THAT(capture_text(target),
+              HasSubstr("# not captured: overlay /merged (rw,lowerdir=/l1:/l2,upperdir=/u,"
+                        "workdir=/w): its own directory is not one of its layers, which a "
+                        "union entry cannot express\n"));
+}
+
+TEST(OverlayOptionsTest, ParsesBothSpellings) {
+  EXPECT_EQ(parse_overlay_options("rw,lowerdir=/a\\:x:/b\\,y::/d,upperdir=/u,workdir=/w"),
+            (OverlayLayers{{"/a:x", "/b,y"}, "/u", "/w", {"/d"}}));
+  EXPECT_EQ(parse_overlay_options("lowerdir+=/a,lowerdir+=/b,datadir+=/d,xino=off"),
+            (OverlayLayers{{"/a", "/b"}, std::nullopt, std::nullopt, {"/d"}}));
+  EXPECT_EQ(overlay_escape("/a:b,c\\d"), "/a\\:b\\,c\\\\d");
+  EXPECT_EQ(parse_overlay_options("lowerdir=" + overlay_escape("/a:b,c\\d")).lower,
+            std::vector<std::string>{"/a:b,c\\d"});
+  EXPECT_EQ(overlay_work_dir("/srv/upper"), "/srv/.upper.work");
+  EXPECT_EQ(overlay_work_dir("/upper"), "/.upper.work");
 }
 
 TEST(CaptureTest, TwoCapturesAreIdentical) {
