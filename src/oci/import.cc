@@ -1,0 +1,418 @@
+// config.json -> layout. Each OCI mount is read into an entry of the matching kind; every
+// option is either carried (a flag name, ro, size, mode, the overlay dirs), known to be
+// what rootfsctl does anyway (devpts newinstance), or reported and dropped.
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "core/path.h"
+#include "oci/json_input.h"
+#include "oci/oci.h"
+
+namespace rootfsctl::oci {
+namespace {
+
+using nlohmann::json;
+using layout::Entry;
+using layout::EntryKind;
+
+/// Per-mount flag names a layout's `options` accepts (schemas/layout.schema.json), minus
+/// ro/rw, which are `readonly`.
+constexpr std::array<std::string_view, 16> kFlagOptions{
+    "nosuid",   "suid",        "nodev",      "dev",         "noexec",    "exec",
+    "noatime",  "relatime",    "strictatime", "nodiratime", "diratime",  "nosymfollow",
+    "symfollow", "sync",       "async",      "dirsync"};
+
+constexpr std::array<std::string_view, 8> kPropagation{
+    "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"};
+
+bool contains(auto const& list, std::string_view name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+/// devpts options rootfsctl's own devpts mount has (planner: newinstance,ptmxmode=0666,mode=620).
+bool is_rootfsctl_devpts_option(std::string_view option) {
+  return option == "newinstance" || option == "ptmxmode=0666" || option == "ptmxmode=666" ||
+         option == "mode=620" || option == "mode=0620";
+}
+
+std::optional<std::uint32_t> parse_mode(std::string_view text) {
+  if (text.size() < 3 || text.size() > 4) return std::nullopt;
+  std::uint32_t mode = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return mode;
+}
+
+bool valid_size(std::string_view size) {
+  if (size.empty()) return false;
+  std::size_t digits = 0;
+  while (digits < size.size() && size[digits] >= '0' && size[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  if (digits == size.size()) return true;
+  return digits + 1 == size.size() && std::string_view("kKmMgG%").find(size.back()) != size.npos;
+}
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(sep, start);
+    if (end == text.npos) end = text.size();
+    parts.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+struct OciMount {
+  std::string destination;
+  std::string type;
+  std::string source;
+  std::vector<std::string> options;
+  bool idmapped = false;
+};
+
+Result<OciMount> read_mount(const json& value, std::string_view source, const std::string& pointer) {
+  if (!value.is_object()) return std::unexpected(detail::shape_error(source, pointer, "an object", value));
+  OciMount mount;
+  auto destination = value.find("destination");
+  if (destination == value.end() || !destination->is_string()) {
+    return std::unexpected(detail::shape_error(
+        source, pointer + "/destination", "a string",
+        destination == value.end() ? json() : *destination,
+        "every OCI mount needs \"destination\", the path inside the container"));
+  }
+  mount.destination = destination->get<std::string>();
+  auto type = detail::optional_string(value, "type", source, pointer);
+  if (!type) return std::unexpected(type.error());
+  mount.type = *type;
+  auto src = detail::optional_string(value, "source", source, pointer);
+  if (!src) return std::unexpected(src.error());
+  mount.source = *src;
+  if (auto options = value.find("options"); options != value.end()) {
+    if (!options->is_array()) {
+      return std::unexpected(detail::shape_error(source, pointer + "/options", "an array of strings", *options));
+    }
+    for (std::size_t i = 0; i < options->size(); ++i) {
+      const auto& option = (*options)[i];
+      if (!option.is_string()) {
+        return std::unexpected(detail::shape_error(
+            source, pointer + "/options/" + std::to_string(i), "a string", option));
+      }
+      mount.options.push_back(option.get<std::string>());
+    }
+  }
+  mount.idmapped = value.contains("uidMappings") || value.contains("gidMappings");
+  return mount;
+}
+
+/// Reads one OCI mount into an entry, reporting what does not carry over.
+class MountImporter {
+ public:
+  MountImporter(const ImportOptions& options, std::vector<Finding>& findings)
+      : options_(options), findings_(findings) {}
+
+  std::optional<Entry> import(int index, const OciMount& mount) {
+    index_ = index;
+    destination_ = mount.destination;
+    auto kind = kind_of(mount);
+    if (!kind) return std::nullopt;
+    Entry entry;
+    entry.kind = *kind;
+    entry.recursive = *kind == EntryKind::kBind;  // as the loader fills it in
+    entry.target = normalize_destination(mount.destination);
+    if (entry.target != mount.destination) {
+      note("destination written as " + entry.target + " (layouts take normalised absolute paths)");
+    }
+    if (mount.idmapped) warn("uidMappings/gidMappings (an idmapped mount) have no layout equivalent; dropped");
+    if (*kind == EntryKind::kBind && !bind_source(mount, entry)) return std::nullopt;
+    for (const auto& option : mount.options) apply_option(option, entry);
+    if (*kind == EntryKind::kOverlay && !finish_overlay(entry)) return std::nullopt;
+    if (rro_on_single_ && entry.kind == EntryKind::kBind && !entry.recursive) {
+      // rro on a non-recursive bind is ro: there are no submounts to reach.
+      entry.readonly = true;
+    }
+    if (ro_on_rbind_ && entry.recursive && entry.kind == EntryKind::kBind) {
+      note("ro on an rbind: rootfsctl makes the submounts read-only too (what rro asks for); "
+           "runc leaves them writable");
+    }
+    return entry;
+  }
+
+ private:
+  void warn(std::string message) { add("warning", std::move(message)); }
+  void note(std::string message) { add("note", std::move(message)); }
+  void add(std::string severity, std::string message) {
+    findings_.push_back({std::move(severity), index_, destination_, std::move(message)});
+  }
+
+  std::optional<EntryKind> kind_of(const OciMount& mount) {
+    bool bind_option = contains(mount.options, "bind") || contains(mount.options, "rbind");
+    if (mount.type == "bind" || bind_option) return EntryKind::kBind;
+    static constexpr std::array<std::pair<std::string_view, EntryKind>, 6> kTypes{{
+        {"tmpfs", EntryKind::kTmpfs},   {"proc", EntryKind::kProc},
+        {"sysfs", EntryKind::kSysfs},   {"devpts", EntryKind::kDevpts},
+        {"mqueue", EntryKind::kMqueue}, {"overlay", EntryKind::kOverlay}}};
+    for (auto [name, kind] : kTypes) {
+      if (mount.type == name) return kind;
+    }
+    if (mount.type == "cgroup" || mount.type == "cgroup2") {
+      warn("type " + mount.type +
+           " has no layout kind; not imported (the runtime mounts the container's cgroup "
+           "view itself: keep it in config.json)");
+    } else if (mount.type.empty()) {
+      warn("no type and no bind/rbind option; not imported (give \"type\" or a bind option)");
+    } else {
+      warn("type " + mount.type +
+           " has no layout kind; not imported (layouts mount bind, tmpfs, proc, sysfs, devpts, "
+           "mqueue and overlay; bind a host mount of it instead)");
+    }
+    return std::nullopt;
+  }
+
+  bool bind_source(const OciMount& mount, Entry& entry) {
+    if (mount.source.empty()) {
+      warn("bind mount without a source; not imported");
+      return false;
+    }
+    std::string source = mount.source;
+    if (source.front() != '/') {
+      if (options_.bundle_dir.empty()) {
+        warn("relative bind source '" + source +
+             "' is relative to the bundle, which is unknown here; written as /" + source +
+             " (pass the bundle directory)");
+        source = "/" + source;
+      } else {
+        source = options_.bundle_dir + "/" + source;
+      }
+    }
+    entry.from = normalize_destination(source);
+    entry.recursive = contains(mount.options, "rbind");
+    return true;
+  }
+
+  void apply_option(const std::string& option, Entry& entry) {
+    if (option == "bind" || option == "rbind" || option == "defaults") return;
+    if (option == "ro") {
+      entry.readonly = true;
+      ro_on_rbind_ = entry.kind == EntryKind::kBind && entry.recursive;
+      return;
+    }
+    if (option == "rw") {
+      entry.readonly = false;
+      ro_on_rbind_ = false;
+      return;
+    }
+    if (contains(kFlagOptions, option)) {
+      entry.options.push_back(option);
+      return;
+    }
+    if (option == "rro" && entry.kind == EntryKind::kBind) {
+      // A layout's readonly on a recursive bind is rro: mount_setattr with AT_RECURSIVE.
+      entry.readonly = true;
+      ro_on_rbind_ = false;
+      rro_on_single_ = !entry.recursive;
+      return;
+    }
+    if (contains(kPropagation, option)) {
+      warn("propagation option '" + option +
+           "' has no layout equivalent; dropped (rootfsctl leaves propagation as the "
+           "target's tree has it)");
+      return;
+    }
+    if (option.size() > 1 && option[0] == 'r' && contains(kFlagOptions, std::string_view(option).substr(1))) {
+      warn("recursive option '" + option + "' has no layout equivalent; dropped (only readonly is recursive on a bind)");
+      return;
+    }
+    if (kind_option(option, entry)) return;
+    warn("option '" + option + "' has no layout equivalent for a " +
+         std::string(layout::kind_name(entry.kind)) + " entry; dropped");
+  }
+
+  /// key=value options of tmpfs, devpts and overlay. True when handled (or reported).
+  bool kind_option(const std::string& option, Entry& entry) {
+    auto eq = option.find('=');
+    std::string key = option.substr(0, eq);
+    std::string value = eq == option.npos ? std::string() : option.substr(eq + 1);
+    switch (entry.kind) {
+      case EntryKind::kTmpfs:
+        if (key == "size" && valid_size(value)) {
+          entry.size = value;
+          return true;
+        }
+        if (key == "mode" && parse_mode(value)) {
+          entry.mode = parse_mode(value);
+          return true;
+        }
+        return false;
+      case EntryKind::kDevpts:
+        if (is_rootfsctl_devpts_option(option)) return true;
+        if (key == "newinstance" || key == "ptmxmode" || key == "mode" || key == "gid") {
+          warn("devpts option '" + option +
+               "' dropped: rootfsctl mounts devpts with newinstance,ptmxmode=0666,mode=620");
+          return true;
+        }
+        return false;
+      case EntryKind::kOverlay:
+        if (key == "lowerdir") {
+          lower_ = split(value, ':');
+          return true;
+        }
+        if (key == "upperdir") {
+          upper_ = value;
+          return true;
+        }
+        if (key == "workdir") {
+          work_ = value;
+          return true;
+        }
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /// OCI's overlay replaces the destination with lowerdir (+ upperdir); a layout's overlay
+  /// is a union that also searches the directory already at the target, between `before`
+  /// and `after`. The lower dirs become `before`, so they are searched first.
+  bool finish_overlay(Entry& entry) {
+    if (lower_.empty()) {
+      warn("overlay without lowerdir=; not imported");
+      return false;
+    }
+    for (const auto& dir : lower_) {
+      if (dir.empty() || dir.front() != '/') {
+        warn("overlay lowerdir '" + dir + "' is not an absolute path; not imported");
+        return false;
+      }
+      entry.before.push_back(normalize_destination(dir));
+    }
+    note("the layout's overlay also searches the directory already at " + entry.target +
+         ", after the lowerdirs; OCI's hides it");
+    if (upper_.empty()) return true;
+    entry.create = normalize_destination(upper_);
+    std::string work = path::join(path::parent(*entry.create),
+                                  "." + std::string(path::basename(*entry.create)) + ".work");
+    if (!work_.empty() && normalize_destination(work_) != work) {
+      warn("overlay workdir " + work_ + " replaced by " + work +
+           " (rootfsctl keeps the work directory beside the upper one)");
+    }
+    return true;
+  }
+
+  const ImportOptions& options_;
+  std::vector<Finding>& findings_;
+  int index_ = 0;
+  std::string destination_;
+  bool ro_on_rbind_ = false;
+  bool rro_on_single_ = false;
+  std::vector<std::string> lower_;
+  std::string upper_;
+  std::string work_;
+};
+
+Result<std::optional<layout::Root>> read_root(const json& spec, const ImportOptions& options,
+                                              std::vector<Finding>& findings) {
+  auto root = spec.find("root");
+  if (root == spec.end()) return std::nullopt;
+  const std::string& source = options.source_name;
+  if (!root->is_object()) return std::unexpected(detail::shape_error(source, "/root", "an object", *root));
+  auto root_path = detail::optional_string(*root, "path", source, "/root");
+  if (!root_path) return std::unexpected(root_path.error());
+  if (root_path->empty()) {
+    return std::unexpected(detail::shape_error(source, "/root/path", "a non-empty string",
+                                               root->value("path", json())));
+  }
+  layout::Root out;
+  out.kind = layout::RootKind::kBind;
+  std::string dir = *root_path;
+  if (dir.front() != '/') {
+    if (options.bundle_dir.empty()) {
+      findings.push_back({"warning", -1, "root.path",
+                          "relative root.path '" + dir +
+                              "' is relative to the bundle, which is unknown here; written as /" +
+                              dir + " (pass the bundle directory)"});
+      dir = "/" + dir;
+    } else {
+      dir = options.bundle_dir + "/" + dir;
+    }
+  }
+  out.from = normalize_destination(dir);
+  if (auto readonly = root->find("readonly"); readonly != root->end()) {
+    if (!readonly->is_boolean()) {
+      return std::unexpected(detail::shape_error(source, "/root/readonly", "a boolean", *readonly));
+    }
+    out.readonly = readonly->get<bool>();
+  }
+  return out;
+}
+
+void note_unimported(const json& spec, std::vector<Finding>& findings) {
+  auto linux_section = spec.find("linux");
+  if (linux_section == spec.end() || !linux_section->is_object()) return;
+  for (const char* key : {"maskedPaths", "readonlyPaths", "devices"}) {
+    auto it = linux_section->find(key);
+    if (it == linux_section->end() || !it->is_array() || it->empty()) continue;
+    findings.push_back({"note", -1, std::string("linux.") + key,
+                        "not imported: only mounts and root are (" + std::to_string(it->size()) +
+                            " item(s) left to the runtime)"});
+  }
+}
+
+}  // namespace
+
+std::string normalize_destination(std::string_view destination) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= destination.size()) {
+    auto end = destination.find('/', start);
+    if (end == destination.npos) end = destination.size();
+    auto part = destination.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (auto part : parts) out += "/" + std::string(part);
+  return out.empty() ? "/" : out;
+}
+
+std::string Finding::to_string() const {
+  std::string where = index >= 0 ? "mounts[" + std::to_string(index) + "] " + destination : destination;
+  return where + ": " + severity + ": " + message;
+}
+
+Result<Import> import_config(std::string_view json_text, const ImportOptions& options) {
+  const std::string& source = options.source_name;
+  auto spec = detail::parse_json(json_text, source);
+  if (!spec) return std::unexpected(spec.error());
+  if (!spec->is_object()) {
+    return std::unexpected(detail::shape_error(source, "(top level)", "an object (a runtime spec)", *spec));
+  }
+  Import result;
+  result.layout.description = "Imported from " + source + " by rootfsctl oci import";
+  auto root = read_root(*spec, options, result.findings);
+  if (!root) return std::unexpected(root.error());
+  result.layout.root = *root;
+  auto mounts = spec->find("mounts");
+  if (mounts != spec->end() && !mounts->is_array()) {
+    return std::unexpected(detail::shape_error(source, "/mounts", "an array", *mounts));
+  }
+  for (std::size_t i = 0; mounts != spec->end() && i < mounts->size(); ++i) {
+    auto mount = read_mount((*mounts)[i], source, "/mounts/" + std::to_string(i));
+    if (!mount) return std::unexpected(mount.error());
+    MountImporter one(options, result.findings);
+    if (auto entry = one.import(static_cast<int>(i), *mount)) {
+      result.layout.mounts.push_back(std::move(*entry));
+      result.from_index.push_back(static_cast<int>(i));
+    }
+  }
+  note_unimported(*spec, result.findings);
+  return result;
+}
+
+}  // namespace rootfsctl::oci

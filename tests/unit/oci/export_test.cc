@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "layout/loader.h"
+#include "layout/writer.h"
+#include "oci/oci.h"
+
+namespace rootfsctl::oci {
+namespace {
+
+layout::Layout load(std::string_view yaml) {
+  auto layout = layout::load_layout(yaml, "layout.yaml");
+  EXPECT_TRUE(layout) << (layout ? "" : layout.error().to_string());
+  return layout ? *layout : layout::Layout{};
+}
+
+std::vector<layout::Entry> without_origins(std::vector<layout::Entry> entries) {
+  for (auto& e : entries) e.origin = {};
+  return entries;
+}
+
+TEST(OciExportTest, MountsBecomeOciMounts) {
+  auto exported = export_mounts(load(R"(version: 1
+mounts:
+  - bind: /usr
+    readonly: true
+  - bind: /etc/hosts
+    recursive: false
+    readonly: true
+  - tmpfs: /tmp
+    size: 64M
+    mode: "1777"
+    options: [nosuid, nodev]
+  - devpts: /dev/pts
+)"));
+  EXPECT_TRUE(exported.findings.empty());
+  EXPECT_EQ(nlohmann::json::parse(exported.mounts_json), nlohmann::json::parse(R"([
+    {"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "rro"]},
+    {"destination": "/etc/hosts", "type": "bind", "source": "/etc/hosts", "options": ["bind", "ro"]},
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "nodev", "mode=1777", "size=64M"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+     "options": ["newinstance", "ptmxmode=0666", "mode=620"]}])"));
+}
+
+TEST(OciExportTest, WhatOciCannotSayIsReported) {
+  auto exported = export_mounts(load(R"(version: 1
+root:
+  bind: /srv/rootfs
+  readonly: true
+mounts:
+  - symlink: /bin
+    to: usr/bin
+  - dir: /run/app
+  - remount: /usr
+    readonly: true
+  - device: /dev/null
+)"));
+  std::vector<std::string> found;
+  for (const auto& f : exported.findings) found.push_back(f.to_string());
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "root: note: not a mount in OCI: set config.json root.path to "
+                       "/srv/rootfs and root.readonly to true",
+                       "mounts[0] /bin: warning: symlink entries are not mounts; not exported "
+                       "(put it in the image under root.path)",
+                       "mounts[1] /run/app: warning: dir entries are not mounts; not exported "
+                       "(put it in the image under root.path)",
+                       "mounts[2] /usr: warning: remount has no OCI mount equivalent; not "
+                       "exported (for read-only, list the path in linux.readonlyPaths)",
+                       "mounts[3] /dev/null: note: device placeholder exported as a bind of the "
+                       "host node (the runtime creates the file it binds onto); linux.devices "
+                       "is how OCI creates nodes instead"}));
+  EXPECT_EQ(nlohmann::json::parse(exported.mounts_json),
+            nlohmann::json::parse(R"([{"destination": "/dev/null", "type": "bind",
+                                       "source": "/dev/null", "options": ["bind"]}])"));
+}
+
+TEST(OciExportTest, ExportThenImportGivesTheSameEntries) {
+  auto layout = load(R"(version: 1
+mounts:
+  - bind: /usr
+    from: /opt/usr
+    readonly: true
+    options: [nosuid]
+  - bind: /etc/hosts
+    recursive: false
+  - bind: /srv
+    readonly: false
+    options: [noexec]
+  - tmpfs: /tmp
+    size: 50%
+    mode: "0755"
+    options: [nosuid, nodev, noatime]
+  - proc: /proc
+    options: [nosuid, nodev, noexec]
+  - sysfs: /sys
+    readonly: true
+  - devpts: /dev/pts
+    options: [nosuid, noexec]
+  - mqueue: /dev/mqueue
+  - overlay: /opt
+    before: [/srv/patches, /srv/base]
+    create: /srv/upper
+)");
+  auto exported = export_mounts(layout);
+  auto imported = import_config("{\"mounts\": " + exported.mounts_json + "}");
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  layout::Layout expected;
+  expected.mounts = without_origins(layout.mounts);
+  layout::Layout got;
+  got.mounts = without_origins(imported->layout.mounts);
+  // Compared as written layouts, so a difference reads as YAML.
+  EXPECT_EQ(layout::write_layout(got), layout::write_layout(expected)) << exported.mounts_json;
+  EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci

@@ -1,0 +1,203 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "layout/loader.h"
+#include "layout/writer.h"
+#include "oci/oci.h"
+
+namespace rootfsctl::oci {
+namespace {
+
+using layout::Entry;
+using layout::EntryKind;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Import import_ok(std::string_view text, const ImportOptions& options = {"config.json", "/b"}) {
+  auto result = import_config(text, options);
+  EXPECT_TRUE(result) << (result ? "" : result.error().to_string());
+  return result ? *result : Import{};
+}
+
+/// One mount in a spec with no root.
+Import import_mount(std::string_view mount_json) {
+  return import_ok("{\"mounts\": [" + std::string(mount_json) + "]}");
+}
+
+std::vector<std::string> messages(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) out.push_back(f.to_string());
+  return out;
+}
+
+TEST(OciImportTest, RbindWithFlagsIsARecursiveBind) {
+  auto result = import_mount(R"({"destination": "/data", "type": "bind", "source": "/srv/data",
+                                 "options": ["rbind", "nosuid", "nodev", "ro"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  const Entry& e = result.layout.mounts[0];
+  EXPECT_EQ(e.kind, EntryKind::kBind);
+  EXPECT_EQ(e.target, "/data");
+  EXPECT_EQ(e.from, "/srv/data");
+  EXPECT_TRUE(e.recursive);
+  EXPECT_EQ(e.readonly, true);
+  EXPECT_EQ(e.options, (std::vector<std::string>{"nosuid", "nodev"}));
+  // ro on an rbind differs: the layout's readonly reaches the submounts.
+  EXPECT_EQ(messages(result.findings),
+            (std::vector<std::string>{
+                "mounts[0] /data: note: ro on an rbind: rootfsctl makes the submounts read-only "
+                "too (what rro asks for); runc leaves them writable"}));
+}
+
+TEST(OciImportTest, BindOptionWithoutTypeAndRroAreExact) {
+  auto result = import_mount(R"({"destination": "/etc/resolv.conf", "source": "/etc/resolv.conf",
+                                 "options": ["bind", "rro"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kBind);
+  EXPECT_FALSE(result.layout.mounts[0].recursive);
+  EXPECT_EQ(result.layout.mounts[0].readonly, true);
+  EXPECT_TRUE(result.findings.empty());
+}
+
+TEST(OciImportTest, RelativeBindSourceIsInTheBundle) {
+  auto result = import_mount(R"({"destination": "/x", "type": "bind", "source": "files/x",
+                                 "options": ["rbind"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].from, "/b/files/x");
+}
+
+TEST(OciImportTest, TmpfsSizeAndModeCarryUidDoesNot) {
+  auto result = import_mount(R"({"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+                                 "options": ["nosuid", "noexec", "nodev", "mode=1777",
+                                             "size=65536k", "uid=1000"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  const Entry& e = result.layout.mounts[0];
+  EXPECT_EQ(e.kind, EntryKind::kTmpfs);
+  EXPECT_EQ(e.mode, 01777u);
+  EXPECT_EQ(e.size, "65536k");
+  EXPECT_EQ(e.options, (std::vector<std::string>{"nosuid", "noexec", "nodev"}));
+  EXPECT_EQ(messages(result.findings),
+            (std::vector<std::string>{"mounts[0] /dev/shm: warning: option 'uid=1000' has no "
+                                      "layout equivalent for a tmpfs entry; dropped"}));
+}
+
+TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndReportsGid) {
+  auto result = import_mount(R"({"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+      "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kDevpts);
+  EXPECT_EQ(result.layout.mounts[0].options, (std::vector<std::string>{"nosuid", "noexec"}));
+  EXPECT_EQ(messages(result.findings),
+            (std::vector<std::string>{"mounts[0] /dev/pts: warning: devpts option 'gid=5' "
+                                      "dropped: rootfsctl mounts devpts with "
+                                      "newinstance,ptmxmode=0666,mode=620"}));
+}
+
+TEST(OciImportTest, CgroupAndUnknownTypesAreReportedNotImported) {
+  auto result = import_ok(R"({"mounts": [
+      {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup"},
+      {"destination": "/mnt/disk", "type": "ext4", "source": "/dev/vdb"},
+      {"destination": "/proc", "type": "proc", "source": "proc"}]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kProc);
+  EXPECT_EQ(result.from_index, (std::vector<int>{2}));
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].index, 0);
+  EXPECT_EQ(result.findings[0].destination, "/sys/fs/cgroup");
+  EXPECT_EQ(result.findings[1].to_string(),
+            "mounts[1] /mnt/disk: warning: type ext4 has no layout kind; not imported (layouts "
+            "mount bind, tmpfs, proc, sysfs, devpts, mqueue and overlay; bind a host mount of "
+            "it instead)");
+}
+
+TEST(OciImportTest, PropagationAndRecursiveFlagsAreDropped) {
+  auto result = import_mount(R"({"destination": "/a", "type": "bind", "source": "/a",
+                                 "options": ["rbind", "rprivate", "rnosuid"]})");
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].message,
+            "propagation option 'rprivate' has no layout equivalent; dropped (rootfsctl leaves "
+            "propagation as the target's tree has it)");
+  EXPECT_EQ(result.findings[1].message,
+            "recursive option 'rnosuid' has no layout equivalent; dropped (only readonly is "
+            "recursive on a bind)");
+}
+
+TEST(OciImportTest, OverlayLowerdirsComeFirst) {
+  auto result = import_mount(R"({"destination": "/opt", "type": "overlay", "source": "overlay",
+      "options": ["lowerdir=/srv/a:/srv/b", "upperdir=/srv/up", "workdir=/srv/.up.work"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  const Entry& e = result.layout.mounts[0];
+  EXPECT_EQ(e.kind, EntryKind::kOverlay);
+  EXPECT_EQ(e.before, (std::vector<std::string>{"/srv/a", "/srv/b"}));
+  EXPECT_EQ(e.create, "/srv/up");
+  ASSERT_EQ(result.findings.size(), 1u);  // the existing directory joins the union
+  EXPECT_EQ(result.findings[0].severity, "note");
+}
+
+TEST(OciImportTest, DestinationsAreNormalised) {
+  auto result = import_mount(R"({"destination": "/dev//shm/", "type": "tmpfs", "source": "x"})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].target, "/dev/shm");
+  EXPECT_EQ(normalize_destination("dev/../../etc"), "/etc");
+  EXPECT_EQ(normalize_destination("/"), "/");
+}
+
+TEST(OciImportTest, RootPathIsRelativeToTheBundle) {
+  auto result = import_ok(R"({"root": {"path": "rootfs", "readonly": true}})",
+                          {"config.json", "/srv/bundle"});
+  ASSERT_TRUE(result.layout.root);
+  EXPECT_EQ(result.layout.root->kind, layout::RootKind::kBind);
+  EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
+  EXPECT_TRUE(result.layout.root->readonly);
+}
+
+TEST(OciImportTest, MalformedJsonNamesLineColumnAndByte) {
+  auto result = import_config("{\n  \"mounts\": [\n    {\"destination\": \"/a\",}\n  ]\n}\n",
+                              {"bundle/config.json", ""});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().stage, Stage::kManifest);
+  EXPECT_EQ(result.error().to_string(),
+            "bundle/config.json:3:26: not valid JSON at byte 41: syntax error while parsing "
+            "object key - unexpected '}'; expected string literal (check for a missing comma "
+            "or quote, or a trailing comma, just before this point)");
+  EXPECT_EQ(result.error().excerpt, "    {\"destination\": \"/a\",}");
+}
+
+TEST(OciImportTest, WrongShapesNameTheJsonPointer) {
+  auto missing = import_config(R"({"mounts": [{"type": "tmpfs"}]})");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "/mounts/0/destination: expected a string, got null");
+  auto option = import_config(R"({"mounts": [{"destination": "/a", "options": ["ro", 7]}]})");
+  ASSERT_FALSE(option);
+  EXPECT_EQ(option.error().to_string(),
+            "config.json: /mounts/0/options/1: expected a string, got number");
+  auto mounts = import_config(R"({"mounts": {}})");
+  ASSERT_FALSE(mounts);
+  EXPECT_EQ(mounts.error().message, "/mounts: expected an array, got object");
+}
+
+TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
+  auto text = read_file(std::filesystem::path(ROOTFSCTL_SOURCE_DIR) /
+                        "tests/data/oci/runc-1.1-default.json");
+  auto result = import_ok(text, {"config.json", "/srv/bundle"});
+  ASSERT_TRUE(result.layout.root);
+  EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
+  std::vector<std::string> targets;
+  for (const auto& e : result.layout.mounts) targets.push_back(e.target);
+  EXPECT_EQ(targets, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm",
+                                               "/dev/mqueue", "/sys"}));
+  // cgroup is reported, as are devpts gid=5 and the paths runc masks.
+  EXPECT_EQ(result.findings.size(), 4u) << testing::PrintToString(messages(result.findings));
+  auto loaded = layout::load_layout(layout::write_layout(result.layout), "imported.yaml");
+  EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().to_string());
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci

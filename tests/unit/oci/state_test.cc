@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include "layout/loader.h"
+#include "oci/oci.h"
+
+namespace rootfsctl::oci {
+namespace {
+
+TEST(OciStateTest, RuncStateParses) {
+  auto state = parse_state(R"({"ociVersion": "1.0.2-dev", "id": "c1", "status": "creating",
+                               "pid": 4242, "bundle": "/srv/b", "annotations": {}})");
+  ASSERT_TRUE(state) << state.error().to_string();
+  EXPECT_EQ(state->pid, 4242);
+  EXPECT_EQ(state->id, "c1");
+  EXPECT_EQ(state->status, "creating");
+  EXPECT_EQ(state->bundle, "/srv/b");
+}
+
+TEST(OciStateTest, PidMustBeAPositiveInteger) {
+  for (const char* text : {R"({"id": "c1"})", R"({"pid": 0})", R"({"pid": -3})",
+                           R"({"pid": "42"})", R"({"pid": 99999999999})"}) {
+    auto state = parse_state(text);
+    ASSERT_FALSE(state) << text;
+    EXPECT_EQ(state.error().stage, Stage::kManifest);
+    EXPECT_TRUE(state.error().message.starts_with("/pid: expected a positive process id"))
+        << state.error().message;
+  }
+}
+
+TEST(OciStateTest, NotJsonSaysWhere) {
+  auto state = parse_state("{\"pid\": 42", "stdin");
+  ASSERT_FALSE(state);
+  EXPECT_EQ(state.error().where.file, "stdin");
+  EXPECT_EQ(state.error().where.line, 1);
+  EXPECT_TRUE(state.error().message.starts_with("not valid JSON at byte 10")) << state.error().message;
+}
+
+TEST(OciStateTest, RootfsPathIsJoinedToTheBundle) {
+  EXPECT_EQ(rootfs_path(R"({"root": {"path": "rootfs"}})", "/srv/b").value(), "/srv/b/rootfs");
+  EXPECT_EQ(rootfs_path(R"({"root": {"path": "/images/x/"}})", "/srv/b").value(), "/images/x");
+  auto missing = rootfs_path(R"({"mounts": []})", "/srv/b");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "/root/path: expected a non-empty string, got null");
+}
+
+TEST(OciStateTest, RebaseMovesTargetsNotSources) {
+  auto layout = layout::load_layout(R"(version: 1
+mounts:
+  - tmpfs: /mnt/x
+  - bind: /data
+    from: /srv/data
+)", "l.yaml");
+  ASSERT_TRUE(layout);
+  auto rebased = rebase(*layout, "/run/b/rootfs");
+  ASSERT_TRUE(rebased) << rebased.error().to_string();
+  EXPECT_EQ(rebased->mounts[0].target, "/run/b/rootfs/mnt/x");
+  EXPECT_EQ(rebased->mounts[1].target, "/run/b/rootfs/data");
+  EXPECT_EQ(rebased->mounts[1].from, "/srv/data");
+}
+
+TEST(OciStateTest, RebaseRefusesARoot) {
+  auto layout = layout::load_layout("version: 1\nroot:\n  tmpfs: {}\n", "l.yaml");
+  ASSERT_TRUE(layout);
+  auto rebased = rebase(*layout, "/run/b/rootfs");
+  ASSERT_FALSE(rebased);
+  EXPECT_EQ(rebased.error().stage, Stage::kUsage);
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci
