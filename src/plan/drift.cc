@@ -49,6 +49,24 @@ Drift drift_for(DriftKind kind, const ExpectedMount& e) {
   return d;
 }
 
+/// A union with `create` that overlayfs mounted read-only after all: it does that,
+/// without failing, when the upper or work directory is not writable by whoever mounts
+/// (in a user namespace, the mapped user), and the mount itself still says rw.
+std::optional<Drift> overlay_fell_back(const ExpectedMount& e, const MountEntry& m) {
+  std::string_view super = m.super_options;
+  bool read_only = super == "ro" || super.starts_with("ro,");
+  if (e.fstype != "overlay" || (e.set & kMountReadOnly) || !read_only ||
+      super.find(",upperdir=") == std::string_view::npos) {
+    return std::nullopt;
+  }
+  Drift d = drift_for(DriftKind::kFlags, e);
+  d.expected = "rw";
+  d.actual = std::string(m.options) + " (superblock " + std::string(super.substr(0, 2)) + ")";
+  d.message = "overlayfs mounted the union read-only: create or its work directory is not "
+              "writable by the mounter (in a user namespace, the mapped user)";
+  return d;
+}
+
 std::optional<Drift> check(const ExpectedMount& e, const MountEntry* m) {
   if (!m) {
     Drift d = drift_for(DriftKind::kMissing, e);
@@ -71,7 +89,7 @@ std::optional<Drift> check(const ExpectedMount& e, const MountEntry* m) {
   MountFlags actual = m->flags();
   MountFlags missing = e.set & ~actual & kShown;
   MountFlags extra = e.clear & actual & kShown;
-  if (!missing && !extra) return std::nullopt;
+  if (!missing && !extra) return overlay_fell_back(e, *m);
   Drift d = drift_for(DriftKind::kFlags, e);
   d.expected = asked_flags(e.set, e.clear);
   d.actual = std::string(m->options);

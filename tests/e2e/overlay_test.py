@@ -247,6 +247,22 @@ class OverlayRootlessTest(unittest.TestCase):
         self.assertEqual((self.top / "upper/new").stat().st_uid, NOBODY)
         self.assertTrue((self.top / "before/x").exists())
 
+    def test_rootless_union_that_overlayfs_made_read_only_is_refused(self):
+        # A work directory the mapped user cannot write: overlayfs does not fail, it mounts
+        # the union read-only. Verification catches it before the command runs.
+        work = self.top / ".upper.work"
+        work.mkdir()
+        os.chown(work, 0, 0)
+        layout = self.top / "union.yaml"
+        layout.write_text("version: 1\nnamespaces: [mount, pid]\nroot: { tmpfs: {} }\n"
+                          "mounts:\n" + overlay_entry(self.top, target="/opt"))
+        os.chmod(layout, 0o644)
+        proc = self.run_as_nobody("run", layout, "--", "true")
+        self.assertEqual(proc.returncode, 125, proc.stderr)
+        self.assertIn(b"overlayfs mounted the union read-only", proc.stderr)
+        self.assertIn(b"rollback: clean", proc.stderr)
+        self.assertTrue(work.is_dir(), "a work directory that was there is kept")
+
     def test_rootless_fail_at_the_union_rolls_back(self):
         layout = self.top / "union.yaml"
         layout.write_text("version: 1\nnamespaces: [mount, pid]\nroot: { tmpfs: {} }\n"

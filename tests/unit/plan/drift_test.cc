@@ -92,6 +92,27 @@ TEST(ExpectedMountsTest, RemountTargetsOnlyWhenAsked) {
 
 TEST(DriftTest, AppliedTreeMatches) { EXPECT_THAT(drift_of(kSandbox, kApplied), IsEmpty()); }
 
+TEST(DriftTest, UnionThatOverlayfsMadeReadOnlyIsDrift) {
+  constexpr std::string_view kUnion =
+      "version: 1\nmounts:\n  - overlay: /opt\n    after: [/srv/a]\n    create: /srv/u\n";
+  std::string live = std::string(kCaller) +
+                     "30 20 0:40 / /opt rw,relatime - overlay overlay ro,lowerdir+=/opt,"
+                     "lowerdir+=/srv/a,upperdir=/srv/u,workdir=/srv/.u.work,uuid=null\n";
+  EXPECT_THAT(drift_of(kUnion, live),
+              ElementsAre("flags /opt: overlayfs mounted the union read-only: create or its "
+                          "work directory is not writable by the mounter (in a user namespace, "
+                          "the mapped user) [rw | rw,relatime (superblock ro) | layout.yaml:3]"));
+  std::string fine = std::string(kCaller) +
+                     "30 20 0:40 / /opt rw,relatime - overlay overlay rw,lowerdir+=/opt,"
+                     "lowerdir+=/srv/a,upperdir=/srv/u,workdir=/srv/.u.work\n";
+  EXPECT_THAT(drift_of(kUnion, fine), IsEmpty());
+  // Without create it is read-only by design.
+  EXPECT_THAT(drift_of("version: 1\nmounts:\n  - overlay: /opt\n    after: [/srv/a]\n",
+                       std::string(kCaller) + "30 20 0:40 / /opt ro,relatime - overlay overlay "
+                                              "ro,lowerdir+=/opt,lowerdir+=/srv/a\n"),
+              IsEmpty());
+}
+
 TEST(DriftTest, UnmountedTmpIsMissing) {
   EXPECT_THAT(drift_of(kSandbox, without_line(kApplied, " /tmp ")),
               ElementsAre("missing /tmp: not mounted [tmpfs |  | layout.yaml:7]"));
