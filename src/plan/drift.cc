@@ -62,8 +62,9 @@ std::optional<Drift> overlay_fell_back(const ExpectedMount& e, const MountEntry&
   Drift d = drift_for(DriftKind::kFlags, e);
   d.expected = "rw";
   d.actual = std::string(m.options) + " (superblock " + std::string(super.substr(0, 2)) + ")";
-  d.message = "overlayfs mounted the union read-only: create or its work directory is not "
-              "writable by the mounter (in a user namespace, the mapped user)";
+  d.message =
+      "overlayfs mounted the union read-only: create or its work directory is not "
+      "writable by the mounter (in a user namespace, the mapped user)";
   return d;
 }
 
