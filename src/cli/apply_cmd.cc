@@ -2,10 +2,10 @@
 //                               [--allow-shared-namespace] [--format text|json]
 #include <iostream>
 
+#include "cli/apply_shared.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "exec/executor.h"
-#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -47,32 +47,6 @@ cxxopts::Options apply_options() {
       ("h,help", "show this help");
   options.parse_positional({"layout"});
   return options;
-}
-
-void print_failure(const exec::ApplyOutcome& outcome) {
-  std::cerr << "rootfsctl: apply failed: " << outcome.error->to_string() << "\n";
-  for (const auto& mismatch : outcome.verify_mismatches) {
-    std::cerr << "  verify: " << mismatch << "\n";
-  }
-  if (outcome.rollback_clean) {
-    std::cerr << "rollback: clean; the target's mounts are as they were (" << outcome.ops_done
-              << " op(s) undone)\n";
-    return;
-  }
-  std::cerr << "rollback: INCOMPLETE; left behind:\n";
-  for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
-}
-
-int report(const exec::ApplyResult& result, pid_t pid, bool json) {
-  const auto& outcome = *result.outcome;
-  if (json) std::cout << exec::outcome_to_json(outcome);
-  if (!outcome.ok()) {
-    print_failure(outcome);
-  } else if (!json) {
-    std::cout << "applied " << outcome.ops_done << " ops to pid " << pid << " in "
-              << static_cast<int>(outcome.elapsed_ms * 1000) / 1000.0 << " ms; verified\n";
-  }
-  return exec::outcome_exit_code(outcome);
 }
 
 struct Request {
@@ -128,23 +102,8 @@ int apply_main(int argc, char** argv) {
   // 1. The request: layout, target, options.
   auto request = request_from(*args);
   if (!request) return report_error(request.error(), json);
-  // 2. Pin, plan, validate, execute, verify.
-  auto result = exec::apply(exec::linux_syscalls(), request->layout, request->pid,
-                            request->options);
-  if (!result) return report_error(result.error().wrap("pid " + std::to_string(request->pid)), json);
-  // 3. Validation errors or a dry run: show the plan checked against the live target.
-  if (!result->outcome) {
-    bool errors = plan::has_errors(result->diagnostics);
-    if (json) {
-      std::cout << render::plan_json(result->plan, result->diagnostics);
-    } else if (request->options.dry_run) {
-      std::cout << render::plan_text(result->plan, result->diagnostics, use_color(1));
-    } else {
-      std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
-    }
-    return errors ? kExitValidation : kExitOk;
-  }
-  return report(*result, request->pid, json);
+  // 2. Pin, plan, validate, execute, verify, and say how it went.
+  return apply_and_report(request->layout, request->pid, request->options, json);
 }
 
 }  // namespace rootfsctl::cli

@@ -19,6 +19,7 @@ constexpr std::array kCommands{
     Command{"capture", "write a live mount namespace as a layout", capture_main},
     Command{"profiles", "list profiles, or show one merged with its provenance", profiles_main},
     Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
+    Command{"oci", "import/export OCI runtime mounts; apply a layout as an OCI hook", oci_main},
 };
 
 void print_usage(std::ostream& out) {

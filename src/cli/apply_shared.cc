@@ -1,0 +1,59 @@
+#include "cli/apply_shared.h"
+
+#include <iostream>
+
+#include "cli/common.h"
+#include "render/render.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+void print_failure(const exec::ApplyOutcome& outcome) {
+  std::cerr << "rootfsctl: apply failed: " << outcome.error->to_string() << "\n";
+  for (const auto& mismatch : outcome.verify_mismatches) {
+    std::cerr << "  verify: " << mismatch << "\n";
+  }
+  if (outcome.rollback_clean) {
+    std::cerr << "rollback: clean; the target's mounts are as they were (" << outcome.ops_done
+              << " op(s) undone)\n";
+    return;
+  }
+  std::cerr << "rollback: INCOMPLETE; left behind:\n";
+  for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
+}
+
+int report(const exec::ApplyResult& result, pid_t pid, bool json) {
+  const auto& outcome = *result.outcome;
+  if (json) std::cout << exec::outcome_to_json(outcome);
+  if (!outcome.ok()) {
+    print_failure(outcome);
+  } else if (!json) {
+    std::cout << "applied " << outcome.ops_done << " ops to pid " << pid << " in "
+              << static_cast<int>(outcome.elapsed_ms * 1000) / 1000.0 << " ms; verified\n";
+  }
+  return exec::outcome_exit_code(outcome);
+}
+
+}  // namespace
+
+int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyOptions& options,
+                     bool json) {
+  // Pin, plan, validate, execute, verify.
+  auto result = exec::apply(exec::linux_syscalls(), layout, pid, options);
+  if (!result) return report_error(result.error().wrap("pid " + std::to_string(pid)), json);
+  // Validation errors or a dry run: show the plan checked against the live target.
+  if (!result->outcome) {
+    bool errors = plan::has_errors(result->diagnostics);
+    if (json) {
+      std::cout << render::plan_json(result->plan, result->diagnostics);
+    } else if (options.dry_run) {
+      std::cout << render::plan_text(result->plan, result->diagnostics, use_color(1));
+    } else {
+      std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    }
+    return errors ? kExitValidation : kExitOk;
+  }
+  return report(*result, pid, json);
+}
+
+}  // namespace rootfsctl::cli
