@@ -84,9 +84,11 @@ Which hook: createRuntime (or the older prestart). The runtime calls it in its o
 namespaces after it has created the container's mount namespace and mounted config.json's
 mounts, before it pivots into the rootfs; the pid is the container's init, parked. The
 state's status is then "creating", and rootfsctl applies the layout beneath the bundle's
-root.path, so the mounts are in place when the container's process starts. Paths in the
-image that are symlinks are refused there. poststart works too (status "running":
-applied to the live tree), but the container's process is already running by then.
+root.path, so the mounts are in place when the container's process starts; bind
+sources are host paths, since the container's namespace still shows the host's tree.
+Paths in the image that are symlinks are refused there. poststart (status "running")
+applies to the pivoted tree, where bind sources are paths inside the container (runc 1.1
+runs it during 'runc create'; later runtimes once the process has started).
 createContainer and startContainer run inside the container, where runc's state pid
 names no process rootfsctl can see; the hook refuses to run there.
 

@@ -168,7 +168,9 @@ Export export_mounts(const layout::Layout& layout) {
   Exporter exporter(result.findings);
   for (std::size_t i = 0; i < layout.mounts.size(); ++i) {
     auto mount = exporter.mount(static_cast<int>(i), layout.mounts[i]);
-    if (!mount.is_null()) mounts.push_back(std::move(mount));
+    if (mount.is_null()) continue;
+    if (mount["options"].empty()) mount.erase("options");  // optional in the spec
+    mounts.push_back(std::move(mount));
   }
   // Layout strings are UTF-8 (the loader accepts nothing else); replace keeps dump total.
   result.mounts_json = mounts.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";

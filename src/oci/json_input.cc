@@ -50,7 +50,8 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view source
     Error error = make_manifest_error(
         Location{std::string(source), line, column},
         "not valid JSON at byte " + std::to_string(offset) + ": " + parse_reason(e.what()),
-        "check for a missing comma or quote, or a trailing comma, just before this point");
+        offset == 0 ? "the file does not start as JSON does; is it a config.json (it begins with '{')?"
+                    : "check for a missing comma or quote, or a trailing comma, just before this point");
     error.excerpt = line_text(text, offset);
     return std::unexpected(std::move(error));
   }
