@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""rootfsctl with a real OCI runtime (Debian's runc) and a busybox-static bundle: `apply
+--pid` into a created container, the same through `oci hook` as a createRuntime hook, a
+failing hook failing the container, and `oci import` of the spec runc generates.
+
+Every container is created with its own --root state directory and deleted (runc delete
+-f) even when a test fails; the host's mount table is compared before and after each test.
+
+Usage: oci_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import support
+from support import ParkedChild, require_root, rootfsctl
+
+BUSYBOX = "/bin/busybox"
+APPLETS = ["sh", "cat", "grep", "sleep", "ls", "echo", "stat"]
+
+# Bind sources are paths in the target's current tree (DESIGN §1). Before the runtime
+# pivots (createRuntime) that is the host's tree; after it (apply --pid on a created
+# container, poststart), the container's own.
+LAYOUT = """version: 1
+description: Extra mounts for a container, applied by rootfsctl.
+mounts:
+  - tmpfs: /mnt/x
+    size: 1M
+    options: [nosuid, nodev]
+  - bind: /mnt/host
+    from: {source}
+    readonly: true
+"""
+
+
+def runc_available():
+    return shutil.which("runc") is not None and os.path.exists(BUSYBOX)
+
+
+class Bundle:
+    """A runc bundle in a temporary directory: a busybox rootfs and the config.json of
+    `runc spec`, made to run `sleep 1000` without a terminal."""
+
+    def __init__(self, tmp):
+        self.dir = pathlib.Path(tmp) / "bundle"
+        self.rootfs = self.dir / "rootfs"
+        self.state = pathlib.Path(tmp) / "runc-state"
+        (self.rootfs / "bin").mkdir(parents=True)
+        shutil.copy(BUSYBOX, self.rootfs / "bin" / "busybox")
+        for applet in APPLETS:
+            (self.rootfs / "bin" / applet).symlink_to("busybox")
+        for d in ("proc", "sys", "dev", "tmp", "mnt/x", "mnt/host"):
+            (self.rootfs / d).mkdir(parents=True, exist_ok=True)
+        self.state.mkdir()
+        subprocess.run(["runc", "spec"], cwd=self.dir, check=True)
+        self.config = json.loads((self.dir / "config.json").read_text())
+        self.config["process"]["args"] = ["sleep", "1000"]
+        self.config["process"]["terminal"] = False
+        self.save()
+
+    def save(self):
+        (self.dir / "config.json").write_text(json.dumps(self.config, indent=2))
+
+    def set_hook(self, point, args):
+        binary = os.path.abspath(support.BINARY)
+        self.config["hooks"] = {point: [{"path": binary,
+                                         "args": [binary, *map(str, args)]}]}
+        self.save()
+
+    def runc(self, *args, check=True, timeout=60):
+        # Not pipes: the container's process inherits runc's stdio, and a pipe it holds
+        # open would never reach end-of-file.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.run(["runc", "--root", str(self.state), *map(str, args)],
+                                  stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                  timeout=timeout)
+            out.seek(0)
+            err.seek(0)
+            proc.stdout, proc.stderr = out.read(), err.read()
+        if check and proc.returncode != 0:
+            raise AssertionError(f"runc {' '.join(map(str, args))}: exit {proc.returncode}\n"
+                                 f"{proc.stderr.decode(errors='replace')[:3000]}")
+        return proc
+
+
+class OciTest(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        if not runc_available():
+            self.fail("runc and busybox-static are test dependencies (scripts/deps.sh)")
+        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.tmp = tempfile.mkdtemp(prefix="rootfsctl-oci-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.bundle = Bundle(self.tmp)
+        self.host_dir = pathlib.Path(self.tmp) / "host-data"
+        self.host_dir.mkdir()
+        (self.host_dir / "hello").write_text("hello from the host\n")
+        self.layout = pathlib.Path(self.tmp) / "extra.yaml"
+        self.layout.write_text(LAYOUT.format(source=self.host_dir))
+        self.inside_layout = pathlib.Path(self.tmp) / "extra-inside.yaml"
+        self.inside_layout.write_text(LAYOUT.format(source="/bin"))
+        self.containers = []
+
+    def tearDown(self):
+        for cid in self.containers:
+            self.bundle.runc("delete", "-f", cid, check=False)
+        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+                         "the host's mount table changed")
+
+    def create(self, check=True):
+        cid = f"rootfsctl-oci-{os.getpid()}-{len(self.containers)}"
+        self.containers.append(cid)
+        proc = self.bundle.runc("create", "--bundle", self.bundle.dir, cid, check=check)
+        return cid, proc
+
+    def container_mounts(self, cid):
+        out = self.bundle.runc("exec", cid, "cat", "/proc/self/mountinfo").stdout.decode()
+        return {line.split()[4]: line for line in out.splitlines()}
+
+    def assert_extra_mounts(self, cid, host_source=True):
+        mounts = self.container_mounts(cid)
+        self.assertIn("/mnt/x", mounts)
+        self.assertIn(" - tmpfs ", mounts["/mnt/x"])
+        self.assertIn("nosuid", mounts["/mnt/x"].split()[5])
+        self.assertIn("/mnt/host", mounts)
+        self.assertTrue(mounts["/mnt/host"].split()[5].startswith("ro"), mounts["/mnt/host"])
+        if host_source:
+            hello = self.bundle.runc("exec", cid, "cat", "/mnt/host/hello").stdout
+            self.assertEqual(hello, b"hello from the host\n")
+        else:
+            listing = self.bundle.runc("exec", cid, "ls", "/mnt/host").stdout
+            self.assertIn(b"busybox", listing)
+        # The container's process can write its tmpfs, and nothing reaches the image.
+        self.bundle.runc("exec", cid, "sh", "-c", "echo hi > /mnt/x/f && cat /mnt/x/f")
+        self.assertEqual(os.listdir(self.bundle.rootfs / "mnt" / "x"), [])
+
+    def test_apply_pid_of_a_created_container(self):
+        cid, _ = self.create()
+        state = json.loads(self.bundle.runc("state", cid).stdout)
+        self.assertEqual(state["status"], "created")
+        proc = rootfsctl("apply", self.inside_layout, "--pid", state["pid"], check_exit=0)
+        self.assertIn(b"verified", proc.stdout)
+        self.bundle.runc("start", cid)
+        self.assert_extra_mounts(cid, host_source=False)
+
+    def test_create_runtime_hook_applies_before_the_process_starts(self):
+        self.bundle.set_hook("createRuntime", ["oci", "hook", self.layout])
+        cid, _ = self.create()
+        # Already there while the container is only created: its process has not run.
+        state = json.loads(self.bundle.runc("state", cid).stdout)
+        self.assertEqual(state["status"], "created")
+        mounts = pathlib.Path(f"/proc/{state['pid']}/mountinfo").read_text()
+        self.assertIn(" /mnt/x ", mounts)
+        self.bundle.runc("start", cid)
+        self.assert_extra_mounts(cid)
+
+    def test_poststart_hook_applies_to_the_pivoted_container(self):
+        # runc 1.1 runs poststart hooks during `runc create`, after the pivot.
+        self.bundle.set_hook("poststart", ["oci", "hook", self.inside_layout])
+        cid, _ = self.create()
+        self.bundle.runc("start", cid)
+        self.assert_extra_mounts(cid, host_source=False)
+
+    def test_host_source_after_the_pivot_is_a_validation_error(self):
+        cid, _ = self.create()
+        state = json.loads(self.bundle.runc("state", cid).stdout)
+        proc = rootfsctl("apply", self.layout, "--pid", state["pid"], check_exit=1)
+        self.assertIn(b"error[source-missing]", proc.stderr)
+
+    def test_failing_hook_fails_the_container_and_rolls_back(self):
+        self.bundle.set_hook("createRuntime", ["oci", "hook", self.layout, "--fail-at", "2:EPERM"])
+        _, proc = self.create(check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        # runc passes the hook's stderr on: the failed op, its errno and the rollback.
+        self.assertIn(b"EPERM", proc.stderr)
+        self.assertIn(b"rollback: clean", proc.stderr)
+
+    def test_bad_layout_fails_the_container(self):
+        self.layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n    sise: 1M\n")
+        self.bundle.set_hook("createRuntime", ["oci", "hook", self.layout])
+        _, proc = self.create(check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn(b"did you mean 'size'", proc.stderr)
+
+    def test_symlink_in_the_image_is_refused_before_the_pivot(self):
+        (self.bundle.rootfs / "mnt" / "x").rmdir()
+        (self.bundle.rootfs / "mnt" / "x").symlink_to("/etc")
+        self.bundle.set_hook("createRuntime", ["oci", "hook", self.layout])
+        _, proc = self.create(check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn(b"/mnt/x (on the way to /mnt/x) is a symlink", proc.stderr)
+
+    def test_create_container_hook_is_refused(self):
+        # runc runs it inside the container with the pid as the container numbers it.
+        self.bundle.set_hook("createContainer", ["oci", "hook", self.layout])
+        _, proc = self.create(check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn(b"register 'oci hook' as a createRuntime hook", proc.stderr)
+
+    def test_import_of_the_runc_spec_plans_cleanly(self):
+        out = pathlib.Path(self.tmp) / "imported.yaml"
+        proc = rootfsctl("oci", "import", self.bundle.dir / "config.json", "--output", out,
+                         "--format", "json", check_exit=0)
+        report = json.loads(proc.stdout)
+        self.assertEqual(report["entries"], 6)
+        cgroup = [f for f in report["findings"] if f["destination"] == "/sys/fs/cgroup"]
+        self.assertEqual(cgroup[0]["index"], 6)
+        self.assertEqual(cgroup[0]["severity"], "warning")
+        self.assertIn(b"mounts[6] /sys/fs/cgroup: warning: type cgroup", proc.stderr)
+        text = out.read_text()
+        self.assertIn(f"bind: {self.bundle.rootfs}", text)
+        with ParkedChild() as child:
+            captured = pathlib.Path(self.tmp) / "captured.txt"
+            captured.write_text(child.mountinfo())
+        plan = rootfsctl("plan", out, "--mountinfo", captured, "--format", "json", check_exit=0)
+        errors = [d for d in json.loads(plan.stdout)["diagnostics"] if d["severity"] == "error"]
+        self.assertEqual(errors, [])
+
+    def test_export_is_a_mounts_array_runc_accepts(self):
+        exported = rootfsctl("oci", "export", self.layout, check_exit=0)
+        mounts = json.loads(exported.stdout)
+        self.assertEqual([m["destination"] for m in mounts], ["/mnt/x", "/mnt/host"])
+        self.bundle.config["mounts"] += mounts
+        self.bundle.save()
+        cid, _ = self.create()
+        self.bundle.runc("start", cid)
+        self.assert_extra_mounts(cid)
+
+    def test_malformed_config_is_exit_2_with_the_position(self):
+        bad = pathlib.Path(self.tmp) / "bad.json"
+        bad.write_text('{\n  "mounts": [\n    {"destination": "/a",}\n  ]\n}\n')
+        proc = rootfsctl("oci", "import", bad, check_exit=2)
+        self.assertIn(f"{bad}:3:26: not valid JSON at byte 41".encode(), proc.stderr)
+
+
+if __name__ == "__main__":
+    support.configure(sys.argv.pop(1), sys.argv.pop(1))
+    unittest.main(verbosity=2)
