@@ -25,7 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kOciUsage = R"(rootfsctl oci: use layouts with OCI runtimes (runc, crun, and Kubernetes through them)
+constexpr const char* kOciUsage =
+    R"(rootfsctl oci: use layouts with OCI runtimes (runc, crun, and Kubernetes through them)
 
 Usage: rootfsctl oci SUBCOMMAND [ARGS...]
 
@@ -108,12 +109,13 @@ Result<std::string> read_small_file(const std::string& path, std::size_t limit) 
     return std::unexpected(make_error(Stage::kRead, "cannot read " + path, errno));
   }
   if (!S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) > limit) {
-    return std::unexpected(make_error(
-        Stage::kRead, path + ": not a regular file of at most " + std::to_string(limit) + " bytes"));
+    return std::unexpected(make_error(Stage::kRead, path + ": not a regular file of at most " +
+                                                        std::to_string(limit) + " bytes"));
   }
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return std::unexpected(make_error(Stage::kRead, "cannot read " + path, EIO));
+  if (!in.good() && !in.eof())
+    return std::unexpected(make_error(Stage::kRead, "cannot read " + path, EIO));
   return text;
 }
 
@@ -124,10 +126,12 @@ Result<std::map<std::string, std::string>> sets_of(const cxxopts::ParseResult& a
 
 Result<layout::Layout> load_named_layout(const cxxopts::ParseResult& args, std::string_view what) {
   if (!args.count("layout")) {
-    return std::unexpected(make_error(Stage::kUsage, "oci " + std::string(what) + " needs a LAYOUT"));
+    return std::unexpected(
+        make_error(Stage::kUsage, "oci " + std::string(what) + " needs a LAYOUT"));
   }
   if (!args.unmatched().empty()) {
-    return std::unexpected(make_error(Stage::kUsage, "unexpected argument '" + args.unmatched().front() + "'"));
+    return std::unexpected(
+        make_error(Stage::kUsage, "unexpected argument '" + args.unmatched().front() + "'"));
   }
   auto sets = sets_of(args);
   if (!sets) return std::unexpected(sets.error());
@@ -181,14 +185,15 @@ layout::WriteOptions import_comments(const oci::Import& import, const std::strin
 }
 
 int import_main(int argc, char** argv) {
-  cxxopts::Options options("oci import", "rootfsctl oci import: a runtime spec's mounts as a layout");
+  cxxopts::Options options("oci import",
+                           "rootfsctl oci import: a runtime spec's mounts as a layout");
   options.custom_help("CONFIG.json [--output FILE] [--bundle DIR] [--format text|json]");
   options.positional_help("");
   options.add_options()("config", "the runtime spec", cxxopts::value<std::string>())(
       "o,output", "write the layout here instead of stdout", cxxopts::value<std::string>())(
       "bundle", "the bundle directory (default: the directory holding CONFIG.json)",
-      cxxopts::value<std::string>())(
-      "format", "text or json (the report)", cxxopts::value<std::string>()->default_value("text"))(
+      cxxopts::value<std::string>())("format", "text or json (the report)",
+                                     cxxopts::value<std::string>()->default_value("text"))(
       "h,help", "show this help");
   options.parse_positional({"config"});
   int exit_code = kExitOk;
@@ -201,8 +206,9 @@ int import_main(int argc, char** argv) {
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;
   if (!args->count("config") || !args->unmatched().empty()) {
-    std::string what = args->count("config") ? "unexpected argument '" + args->unmatched().front() + "'"
-                                             : std::string("oci import needs CONFIG.json");
+    std::string what = args->count("config")
+                           ? "unexpected argument '" + args->unmatched().front() + "'"
+                           : std::string("oci import needs CONFIG.json");
     return report_error(make_error(Stage::kUsage, what), json);
   }
   // 1. Read the spec; the bundle is the directory holding it unless told otherwise.
@@ -211,7 +217,8 @@ int import_main(int argc, char** argv) {
   if (!text) return report_error(text.error(), json);
   std::string bundle = args->count("bundle") ? (*args)["bundle"].as<std::string>()
                                              : fs::path(config).parent_path().string();
-  oci::ImportOptions import_options{config, fs::absolute(bundle.empty() ? "." : bundle).lexically_normal().string()};
+  oci::ImportOptions import_options{
+      config, fs::absolute(bundle.empty() ? "." : bundle).lexically_normal().string()};
   while (import_options.bundle_dir.size() > 1 && import_options.bundle_dir.back() == '/') {
     import_options.bundle_dir.pop_back();
   }
@@ -232,15 +239,18 @@ int import_main(int argc, char** argv) {
     std::ofstream out((*args)["output"].as<std::string>(), std::ios::binary | std::ios::trunc);
     out << yaml;
     if (!out.flush()) {
-      return report_error(make_error(Stage::kRead, "cannot write " + (*args)["output"].as<std::string>(), errno), json);
+      return report_error(
+          make_error(Stage::kRead, "cannot write " + (*args)["output"].as<std::string>(), errno),
+          json);
     }
   } else if (!json) {
     std::cout << yaml;
   }
   if (json) {
     nlohmann::ordered_json report;
-    report["output"] = args->count("output") ? nlohmann::ordered_json((*args)["output"].as<std::string>())
-                                             : nlohmann::ordered_json(nullptr);
+    report["output"] = args->count("output")
+                           ? nlohmann::ordered_json((*args)["output"].as<std::string>())
+                           : nlohmann::ordered_json(nullptr);
     report["layout"] = empty ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(yaml);
     report["entries"] = import->layout.mounts.size();
     report["findings"] = findings_json(import->findings);
@@ -279,7 +289,8 @@ int export_main(int argc, char** argv) {
 /// container's image is not trusted, and before the pivot a link there could lead the
 /// mount (or the directory made for it) out of the rootfs. Looked at through
 /// /proc/PID/root, the container's own view; nothing in the container runs yet.
-Result<void> check_no_symlinks(pid_t pid, const std::string& rootfs, const layout::Layout& rebased) {
+Result<void> check_no_symlinks(pid_t pid, const std::string& rootfs,
+                               const layout::Layout& rebased) {
   std::string view = "/proc/" + std::to_string(pid) + "/root";
   for (const auto& entry : rebased.mounts) {
     std::vector<std::string> walk;
@@ -310,8 +321,9 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
   }
   if (state.status != "creating") return layout;
   if (state.bundle.empty()) {
-    return std::unexpected(make_error(Stage::kParse, "stdin: /bundle: the state of a \"creating\" "
-                                                     "container must name its bundle"));
+    return std::unexpected(make_error(Stage::kParse,
+                                      "stdin: /bundle: the state of a \"creating\" "
+                                      "container must name its bundle"));
   }
   std::string config_path = state.bundle + "/config.json";
   auto config = read_small_file(config_path, 16u << 20);
@@ -332,13 +344,15 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
 
 int hook_main(int argc, char** argv) {
   cxxopts::Options options("oci hook", "rootfsctl oci hook: apply a layout from an OCI hook");
-  options.custom_help("LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--format text|json] < state.json");
+  options.custom_help(
+      "LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--format text|json] < state.json");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
       "fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
-      cxxopts::value<std::string>())("dry-run", "plan and validate against the container; change nothing")(
+      cxxopts::value<std::string>())("dry-run",
+                                     "plan and validate against the container; change nothing")(
       "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
       "h,help", "show this help");
   options.parse_positional({"layout"});
@@ -369,11 +383,12 @@ int hook_main(int argc, char** argv) {
     // runc runs createContainer/startContainer hooks from the container's init, and gives
     // its pid as the container's pid namespace numbers it: our parent. /proc here is not
     // that namespace's, so the pid cannot be pinned.
-    return report_error(make_error(Stage::kUsage, "pid " + std::to_string(state->pid) +
-                                                      " is this hook's parent: called from inside the "
-                                                      "container (createContainer/startContainer); "
-                                                      "register 'oci hook' as a createRuntime hook"),
-                        json);
+    return report_error(
+        make_error(Stage::kUsage, "pid " + std::to_string(state->pid) +
+                                      " is this hook's parent: called from inside the "
+                                      "container (createContainer/startContainer); "
+                                      "register 'oci hook' as a createRuntime hook"),
+        json);
   }
   // 3. Where the layout goes, then the apply pipeline itself.
   auto placed = hook_layout(std::move(*layout), *state);
@@ -386,8 +401,8 @@ struct Subcommand {
   int (*run)(int argc, char** argv);
 };
 
-constexpr std::array kSubcommands{Subcommand{"import", import_main}, Subcommand{"export", export_main},
-                                  Subcommand{"hook", hook_main}};
+constexpr std::array kSubcommands{Subcommand{"import", import_main},
+                                  Subcommand{"export", export_main}, Subcommand{"hook", hook_main}};
 
 }  // namespace
 

@@ -9,9 +9,9 @@
 namespace rootfsctl::oci {
 namespace {
 
-using nlohmann::ordered_json;
 using layout::Entry;
 using layout::EntryKind;
+using nlohmann::ordered_json;
 
 std::string octal(std::uint32_t mode) {
   char buf[16];
@@ -46,8 +46,9 @@ class Exporter {
              " entries are not mounts; not exported (put it in the image under root.path)");
         return nullptr;
       case EntryKind::kRemount:
-        warn("remount has no OCI mount equivalent; not exported (for read-only, list the path "
-             "in linux.readonlyPaths)");
+        warn(
+            "remount has no OCI mount equivalent; not exported (for read-only, list the path "
+            "in linux.readonlyPaths)");
         return nullptr;
     }
     return nullptr;
@@ -70,7 +71,8 @@ class Exporter {
   }
 
   static void flags(const Entry& entry, ordered_json& mount, bool recursive_ro) {
-    if (entry.readonly) mount["options"].push_back(*entry.readonly ? (recursive_ro ? "rro" : "ro") : "rw");
+    if (entry.readonly)
+      mount["options"].push_back(*entry.readonly ? (recursive_ro ? "rro" : "ro") : "rw");
     for (const auto& option : entry.options) mount["options"].push_back(option);
   }
 
@@ -82,8 +84,9 @@ class Exporter {
     // recursive bind means; plain ro would leave the submounts writable.
     flags(entry, mount, recursive);
     if (entry.kind == EntryKind::kDevice) {
-      note("device placeholder exported as a bind of the host node (the runtime creates the "
-           "file it binds onto); linux.devices is how OCI creates nodes instead");
+      note(
+          "device placeholder exported as a bind of the host node (the runtime creates the "
+          "file it binds onto); linux.devices is how OCI creates nodes instead");
     }
     if (entry.optional) {
       warn("optional: OCI runtimes fail on a missing source; exported as required");
@@ -115,8 +118,9 @@ class Exporter {
       for (const auto& dir : *list) lower += (lower.empty() ? "" : ":") + dir;
     }
     if (lower.empty()) {
-      warn("overlay with no before/after directories: in OCI it would have no lower layer; "
-           "not exported");
+      warn(
+          "overlay with no before/after directories: in OCI it would have no lower layer; "
+          "not exported");
       return nullptr;
     }
     ordered_json mount = base(entry, "overlay", "overlay");

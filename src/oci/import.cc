@@ -12,16 +12,16 @@
 namespace rootfsctl::oci {
 namespace {
 
-using nlohmann::json;
 using layout::Entry;
 using layout::EntryKind;
+using nlohmann::json;
 
 /// Per-mount flag names a layout's `options` accepts (schemas/layout.schema.json), minus
 /// ro/rw, which are `readonly`.
 constexpr std::array<std::string_view, 16> kFlagOptions{
-    "nosuid",   "suid",        "nodev",      "dev",         "noexec",    "exec",
-    "noatime",  "relatime",    "strictatime", "nodiratime", "diratime",  "nosymfollow",
-    "symfollow", "sync",       "async",      "dirsync"};
+    "nosuid",    "suid",     "nodev",       "dev",        "noexec",   "exec",
+    "noatime",   "relatime", "strictatime", "nodiratime", "diratime", "nosymfollow",
+    "symfollow", "sync",     "async",       "dirsync"};
 
 constexpr std::array<std::string_view, 8> kPropagation{
     "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"};
@@ -73,8 +73,10 @@ struct OciMount {
   bool idmapped = false;
 };
 
-Result<OciMount> read_mount(const json& value, std::string_view source, const std::string& pointer) {
-  if (!value.is_object()) return std::unexpected(detail::shape_error(source, pointer, "an object", value));
+Result<OciMount> read_mount(const json& value, std::string_view source,
+                            const std::string& pointer) {
+  if (!value.is_object())
+    return std::unexpected(detail::shape_error(source, pointer, "an object", value));
   OciMount mount;
   auto destination = value.find("destination");
   if (destination == value.end() || !destination->is_string()) {
@@ -92,7 +94,8 @@ Result<OciMount> read_mount(const json& value, std::string_view source, const st
   mount.source = *src;
   if (auto options = value.find("options"); options != value.end()) {
     if (!options->is_array()) {
-      return std::unexpected(detail::shape_error(source, pointer + "/options", "an array of strings", *options));
+      return std::unexpected(
+          detail::shape_error(source, pointer + "/options", "an array of strings", *options));
     }
     for (std::size_t i = 0; i < options->size(); ++i) {
       const auto& option = (*options)[i];
@@ -125,7 +128,8 @@ class MountImporter {
     if (entry.target != mount.destination) {
       note("destination written as " + entry.target + " (layouts take normalised absolute paths)");
     }
-    if (mount.idmapped) warn("uidMappings/gidMappings (an idmapped mount) have no layout equivalent; dropped");
+    if (mount.idmapped)
+      warn("uidMappings/gidMappings (an idmapped mount) have no layout equivalent; dropped");
     if (*kind == EntryKind::kBind && !bind_source(mount, entry)) return std::nullopt;
     for (const auto& option : mount.options) apply_option(option, entry);
     if (*kind == EntryKind::kOverlay && !finish_overlay(entry)) return std::nullopt;
@@ -134,8 +138,9 @@ class MountImporter {
       entry.readonly = true;
     }
     if (ro_on_rbind_ && entry.recursive && entry.kind == EntryKind::kBind) {
-      note("ro on an rbind: rootfsctl makes the submounts read-only too (what rro asks for); "
-           "runc leaves them writable");
+      note(
+          "ro on an rbind: rootfsctl makes the submounts read-only too (what rro asks for); "
+          "runc leaves them writable");
     }
     return entry;
   }
@@ -150,10 +155,13 @@ class MountImporter {
   std::optional<EntryKind> kind_of(const OciMount& mount) {
     bool bind_option = contains(mount.options, "bind") || contains(mount.options, "rbind");
     if (mount.type == "bind" || bind_option) return EntryKind::kBind;
-    static constexpr std::array<std::pair<std::string_view, EntryKind>, 6> kTypes{{
-        {"tmpfs", EntryKind::kTmpfs},   {"proc", EntryKind::kProc},
-        {"sysfs", EntryKind::kSysfs},   {"devpts", EntryKind::kDevpts},
-        {"mqueue", EntryKind::kMqueue}, {"overlay", EntryKind::kOverlay}}};
+    static constexpr std::array<std::pair<std::string_view, EntryKind>, 6> kTypes{
+        {{"tmpfs", EntryKind::kTmpfs},
+         {"proc", EntryKind::kProc},
+         {"sysfs", EntryKind::kSysfs},
+         {"devpts", EntryKind::kDevpts},
+         {"mqueue", EntryKind::kMqueue},
+         {"overlay", EntryKind::kOverlay}}};
     for (auto [name, kind] : kTypes) {
       if (mount.type == name) return kind;
     }
@@ -221,8 +229,10 @@ class MountImporter {
            "target's tree has it)");
       return;
     }
-    if (option.size() > 1 && option[0] == 'r' && contains(kFlagOptions, std::string_view(option).substr(1))) {
-      warn("recursive option '" + option + "' has no layout equivalent; dropped (only readonly is recursive on a bind)");
+    if (option.size() > 1 && option[0] == 'r' &&
+        contains(kFlagOptions, std::string_view(option).substr(1))) {
+      warn("recursive option '" + option +
+           "' has no layout equivalent; dropped (only readonly is recursive on a bind)");
       return;
     }
     if (kind_option(option, entry)) return;
@@ -317,7 +327,8 @@ Result<std::optional<layout::Root>> read_root(const json& spec, const ImportOpti
   auto root = spec.find("root");
   if (root == spec.end()) return std::nullopt;
   const std::string& source = options.source_name;
-  if (!root->is_object()) return std::unexpected(detail::shape_error(source, "/root", "an object", *root));
+  if (!root->is_object())
+    return std::unexpected(detail::shape_error(source, "/root", "an object", *root));
   auto root_path = detail::optional_string(*root, "path", source, "/root");
   if (!root_path) return std::unexpected(root_path.error());
   if (root_path->empty()) {
@@ -382,7 +393,8 @@ std::string normalize_destination(std::string_view destination) {
 }
 
 std::string Finding::to_string() const {
-  std::string where = index >= 0 ? "mounts[" + std::to_string(index) + "] " + destination : destination;
+  std::string where =
+      index >= 0 ? "mounts[" + std::to_string(index) + "] " + destination : destination;
   return where + ": " + severity + ": " + message;
 }
 
@@ -391,7 +403,8 @@ Result<Import> import_config(std::string_view json_text, const ImportOptions& op
   auto spec = detail::parse_json(json_text, source);
   if (!spec) return std::unexpected(spec.error());
   if (!spec->is_object()) {
-    return std::unexpected(detail::shape_error(source, "(top level)", "an object (a runtime spec)", *spec));
+    return std::unexpected(
+        detail::shape_error(source, "(top level)", "an object (a runtime spec)", *spec));
   }
   Import result;
   result.layout.description = "Imported from " + source + " by rootfsctl oci import";

@@ -50,8 +50,9 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view source
     Error error = make_manifest_error(
         Location{std::string(source), line, column},
         "not valid JSON at byte " + std::to_string(offset) + ": " + parse_reason(e.what()),
-        offset == 0 ? "the file does not start as JSON does; is it a config.json (it begins with '{')?"
-                    : "check for a missing comma or quote, or a trailing comma, just before this point");
+        offset == 0
+            ? "the file does not start as JSON does; is it a config.json (it begins with '{')?"
+            : "check for a missing comma or quote, or a trailing comma, just before this point");
     error.excerpt = line_text(text, offset);
     return std::unexpected(std::move(error));
   }
@@ -80,17 +81,18 @@ std::string_view json_type(const nlohmann::json& value) {
 
 Error shape_error(std::string_view source, const std::string& pointer, std::string_view expected,
                   const nlohmann::json& got, std::string hint) {
-  return make_manifest_error(Location{std::string(source), 0, 0},
-                             pointer + ": expected " + std::string(expected) + ", got " +
-                                 std::string(json_type(got)),
-                             std::move(hint));
+  return make_manifest_error(
+      Location{std::string(source), 0, 0},
+      pointer + ": expected " + std::string(expected) + ", got " + std::string(json_type(got)),
+      std::move(hint));
 }
 
 Result<std::string> optional_string(const nlohmann::json& object, const char* key,
                                     std::string_view source, const std::string& pointer) {
   auto it = object.find(key);
   if (it == object.end()) return std::string();
-  if (!it->is_string()) return std::unexpected(shape_error(source, pointer + "/" + key, "a string", *it));
+  if (!it->is_string())
+    return std::unexpected(shape_error(source, pointer + "/" + key, "a string", *it));
   return it->get<std::string>();
 }
 

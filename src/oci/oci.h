@@ -81,10 +81,10 @@ Result<State> parse_state(std::string_view json_text, std::string_view source_na
 Result<std::string> rootfs_path(std::string_view config_json, std::string_view bundle_dir,
                                 std::string_view source_name = "config.json");
 
-/// `layout` with every entry target moved beneath `prefix`: for a hook that runs before the runtime pivots into its rootfs, where
-/// the container's future "/" is still at `prefix`. Sources are left alone: they are paths
-/// in the runtime's tree, which the container's mount namespace still shows. An error for
-/// a layout with `root:` (the runtime makes the root itself).
+/// `layout` with every entry target moved beneath `prefix`: for a hook that runs before the runtime
+/// pivots into its rootfs, where the container's future "/" is still at `prefix`. Sources are left
+/// alone: they are paths in the runtime's tree, which the container's mount namespace still shows.
+/// An error for a layout with `root:` (the runtime makes the root itself).
 Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix);
 
 /// A destination as a normalised absolute path: "//dev/" -> "/dev", "dev" -> "/dev",

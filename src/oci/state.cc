@@ -9,18 +9,20 @@ namespace rootfsctl::oci {
 Result<State> parse_state(std::string_view json_text, std::string_view source_name) {
   auto state = detail::parse_json(json_text, source_name);
   if (!state) return std::unexpected(state.error());
-  const std::string hint = "a runtime writes the container state on a hook's stdin: "
-                           "{\"ociVersion\", \"id\", \"status\", \"pid\", \"bundle\"}";
+  const std::string hint =
+      "a runtime writes the container state on a hook's stdin: "
+      "{\"ociVersion\", \"id\", \"status\", \"pid\", \"bundle\"}";
   if (!state->is_object()) {
-    return std::unexpected(detail::shape_error(source_name, "(top level)", "an object", *state, hint));
+    return std::unexpected(
+        detail::shape_error(source_name, "(top level)", "an object", *state, hint));
   }
   State out;
   auto pid = state->find("pid");
   if (pid == state->end() || !pid->is_number_integer() || pid->get<long long>() <= 0 ||
       pid->get<long long>() > 0x7fffffff) {
-    return std::unexpected(detail::shape_error(
-        source_name, "/pid", "a positive process id", pid == state->end() ? nlohmann::json() : *pid,
-        hint));
+    return std::unexpected(detail::shape_error(source_name, "/pid", "a positive process id",
+                                               pid == state->end() ? nlohmann::json() : *pid,
+                                               hint));
   }
   out.pid = static_cast<pid_t>(pid->get<long long>());
   for (auto [key, field] : {std::pair{"id", &out.id}, std::pair{"status", &out.status},
@@ -52,11 +54,11 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
 
 Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix) {
   if (layout.root) {
-    return std::unexpected(make_error(
-        Stage::kUsage,
-        "layout " + layout.source +
-            " has a root:, but in a hook the runtime makes the container's root itself "
-            "(root.path in config.json); remove root: and keep the mounts"));
+    return std::unexpected(
+        make_error(Stage::kUsage,
+                   "layout " + layout.source +
+                       " has a root:, but in a hook the runtime makes the container's root itself "
+                       "(root.path in config.json); remove root: and keep the mounts"));
   }
   std::string base = normalize_destination(prefix);
   if (base == "/") return layout;

@@ -17,8 +17,8 @@ TEST(OciStateTest, RuncStateParses) {
 }
 
 TEST(OciStateTest, PidMustBeAPositiveInteger) {
-  for (const char* text : {R"({"id": "c1"})", R"({"pid": 0})", R"({"pid": -3})",
-                           R"({"pid": "42"})", R"({"pid": 99999999999})"}) {
+  for (const char* text : {R"({"id": "c1"})", R"({"pid": 0})", R"({"pid": -3})", R"({"pid": "42"})",
+                           R"({"pid": 99999999999})"}) {
     auto state = parse_state(text);
     ASSERT_FALSE(state) << text;
     EXPECT_EQ(state.error().stage, Stage::kManifest);
@@ -32,7 +32,8 @@ TEST(OciStateTest, NotJsonSaysWhere) {
   ASSERT_FALSE(state);
   EXPECT_EQ(state.error().where.file, "stdin");
   EXPECT_EQ(state.error().where.line, 1);
-  EXPECT_TRUE(state.error().message.starts_with("not valid JSON at byte 10")) << state.error().message;
+  EXPECT_TRUE(state.error().message.starts_with("not valid JSON at byte 10"))
+      << state.error().message;
 }
 
 TEST(OciStateTest, RootfsPathIsJoinedToTheBundle) {
@@ -49,7 +50,8 @@ mounts:
   - tmpfs: /mnt/x
   - bind: /data
     from: /srv/data
-)", "l.yaml");
+)",
+                                    "l.yaml");
   ASSERT_TRUE(layout);
   auto rebased = rebase(*layout, "/run/b/rootfs");
   ASSERT_TRUE(rebased) << rebased.error().to_string();
