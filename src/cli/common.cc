@@ -33,6 +33,7 @@ Result<Format> parse_format(const std::string& name, const std::vector<std::stri
   }
   if (name == "json") return Format::kJson;
   if (name == "tree") return Format::kTree;
+  if (name == "mermaid") return Format::kMermaid;
   return Format::kText;
 }
 

@@ -26,7 +26,7 @@ inline constexpr int kExitUsage = 2;       // usage or manifest error
 inline constexpr int kExitRolledBack = 3;  // apply failed, rolled back cleanly
 inline constexpr int kExitLeftover = 4;    // apply failed, rollback incomplete
 
-enum class Format { kText, kJson, kTree };
+enum class Format { kText, kJson, kTree, kMermaid };
 
 /// Parses --format; `allowed` lists the names the command accepts.
 Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed);

@@ -57,7 +57,8 @@ int mounts_main(int argc, char** argv) {
   switch (*format) {
     case Format::kJson: std::cout << render::mounts_json(*table); break;
     case Format::kTree: std::cout << render::mounts_tree(*table, use_color(1)); break;
-    case Format::kText: std::cout << render::mounts_text(*table); break;
+    case Format::kText:
+    case Format::kMermaid: std::cout << render::mounts_text(*table); break;
   }
   return kExitOk;
 }

@@ -21,6 +21,7 @@ Targets:
 
 Examples:
   rootfsctl plan sandbox --format tree
+  rootfsctl plan sandbox --format mermaid > sandbox.mmd   # a flowchart, by phase
   rootfsctl plan manifests/image.yaml --set rootfs=/srv/debian
   rootfsctl plan layout.yaml --mountinfo captured.txt --format json > plan.json
 
@@ -37,7 +38,8 @@ cxxopts::Options plan_options() {
       ("mountinfo", "validate offline against a captured table", cxxopts::value<std::string>())
       ("set", "set a layout variable, NAME=VALUE (repeatable)",
        cxxopts::value<std::vector<std::string>>())
-      ("format", "text, json or tree", cxxopts::value<std::string>()->default_value("text"))
+      ("format", "text, json, tree or mermaid",
+       cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
   options.parse_positional({"layout"});
   options.set_tab_expansion();
@@ -52,6 +54,11 @@ std::string render(Format format, const plan::Plan& plan,
     case Format::kTree:
       return render::plan_tree(plan, color) + "\n" +
              render::diagnostics_text(diagnostics, color);
+    case Format::kMermaid:
+      // The picture alone on stdout, so it can be piped to mmdc or pasted into Markdown;
+      // the diagnostics go to stderr.
+      std::cerr << render::diagnostics_text(diagnostics, use_color(2));
+      return render::plan_mermaid(plan);
     case Format::kText:
       break;
   }
@@ -68,7 +75,8 @@ int plan_main(int argc, char** argv) {
     if (exit_code == kExitOk) std::cout << kPlanHelp;
     return exit_code;
   }
-  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree"});
+  auto format =
+      parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree", "mermaid"});
   bool json = format && *format == Format::kJson;
   if (!format) return report_error(format.error(), false);
   if (!args->count("layout")) {

@@ -56,6 +56,15 @@ std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic
 /// a "symlinks:" block, one "/bin -> usr/bin" a line.
 std::string plan_tree(const plan::Plan& plan, bool color);
 
+/// The op flow as a Mermaid flowchart (renders on GitHub, GitLab and mermaid.live): one
+/// node per op, labelled "3. bind /usr ← /usr [rec]", chained in plan order and grouped in
+/// subgraphs by phase. A pivoting plan has the phases "prepare the target", "assemble the
+/// new root", "pivot" and "commit"; a plan without a root is grouped by what runs of ops
+/// do (create, mount, remount, ...). The pivot is a hexagon, the commit point a
+/// thick-bordered stadium. Untrusted bytes are escaped as in text output, and Mermaid's
+/// syntax characters as its entity codes (#quot;, #lt;, ...).
+std::string plan_mermaid(const plan::Plan& plan);
+
 /// One line per diagnostic, "error[duplicate-target] layout.yaml:30: message", then the
 /// summary "lint: 1 error, 2 warnings, 0 notes" (singular for exactly one).
 std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color);
