@@ -1,11 +1,19 @@
 # One static library per source module (src/<name>/*.cc). Files are found by glob so a new
 # .cc joins its module without editing build files; CONFIGURE_DEPENDS re-runs the glob.
+# Installed, a module is the imported target rootfsctl::<name> (cmake/install.cmake), its
+# headers under include/rootfsctl/<name>/. Modules are recorded in the order they are
+# defined, which puts every module after the ones it depends on.
 function(rootfsctl_module name)
   cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cc)
   add_library(rootfsctl_${name} STATIC ${sources})
-  target_include_directories(rootfsctl_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  add_library(rootfsctl::${name} ALIAS rootfsctl_${name})
+  set_target_properties(rootfsctl_${name} PROPERTIES EXPORT_NAME ${name})
+  target_include_directories(rootfsctl_${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl>)
   target_link_libraries(rootfsctl_${name} PUBLIC ${M_DEPS})
+  set_property(GLOBAL APPEND PROPERTY ROOTFSCTL_MODULES ${name})
 endfunction()
 
 # One GoogleTest executable per test module (tests/unit/<name>/*_test.cc), so a module's

@@ -154,6 +154,23 @@ void add_profile(std::vector<ProfileInfo>& out, std::set<std::string>& seen, con
   out.push_back(std::move(info));
 }
 
+/// The profiles directory of the tree this program is installed in, found from its own
+/// path: <prefix>/bin/rootfsctl -> <prefix>/share/rootfsctl/profiles. So a tree installed
+/// with `cmake --install --prefix DIR`, or moved, finds its own profiles; empty when the
+/// program does not live in a bin directory.
+std::string relocated_profile_dir() {
+  std::error_code error;
+  fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  fs::path bin = exe.parent_path();
+  fs::path prefix = bin;
+  for (fs::path rel = ROOTFSCTL_BIN_SUBDIR; !rel.empty(); rel = rel.parent_path()) {
+    if (prefix.filename() != rel.filename()) return {};
+    prefix = prefix.parent_path();
+  }
+  return (prefix / ROOTFSCTL_DATA_SUBDIR / "profiles").string();
+}
+
 }  // namespace
 
 std::vector<std::string> profile_search_path() {
@@ -174,6 +191,9 @@ std::vector<std::string> profile_search_path() {
   }
   dirs.emplace_back("/etc/rootfsctl/profiles");
   dirs.emplace_back(ROOTFSCTL_DATA_DIR "/profiles");
+  if (auto relocated = relocated_profile_dir(); !relocated.empty() && relocated != dirs.back()) {
+    dirs.push_back(std::move(relocated));
+  }
   dirs.emplace_back(ROOTFSCTL_MANIFEST_DIR);
   return dirs;
 }

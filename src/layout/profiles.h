@@ -20,7 +20,8 @@ inline constexpr std::size_t kMaxExtendsDepth = 32;
 /// The directories profile names are looked up in, in order: $ROOTFSCTL_PATH
 /// (colon-separated), $XDG_CONFIG_HOME/rootfsctl/profiles (default
 /// ~/.config/rootfsctl/profiles), /etc/rootfsctl/profiles, the installed data dir's
-/// profiles/, the source tree's manifests/.
+/// profiles/ (the configured prefix's, then the one beside the running program's bin/ when
+/// it was installed elsewhere), the source tree's manifests/.
 std::vector<std::string> profile_search_path();
 
 /// Finds what a command names: anything that looks like a path (has a '/' or ends in

@@ -1,0 +1,65 @@
+# `cmake --install`: the program, its data, its documentation, and the library for other
+# CMake and pkg-config projects.
+#
+#   bin/rootfsctl
+#   share/rootfsctl/profiles/*.yaml          on the profile search path (DESIGN §6)
+#   share/rootfsctl/layout.schema.json       for editors and other validators
+#   share/man/man1/rootfsctl.1, man5/rootfsctl-layout.5
+#   share/bash-completion/completions/rootfsctl, share/zsh/site-functions/_rootfsctl
+#   include/rootfsctl/<module>/*.h, lib/librootfsctl_<module>.a
+#   lib/cmake/rootfsctl/                     find_package(rootfsctl): rootfsctl::rootfsctl
+#                                            (everything) and rootfsctl::<module>
+#   lib/pkgconfig/rootfsctl.pc               pkg-config --cflags --libs rootfsctl
+#
+# Sanitizer and fuzz builds link instrumentation objects into every target; they are for
+# testing, not for installing, so they install nothing.
+if(ROOTFSCTL_SANITIZE OR ROOTFSCTL_FUZZ)
+  return()
+endif()
+include(CMakePackageConfigHelpers)
+
+install(TARGETS rootfsctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/manifests/
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/rootfsctl/profiles FILES_MATCHING PATTERN "*.yaml")
+install(FILES ${PROJECT_SOURCE_DIR}/schemas/layout.schema.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/rootfsctl)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/rootfsctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/rootfsctl-layout.5
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${PROJECT_SOURCE_DIR}/completions/rootfsctl.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rootfsctl)
+install(FILES ${PROJECT_SOURCE_DIR}/completions/_rootfsctl
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+
+# The library: every module, its public headers, and how to find them.
+get_property(rootfsctl_modules GLOBAL PROPERTY ROOTFSCTL_MODULES)
+set(rootfsctl_module_targets "")
+set(rootfsctl_pc_libs "")
+foreach(module IN LISTS rootfsctl_modules)
+  list(APPEND rootfsctl_module_targets rootfsctl_${module})
+  # Dependents before their dependencies, as a static link line wants them.
+  string(PREPEND rootfsctl_pc_libs " -lrootfsctl_${module}")
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/${module}/
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl/${module} FILES_MATCHING PATTERN "*.h")
+endforeach()
+install(TARGETS ${rootfsctl_module_targets} rootfsctl_lib EXPORT rootfsctlTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl)
+set(rootfsctl_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rootfsctl)
+install(EXPORT rootfsctlTargets NAMESPACE rootfsctl:: DESTINATION ${rootfsctl_cmake_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctlConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/rootfsctlConfig.cmake
+                              INSTALL_DESTINATION ${rootfsctl_cmake_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/rootfsctlConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/rootfsctlConfig.cmake
+              ${PROJECT_BINARY_DIR}/rootfsctlConfigVersion.cmake
+        DESTINATION ${rootfsctl_cmake_dir})
+
+# pkg-config: prefix is found from the .pc file's own place, so the tree can be installed
+# with --prefix at install time or moved.
+file(RELATIVE_PATH rootfsctl_pc_to_prefix
+     /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
+string(REGEX REPLACE "/$" "" rootfsctl_pc_to_prefix "${rootfsctl_pc_to_prefix}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctl.pc.in ${PROJECT_BINARY_DIR}/rootfsctl.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/rootfsctl.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
