@@ -83,12 +83,12 @@ the runtime fail the container. LAYOUT must have no `root:` (the runtime makes t
 
 Which hook: createRuntime (or the older prestart). The runtime calls it in its own
 namespaces after it has created the container's mount namespace and mounted config.json's
-mounts, before it pivots into the rootfs; the pid is the container's init, parked. The
-state's status is then "creating", and rootfsctl applies the layout beneath the bundle's
-root.path, so the mounts are in place when the container's process starts; bind
+mounts, before it pivots into the rootfs; the pid is the container's init, parked.
+Seeing that the container's root is not yet the bundle's root.path, rootfsctl applies the
+layout beneath it, so the mounts are in place when the container's process starts; bind
 sources are host paths, since the container's namespace still shows the host's tree.
-Paths in the image that are symlinks are refused there. poststart (status "running")
-applies to the pivoted tree, where bind sources are paths inside the container (runc 1.1
+Paths in the image that are symlinks are refused there. poststart runs after the pivot:
+the layout applies to the container's tree as it is, where bind sources are paths inside the container (runc 1.1
 runs it during 'runc create'; later runtimes once the process has started).
 createContainer and startContainer run inside the container, where runc's state pid
 names no process rootfsctl can see; the hook refuses to run there.
@@ -313,17 +313,31 @@ Result<void> check_no_symlinks(pid_t pid, const std::string& rootfs,
   return {};
 }
 
-/// The layout as the hook applies it: before the pivot ("creating"), moved beneath the
-/// bundle's rootfs as the container's namespace shows it; after it, as written.
+/// True when process `pid` has pivoted into `rootfs`: its root directory is the rootfs
+/// directory (a bind mount shows the same device and inode).
+bool has_pivoted_into(pid_t pid, const std::string& rootfs) {
+  struct stat root {};
+  struct stat dir {};
+  std::string proc_root = "/proc/" + std::to_string(pid) + "/root/";
+  if (::stat(proc_root.c_str(), &root) != 0 || ::stat(rootfs.c_str(), &dir) != 0) return false;
+  return root.st_dev == dir.st_dev && root.st_ino == dir.st_ino;
+}
+
+/// The layout as the hook applies it: before the pivot, moved beneath the bundle's rootfs
+/// as the container's namespace shows it; after it, as written. Which one is decided by
+/// looking at the container's root, not by the state's status, whose value at each hook
+/// point differs between runtimes.
 Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& state) {
   if (layout.root) {
     return oci::rebase(std::move(layout), "/");  // refuses, with the reason
   }
-  if (state.status != "creating") return layout;
   if (state.bundle.empty()) {
-    return std::unexpected(make_error(Stage::kParse,
-                                      "stdin: /bundle: the state of a \"creating\" "
-                                      "container must name its bundle"));
+    if (state.status == "creating") {
+      return std::unexpected(make_error(Stage::kParse,
+                                        "stdin: /bundle: the state of a \"creating\" container "
+                                        "must name its bundle, where its rootfs is"));
+    }
+    return layout;
   }
   std::string config_path = state.bundle + "/config.json";
   auto config = read_small_file(config_path, 16u << 20);
@@ -334,6 +348,7 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
   std::error_code ec;
   auto canonical = fs::canonical(*rootfs, ec);
   std::string base = ec ? *rootfs : canonical.string();
+  if (has_pivoted_into(state.pid, base)) return layout;
   auto rebased = oci::rebase(std::move(layout), base);
   if (!rebased) return std::unexpected(rebased.error());
   if (auto checked = check_no_symlinks(state.pid, base, *rebased); !checked) {
