@@ -9,7 +9,7 @@ namespace rootfsctl::cli {
 namespace {
 
 void print_failure(const exec::ApplyOutcome& outcome) {
-  std::cerr << "rootfsctl: apply failed: " << outcome.error->to_string() << "\n";
+  std::cerr << "rootfsctl: apply failed: " << failure_text(*outcome.error);
   for (const auto& mismatch : outcome.verify_mismatches) {
     std::cerr << "  verify: " << mismatch << "\n";
   }

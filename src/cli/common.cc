@@ -85,6 +85,7 @@ TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& tabl
   facts.probe = std::make_unique<plan::HostProbe>(target.pid ? proc + "/root" : "/");
   facts.context.probe = facts.probe.get();
   facts.context.filesystems = plan::read_proc_filesystems();
+  facts.context.kernel_release = plan::read_kernel_release();
   if (target.pid) {
     facts.context.target_mnt_ns = ns_inode(proc + "/ns/mnt");
     facts.context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
@@ -98,6 +99,20 @@ TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& tabl
     facts.context.user_namespace = ::geteuid() != 0;
   }
   return facts;
+}
+
+std::string failure_text(const Error& error) {
+  std::string out = "[stage " + std::string(stage_name(error.stage)) + "] " + error.to_string() +
+                    "\n";
+  if (!error.hint.empty() || error.errno_value == 0) return out;
+  // An injected failure is the user's own drill, not something to fix.
+  if (error.message.find("--fail-at") != std::string::npos) {
+    return out + "  hint: injected by --fail-at; drop the option to apply for real\n";
+  }
+  if (auto advice = errno_advice(error.stage, error.errno_value); !advice.empty()) {
+    out += "  hint: " + std::string(advice) + "\n";
+  }
+  return out;
 }
 
 int report_error(const Error& error, bool json) {

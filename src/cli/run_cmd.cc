@@ -127,7 +127,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
 /// also the outcome on stdout (CMD never ran, so stdout carries nothing else).
 void print_failure(const exec::ApplyOutcome& outcome, bool json) {
   if (json) std::cout << exec::outcome_to_json(outcome) << "\n";
-  std::cerr << "rootfsctl: run: apply failed: " << outcome.error->to_string() << "\n";
+  std::cerr << "rootfsctl: run: apply failed: " << failure_text(*outcome.error);
   for (const auto& mismatch : outcome.verify_mismatches) {
     std::cerr << "  verify: " << mismatch << "\n";
   }

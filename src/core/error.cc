@@ -59,6 +59,53 @@ std::string_view stage_name(Stage stage) {
   return "internal";
 }
 
+std::string_view errno_advice(Stage stage, int errno_value) {
+  const bool in_namespace = stage == Stage::kOpenNs || stage == Stage::kSetns;
+  switch (errno_value) {
+    case EPERM:
+      if (in_namespace || stage == Stage::kUnshare) {
+        return "entering another process's namespaces needs CAP_SYS_ADMIN over them: run as "
+               "root, or use `rootfsctl run`, which makes a user namespace of its own";
+      }
+      return "not permitted: run as root, or check `rootfsctl plan LAYOUT --pid N` for flags "
+             "a user namespace locks and filesystems it cannot mount";
+    case ESRCH:
+      return "the target process is gone (or was replaced): start it again and pass its new pid";
+    case ENOENT:
+      return "a path is missing: `rootfsctl plan LAYOUT --pid N` lists missing sources and "
+             "mount points";
+    case EACCES:
+      return "permission denied on a path: check the mode of the source and of the mount "
+             "point's directory";
+    case EROFS:
+      return "the path lies on a read-only mount: create it beforehand, or mount a tmpfs "
+             "above it in the layout";
+    case EBUSY:
+      return stage == Stage::kUmount || stage == Stage::kPivotRoot
+                 ? "the mount is in use: something still has files or a cwd in it"
+                 : "the target is busy: another mount or process holds it";
+    case ENODEV:
+      return "the kernel does not offer this filesystem type (see /proc/filesystems): load "
+             "its module or drop the entry";
+    case ENOSPC:
+      return "the filesystem is full: raise the tmpfs `size` in the layout";
+    case EEXIST:
+      return "something already exists at the path: remove it, or let the layout create it "
+             "on a fresh tmpfs";
+    case EINVAL:
+      if (stage == Stage::kPivotRoot) {
+        return "pivot_root needs the target in a mount namespace of its own with a new root "
+               "that is a mount point: `rootfsctl plan LAYOUT --pid N` checks both";
+      }
+      if (in_namespace) return "the namespace file is not the kind asked for";
+      return {};
+    case ENOMEM:
+      return "out of memory, or a namespace limit reached (see /proc/sys/user/max_*)";
+    default:
+      return {};
+  }
+}
+
 std::string Location::to_string() const {
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line);

@@ -33,6 +33,11 @@ enum class Stage {
 /// Stable lower-case name of a stage ("open_ns", "pivot_root", "manifest", ...).
 std::string_view stage_name(Stage stage);
 
+/// What to do about a system error at `stage`, one sentence for the errnos that mean
+/// something a user can act on ("EPERM at mount: run as root, or ..."); empty when there
+/// is nothing better to say than the message itself.
+std::string_view errno_advice(Stage stage, int errno_value);
+
 /// A position in a text file; line and column are 1-based, 0 means unknown.
 struct Location {
   std::string file;

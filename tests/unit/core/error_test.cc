@@ -93,5 +93,19 @@ TEST(OriginTest, PrintsFileAndLineOrTheReason) {
   EXPECT_EQ(implicit.to_string(), "implicit: mount point for /dev/pts");
 }
 
+TEST(ErrnoAdviceTest, SaysWhatToDoForErrorsAUserCanActOn) {
+  EXPECT_NE(errno_advice(Stage::kSetns, EPERM).find("CAP_SYS_ADMIN"), std::string_view::npos);
+  EXPECT_NE(errno_advice(Stage::kMount, EPERM).find("run as root"), std::string_view::npos);
+  EXPECT_NE(errno_advice(Stage::kOpenNs, ESRCH).find("gone"), std::string_view::npos);
+  EXPECT_NE(errno_advice(Stage::kPivotRoot, EINVAL).find("mount namespace of its own"),
+            std::string_view::npos);
+  EXPECT_NE(errno_advice(Stage::kUmount, EBUSY).find("in use"), std::string_view::npos);
+  EXPECT_NE(errno_advice(Stage::kMount, ENODEV).find("/proc/filesystems"), std::string_view::npos);
+  // Nothing better to say than the message: no advice rather than a vague one.
+  EXPECT_EQ(errno_advice(Stage::kMount, EINVAL), "");
+  EXPECT_EQ(errno_advice(Stage::kMount, EIO), "");
+  EXPECT_EQ(errno_advice(Stage::kMount, 0), "");
+}
+
 }  // namespace
 }  // namespace rootfsctl

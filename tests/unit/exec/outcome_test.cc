@@ -31,7 +31,10 @@ TEST(OutcomeJson, FailureHasTheContractFieldsFirst) {
       outcome_to_json(failed_outcome()),
       R"({"error":{"stage":"mount","errno":"EPERM","op_index":7,"target":"/usr",)"
       R"j("message":"op 7/37 bind /usr: move_mount fd 7 -> fd 5: EPERM (Operation not permitted)",)j"
-      R"("errno_value":1,"detail":"move_mount fd 7 -> fd 5","context":["op 7/37 bind /usr"]},)"
+      R"("errno_value":1,"detail":"move_mount fd 7 -> fd 5",)"
+      R"("advice":"not permitted: run as root, or check `rootfsctl plan LAYOUT --pid N` for )"
+      R"(flags a user namespace locks and filesystems it cannot mount",)"
+      R"("context":["op 7/37 bind /usr"]},)"
       R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
       R"("ops_total":37,"ops_done":6,"committed":false,"verify_mismatches":[],)"
       R"("elapsed_ms":3.25,"syscalls":41})");
