@@ -116,7 +116,13 @@ std::string failure_text(const Error& error) {
 }
 
 int report_error(const Error& error, bool json) {
-  std::cerr << "rootfsctl: " << error.render() << "\n";
+  // A system error says its stage and what to do, as a failed apply does; usage and
+  // manifest errors carry their own location and hint.
+  if (error.errno_value != 0 && error.excerpt.empty()) {
+    std::cerr << "rootfsctl: " << failure_text(error);
+  } else {
+    std::cerr << "rootfsctl: " << error.render() << "\n";
+  }
   if (json) {
     nlohmann::ordered_json out;
     auto& e = out["error"];
@@ -129,7 +135,11 @@ int report_error(const Error& error, bool json) {
       e["line"] = error.where.line;
       e["column"] = error.where.column;
     }
-    if (!error.hint.empty()) e["hint"] = error.hint;
+    if (!error.hint.empty()) {
+      e["hint"] = error.hint;
+    } else if (auto advice = errno_advice(error.stage, error.errno_value); !advice.empty()) {
+      e["advice"] = std::string(advice);
+    }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
   switch (error.stage) {

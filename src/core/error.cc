@@ -75,6 +75,10 @@ std::string_view errno_advice(Stage stage, int errno_value) {
       return "a path is missing: `rootfsctl plan LAYOUT --pid N` lists missing sources and "
              "mount points";
     case EACCES:
+      if (in_namespace) {
+        return "another user's process: its namespaces open only to root (or to its own user "
+               "with ptrace access); run as root";
+      }
       return "permission denied on a path: check the mode of the source and of the mount "
              "point's directory";
     case EROFS:
