@@ -14,6 +14,8 @@ packages=(
   runc jq
   # man pages and completions (tests/e2e/docs_test.py): man -l, groff -ww, and real shells
   man-db groff-base bash-completion zsh
+  # the reference sandbox of the start-up benchmark (tests/bench/startup.sh)
+  bubblewrap
   # fuzzing (scripts/fuzz.sh): libFuzzer needs clang. Not clang-14: libstdc++ 12's
   # <expected> wants __cpp_concepts >= 202002L, which clang 14 (and 16) do not define.
   clang-19 libclang-rt-19-dev
