@@ -91,11 +91,8 @@ Result<Request> request_from(const cxxopts::ParseResult& args) {
 int apply_main(int argc, char** argv) {
   auto options = apply_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kApplyHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kApplyHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;

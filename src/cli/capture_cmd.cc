@@ -44,11 +44,8 @@ cxxopts::Options capture_options() {
 int capture_main(int argc, char** argv) {
   auto options = capture_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kCaptureHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kCaptureHelp);
+  if (!args) return exit_code;
   if (!args->unmatched().empty() || !args->count("pid")) {
     std::string what = args->count("pid")
                            ? "unexpected argument '" + args->unmatched().front() + "'"

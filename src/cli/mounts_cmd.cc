@@ -37,11 +37,8 @@ cxxopts::Options mounts_options() {
 int mounts_main(int argc, char** argv) {
   auto options = mounts_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kMountsHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kMountsHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;

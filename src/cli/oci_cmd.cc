@@ -197,11 +197,8 @@ int import_main(int argc, char** argv) {
       "h,help", "show this help");
   options.parse_positional({"config"});
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kImportHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kImportHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;
@@ -270,11 +267,8 @@ int export_main(int argc, char** argv) {
       cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
   options.parse_positional({"layout"});
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kExportHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kExportHelp);
+  if (!args) return exit_code;
   auto layout = load_named_layout(*args, "export");
   if (!layout) return report_error(layout.error(), false);
   auto exported = oci::export_mounts(*layout);
@@ -372,11 +366,8 @@ int hook_main(int argc, char** argv) {
       "h,help", "show this help");
   options.parse_positional({"layout"});
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kHookHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kHookHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;

@@ -9,20 +9,23 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include "cli/common.h"
 
 namespace rootfsctl::cli {
 
-/// Parses argv with `options`; on --help prints help to stdout and returns nullopt with
-/// `exit_code` 0; on a usage error prints it and returns nullopt with exit code 2.
+/// Parses argv with `options`; on --help prints the option table and then `help_text` (the
+/// command's prose and examples) to stdout and returns nullopt with `exit_code` 0; on a
+/// usage error prints it and returns nullopt with exit code 2.
 inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& options,
                                                             int argc, char** argv,
-                                                            int& exit_code) {
+                                                            int& exit_code,
+                                                            std::string_view help_text = {}) {
   try {
     auto result = options.parse(argc, argv);
     if (result.count("help")) {
-      std::cout << options.help();
+      std::cout << options.help() << help_text;
       exit_code = kExitOk;
       return std::nullopt;
     }

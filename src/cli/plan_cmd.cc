@@ -70,11 +70,8 @@ std::string render(Format format, const plan::Plan& plan,
 int plan_main(int argc, char** argv) {
   auto options = plan_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kPlanHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kPlanHelp);
+  if (!args) return exit_code;
   auto format =
       parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree", "mermaid"});
   bool json = format && *format == Format::kJson;

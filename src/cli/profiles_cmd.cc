@@ -146,11 +146,8 @@ int show_resolved(const std::string& name, const std::vector<std::string>& sets,
 int profiles_main(int argc, char** argv) {
   auto options = profiles_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kProfilesHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kProfilesHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   const bool json = *format == Format::kJson;

@@ -162,9 +162,9 @@ int run_main(int argc, char** argv) {
   auto options = run_options();
   int exit_code = kExitOk;
   auto args =
-      parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(), exit_code);
+      parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(), exit_code,
+                       kRunHelp);
   if (!args) {
-    if (exit_code == kExitOk) std::cout << kRunHelp;
     return exit_code == kExitOk ? kExitOk : kExitRunFailed;
   }
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});

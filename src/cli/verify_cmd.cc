@@ -101,11 +101,8 @@ std::string drift_text(const std::vector<plan::Drift>& drift, const std::string&
 int verify_main(int argc, char** argv) {
   auto options = verify_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code);
-  if (!args) {
-    if (exit_code == kExitOk) std::cout << kVerifyHelp;
-    return exit_code;
-  }
+  auto args = parse_or_explain(options, argc, argv, exit_code, kVerifyHelp);
+  if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;
