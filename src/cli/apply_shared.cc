@@ -28,8 +28,10 @@ int report(const exec::ApplyResult& result, pid_t pid, bool json) {
   if (!outcome.ok()) {
     print_failure(outcome);
   } else if (!json) {
+    auto ms = [](double value) { return static_cast<int>(value * 1000) / 1000.0; };
     std::cout << "applied " << outcome.ops_done << " ops to pid " << pid << " in "
-              << static_cast<int>(outcome.elapsed_ms * 1000) / 1000.0 << " ms; verified\n";
+              << ms(outcome.elapsed_ms) << " ms (" << outcome.syscalls << " syscalls, "
+              << ms(outcome.syscall_ms) << " ms in them); verified\n";
   }
   return exec::outcome_exit_code(outcome);
 }

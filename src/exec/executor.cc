@@ -10,6 +10,7 @@
 
 #include "core/path.h"
 #include "exec/exec_state.h"
+#include "exec/timed_syscalls.h"
 
 namespace rootfsctl::exec {
 namespace detail {
@@ -169,7 +170,11 @@ class Driver {
 
 ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
                           const ExecOptions& options) {
-  return Driver(sys, plan, context, options).run();
+  detail::TimedSyscalls timed(sys);
+  ApplyOutcome outcome = Driver(timed, plan, context, options).run();
+  outcome.syscalls = timed.calls();
+  outcome.syscall_ms = timed.milliseconds();
+  return outcome;
 }
 
 Result<FailAt> parse_fail_at(std::string_view text) {

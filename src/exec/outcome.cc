@@ -245,6 +245,7 @@ Result<ApplyOutcome> parse_outcome(const Json& json) {
   outcome.committed = get_or(counts, "committed", false);
   outcome.elapsed_ms = get_or(counts, "elapsed_ms", 0.0);
   outcome.syscalls = get_or(counts, "syscalls", 0);
+  outcome.syscall_ms = get_or(counts, "syscall_ms", 0.0);
   auto mismatches = get_list(json, "verify_mismatches");
   if (!mismatches) return std::unexpected(mismatches.error());
   outcome.verify_mismatches = std::move(*mismatches);
@@ -275,11 +276,13 @@ std::string outcome_to_json(const ApplyOutcome& outcome) {
     put_list(json, "verify_mismatches", outcome.verify_mismatches);
     json["elapsed_ms"] = outcome.elapsed_ms;
     json["syscalls"] = outcome.syscalls;
+    json["syscall_ms"] = outcome.syscall_ms;
   } else {
     Json applied = Json::object();
     applied["ops"] = outcome.ops_done;
     applied["elapsed_ms"] = outcome.elapsed_ms;
     applied["syscalls"] = outcome.syscalls;
+    applied["syscall_ms"] = outcome.syscall_ms;
     applied["verified"] = outcome.verify_mismatches.empty();
     applied["ops_total"] = outcome.ops_total;
     applied["committed"] = outcome.committed;

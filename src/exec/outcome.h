@@ -23,7 +23,8 @@ struct ApplyOutcome {
   std::vector<std::string> verify_mismatches;  // post-apply verification findings
   bool committed = false;          // the old root was detached (no rollback possible)
   double elapsed_ms = 0;           // wall time inside the target's namespace
-  int syscalls = 0;                // syscalls made through the seam
+  int syscalls = 0;                // syscalls made through the seam while executing
+  double syscall_ms = 0;           // wall time spent inside them (part of elapsed_ms)
 
   bool ok() const { return !error.has_value(); }
   bool operator==(const ApplyOutcome&) const = default;

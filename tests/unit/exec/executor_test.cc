@@ -67,6 +67,11 @@ TEST(ExecutorTest, RunsEveryOpVerifiesAndCommits) {
   EXPECT_THAT(fake.calls(), Contains(HasSubstr("umount(\".\", detach)")));
   // Nothing was undone.
   EXPECT_THAT(fake.calls_matching("unlinkat"), ::testing::IsEmpty());
+  // Every call through the seam is counted (the fake records each one), and the time in
+  // them is part of the apply's time.
+  EXPECT_EQ(outcome.syscalls, static_cast<int>(fake.calls().size()));
+  EXPECT_GT(outcome.syscall_ms, 0.0);
+  EXPECT_LE(outcome.syscall_ms, outcome.elapsed_ms);
 }
 
 TEST(ExecutorTest, TargetsAreResolvedInsideTheRootAndMountedByFd) {

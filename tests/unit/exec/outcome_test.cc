@@ -23,6 +23,7 @@ ApplyOutcome failed_outcome() {
   o.left = {"tmpfs on /tmp: umount2: EBUSY"};
   o.elapsed_ms = 3.25;
   o.syscalls = 41;
+  o.syscall_ms = 1.5;
   return o;
 }
 
@@ -37,7 +38,7 @@ TEST(OutcomeJson, FailureHasTheContractFieldsFirst) {
       R"("context":["op 7/37 bind /usr"]},)"
       R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
       R"("ops_total":37,"ops_done":6,"committed":false,"verify_mismatches":[],)"
-      R"("elapsed_ms":3.25,"syscalls":41})");
+      R"("elapsed_ms":3.25,"syscalls":41,"syscall_ms":1.5})");
 }
 
 TEST(OutcomeJson, SuccessShape) {
@@ -47,8 +48,10 @@ TEST(OutcomeJson, SuccessShape) {
   o.committed = true;
   o.elapsed_ms = 7.5;
   o.syscalls = 210;
+  o.syscall_ms = 4.25;
   EXPECT_EQ(outcome_to_json(o),
-            R"({"applied":{"ops":37,"elapsed_ms":7.5,"syscalls":210,"verified":true,)"
+            R"({"applied":{"ops":37,"elapsed_ms":7.5,"syscalls":210,"syscall_ms":4.25,)"
+            R"("verified":true,)"
             R"("ops_total":37,"committed":true}})");
 }
 
