@@ -102,13 +102,8 @@ TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& tabl
 }
 
 std::string failure_text(const Error& error) {
-  std::string out = "[stage " + std::string(stage_name(error.stage)) + "] " + error.to_string() +
-                    "\n";
-  if (!error.hint.empty() || error.errno_value == 0) return out;
-  // An injected failure is the user's own drill, not something to fix.
-  if (error.message.find("--fail-at") != std::string::npos) {
-    return out + "  hint: injected by --fail-at; drop the option to apply for real\n";
-  }
+  std::string out = "[stage " + std::string(stage_name(error.stage)) + "] " + error.render() + "\n";
+  if (!error.hint.empty()) return out;
   if (auto advice = errno_advice(error.stage, error.errno_value); !advice.empty()) {
     out += "  hint: " + std::string(advice) + "\n";
   }
@@ -118,7 +113,7 @@ std::string failure_text(const Error& error) {
 int report_error(const Error& error, bool json) {
   // A system error says its stage and what to do, as a failed apply does; usage and
   // manifest errors carry their own location and hint.
-  if (error.errno_value != 0 && error.excerpt.empty()) {
+  if (error.errno_value != 0) {
     std::cerr << "rootfsctl: " << failure_text(error);
   } else {
     std::cerr << "rootfsctl: " << error.render() << "\n";

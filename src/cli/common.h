@@ -62,8 +62,8 @@ TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& tabl
 /// Prints an error the way every command does: rendered text on stderr and, for JSON
 /// output, {"error": {...}} on stdout so pipelines get a parseable answer. Returns the
 /// exit code for the error's stage.
-/// A failed apply's error for stderr: "[stage mount] op 5/37 ...: EPERM (...)\n" and, when
-/// the error carries no hint of its own, a "  hint: ..." line saying what to do.
+/// A system error for stderr: "[stage mount] op 5/37 ...: EPERM (...)\n" and, when the
+/// error carries no hint of its own, a "  hint: ..." line from errno_advice.
 std::string failure_text(const Error& error);
 
 int report_error(const Error& error, bool json);

@@ -60,6 +60,9 @@ std::string_view stage_name(Stage stage) {
 }
 
 std::string_view errno_advice(Stage stage, int errno_value) {
+  // Reading a layout or a table names its file already; the advice is for the syscalls
+  // that set up a tree.
+  if (stage == Stage::kRead || stage == Stage::kParse) return {};
   const bool in_namespace = stage == Stage::kOpenNs || stage == Stage::kSetns;
   switch (errno_value) {
     case EPERM:

@@ -35,7 +35,8 @@ std::string_view stage_name(Stage stage);
 
 /// What to do about a system error at `stage`, one sentence for the errnos that mean
 /// something a user can act on ("EPERM at mount: run as root, or ..."); empty when there
-/// is nothing better to say than the message itself.
+/// is nothing better to say than the message itself, and for read and parse errors (the
+/// message names the file).
 std::string_view errno_advice(Stage stage, int errno_value);
 
 /// A position in a text file; line and column are 1-based, 0 means unknown.

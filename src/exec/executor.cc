@@ -117,8 +117,10 @@ class Driver {
     report(op, "run");
     Result<void> done;
     if (options_.fail_at && options_.fail_at->op_index == op.index) {
-      done = std::unexpected(make_error(detail::stage_of(op), "injected failure (--fail-at)",
-                                        options_.fail_at->errno_value));
+      Error injected = make_error(detail::stage_of(op), "injected failure (--fail-at)",
+                                  options_.fail_at->errno_value);
+      injected.hint = "injected by --fail-at; drop the option to apply for real";
+      done = std::unexpected(std::move(injected));
     } else {
       done = detail::run_op(state_, op);
     }

@@ -158,11 +158,9 @@ Json error_json(const ApplyOutcome& outcome) {
   if (!error.hint.empty()) put_text(json, "hint", error.hint);
   // What to do, for errors that carry no hint of their own (core/error.h errno_advice):
   // derived from stage and errno, so it is not read back.
-  if (error.hint.empty() && error.errno_value != 0 &&
-      error.message.find("--fail-at") == std::string::npos) {
-    if (auto advice = errno_advice(error.stage, error.errno_value); !advice.empty()) {
-      json["advice"] = std::string(advice);
-    }
+  if (auto advice = errno_advice(error.stage, error.errno_value);
+      error.hint.empty() && !advice.empty()) {
+    json["advice"] = std::string(advice);
   }
   put_list(json, "context", error.context);
   return json;

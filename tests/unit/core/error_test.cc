@@ -105,6 +105,9 @@ TEST(ErrnoAdviceTest, SaysWhatToDoForErrorsAUserCanActOn) {
   EXPECT_EQ(errno_advice(Stage::kMount, EINVAL), "");
   EXPECT_EQ(errno_advice(Stage::kMount, EIO), "");
   EXPECT_EQ(errno_advice(Stage::kMount, 0), "");
+  // A missing layout or table file is named by its message; mount advice would mislead.
+  EXPECT_EQ(errno_advice(Stage::kRead, ENOENT), "");
+  EXPECT_EQ(errno_advice(Stage::kParse, EINVAL), "");
 }
 
 }  // namespace
