@@ -142,7 +142,12 @@ void write_sysctls(const ChildPlan& plan) {
   ::sigaddset(&set, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
 
-  long command = clone3_fork(0, nullptr);
+  // vfork(2), as posix_spawn(3) does: the command's process shares this memory until its
+  // exec, so no page tables are copied (this process is a copy of rootfsctl, megabytes
+  // of mapped binary; a fork here took 0.55 ms of a 12 ms `run`). While it runs here,
+  // the command's process only resets its signal mask, execs, or reports and _exits;
+  // this process waits meanwhile.
+  pid_t command = ::vfork();
   if (command < 0) fail(plan, ChildStep::kFork, errno);
   if (command == 0) exec_command(plan);
   // The command holds the status pipe until its exec closes it; the caller reads EOF
@@ -154,7 +159,7 @@ void write_sysctls(const ChildPlan& plan) {
     int sig = ::sigwaitinfo(&set, &info);
     if (sig < 0) continue;  // EINTR
     if (sig != SIGCHLD) {
-      if (should_forward(sig, info.si_code)) ::kill(static_cast<pid_t>(command), sig);
+      if (should_forward(sig, info.si_code)) ::kill(command, sig);
       continue;
     }
     // SIGCHLDs coalesce: reap everything that has exited, not one child per signal.
