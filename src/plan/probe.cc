@@ -59,16 +59,20 @@ FileInfo HostProbe::lstat(std::string_view p) const { return probe(p, false); }
 
 FileInfo HostProbe::stat(std::string_view p) const { return probe(p, true); }
 
+int HostProbe::root_fd() const {
+  if (!root_fd_) root_fd_.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return root_fd_.get();
+}
+
 FileInfo HostProbe::probe(std::string_view p, bool follow) const {
-  int root_fd = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return FileInfo{FileType::kUnknown};
+  const int root = root_fd();
+  if (root < 0) return FileInfo{FileType::kUnknown};
   std::string rel = p == "/" ? std::string(".") : std::string(p.substr(1));
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+  int fd = static_cast<int>(::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how));
   int saved = errno;
-  ::close(root_fd);
   struct stat st {};
   if (fd < 0) {
     errno = saved;

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/unique_fd.h"
+
 namespace rootfsctl::plan {
 
 enum class FileType {
@@ -48,7 +50,11 @@ class HostProbe final : public FsProbe {
 
  private:
   FileInfo probe(std::string_view path, bool follow) const;
+  /// root_, opened on the first probe and kept: every later probe resolves under the
+  /// same directory, and a validation's dozen probes pay one /proc lookup, not a dozen.
+  int root_fd() const;
   std::string root_;
+  mutable UniqueFd root_fd_;
 };
 
 }  // namespace rootfsctl::plan
