@@ -109,7 +109,7 @@ _rootfsctl() {
         apply)
             options="--pid --set --dry-run --fail-at --allow-shared-namespace --verbose -v --format --help -h" ;;
         run)
-            options="--set --fail-at --verbose -v --format --help -h" ;;
+            options="--set --fail-at --verbose -v --timings --format --help -h" ;;
         mounts)
             options="--pid --mountinfo --format --help -h"
             formats="text json tree" ;;

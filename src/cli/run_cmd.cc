@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 
@@ -41,6 +42,7 @@ Examples:
   rootfsctl run sandbox -- sh -c 'cat /proc/self/mountinfo'
   rootfsctl run manifests/image.yaml --set rootfs=/srv/debian -- /bin/bash
   rootfsctl run --fail-at 5 --format json -- true     # rollback drill: exits 125
+  rootfsctl run --timings -- true                # milliseconds per phase, on stderr
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
 
 Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
@@ -51,7 +53,7 @@ executed; 127 CMD was not found.
 cxxopts::Options run_options() {
   cxxopts::Options options("run", "rootfsctl run: run a command in a sandbox from a layout");
   options.custom_help(
-      "[LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--format F] -- CMD [ARGS...]");
+      "[LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--timings] [--format F] -- CMD [ARGS...]");
   options.positional_help("");
   // One option a line reads as the table it is.
   // clang-format off
@@ -62,6 +64,7 @@ cxxopts::Options run_options() {
       ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
        cxxopts::value<std::string>())
       ("v,verbose", "print each op as it runs, on stderr")
+      ("timings", "print where the time went, phase by phase, on stderr when done")
       ("format", "how rootfsctl's own failures are printed: text or json",
        cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
@@ -142,6 +145,18 @@ void print_failure(const exec::ApplyOutcome& outcome, bool json) {
   }
 }
 
+/// `--timings`: one line a phase, then the total, after everything else run printed.
+void print_timings(const exec::Timings& timings) {
+  std::cerr << "rootfsctl: timings (ms, wall clock, from the start of main):\n";
+  char line[96];
+  for (const auto& [name, ms] : timings.phases()) {
+    std::snprintf(line, sizeof line, "  %-16s %8.3f\n", name.c_str(), ms);
+    std::cerr << line;
+  }
+  std::snprintf(line, sizeof line, "  %-16s %8.3f\n", "total", timings.total_ms());
+  std::cerr << line;
+}
+
 /// A command that could not be executed, said the way env(1) says it.
 void print_exec_failure(const std::string& command, int errno_value) {
   std::cerr << "rootfsctl: run: " << command << ": " << std::strerror(errno_value);
@@ -154,6 +169,7 @@ void print_exec_failure(const std::string& command, int errno_value) {
 }  // namespace
 
 int run_main(int argc, char** argv) {
+  exec::Timings timings;
   // An ignored SIGCHLD is inherited through exec (a parent may leave it so); the kernel
   // would then reap the child before wait() could read the command's status.
   ::signal(SIGCHLD, SIG_DFL);
@@ -170,32 +186,42 @@ int run_main(int argc, char** argv) {
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return fail(format.error(), false);
   bool json = *format == Format::kJson;
+  const bool show_timings = args->count("timings") > 0;
+  timings.mark("options");
   // 2. Load the layout; the spawn and apply options follow from it.
   auto request = request_from(*args, line);
   if (!request) return fail(request.error(), json);
+  timings.mark("load");
   // 3. Spawn the child parked in its new namespaces.
   auto child = exec::spawn_parked(request->spawn, line.command);
   if (!child) return fail(child.error(), json);
+  timings.mark("spawn");
   // 4. Apply the layout inside it: the same pipeline as `apply --pid`.
   auto result = exec::apply(exec::linux_syscalls(), request->layout, child->pid(), request->apply);
   if (!result) return fail(result.error().wrap("child " + std::to_string(child->pid())), json);
+  timings.append(result->timings);
   // 5. Validation errors: nothing was done; say why. (~ParkedChild kills the child.)
   if (!result->outcome) {
     if (json) std::cout << render::plan_json(result->plan, result->diagnostics);
     std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    if (show_timings) print_timings(timings);
     return kExitRunFailed;
   }
   // 6. A failed apply was rolled back inside the child; the child goes with it.
   if (!result->outcome->ok()) {
     child->abort();
     print_failure(*result->outcome, json);
+    if (show_timings) print_timings(timings);
     return kExitRunFailed;
   }
   // 7. Let the command run, and give its status.
   if (auto released = child->release(); !released) return fail(released.error(), json);
+  timings.mark("release");
   auto status = child->wait();
   if (!status) return fail(status.error(), json);
+  timings.mark("command");  // from release until it and its namespaces were gone
   if (child->exec_errno() != 0) print_exec_failure(line.command.front(), child->exec_errno());
+  if (show_timings) print_timings(timings);
   return *status;
 }
 

@@ -66,18 +66,22 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 1. Pin the target, so every later step talks about the same process.
   auto target = pin_target(sys, pid);
   if (!target) return std::unexpected(target.error());
+  result.timings.mark("pin");
   // 2. Read its table (listmount where it equals the text); its files are seen through
   // /proc/N/root.
   auto table = mountinfo::read_live_table(pid);
   if (!table) return std::unexpected(table.error());
+  result.timings.mark("read table");
   plan::HostProbe probe("/proc/" + std::to_string(pid) + "/root");
   // 3. Plan, with the probe telling file binds from directory binds.
   plan::PlanOptions plan_options;
   plan_options.source_type = [&](std::string_view p) { return probe.stat(p).type; };
   result.plan = plan::make_plan(layout, plan_options);
+  result.timings.mark("plan");
   // 4. Validate against the live target; errors mean nothing is executed.
   result.diagnostics = plan::validate(layout, result.plan, context_for(*target, *table, probe));
   if (options.allow_shared_namespace) allow_shared_namespace(layout, result.diagnostics);
+  result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
   auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
@@ -91,6 +95,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   });
   if (!outcome) return std::unexpected(outcome.error());
   result.outcome = std::move(*outcome);
+  result.timings.mark("execute+verify");
   return result;
 }
 

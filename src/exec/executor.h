@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "exec/outcome.h"
 #include "exec/syscalls.h"
+#include "exec/timings.h"
 #include "layout/model.h"
 #include "plan/diagnostic.h"
 #include "plan/op.h"
@@ -68,6 +69,8 @@ struct ApplyResult {
   plan::Plan plan;
   std::vector<plan::Diagnostic> diagnostics;  // validation against the live target
   std::optional<ApplyOutcome> outcome;        // empty when validation failed or dry run
+  /// Time per step: pin, read table, plan, validate, execute+verify (those reached).
+  Timings timings;
 };
 
 /// The whole pipeline for a live target: pin `pid`, read its table, plan, validate (errors

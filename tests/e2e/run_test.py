@@ -203,6 +203,37 @@ class RunCases:
         self.assertEqual(outcome["error"]["errno"], "EPERM")
         self.assertTrue(outcome["rollback"]["clean"])
 
+    def timings(self, stderr):
+        """The phases --timings printed, in order, and the total it gave."""
+        text = stderr.decode(errors="replace")
+        self.assertIn("rootfsctl: timings (ms", text)
+        block = text[text.index("rootfsctl: timings (ms"):].splitlines()[1:]
+        phases = [(" ".join(line.split()[:-1]), float(line.split()[-1]))
+                  for line in block if line.strip()]
+        self.assertEqual(phases[-1][0], "total")
+        return phases[:-1], phases[-1][1]
+
+    def test_timings_say_where_the_time_went(self):
+        proc = self.run_("--timings", "--", "sh", "-c", "echo ran")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, b"ran\n")  # stdout stays the command's
+        phases, total = self.timings(proc.stderr)
+        self.assertEqual([name for name, _ in phases],
+                         ["options", "load", "spawn", "pin", "read table", "plan", "validate",
+                          "execute+verify", "release", "command"])
+        self.assertTrue(all(ms >= 0 for _, ms in phases), phases)
+        self.assertAlmostEqual(sum(ms for _, ms in phases), total, delta=0.01)
+        # Loading and executing take measurable time; so does a command that forks sh.
+        for name in ("load", "execute+verify", "command"):
+            self.assertGreater(dict(phases)[name], 0.0, name)
+
+    def test_timings_of_a_failed_apply_stop_where_it_failed(self):
+        proc = self.run_("--timings", "--fail-at", "3", "--", "true")
+        self.assertEqual(proc.returncode, 125, proc.stderr)
+        phases, _ = self.timings(proc.stderr)
+        self.assertEqual(phases[-1][0], "execute+verify")
+        self.assertNotIn("command", dict(phases))
+
     def test_no_descriptor_leaks_into_the_command(self):
         # rootfsctl inherits an fd that is not close-on-exec; the command must not.
         read_end, write_end = os.pipe()
