@@ -78,7 +78,7 @@ bool ValidationVisitor<adapters::StdStringAdapter>::visit(
 
 namespace rootfsctl::layout {
 
-extern const std::string_view kLayoutSchemaText;
+extern const std::string_view kLayoutSchemaForValidation;  // generated: schema_annotations.h
 
 namespace {
 
@@ -102,7 +102,7 @@ struct CompiledSchema {
 
 // Parsed on first use only: a run that loads no layout (rootfsctl mounts) never pays.
 const CompiledSchema& layout_schema() {
-  static const CompiledSchema compiled(kLayoutSchemaText);
+  static const CompiledSchema compiled(kLayoutSchemaForValidation);
   return compiled;
 }
 
