@@ -216,9 +216,14 @@ Result<void> validate(const CompiledSchema& compiled, const SourceText& source,
     return std::unexpected(make_error(Stage::kInternal, "layout schema: " + compiled.problem));
   }
   valijson::Validator validator;
-  valijson::ValidationResults results;
   const valijson::adapters::NlohmannJsonAdapter target(document.root);
-  if (validator.validate(compiled.schema, target, &results)) return {};
+  // Without a results object valijson stops at the first failure and writes no messages;
+  // with one it records every failed alternative of every oneOf, with a copy of its
+  // context, which was half of validating a valid layout. So: the verdict first, and the
+  // findings only for a document that has some.
+  if (validator.validate(compiled.schema, target, nullptr)) return {};
+  valijson::ValidationResults results;
+  if (validator.validate(compiled.schema, target, &results)) return {};  // cannot differ
   return std::unexpected(describe_finding(source, document, pick(results, document)));
 }
 
