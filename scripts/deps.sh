@@ -7,7 +7,6 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config ccache
   libyaml-cpp-dev libcxxopts-dev librange-v3-dev nlohmann-json3-dev libvalijson-dev
-  rapidjson-dev  # the schema is read with it (src/layout/schema_check.cc)
   # tests
   libgtest-dev libgmock-dev googletest libmount-dev libbenchmark-dev
   python3 python3-jsonschema python3-yaml util-linux mount busybox-static
