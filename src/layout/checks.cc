@@ -179,7 +179,7 @@ const json& Checker::node(const std::string& pointer) const {
   for (std::size_t i = 0; i < pointer.size();) {
     std::size_t next = pointer.find('/', i + 1);
     if (next == std::string::npos) next = pointer.size();
-    token.assign(pointer, i + 1, next - i - 1);
+    token = pointer_unescape(std::string_view(pointer).substr(i + 1, next - i - 1));
     if (at->is_array()) {
       std::size_t index = 0;
       auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
@@ -188,11 +188,6 @@ const json& Checker::node(const std::string& pointer) const {
       }
       at = &at->at(index);
     } else {
-      // RFC 6901: ~1 is '/', ~0 is '~', each decoded once ("~01" is "~1").
-      for (std::size_t t = token.find('~'); t != std::string::npos && t + 1 < token.size();
-           t = token.find('~', t + 1)) {
-        token.replace(t, 2, token[t + 1] == '1' ? "/" : "~");
-      }
       at = &at->at(token);
     }
     i = next;

@@ -222,9 +222,7 @@ std::string display_path(std::string_view pointer) {
   while (i < pointer.size()) {
     std::size_t next = pointer.find('/', i + 1);
     if (next == std::string_view::npos) next = pointer.size();
-    std::string step(pointer.substr(i + 1, next - i - 1));
-    for (std::size_t at; (at = step.find("~1")) != std::string::npos;) step.replace(at, 2, "/");
-    for (std::size_t at; (at = step.find("~0")) != std::string::npos;) step.replace(at, 2, "~");
+    const std::string step = pointer_unescape(pointer.substr(i + 1, next - i - 1));
     const bool index = !step.empty() && step.find_first_not_of("0123456789") == std::string::npos;
     out += index ? "[" + step + "]" : (out.empty() ? "" : ".") + step;
     i = next;

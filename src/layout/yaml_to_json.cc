@@ -361,6 +361,20 @@ const NodeInfo& YamlDocument::info(std::string_view pointer) const {
 
 Result<YamlDocument> yaml_to_json(const SourceText& source) { return parse(source); }
 
+std::string pointer_unescape(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
+      out += token[i + 1] == '1' ? '/' : '~';
+      ++i;
+    } else {
+      out += token[i];
+    }
+  }
+  return out;
+}
+
 std::string pointer_append(std::string_view pointer, std::string_view key) {
   std::string out(pointer);
   out += '/';

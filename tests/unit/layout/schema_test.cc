@@ -207,6 +207,16 @@ TEST(DisplayPathTest, ReadsLikeTheLayout) {
   EXPECT_EQ(display_path("/mounts/0/size"), "mounts[0].size");
   EXPECT_EQ(display_path("/mounts/3/before/1"), "mounts[3].before[1]");
   EXPECT_EQ(display_path("/sysctls/net~1ipv4~0x"), "sysctls.net/ipv4~x");
+  // Each escape is decoded once: "~00" is "~0", "~01" is "~1" (RFC 6901 §4).
+  EXPECT_EQ(display_path("/vars/a~00b"), "vars.a~0b");
+  EXPECT_EQ(display_path("/vars/a~01b"), "vars.a~1b");
+}
+
+TEST(PointerUnescapeTest, UndoesPointerAppend) {
+  for (std::string_view key : {"plain", "a/b", "a~b", "~0", "~1", "~01", "/~/", "~", ""}) {
+    const std::string pointer = pointer_append("", key);
+    EXPECT_EQ(pointer_unescape(std::string_view(pointer).substr(1)), key) << key;
+  }
 }
 
 }  // namespace
