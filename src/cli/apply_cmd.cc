@@ -63,8 +63,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args) {
   auto pid = parse_pid(args["pid"].as<std::string>());
   if (!pid) return std::unexpected(pid.error());
   request.pid = *pid;
-  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
-                                           : std::vector<std::string>{});
+  auto sets = sets_from(args);
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());

@@ -10,12 +10,12 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/apply_shared.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/path.h"
+#include "core/read_file.h"
 #include "core/suggest.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
@@ -102,26 +102,11 @@ Exit codes: as 'rootfsctl apply': 0 applied and verified; 1 validation errors (n
 done); 2 usage, manifest or state error; 3 failed and rolled back; 4 rollback incomplete.
 )";
 
-/// Reads a whole regular file of at most `limit` bytes (Stage::kRead on failure).
-Result<std::string> read_small_file(const std::string& path, std::size_t limit) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return std::unexpected(make_error(Stage::kRead, "cannot read " + path, errno));
-  }
-  if (!S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) > limit) {
-    return std::unexpected(make_error(Stage::kRead, path + ": not a regular file of at most " +
-                                                        std::to_string(limit) + " bytes"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof())
-    return std::unexpected(make_error(Stage::kRead, "cannot read " + path, EIO));
-  return text;
-}
+/// The largest runtime spec read: runc's default is 4 kB; 16 MiB is far beyond any real one.
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
 
-Result<std::map<std::string, std::string>> sets_of(const cxxopts::ParseResult& args) {
-  return parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
-                                      : std::vector<std::string>{});
+Result<std::string> read_config(const std::string& path) {
+  return read_regular_file(path, kMaxConfigBytes, "runtime spec");
 }
 
 Result<layout::Layout> load_named_layout(const cxxopts::ParseResult& args, std::string_view what) {
@@ -133,7 +118,7 @@ Result<layout::Layout> load_named_layout(const cxxopts::ParseResult& args, std::
     return std::unexpected(
         make_error(Stage::kUsage, "unexpected argument '" + args.unmatched().front() + "'"));
   }
-  auto sets = sets_of(args);
+  auto sets = sets_from(args);
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());
@@ -210,7 +195,7 @@ int import_main(int argc, char** argv) {
   }
   // 1. Read the spec; the bundle is the directory holding it unless told otherwise.
   std::string config = (*args)["config"].as<std::string>();
-  auto text = read_small_file(config, 16u << 20);
+  auto text = read_config(config);
   if (!text) return report_error(text.error(), json);
   std::string bundle = args->count("bundle") ? (*args)["bundle"].as<std::string>()
                                              : fs::path(config).parent_path().string();
@@ -334,7 +319,7 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
     return layout;
   }
   std::string config_path = state.bundle + "/config.json";
-  auto config = read_small_file(config_path, 16u << 20);
+  auto config = read_config(config_path);
   if (!config) return std::unexpected(config.error());
   auto rootfs = oci::rootfs_path(*config, state.bundle, config_path);
   if (!rootfs) return std::unexpected(rootfs.error());

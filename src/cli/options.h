@@ -8,8 +8,10 @@
 #include <cxxopts.hpp>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "cli/common.h"
 
@@ -36,6 +38,12 @@ inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& op
     exit_code = kExitUsage;
     return std::nullopt;
   }
+}
+
+/// The --set values (none when absent), checked by parse_sets.
+inline Result<std::map<std::string, std::string>> sets_from(const cxxopts::ParseResult& args) {
+  return parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
+                                      : std::vector<std::string>{});
 }
 
 /// Reads --pid / --mountinfo into a Target; they are mutually exclusive.

@@ -81,8 +81,7 @@ int plan_main(int argc, char** argv) {
                                                   "profile name, e.g. sandbox)"), json);
   }
   // 1. Find and load the layout, with --set values beating its vars.
-  auto sets = parse_sets(args->count("set") ? (*args)["set"].as<std::vector<std::string>>()
-                                            : std::vector<std::string>{});
+  auto sets = sets_from(*args);
   if (!sets) return report_error(sets.error(), json);
   auto file = find_layout((*args)["layout"].as<std::string>());
   if (!file) return report_error(file.error(), json);

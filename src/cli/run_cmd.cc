@@ -97,8 +97,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
     return std::unexpected(error);
   }
   Request request;
-  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
-                                           : std::vector<std::string>{});
+  auto sets = sets_from(args);
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args.count("layout") ? args["layout"].as<std::string>() : "sandbox");
   if (!file) return std::unexpected(file.error());
@@ -147,7 +146,7 @@ void print_failure(const exec::ApplyOutcome& outcome, bool json) {
 
 /// `--timings`: one line a phase, then the total, after everything else run printed.
 void print_timings(const exec::Timings& timings) {
-  std::cerr << "rootfsctl: timings (ms, wall clock, from the start of main):\n";
+  std::cerr << "rootfsctl: timings (ms, wall clock, from the start of `run`):\n";
   char line[96];
   for (const auto& [name, ms] : timings.phases()) {
     std::snprintf(line, sizeof line, "  %-16s %8.3f\n", name.c_str(), ms);

@@ -54,8 +54,7 @@ Result<layout::Layout> load(const cxxopts::ParseResult& args) {
     return std::unexpected(
         make_error(Stage::kUsage, "unexpected argument '" + args.unmatched().front() + "'"));
   }
-  auto sets = parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
-                                           : std::vector<std::string>{});
+  auto sets = sets_from(args);
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());

@@ -1,12 +1,6 @@
 #include "layout/loader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
-#include "core/unique_fd.h"
+#include "core/read_file.h"
 #include "layout/compose.h"
 #include "layout/source_text.h"
 #include "layout/vars.h"
@@ -14,58 +8,6 @@
 namespace rootfsctl::layout {
 
 extern const std::string_view kLayoutSchemaText;
-
-namespace {
-
-Error file_error(const std::string& path, std::string message, int errno_value = 0,
-                 std::string hint = {}) {
-  Error error = make_error(errno_value != 0 ? Stage::kRead : Stage::kManifest, std::move(message),
-                           errno_value);
-  error.where = Location{path, 0, 0};
-  error.hint = std::move(hint);
-  return error;
-}
-
-std::string_view file_type_name(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-Result<void> check_file(const std::string& path, const struct stat& st) {
-  if (!S_ISREG(st.st_mode)) {
-    return std::unexpected(file_error(
-        path, "layout is " + std::string(file_type_name(st.st_mode)) + ", not a regular file"));
-  }
-  if (static_cast<std::uintmax_t>(st.st_size) > kMaxLayoutBytes) {
-    return std::unexpected(file_error(path,
-                                      "layout is " + std::to_string(st.st_size) +
-                                          " bytes, more than the limit of " +
-                                          std::to_string(kMaxLayoutBytes),
-                                      0, "a layout is a short text file; is this the right file?"));
-  }
-  return {};
-}
-
-// Reads at most kMaxLayoutBytes + 1 bytes: a file that grew after fstat (or a /proc file
-// that reports size 0) is still refused by load_layout's own size check.
-Result<std::string> read_all(const std::string& path, int fd) {
-  std::string text;
-  char buffer[64 * 1024];
-  while (text.size() <= kMaxLayoutBytes) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(file_error(path, "cannot read layout", errno));
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  return text;
-}
-
-}  // namespace
 
 Result<void> check_set_vars(const std::map<std::string, std::string>& set_vars) {
   for (const auto& [name, value] : set_vars) {
@@ -93,16 +35,8 @@ Result<Layout> load_layout(std::string_view text, std::string_view source_name,
 }
 
 Result<std::string> read_layout_text(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it right after.
-  // O_NOCTTY: opening a terminal must not make it our controlling terminal.
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) return std::unexpected(file_error(path, "cannot open layout", errno));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return std::unexpected(file_error(path, "cannot stat layout", errno));
-  }
-  if (auto ok = check_file(path, st); !ok) return std::unexpected(ok.error());
-  return read_all(path, fd.get());
+  return read_regular_file(path, kMaxLayoutBytes, "layout",
+                           "a layout is a short text file; is this the right file?");
 }
 
 Result<Layout> load_layout_file(const std::string& path, const LoadOptions& options) {
