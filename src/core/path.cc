@@ -1,9 +1,7 @@
 #include "core/path.h"
 
 namespace rootfsctl::path {
-namespace {
 
-// Lexical normalisation, only to suggest the spelling the user probably meant.
 std::string lexically_normal(std::string_view p) {
   std::vector<std::string_view> parts;
   std::size_t i = 0;
@@ -25,8 +23,6 @@ std::string lexically_normal(std::string_view p) {
   }
   return out.empty() ? "/" : out;
 }
-
-}  // namespace
 
 std::optional<std::string> check_normalized(std::string_view p) {
   if (p.empty()) return "path is empty";

@@ -19,6 +19,10 @@ bool is_under(std::string_view p, std::string_view dir);
 /// True when `p` lies strictly beneath `dir`.
 bool is_strictly_under(std::string_view p, std::string_view dir);
 
+/// Lexical normalisation to an absolute path: "//dev/" -> "/dev", "dev" -> "/dev",
+/// "/a/../b" -> "/b" ("..", ".", empty and trailing components resolved; ".." stops at
+/// "/", as a runtime resolves it inside a rootfs). No symlink is looked at.
+std::string lexically_normal(std::string_view p);
 /// "/a/b" -> "/a", "/a" -> "/", "/" -> "/".
 std::string_view parent(std::string_view p);
 /// "/a/b" -> "b", "/" -> "".

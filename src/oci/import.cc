@@ -124,7 +124,7 @@ class MountImporter {
     Entry entry;
     entry.kind = *kind;
     entry.recursive = *kind == EntryKind::kBind;  // as the loader fills it in
-    entry.target = normalize_destination(mount.destination);
+    entry.target = path::lexically_normal(mount.destination);
     if (entry.target != mount.destination) {
       note("destination written as " + entry.target + " (layouts take normalised absolute paths)");
     }
@@ -195,7 +195,7 @@ class MountImporter {
         source = options_.bundle_dir + "/" + source;
       }
     }
-    entry.from = normalize_destination(source);
+    entry.from = path::lexically_normal(source);
     entry.recursive = contains(mount.options, "rbind");
     return true;
   }
@@ -296,15 +296,15 @@ class MountImporter {
         warn("overlay lowerdir '" + dir + "' is not an absolute path; not imported");
         return false;
       }
-      entry.before.push_back(normalize_destination(dir));
+      entry.before.push_back(path::lexically_normal(dir));
     }
     note("the layout's overlay also searches the directory already at " + entry.target +
          ", after the lowerdirs; OCI's hides it");
     if (upper_.empty()) return true;
-    entry.create = normalize_destination(upper_);
+    entry.create = path::lexically_normal(upper_);
     std::string work = path::join(path::parent(*entry.create),
                                   "." + std::string(path::basename(*entry.create)) + ".work");
-    if (!work_.empty() && normalize_destination(work_) != work) {
+    if (!work_.empty() && path::lexically_normal(work_) != work) {
       warn("overlay workdir " + work_ + " replaced by " + work +
            " (rootfsctl keeps the work directory beside the upper one)");
     }
@@ -349,7 +349,7 @@ Result<std::optional<layout::Root>> read_root(const json& spec, const ImportOpti
       dir = options.bundle_dir + "/" + dir;
     }
   }
-  out.from = normalize_destination(dir);
+  out.from = path::lexically_normal(dir);
   if (auto readonly = root->find("readonly"); readonly != root->end()) {
     if (!readonly->is_boolean()) {
       return std::unexpected(detail::shape_error(source, "/root/readonly", "a boolean", *readonly));
@@ -372,25 +372,6 @@ void note_unimported(const json& spec, std::vector<Finding>& findings) {
 }
 
 }  // namespace
-
-std::string normalize_destination(std::string_view destination) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (start <= destination.size()) {
-    auto end = destination.find('/', start);
-    if (end == destination.npos) end = destination.size();
-    auto part = destination.substr(start, end - start);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    start = end + 1;
-  }
-  std::string out;
-  for (auto part : parts) out += "/" + std::string(part);
-  return out.empty() ? "/" : out;
-}
 
 std::string Finding::to_string() const {
   std::string where =

@@ -87,8 +87,4 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
 /// An error for a layout with `root:` (the runtime makes the root itself).
 Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix);
 
-/// A destination as a normalised absolute path: "//dev/" -> "/dev", "dev" -> "/dev",
-/// "/a/../b" -> "/b" (".." stops at "/", as runtimes resolve it inside the rootfs).
-std::string normalize_destination(std::string_view destination);
-
 }  // namespace rootfsctl::oci

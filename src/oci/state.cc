@@ -49,7 +49,7 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
   }
   std::string dir = path->get<std::string>();
   if (dir.front() != '/') dir = std::string(bundle_dir) + "/" + dir;
-  return normalize_destination(dir);
+  return path::lexically_normal(dir);
 }
 
 Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix) {
@@ -60,7 +60,7 @@ Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix) {
                        " has a root:, but in a hook the runtime makes the container's root itself "
                        "(root.path in config.json); remove root: and keep the mounts"));
   }
-  std::string base = normalize_destination(prefix);
+  std::string base = path::lexically_normal(prefix);
   if (base == "/") return layout;
   for (auto& entry : layout.mounts) {
     entry.target = entry.target == "/" ? base : path::join(base, entry.target.substr(1));

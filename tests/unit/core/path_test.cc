@@ -54,6 +54,15 @@ TEST(PathPartsTest, ParentBasenameJoin) {
   EXPECT_EQ(join("/a", ""), "/a");
 }
 
+TEST(LexicallyNormalTest, ResolvesComponentsWithoutLeavingTheRoot) {
+  EXPECT_EQ(path::lexically_normal("//dev/"), "/dev");
+  EXPECT_EQ(path::lexically_normal("dev"), "/dev");
+  EXPECT_EQ(path::lexically_normal("/a/./../b"), "/b");
+  EXPECT_EQ(path::lexically_normal("dev/../../etc"), "/etc");
+  EXPECT_EQ(path::lexically_normal("/"), "/");
+  EXPECT_EQ(path::lexically_normal(""), "/");
+}
+
 TEST(PathPartsTest, AncestorsAndDepth) {
   const auto chain = ancestors("/a/b/c");
   ASSERT_EQ(chain.size(), 2u);

@@ -145,8 +145,6 @@ TEST(OciImportTest, DestinationsAreNormalised) {
   auto result = import_mount(R"({"destination": "/dev//shm/", "type": "tmpfs", "source": "x"})");
   ASSERT_EQ(result.layout.mounts.size(), 1u);
   EXPECT_EQ(result.layout.mounts[0].target, "/dev/shm");
-  EXPECT_EQ(normalize_destination("dev/../../etc"), "/etc");
-  EXPECT_EQ(normalize_destination("/"), "/");
 }
 
 TEST(OciImportTest, RootPathIsRelativeToTheBundle) {
