@@ -2,11 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
 #include <set>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "core/mount_flags.h"
@@ -169,30 +166,8 @@ const std::array<Checker::TopLevelKey, 10> Checker::kTopLevel{
 
 // ---- Access and messages -------------------------------------------------------------
 
-// The checks ask for a node by pointer some thousands of times a layout; walking the
-// pointer in place, rather than through json::json_pointer (a vector of strings a call),
-// was half of check_structure's instructions. Pointers here are made by pointer_append,
-// so they are well formed; a missing node throws, as json_pointer's at() does.
 const json& Checker::node(const std::string& pointer) const {
-  const json* at = &doc_.root;
-  std::string token;
-  for (std::size_t i = 0; i < pointer.size();) {
-    std::size_t next = pointer.find('/', i + 1);
-    if (next == std::string::npos) next = pointer.size();
-    token = pointer_unescape(std::string_view(pointer).substr(i + 1, next - i - 1));
-    if (at->is_array()) {
-      std::size_t index = 0;
-      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
-      if (ec != std::errc() || end != token.data() + token.size() || token.empty()) {
-        throw std::out_of_range("bad array index in " + pointer);
-      }
-      at = &at->at(index);
-    } else {
-      at = &at->at(token);
-    }
-    i = next;
-  }
-  return *at;
+  return node_at(doc_.root, pointer);
 }
 
 // Keys in the order they are written, so the first error reported is the first one in

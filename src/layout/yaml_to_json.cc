@@ -12,6 +12,8 @@
 #include <optional>
 #include <span>
 #include <spanstream>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace rootfsctl::layout {
@@ -373,6 +375,30 @@ std::string pointer_unescape(std::string_view token) {
     }
   }
   return out;
+}
+
+// The checks ask for a node by pointer some thousands of times a layout; walking the
+// pointer in place, rather than through json::json_pointer (a vector of strings a call),
+// was half of check_structure's instructions.
+const nlohmann::json& node_at(const nlohmann::json& root, std::string_view pointer) {
+  const nlohmann::json* at = &root;
+  for (std::size_t i = 0; i < pointer.size();) {
+    std::size_t next = pointer.find('/', i + 1);
+    if (next == std::string_view::npos) next = pointer.size();
+    const std::string token = pointer_unescape(pointer.substr(i + 1, next - i - 1));
+    if (at->is_array()) {
+      std::size_t index = 0;
+      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
+      if (ec != std::errc() || end != token.data() + token.size()) {
+        throw std::out_of_range("bad array index in " + std::string(pointer));
+      }
+      at = &at->at(index);
+    } else {
+      at = &at->at(token);
+    }
+    i = next;
+  }
+  return *at;
 }
 
 std::string pointer_append(std::string_view pointer, std::string_view key) {

@@ -46,6 +46,9 @@ Result<YamlDocument> yaml_to_json(const SourceText& source);
 
 /// `pointer` + "/" + `key`, with '~' and '/' escaped as RFC 6901 §3 requires.
 std::string pointer_append(std::string_view pointer, std::string_view key);
+/// The node `pointer` (as pointer_append makes them) names under `root`; throws
+/// std::out_of_range when there is none, as json::at does.
+const nlohmann::json& node_at(const nlohmann::json& root, std::string_view pointer);
 /// One reference token of a pointer, decoded: "~1" is '/', "~0" is '~', each decoded once
 /// ("~01" is "~1").
 std::string pointer_unescape(std::string_view token);
