@@ -59,13 +59,13 @@ struct TargetFacts {
 };
 TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
 
-/// Prints an error the way every command does: rendered text on stderr and, for JSON
-/// output, {"error": {...}} on stdout so pipelines get a parseable answer. Returns the
-/// exit code for the error's stage.
 /// A system error for stderr: "[stage mount] op 5/37 ...: EPERM (...)\n" and, when the
 /// error carries no hint of its own, a "  hint: ..." line from errno_advice.
 std::string failure_text(const Error& error);
 
+/// Prints an error the way every command does: rendered text on stderr (failure_text for
+/// system errors) and, for JSON output, {"error": {...}} on stdout so pipelines get a
+/// parseable answer. Returns the exit code for the error's stage.
 int report_error(const Error& error, bool json);
 
 /// Parses a pid argument ("42"); rejects 0, negatives and garbage.

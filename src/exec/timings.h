@@ -1,5 +1,5 @@
 // Wall-clock time per phase of a pipeline, for `--timings`: where a run's milliseconds go,
-// measured by the run itself (two clock reads a phase).
+// measured by the run itself (one clock read a phase).
 #pragma once
 
 #include <chrono>
