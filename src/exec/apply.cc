@@ -90,8 +90,10 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   if (!proc_sys) return std::unexpected(proc_sys.error());
   ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
                       proc_sys->get()};
+  ExecOptions exec_options = options.exec;
+  if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
-    return execute_plan(inner, result.plan, context, options.exec);
+    return execute_plan(inner, result.plan, context, exec_options);
   });
   if (!outcome) return std::unexpected(outcome.error());
   result.outcome = std::move(*outcome);

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 
 #include "core/path.h"
 #include "exec/exec_state.h"
@@ -135,6 +137,9 @@ class Driver {
     }
     ++outcome_.ops_done;
     report(op, "ok");
+    if (options_.pause && options_.pause->kind == op.kind) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.pause->milliseconds));
+    }
     return true;
   }
 
@@ -177,6 +182,26 @@ ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecConte
   outcome.syscalls = timed.calls();
   outcome.syscall_ms = timed.milliseconds();
   return outcome;
+}
+
+std::optional<TestPause> test_pause_from_env() {
+  const char* value = std::getenv("ROOTFSCTL_TEST_PAUSE_AFTER");
+  if (!value) return std::nullopt;
+  std::string_view text(value);
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  TestPause pause;
+  std::string_view ms = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(ms.data(), ms.data() + ms.size(), pause.milliseconds);
+  if (ec != std::errc{} || end != ms.data() + ms.size() || pause.milliseconds <= 0) {
+    return std::nullopt;
+  }
+  for (int k = 0; k <= static_cast<int>(plan::OpKind::kUmount); ++k) {
+    if (plan::op_name(static_cast<plan::OpKind>(k)) != text.substr(0, colon)) continue;
+    pause.kind = static_cast<plan::OpKind>(k);
+    return pause;
+  }
+  return std::nullopt;
 }
 
 Result<FailAt> parse_fail_at(std::string_view text) {

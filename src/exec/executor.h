@@ -29,8 +29,20 @@ struct FailAt {
 /// Parses "K" or "K:ERRNO" (ERRNO a name such as EPERM, or a number).
 Result<FailAt> parse_fail_at(std::string_view text);
 
+/// A test-only pause after every op of one kind, to widen the window a racer in the
+/// target has between two ops (tests/e2e race suites). Never set by users; read from
+/// ROOTFSCTL_TEST_PAUSE_AFTER=KIND:MS (e.g. "mkfile:20") by test_pause_from_env().
+struct TestPause {
+  plan::OpKind kind = plan::OpKind::kMkfile;
+  int milliseconds = 0;
+};
+
+/// ROOTFSCTL_TEST_PAUSE_AFTER, when set and well formed; nothing otherwise.
+std::optional<TestPause> test_pause_from_env();
+
 struct ExecOptions {
   std::optional<FailAt> fail_at;
+  std::optional<TestPause> pause;
   /// Called before each op runs and after it finished ("ok", "failed", "undone", ...).
   std::function<void(const plan::Op& op, std::string_view status)> progress;
 };
