@@ -57,6 +57,9 @@ struct Error {
   Location where;         // for manifest and parse errors
   std::string excerpt;    // the offending source line, printed with a caret under `where`
   std::string hint;       // what to do about it ("did you mean 'readonly'?")
+  /// A stable name for a refusal that is not just an errno ("hard-linked-file",
+  /// "kernel-setting-file"): scripts match on it; empty for plain system errors.
+  std::string code;
   std::vector<std::string> context;  // outermost last: "op 7/12 bind /usr", ...
 
   bool operator==(const Error&) const = default;

@@ -86,10 +86,15 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
   auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
   if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
-  auto proc_sys = sys.open_path("/proc/sys", O_PATH | O_DIRECTORY);
+  // rootfsctl's own procfs, taken before entering: the worker unmounts, reopens and reads
+  // through it, never through the target's /proc (docs/security.md).
+  auto proc = sys.open_procfs();
+  if (!proc) return std::unexpected(proc.error());
+  auto proc_sys = sys.openat2(proc->get(), "sys", O_PATH | O_DIRECTORY, 0,
+                              kResolveBeneath | kResolveNoSymlinks);
   if (!proc_sys) return std::unexpected(proc_sys.error());
   ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
-                      proc_sys->get()};
+                      proc_sys->get(), proc->get()};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {

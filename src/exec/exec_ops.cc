@@ -1,12 +1,18 @@
 // One handler per op kind. Each resolves its target through the tree's root fd (never a
 // path string after that), does the work through the syscall seam, and journals the
 // inverse.
+//
+// The rule for trees rootfsctl does not own (docs/security.md): a name is looked up once;
+// the type check, read, write, chmod, mount, unmount and undo all go through the handle
+// that lookup returned. What must be named by path (umount2, overlayfs layers on old
+// kernels) is named as thread-self/fd/N inside rootfsctl's own procfs, never the target's.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "core/path.h"
@@ -38,9 +44,127 @@ Attributes attributes_of(const Op& op) {
   return out;
 }
 
-/// The undo that detaches a mount held by `mount_fd`.
-Journal::Undo detach(Syscalls& sys, SharedFd mount_fd) {
-  return [&sys, mount_fd]() { return sys.umount(fd_path(mount_fd->get()), true); };
+constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
+
+// The largest old content a `file:` write keeps for its rollback; a larger file is refused
+// before it is touched (docs/security.md). 16 MiB: configuration files are far smaller.
+constexpr std::size_t kMaxRestorableBytes = 16u << 20;
+
+/// Filesystems whose files are kernel settings, not data (statfs(2) f_type values from
+/// linux/magic.h). A layout changes kernel settings through `sysctls:` only.
+struct KernelFilesystem {
+  std::uint64_t magic;
+  std::string_view name;
+};
+constexpr std::array kKernelFilesystems{
+    KernelFilesystem{0x9fa0, "proc"},         KernelFilesystem{0x62656572, "sysfs"},
+    KernelFilesystem{0x27e0eb, "cgroup"},     KernelFilesystem{0x63677270, "cgroup2"},
+    KernelFilesystem{0x73636673, "securityfs"}, KernelFilesystem{0x64626720, "debugfs"},
+    KernelFilesystem{0x74726163, "tracefs"},  KernelFilesystem{0x62656570, "configfs"},
+    KernelFilesystem{0xde5e81e4, "efivarfs"}, KernelFilesystem{0xcafe4a11, "bpf"},
+};
+
+/// An Error with a stable code scripts can match on.
+Error refusal(std::string code, std::string message, int errno_value, std::string hint = {}) {
+  Error error = make_error(Stage::kCreate, std::move(message), errno_value);
+  error.code = std::move(code);
+  error.hint = std::move(hint);
+  return error;
+}
+
+/// Refuses to create, write or chmod anything of a file, dir or symlink entry (or a
+/// chmod) on a kernel filesystem, whatever path led there: the check is on the handle.
+Result<void> refuse_kernel_fs(ExecState& state, const Op& op, int fd) {
+  if (op.kind != OpKind::kChmod && op.entry != "file" && op.entry != "dir" &&
+      op.entry != "symlink") {
+    return {};
+  }
+  auto type = state.sys.fs_type(fd);
+  if (!type) return std::unexpected(type.error());
+  for (const auto& fs : kKernelFilesystems) {
+    if (*type != fs.magic) continue;
+    return std::unexpected(refusal(
+        "kernel-setting-file",
+        op.target + " is on " + std::string(fs.name) + ", where files are kernel settings", EPERM,
+        "a layout changes kernel settings through `sysctls:` (namespaced ones only)"));
+  }
+  return {};
+}
+
+std::string_view type_name(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return "a directory";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a FIFO";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFSOCK: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+/// A file rootfsctl may write in place: a regular file with no other name (a hard link
+/// may lead outside the tree), small enough that its rollback keeps all of it.
+Result<void> check_writable(const Op& op, const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) {
+    return std::unexpected(refusal("not-a-regular-file",
+                                   op.target + " is " + std::string(type_name(st.st_mode)) +
+                                       "; rootfsctl writes regular files only",
+                                   EEXIST));
+  }
+  if (st.st_nlink > 1) {
+    return std::unexpected(refusal(
+        "hard-linked-file",
+        op.target + " has " + std::to_string(st.st_nlink) +
+            " hard links; writing it would change the other names too",
+        EMLINK, "replace the file in the image by a copy with one name"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxRestorableBytes) {
+    return std::unexpected(refusal("file-too-large",
+                                   op.target + " holds " + std::to_string(st.st_size) +
+                                       " bytes, more than a rollback keeps (16 MiB)",
+                                   EFBIG));
+  }
+  return {};
+}
+
+/// The undo of a name rootfsctl created: removed only while it is still the inode that
+/// was created (a process in the target may have put something else there since).
+Journal::Undo remove_created(Syscalls& sys, SharedFd parent, std::string name,
+                             const struct stat& made) {
+  return [&sys, parent = std::move(parent), name = std::move(name), dev = made.st_dev,
+          ino = made.st_ino]() -> Result<void> {
+    auto now = sys.fstatat(parent->get(), name);
+    if (!now) return std::unexpected(now.error());
+    if (now->st_dev != dev || now->st_ino != ino) {
+      return std::unexpected(refusal("replaced-during-apply",
+                                     name + " was replaced while rootfsctl worked; the "
+                                            "replacement is left in place",
+                                     EEXIST));
+    }
+    return sys.unlinkat(parent->get(), name, false);
+  };
+}
+
+/// Journals the removal of a name just created, given its stat (`made`). Without the
+/// stat, the name is still removed on rollback, by name, and the stat's error returned.
+Result<void> journal_created(ExecState& state, std::string what, SharedFd parent,
+                             const std::string& name, const Result<struct stat>& made) {
+  if (made) {
+    state.journal.push(std::move(what), remove_created(state.sys, std::move(parent), name, *made));
+    return {};
+  }
+  state.journal.push(std::move(what), [&sys = state.sys, parent, name]() {
+    return sys.unlinkat(parent->get(), name, false);
+  });
+  return std::unexpected(made.error());
+}
+
+/// The undo that detaches a mount held by `mount_fd`, named through rootfsctl's procfs.
+Journal::Undo detach(ExecState& state, SharedFd mount_fd) {
+  return [&sys = state.sys, proc = state.proc_fd, mount_fd]() {
+    return sys.umount_fd(proc, mount_fd->get(), true);
+  };
 }
 
 /// Attaches the detached mount `mount_fd` onto `target_fd` and journals its detach.
@@ -48,7 +172,7 @@ Result<void> attach(ExecState& state, const Op& op, UniqueFd mount_fd, int targe
   SharedFd mount = share(std::move(mount_fd));
   if (auto moved = state.sys.move_mount(mount->get(), target_fd); !moved) return moved;
   state.journal.push(std::string(plan::op_name(op.kind)) + " on " + op.target,
-                     detach(state.sys, mount));
+                     detach(state, mount));
   // The new root is reached through its own mount from here on: it is stacked over the
   // target's "/", where path lookups from the old root never look.
   if (op.entry == "root") {
@@ -131,6 +255,7 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
+  if (auto ok = refuse_kernel_fs(state, op, dir.get()); !ok) return ok;
   auto made = state.sys.mkdirat(dir.get(), name, op.mode.value_or(0755));
   if (!made) {
     if (made.error().errno_value != EEXIST || !op.exist_ok) return made;
@@ -155,10 +280,11 @@ Result<void> run_mkfile(ExecState& state, const Op& op) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
+  if (auto ok = refuse_kernel_fs(state, op, dir.get()); !ok) return ok;
   // O_EXCL|O_NOFOLLOW: a placeholder is always a new, empty, regular file; an existing
   // symlink, FIFO or device at the path is never opened.
   auto file = state.sys.openat2(dir.get(), name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY,
-                                op.mode.value_or(0644), kResolveBeneath | kResolveNoSymlinks);
+                                op.mode.value_or(0644), kHere);
   if (!file) {
     if (file.error().errno_value != EEXIST || !op.exist_ok) return std::unexpected(file.error());
     auto st = state.sys.fstatat(dir.get(), name);
@@ -169,10 +295,11 @@ Result<void> run_mkfile(ExecState& state, const Op& op) {
     }
     return {};
   }
-  SharedFd parent_fd = share(std::move(dir));
-  state.journal.push("file " + op.target, [&sys = state.sys, parent_fd, name]() {
-    return sys.unlinkat(parent_fd->get(), name, false);
-  });
+  auto made = state.sys.fstatat(file->get(), "");
+  auto journalled = journal_created(state, "file " + op.target, share(std::move(dir)), name, made);
+  if (!journalled) return journalled;
+  // The write op of the same entry comes next and writes through this descriptor.
+  state.created_file = ExecState::CreatedFile{op.target, std::move(*file)};
   return {};
 }
 
@@ -180,12 +307,11 @@ Result<void> run_symlink(ExecState& state, const Op& op) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
+  if (auto ok = refuse_kernel_fs(state, op, dir.get()); !ok) return ok;
   if (auto made = state.sys.symlinkat(op.source, dir.get(), name); !made) return made;
   SharedFd parent_fd = share(std::move(dir));
-  state.journal.push("symlink " + op.target, [&sys = state.sys, parent_fd, name]() {
-    return sys.unlinkat(parent_fd->get(), name, false);
-  });
-  return {};
+  auto made = state.sys.fstatat(parent_fd->get(), name);
+  return journal_created(state, "symlink " + op.target, parent_fd, name, made);
 }
 
 /// Joins the target's namespace of type `nstype` through its pidfd, once per worker.
@@ -224,12 +350,12 @@ Result<void> run_kernel_setting(ExecState& state, const Op& op) {
   UniqueFd own_proc_sys;
   int dir = state.context.proc_sys_fd;
   if (dir < 0) {
-    auto opened = state.sys.open_path("/proc/sys", O_PATH | O_DIRECTORY);
+    auto opened = state.sys.openat2(state.proc_fd, "sys", O_PATH | O_DIRECTORY, 0,
+                                    kResolveBeneath | kResolveNoSymlinks);
     if (!opened) return std::unexpected(opened.error());
     own_proc_sys = std::move(*opened);
     dir = own_proc_sys.get();
   }
-  constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
   if (op.entry == "hostname") return set_hostname(state, op, dir);
   auto file = state.sys.openat2(dir, rel, O_RDWR, 0, kHere);
   if (!file) return std::unexpected(file.error());
@@ -248,44 +374,80 @@ Result<void> run_kernel_setting(ExecState& state, const Op& op) {
   return {};
 }
 
+/// Writes through the descriptor the entry's mkfile op created the file with.
+Result<void> write_created(ExecState& state, const Op& op) {
+  UniqueFd file = std::move(state.created_file->fd);
+  state.created_file.reset();
+  // Nothing to journal: the mkfile op's undo removes the file.
+  return state.sys.replace_content(file.get(), op.data);
+}
+
+/// An existing file: looked up once (O_PATH, no symlink followed, nothing opened for I/O,
+/// so a FIFO cannot block and a device is never touched), checked through that handle,
+/// then reopened for writing through it, never by name. The undo writes the old content
+/// back through the same descriptor.
+Result<void> write_existing(ExecState& state, const Op& op, int dir, const std::string& name) {
+  auto handle = state.sys.openat2(dir, name, O_PATH | O_NOFOLLOW, 0, kHere);
+  if (!handle) return std::unexpected(handle.error());
+  if (auto ok = refuse_kernel_fs(state, op, handle->get()); !ok) return ok;
+  auto st = state.sys.fstatat(handle->get(), "");
+  if (!st) return std::unexpected(st.error());
+  if (auto ok = check_writable(op, *st); !ok) return ok;
+  auto file = state.sys.reopen(state.proc_fd, handle->get(), O_RDWR);
+  if (!file) return std::unexpected(file.error());
+  auto old = state.sys.read_all(file->get(), kMaxRestorableBytes + 1);
+  if (!old) return std::unexpected(old.error());
+  if (old->size() > kMaxRestorableBytes) {
+    return std::unexpected(refusal("file-too-large",
+                                   op.target + " grew past what a rollback keeps (16 MiB)", EFBIG));
+  }
+  if (auto written = state.sys.replace_content(file->get(), op.data); !written) return written;
+  state.journal.push("content of " + op.target,
+                     [&sys = state.sys, fd = share(std::move(*file)), content = std::move(*old)]() {
+                       return sys.replace_content(fd->get(), content);
+                     });
+  return {};
+}
+
 Result<void> run_write(ExecState& state, const Op& op) {
   if (op.entry == "sysctl" || op.entry == "hostname") return run_kernel_setting(state, op);
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
-  constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
-  // Keep what was there, so the rollback can put it back.
-  auto old_fd = state.sys.openat2(dir.get(), name, O_RDONLY | O_NOFOLLOW, 0, kHere);
-  if (!old_fd) return std::unexpected(old_fd.error());
-  auto old = state.sys.read_all(old_fd->get(), 1u << 20);
-  if (!old) return std::unexpected(old.error());
-  auto file = state.sys.openat2(dir.get(), name, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0, kHere);
-  if (!file) return std::unexpected(file.error());
-  if (auto written = state.sys.write_all(file->get(), op.data); !written) return written;
-  SharedFd parent_fd = share(std::move(dir));
-  state.journal.push("content of " + op.target,
-                     [&sys = state.sys, parent_fd, name, content = std::move(*old)]()
-                         -> Result<void> {
-                       auto f = sys.openat2(parent_fd->get(), name,
-                                            O_WRONLY | O_TRUNC | O_NOFOLLOW, 0, kHere);
-                       if (!f) return std::unexpected(f.error());
-                       return sys.write_all(f->get(), content);
-                     });
-  return {};
+  if (auto ok = refuse_kernel_fs(state, op, dir.get()); !ok) return ok;
+  if (state.created_file && state.created_file->target == op.target) {
+    return write_created(state, op);
+  }
+  return write_existing(state, op, dir.get(), name);
 }
 
+/// The mode through a handle of the object itself (fchmodat2 with AT_EMPTY_PATH), so a
+/// name swapped after the lookup is never chmod'ed; a symlink or a file with other names
+/// is refused.
 Result<void> run_chmod(ExecState& state, const Op& op) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
-  auto st = state.sys.fstatat(dir.get(), name);
+  auto handle = state.sys.openat2(dir.get(), name, O_PATH | O_NOFOLLOW, 0, kHere);
+  if (!handle) return std::unexpected(handle.error());
+  if (auto ok = refuse_kernel_fs(state, op, handle->get()); !ok) return ok;
+  auto st = state.sys.fstatat(handle->get(), "");
   if (!st) return std::unexpected(st.error());
-  if (auto done = state.sys.fchmodat(dir.get(), name, op.mode.value_or(0755)); !done) return done;
-  SharedFd parent_fd = share(std::move(dir));
-  mode_t old = st->st_mode & 07777;
-  state.journal.push("mode of " + op.target, [&sys = state.sys, parent_fd, name, old]() {
-    return sys.fchmodat(parent_fd->get(), name, old);
-  });
+  if (S_ISLNK(st->st_mode)) {
+    return std::unexpected(
+        refusal("not-a-regular-file", op.target + " is a symlink; its mode cannot be set", ELOOP));
+  }
+  if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+    return std::unexpected(refusal("hard-linked-file",
+                                   op.target + " has " + std::to_string(st->st_nlink) +
+                                       " hard links; its mode would change for every name",
+                                   EMLINK));
+  }
+  if (auto done = state.sys.fchmodat(handle->get(), "", op.mode.value_or(0755)); !done) return done;
+  state.journal.push("mode of " + op.target,
+                     [&sys = state.sys, fd = share(std::move(*handle)), old = st->st_mode & 07777]() {
+                       return sys.fchmodat(fd->get(), "", old);
+                     });
   return {};
 }
 
@@ -341,21 +503,31 @@ Result<std::vector<Layer>> open_layers(ExecState& state, const Op& op) {
   return layers;
 }
 
+/// The fallback for kernels before 6.13: each layer named by its fd's thread-self link,
+/// resolved relative to rootfsctl's own procfs (the worker's cwd for the while; it goes
+/// back to the target's root, where a worker's cwd is before the pivot).
+Result<void> configure_layers_by_link(ExecState& state, int fsfd, const std::vector<Layer>& layers) {
+  if (auto ok = state.sys.fchdir(state.proc_fd); !ok) return ok;
+  Result<void> ok;
+  for (const auto& layer : layers) {
+    ok = state.sys.fsconfig(fsfd, FsConfig::kSetString, layer.key, fd_link(layer.dir.get()), 0);
+    if (!ok) break;
+  }
+  auto back = state.sys.fchdir(state.current_root->get());
+  if (!ok) return ok;
+  return back;
+}
+
 /// Hands the layers to the overlay superblock by fd (Linux 6.13, "ovl: specify layers via
 /// file descriptors"): no path is looked up again, in whichever root the worker stands.
 /// A kernel without it refuses the first fd with EINVAL; then each layer is named by its
 /// fd's /proc/thread-self/fd link, which reaches the same opened directory (lowerdir+,
 /// Linux 6.8), never the path string again.
 Result<void> configure_layers(ExecState& state, int fsfd, const std::vector<Layer>& layers) {
-  bool by_fd = true;
   for (const auto& layer : layers) {
-    Result<void> ok;
-    if (by_fd) {
-      ok = state.sys.fsconfig(fsfd, FsConfig::kSetFd, layer.key, {}, layer.dir.get());
-      if (!ok && ok.error().errno_value == EINVAL && &layer == &layers.front()) by_fd = false;
-    }
-    if (!by_fd) {
-      ok = state.sys.fsconfig(fsfd, FsConfig::kSetString, layer.key, fd_path(layer.dir.get()), 0);
+    auto ok = state.sys.fsconfig(fsfd, FsConfig::kSetFd, layer.key, {}, layer.dir.get());
+    if (!ok && ok.error().errno_value == EINVAL && &layer == &layers.front()) {
+      return configure_layers_by_link(state, fsfd, layers);
     }
     if (!ok) return ok;
   }
@@ -522,12 +694,14 @@ Result<void> run_umount(ExecState& state, const Op& op) {
   }
   auto target = state.resolve(op.scope, op.target, 0);
   if (!target) return std::unexpected(target.error());
-  return state.sys.umount(fd_path(target->get()), op.has_flag("detach"));
+  return state.sys.umount_fd(state.proc_fd, target->get(), op.has_flag("detach"));
 }
 
 }  // namespace
 
 Result<void> run_op(ExecState& state, const Op& op) {
+  // A created file's descriptor serves only the write op right after its mkfile.
+  if (op.kind != OpKind::kWrite) state.created_file.reset();
   switch (op.kind) {
     case OpKind::kPropagation: return run_propagation(state, op);
     case OpKind::kMkdir: return run_mkdir(state, op);

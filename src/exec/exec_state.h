@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,17 @@ struct ExecState {
   bool pivoted = false;
   bool committed = false;  // the old root is detached: nothing can be undone any more
   int entered = 0;         // CLONE_NEW* namespaces the worker already joined via the pidfd
+  /// rootfsctl's own procfs: the context's, or one the executor opened (own_proc).
+  int proc_fd = -1;
+  UniqueFd own_proc;
+  /// The file the last mkfile op created, still open for writing: the write op of the same
+  /// entry writes through it instead of looking the name up again. Dropped after any other
+  /// op.
+  struct CreatedFile {
+    std::string target;
+    UniqueFd fd;
+  };
+  std::optional<CreatedFile> created_file;
 
   /// The root `scope` resolves in: the current tree, or the new root being assembled.
   Result<int> root_for(plan::Scope scope) const;
@@ -42,7 +54,8 @@ struct ExecState {
                                                           std::string_view path) const;
 };
 
-/// The mount table as the worker sees it (/proc/thread-self/mountinfo), through the seam.
+/// The mount table as the worker sees it (the context's mountinfo fd, else thread-self/
+/// mountinfo in rootfsctl's own procfs), through the seam.
 Result<mountinfo::MountTable> read_live_table(ExecState& state);
 
 /// Runs one op, journalling its inverse. Implemented in exec_ops.cc.

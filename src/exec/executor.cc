@@ -74,7 +74,8 @@ class Driver {
  public:
   Driver(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
          const ExecOptions& options)
-      : state_{sys, plan, context, {}, nullptr, nullptr, false, false, 0}, options_(options) {}
+      : state_{sys, plan, context, {}, nullptr, nullptr, false, false, 0, context.proc_fd, {}, {}},
+        options_(options) {}
 
   ApplyOutcome run() {
     auto start = std::chrono::steady_clock::now();
@@ -100,6 +101,11 @@ class Driver {
     auto root = state_.sys.open_path("/", O_PATH | O_DIRECTORY);
     if (!root) return std::unexpected(root.error().wrap("open the target's root"));
     state_.current_root = detail::share(std::move(*root));
+    if (state_.proc_fd >= 0) return {};
+    auto proc = state_.sys.open_procfs();
+    if (!proc) return std::unexpected(proc.error().wrap("open rootfsctl's own procfs"));
+    state_.own_proc = std::move(*proc);
+    state_.proc_fd = state_.own_proc.get();
     return {};
   }
 

@@ -63,6 +63,11 @@ struct ExecContext {
   /// a file there shows is decided by the namespaces of the thread that looks it up, so
   /// any procfs will do once the worker is in the target's. -1: /proc/sys of the tree.
   int proc_sys_fd = -1;
+  /// A procfs rootfsctl owns (Syscalls::open_procfs), opened before entering the target:
+  /// held mounts are unmounted and held files reopened through its thread-self, never
+  /// through the target's /proc, which may show another pid namespace or be a fake. -1:
+  /// the executor opens one itself (a private instance needs no path in the target).
+  int proc_fd = -1;
 };
 
 /// Runs `plan` on the calling thread, which must already be inside the target's mount

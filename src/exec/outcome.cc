@@ -156,6 +156,7 @@ Json error_json(const ApplyOutcome& outcome) {
   }
   if (!error.excerpt.empty()) put_text(json, "excerpt", error.excerpt);
   if (!error.hint.empty()) put_text(json, "hint", error.hint);
+  if (!error.code.empty()) put_text(json, "code", error.code);
   // What to do, for errors that carry no hint of their own (core/error.h errno_advice):
   // derived from stage and errno, so it is not read back.
   if (auto advice = errno_advice(error.stage, error.errno_value);
@@ -203,13 +204,15 @@ Result<Error> parse_error(const Json& json) {
   auto detail = get_text(json, json.contains("detail") ? "detail" : "message");
   auto excerpt = get_text(json, "excerpt");
   auto hint = get_text(json, "hint");
+  auto code = get_text(json, "code");
   auto context = get_list(json, "context");
-  if (!detail || !excerpt || !hint || !context) {
+  if (!detail || !excerpt || !hint || !code || !context) {
     return std::unexpected(make_error(Stage::kParse, "outcome JSON: bad hex in error"));
   }
   error.message = std::move(*detail);
   error.excerpt = std::move(*excerpt);
   error.hint = std::move(*hint);
+  error.code = std::move(*code);
   error.context = std::move(*context);
   if (auto where = json.find("where"); where != json.end()) {
     auto file = get_text(*where, "file");

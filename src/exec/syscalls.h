@@ -120,9 +120,33 @@ class Syscalls {
   /// The unique mount id of the mount `fd` is on (statx STATX_MNT_ID): the id in the
   /// first field of mountinfo. Stage mount.
   virtual Result<std::uint64_t> mount_id(int fd) = 0;
-  /// umount2(2) of `path`; `detach` adds MNT_DETACH. A final symlink is followed, so
-  /// fd_path() reaches a mount held by fd. Stage umount.
+  /// umount2(2) of `path` (the worker's own "." after the pivot); `detach` adds
+  /// MNT_DETACH. Never a path inside a tree someone else controls: see umount_fd. Stage
+  /// umount.
   virtual Result<void> umount(std::string_view path, bool detach) = 0;
+  /// umount2(2) of the mount held by `fd`, reached as "thread-self/fd/N" relative to
+  /// `proc_fd` (rootfsctl's own procfs, see open_procfs), with the thread's cwd put back
+  /// afterwards. umount2 has no fd form; this is the one way to name a held mount that no
+  /// /proc of the target can fake. Stage umount.
+  virtual Result<void> umount_fd(int proc_fd, int fd, bool detach) = 0;
+
+  // --- handles ------------------------------------------------------------------------
+  /// A procfs rootfsctl owns: a private instance (fsopen("proc") + fsmount, detached, so
+  /// no process can mount over it), or where that is refused (a caller without
+  /// CAP_SYS_ADMIN) the caller's own /proc, opened before any namespace is entered. Either
+  /// is checked to be a procfs root (statfs magic, inode 1). Stage open_ns.
+  virtual Result<UniqueFd> open_procfs() = 0;
+  /// Reopens the object `fd` holds (an O_PATH handle) with `flags`, through "thread-self/
+  /// fd/N" under `proc_fd`: the same inode, never a name looked up again. O_NOCTTY added.
+  /// Stage create.
+  virtual Result<UniqueFd> reopen(int proc_fd, int fd, int flags) = 0;
+  /// The type of the filesystem `fd` is on (statfs(2) f_type: PROC_SUPER_MAGIC, ...).
+  /// Stage read.
+  virtual Result<std::uint64_t> fs_type(int fd) = 0;
+  /// Makes `data` the whole content of the regular file open for writing at `fd`:
+  /// ftruncate(2) to 0, then pwrite(2) from offset 0, whatever the fd's offset. Stage
+  /// create.
+  virtual Result<void> replace_content(int fd, std::string_view data) = 0;
   /// pivot_root(2). Stage pivot_root.
   virtual Result<void> pivot_root(std::string_view new_root, std::string_view put_old) = 0;
 };
@@ -130,7 +154,8 @@ class Syscalls {
 /// The real thing.
 Syscalls& linux_syscalls();
 
-/// "/proc/thread-self/fd/N": how path-only calls (umount2) reach an object held by fd.
-std::string fd_path(int fd);
+/// "thread-self/fd/N": how path-only calls (umount2, overlayfs layer names on old
+/// kernels) reach an object held by fd, relative to rootfsctl's own procfs handle.
+std::string fd_link(int fd);
 
 }  // namespace rootfsctl::exec

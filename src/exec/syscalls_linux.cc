@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -37,6 +38,28 @@ constexpr long kSysFchmodat2 = SYS_fchmodat2;
 #else
 constexpr long kSysFchmodat2 = 452;
 #endif
+
+// statfs(2) f_type of procfs (linux/magic.h), and the inode of a procfs root.
+constexpr long kProcSuperMagic = 0x9fa0;
+constexpr ino_t kProcRootInode = 1;
+
+/// Whether `fd` is the root of a procfs instance.
+bool is_procfs_root(int fd) {
+  struct statfs fs {};
+  struct stat st {};
+  return ::fstatfs(fd, &fs) == 0 && fs.f_type == kProcSuperMagic && ::fstat(fd, &st) == 0 &&
+         st.st_ino == kProcRootInode;
+}
+
+/// A private procfs instance, detached: fsopen + fsmount (nosuid, nodev, noexec). Needs
+/// CAP_SYS_ADMIN over the caller's pid namespace; -1 with errno set otherwise.
+int private_procfs() {
+  UniqueFd fs(::fsopen("proc", FSOPEN_CLOEXEC));
+  if (!fs) return -1;
+  if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) return -1;
+  return ::fsmount(fs.get(), FSMOUNT_CLOEXEC,
+                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
 
 // openat2(2): with RESOLVE_IN_ROOT or RESOLVE_BENEATH the kernel returns EAGAIN when a
 // concurrent rename or mount might have let ".." escape; the man page says to retry.
@@ -288,8 +311,9 @@ class LinuxSyscalls final : public Syscalls {
     auto c_name = c_string(name, Stage::kCreate, "fchmodat");
     if (!c_name) return std::unexpected(c_name.error());
     const int flags = AT_SYMLINK_NOFOLLOW | (name.empty() ? AT_EMPTY_PATH : 0);
+    // No fallback to glibc's fchmodat: without fchmodat2 it chmods through /proc/self/fd
+    // of the current tree, which in a target is the target's /proc.
     long rc = ::syscall(kSysFchmodat2, dirfd, c_name->c_str(), mode, flags);
-    if (rc < 0 && errno == ENOSYS) rc = ::fchmodat(dirfd, c_name->c_str(), mode, flags);
     return check(rc, Stage::kCreate, [&] { return "fchmodat " + at_text(dirfd, name); });
   }
 
@@ -431,10 +455,71 @@ class LinuxSyscalls final : public Syscalls {
   Result<void> umount(std::string_view path, bool detach) override {
     auto c_path = c_string(path, Stage::kUmount, "umount2");
     if (!c_path) return std::unexpected(c_path.error());
-    // No UMOUNT_NOFOLLOW: callers reach fd-held mounts through /proc/thread-self/fd/N,
-    // a magic link that must be followed.
-    return check(::umount2(c_path->c_str(), detach ? MNT_DETACH : 0), Stage::kUmount,
+    return check(::umount2(c_path->c_str(), (detach ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW),
+                 Stage::kUmount,
                  [&] { return "umount2 " + *c_path + (detach ? " (detach)" : ""); });
+  }
+
+  Result<void> umount_fd(int proc_fd, int fd, bool detach) override {
+    const std::string link = fd_link(fd);
+    UniqueFd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!cwd) {
+      return std::unexpected(last_error(Stage::kUmount, [] { return "open . (to keep the cwd)"; }));
+    }
+    if (auto in_proc = fchdir(proc_fd); !in_proc) return in_proc;
+    // No UMOUNT_NOFOLLOW: the magic link is the way to the held mount (with it, the
+    // kernel answers EINVAL).
+    const int rc = ::umount2(link.c_str(), detach ? MNT_DETACH : 0);
+    const int err = errno;
+    auto back = fchdir(cwd.get());
+    errno = err;
+    auto done = check(rc, Stage::kUmount, [&] {
+      return "umount2 " + link + " in " + fd_text(proc_fd) + (detach ? " (detach)" : "");
+    });
+    if (!done) return done;
+    return back;
+  }
+
+  Result<UniqueFd> open_procfs() override {
+    UniqueFd proc(private_procfs());
+    // EPERM for a caller without CAP_SYS_ADMIN: its own /proc, opened before it enters
+    // anything, is then the procfs it owns.
+    if (!proc) proc = UniqueFd(::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!proc) return std::unexpected(last_error(Stage::kOpenNs, [] { return "open procfs"; }));
+    if (!is_procfs_root(proc.get())) {
+      return std::unexpected(make_error(Stage::kOpenNs, "open procfs: /proc is not a procfs root",
+                                        ENOTDIR));
+    }
+    return proc;
+  }
+
+  Result<UniqueFd> reopen(int proc_fd, int fd, int flags) override {
+    const std::string link = fd_link(fd);
+    return check_fd(::openat(proc_fd, link.c_str(), flags | O_CLOEXEC | O_NOCTTY), Stage::kCreate,
+                    [&] { return "reopen " + fd_text(fd) + " via " + link; });
+  }
+
+  Result<std::uint64_t> fs_type(int fd) override {
+    struct statfs st {};
+    auto done = check(::fstatfs(fd, &st), Stage::kRead, [&] { return "fstatfs " + fd_text(fd); });
+    if (!done) return std::unexpected(done.error());
+    return static_cast<std::uint64_t>(st.f_type);
+  }
+
+  Result<void> replace_content(int fd, std::string_view data) override {
+    auto cut = check(::ftruncate(fd, 0), Stage::kCreate, [&] { return "ftruncate " + fd_text(fd); });
+    if (!cut) return cut;
+    off_t offset = 0;
+    while (!data.empty()) {
+      const ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return std::unexpected(last_error(Stage::kCreate, [&] { return "pwrite " + fd_text(fd); }));
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+      offset += n;
+    }
+    return {};
   }
 
   Result<void> pivot_root(std::string_view new_root, std::string_view put_old) override {
@@ -521,6 +606,6 @@ Syscalls& linux_syscalls() {
   return instance;
 }
 
-std::string fd_path(int fd) { return "/proc/thread-self/fd/" + std::to_string(fd); }
+std::string fd_link(int fd) { return "thread-self/fd/" + std::to_string(fd); }
 
 }  // namespace rootfsctl::exec

@@ -100,6 +100,21 @@ class TimedSyscalls final : public Syscalls {
   Result<MountFlags> mount_flags(int fd) override {
     return timed([&] { return inner_.mount_flags(fd); });
   }
+  Result<void> umount_fd(int proc_fd, int fd, bool detach) override {
+    return timed([&] { return inner_.umount_fd(proc_fd, fd, detach); });
+  }
+  Result<UniqueFd> open_procfs() override {
+    return timed([&] { return inner_.open_procfs(); });
+  }
+  Result<UniqueFd> reopen(int proc_fd, int fd, int flags) override {
+    return timed([&] { return inner_.reopen(proc_fd, fd, flags); });
+  }
+  Result<std::uint64_t> fs_type(int fd) override {
+    return timed([&] { return inner_.fs_type(fd); });
+  }
+  Result<void> replace_content(int fd, std::string_view data) override {
+    return timed([&] { return inner_.replace_content(fd, data); });
+  }
   Result<std::uint64_t> mount_id(int fd) override {
     return timed([&] { return inner_.mount_id(fd); });
   }

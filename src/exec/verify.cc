@@ -69,7 +69,10 @@ Result<mountinfo::MountTable> read_live_table(ExecState& state) {
   if (state.context.mountinfo_fd >= 0) {
     text = state.sys.read_all(state.context.mountinfo_fd, mountinfo::kMaxMountinfoBytes);
   } else {
-    auto fd = state.sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);
+    // The worker's own view of the table, through rootfsctl's procfs: never the
+    // target's /proc, which may belong to another pid namespace or be a fake.
+    auto fd = state.sys.openat2(state.proc_fd, "thread-self/mountinfo", O_RDONLY, 0,
+                                kResolveBeneath | kResolveNoMagicLinks);
     if (!fd) return std::unexpected(fd.error());
     text = state.sys.read_all(fd->get(), mountinfo::kMaxMountinfoBytes);
   }

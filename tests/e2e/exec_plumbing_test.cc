@@ -42,7 +42,7 @@ using exec::Syscalls;
 
 /// The mount table as the calling thread sees it, through the seam.
 mountinfo::MountTable thread_table(Syscalls& sys) {
-  auto fd = sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);
+  auto fd = sys.open_path("thread-self/mountinfo", O_RDONLY);
   EXPECT_TRUE(fd) << fd.error().to_string();
   auto text = sys.read_all(fd->get(), mountinfo::kMaxMountinfoBytes);
   auto table = mountinfo::parse_mountinfo(text ? *text : "");
@@ -248,7 +248,9 @@ TEST(RunInTarget, MountApiInsideTheTarget) {
     EXPECT_TRUE(sys.move_mount(copy->get(), clone_point->get()));
     const auto* cloned = entry_at(thread_table(sys), clone);
     EXPECT_NE(cloned, nullptr);
-    EXPECT_TRUE(sys.umount(exec::fd_path(copy->get()), true));
+    auto own_proc = sys.open_procfs();
+    EXPECT_TRUE(own_proc) << own_proc.error().to_string();
+    EXPECT_TRUE(sys.umount_fd(own_proc->get(), copy->get(), true));
     EXPECT_EQ(entry_at(thread_table(sys), clone), nullptr);
 
     // proc for the target's pid namespace without a fork (fsconfig "pidns").
@@ -346,7 +348,7 @@ struct Checks {
 /// The rootless helper's work: sees the target's tmpfs, and holds every capability of
 /// the target's user namespace, enough to mount a tmpfs there. "" when all of it works.
 std::string mount_in_helper(Syscalls& sys, const std::string& mark) {
-  auto fd = sys.open_path("/proc/thread-self/mountinfo", O_RDONLY);
+  auto fd = sys.open_path("thread-self/mountinfo", O_RDONLY);
   if (!fd) return fd.error().to_string();
   auto text = sys.read_all(fd->get(), 1 << 20);
   if (!text || text->find(std::string(kMarkerSource)) == std::string::npos) {

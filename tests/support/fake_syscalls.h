@@ -11,7 +11,7 @@
 //   fsmount(6, nosuid|nodev) = 7
 //   move_mount(7, 5)
 //   mount_setattr(7, rec, set=ro, clear=0)
-//   umount("/proc/thread-self/fd/7", detach)
+//   umount_fd(2, 7, detach)
 //   pivot_root(".", ".") = -1 EINVAL
 //
 // Handles. Calls that return an fd return a real, harmless one (/dev/null, read-only,
@@ -111,6 +111,27 @@ class FakeSyscalls : public exec::Syscalls {
     st.st_mode = mode;
     st.st_rdev = rdev;
     stats_in_[{std::move(dir), std::move(name)}] = st;
+    return *this;
+  }
+  /// fstatat of `name` (as for stat_answer, which must come first) reports `links` hard
+  /// links.
+  FakeSyscalls& links_answer(const std::string& name, nlink_t links) {
+    stats_[name].st_nlink = links;
+    return *this;
+  }
+  /// fstatat(dirfd, `name`) by name (not of a handle, with "") answers `mode` and
+  /// `inode`, beating the other answers: the name leads to another file than the one a
+  /// handle holds (a swap in the target between two lookups).
+  FakeSyscalls& named_stat_answer(std::string name, mode_t mode, ino_t inode = 0) {
+    struct stat st {};
+    st.st_mode = mode;
+    st.st_ino = inode;
+    named_stats_[std::move(name)] = st;
+    return *this;
+  }
+  /// fs_type on a handle opened from `path` answers `magic` (statfs f_type); default 0.
+  FakeSyscalls& fs_type_answer(std::string path, std::uint64_t magic) {
+    fs_types_[std::move(path)] = magic;
     return *this;
   }
   /// The propagation the world starts with at `path` (set_propagation's argument).
@@ -281,9 +302,12 @@ class FakeSyscalls : public exec::Syscalls {
                             !missing_.count(key));
     if (!result) return std::unexpected(result.error());
     const std::string dir = name.empty() ? dir_origin(dirfd) : origin(dirfd);
-    if (const struct stat* st = stat_for(dir, key)) return *st;
     struct stat st {};
     st.st_mode = S_IFDIR | 0755;
+    if (const struct stat* answer = stat_for(dir, key)) st = *answer;
+    if (auto it = named_stats_.find(key); !name.empty() && it != named_stats_.end()) {
+      st = it->second;
+    }
     return st;
   }
   Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) override {
@@ -300,13 +324,7 @@ class FakeSyscalls : public exec::Syscalls {
   }
   Result<void> write_all(int out_fd, std::string_view data) override {
     auto result = void_call("write_all(" + fd(out_fd) + ", " + quote(data) + ")", Stage::kCreate);
-    if (!result) return result;
-    const std::string key = origin(out_fd);
-    if (!contents_before_.count(key)) {
-      auto it = reads_.find(key);
-      contents_before_[key] = it == reads_.end() || it->second.empty() ? "" : it->second.front();
-    }
-    contents_[key] = std::string(data);
+    if (result) record_content(origin(out_fd), data);
     return result;
   }
   Result<std::string> read_all(int in_fd, std::size_t limit) override {
@@ -428,6 +446,43 @@ class FakeSyscalls : public exec::Syscalls {
     }
     return result;
   }
+  Result<void> umount_fd(int proc_fd, int mount_fd, bool detach) override {
+    auto result = void_call("umount_fd(" + fd(proc_fd) + ", " + fd(mount_fd) +
+                                (detach ? ", detach)" : ")"),
+                            Stage::kUmount);
+    if (!result) return result;
+    auto it = attached_.find(handle_of(mount_fd));
+    if (it != attached_.end()) {
+      attached_.erase(it);
+    } else {
+      detached_.push_back(origin(mount_fd));
+    }
+    return result;
+  }
+
+  // --- handles ------------------------------------------------------------------------
+  Result<UniqueFd> open_procfs() override {
+    return fd_call("open_procfs()", Stage::kOpenNs, "procfs");
+  }
+  Result<UniqueFd> reopen(int proc_fd, int held, int flags) override {
+    auto result = fd_call("reopen(" + fd(proc_fd) + ", " + fd(held) + ", " + open_flags(flags) + ")",
+                          Stage::kCreate, origin(held));
+    if (result) handles_[result->get()].dir_origin = dir_origin(held);
+    return result;
+  }
+  Result<std::uint64_t> fs_type(int held) override {
+    auto result = void_call("fs_type(" + fd(held) + ")", Stage::kRead);
+    if (!result) return std::unexpected(result.error());
+    auto it = fs_types_.find(origin(held));
+    return it == fs_types_.end() ? std::uint64_t{0} : it->second;
+  }
+  Result<void> replace_content(int out_fd, std::string_view data) override {
+    auto result =
+        void_call("replace_content(" + fd(out_fd) + ", " + quote(data) + ")", Stage::kCreate);
+    if (result) record_content(origin(out_fd), data);
+    return result;
+  }
+
   Result<void> pivot_root(std::string_view new_root, std::string_view put_old) override {
     auto result =
         void_call("pivot_root(" + quote(new_root) + ", " + quote(put_old) + ")", Stage::kPivotRoot);
@@ -466,6 +521,15 @@ class FakeSyscalls : public exec::Syscalls {
   }
 
   void record_only(std::string line) { calls_.push_back(std::move(line)); }
+
+  /// The world's content of the file opened from `key` is now `data`.
+  void record_content(const std::string& key, std::string_view data) {
+    if (!contents_before_.count(key)) {
+      auto it = reads_.find(key);
+      contents_before_[key] = it == reads_.end() || it->second.empty() ? "" : it->second.front();
+    }
+    contents_[key] = std::string(data);
+  }
 
   Error fail(std::string line, Stage stage, int errno_value) {
     calls_.push_back(line + " = -1 " + std::string(errno_name(errno_value)));
@@ -526,7 +590,7 @@ class FakeSyscalls : public exec::Syscalls {
 
   /// The real fd a /proc/{thread-self,self}/fd/N path names, or -1.
   static int fd_in_path(std::string_view path) {
-    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/"}) {
+    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/", "thread-self/fd/"}) {
       if (path.substr(0, prefix.size()) != prefix) continue;
       std::string_view rest = path.substr(prefix.size());
       int real = 0;
@@ -557,7 +621,7 @@ class FakeSyscalls : public exec::Syscalls {
 
   /// `path` with a /proc/{thread-self,self}/fd/N prefix naming a handle rewritten.
   std::string stable_path(std::string_view path) const {
-    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/"}) {
+    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/", "thread-self/fd/"}) {
       if (path.substr(0, prefix.size()) != prefix) continue;
       std::string_view rest = path.substr(prefix.size());
       std::size_t digits = 0;
@@ -690,6 +754,8 @@ class FakeSyscalls : public exec::Syscalls {
   std::map<std::string, std::deque<std::string>> reads_;
   std::map<std::string, MountFlags> flags_;
   std::map<std::string, std::uint64_t> ids_;
+  std::map<std::string, std::uint64_t> fs_types_;
+  std::map<std::string, struct stat> named_stats_;
   std::uint64_t next_id_ = 1000;
   bool injecting_ = false;  // the call being made fails by a scripted rule
   std::vector<Error> injected_;

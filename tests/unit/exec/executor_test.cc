@@ -43,8 +43,8 @@ plan::Plan sandbox_plan() { return plan::make_plan(rootfsctl::testing::load(kLay
 
 /// A fake answering as a target whose tree assembles as planned.
 void prepare(FakeSyscalls& fake, std::string assembled = kAssembled) {
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
-  fake.read_answer("/proc/thread-self/mountinfo", std::move(assembled));
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", std::move(assembled));
   fake.id_answer(".", 100);
   fake.stat_answer("host/null", S_IFCHR | 0666, makedev(1, 3));
   fake.stat_answer("dev/null", S_IFREG | 0644);
@@ -82,6 +82,11 @@ TEST(ExecutorTest, TargetsAreResolvedInsideTheRootAndMountedByFd) {
     // Creation is of one name in a directory already resolved; "." of a mount fd is the
     // mount itself.
     if (line.find("O_CREAT") != std::string::npos || line.find("\".\", O_PATH|O_DIRECTORY, 0)") != std::string::npos) continue;
+    // The worker's own mount table, in rootfsctl's procfs (handle 4), not the target's tree.
+    if (line.starts_with("openat2(4, \"thread-self/mountinfo\"")) {
+      EXPECT_THAT(line, HasSubstr("beneath")) << line;
+      continue;
+    }
     EXPECT_THAT(line, HasSubstr("in_root")) << line;
   }
   for (const auto& line : fake.calls()) {
@@ -116,7 +121,8 @@ void expect_undone(const std::vector<std::string>& calls, std::size_t failed_at)
     std::vector<std::string> later(calls.begin() + static_cast<long>(failed_at), calls.end());
     if (line.starts_with("move_mount(")) {
       std::string handle = line.substr(11, line.find(',') - 11);
-      EXPECT_THAT(later, Contains(HasSubstr("umount(\"/proc/thread-self/fd/" + handle + "\"")))
+      EXPECT_THAT(later, Contains(::testing::AllOf(HasSubstr("umount_fd("),
+                                                   HasSubstr(", " + handle + ", detach)"))))
           << "attached by `" << line << "`, never detached";
     } else if (line.starts_with("mkdirat(") || line.starts_with("symlinkat(")) {
       std::string name = line.substr(line.find('"'), line.rfind('"') - line.find('"') + 1);
@@ -175,7 +181,7 @@ TEST(ExecutorTest, AFailingUndoIsReportedNotHidden) {
   ASSERT_EQ(outcome.left.size(), 1u);
   EXPECT_THAT(outcome.left[0], HasSubstr("EBUSY"));
   // The undo went on past the failure: every mount was still detached.
-  EXPECT_EQ(fake.calls_matching("umount(").size(), 4u);
+  EXPECT_EQ(fake.calls_matching("umount_fd(").size(), 4u);
 }
 
 TEST(ExecutorTest, VerificationMismatchRollsBackBeforeThePivot) {
@@ -204,8 +210,8 @@ mounts:
     options: [nosuid]
 )"));
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
-  fake.read_answer("/proc/thread-self/mountinfo",
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo",
                    "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
                    "100 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
                    "101 100 0:5 / /dev rw - devtmpfs udev rw\n"
@@ -232,13 +238,13 @@ TEST(ExecutorTest, DeviceSourceMustBeTheDeviceItClaims) {
   auto plan = plan::make_plan(rootfsctl::testing::load(
       "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - device: /dev/null\n"));
   FakeSyscalls zero;
-  zero.read_answer("/proc/thread-self/mountinfo", kBefore);
+  zero.read_answer("thread-self/mountinfo", kBefore);
   zero.stat_answer("dev/null", S_IFCHR | 0666, makedev(1, 5));
   auto outcome = run(zero, plan);
   ASSERT_FALSE(outcome.ok());
   EXPECT_THAT(outcome.error->message, HasSubstr("device source /dev/null is 1:5, not 1:3"));
   FakeSyscalls fifo;
-  fifo.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fifo.read_answer("thread-self/mountinfo", kBefore);
   fifo.stat_answer("dev/null", S_IFIFO | 0666);
   outcome = run(fifo, plan);
   ASSERT_FALSE(outcome.ok());
@@ -252,7 +258,7 @@ TEST(ExecutorTest, DevicePlaceholderMustBeTheDeviceItsNameClaims) {
   auto plan = plan::make_plan(rootfsctl::testing::load(
       "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - device: /dev/urandom\n    from: /srv/rnd\n"));
   FakeSyscalls zero;
-  zero.read_answer("/proc/thread-self/mountinfo", kBefore);
+  zero.read_answer("thread-self/mountinfo", kBefore);
   zero.stat_answer("srv/rnd", S_IFCHR | 0666, makedev(1, 5));
   auto outcome = run(zero, plan);
   ASSERT_FALSE(outcome.ok());
@@ -272,8 +278,8 @@ TEST(ExecutorTest, ProcIsMountedForTheTargetsPidNamespace) {
   auto plan = plan::make_plan(rootfsctl::testing::load(
       "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - proc: /proc\n"));
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
-  fake.read_answer("/proc/thread-self/mountinfo",
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo",
                    "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n100 1 0:40 / / rw - tmpfs tmpfs rw\n"
                    "101 100 0:41 / /proc rw - proc proc rw\n");
   fake.id_answer(".", 100);
@@ -287,7 +293,7 @@ TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
   auto plan = plan::make_plan(rootfsctl::testing::load(
       "version: 1\nmounts:\n  - mqueue: /dev/mqueue\n"));
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", kBefore);
   UniqueFd pidfd = fake.new_fd("pidfd:42");
   execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, {});
   const auto& calls = fake.calls();
@@ -305,7 +311,7 @@ TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
 TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
   auto plan = plan::make_plan(rootfsctl::testing::load("version: 1\nmounts:\n  - sysfs: /sys\n"));
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", kBefore);
   UniqueFd pidfd = fake.new_fd("pidfd:42");
   execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, {});
   auto setns = fake.calls_matching("CLONE_NEWNET");
@@ -321,7 +327,7 @@ TEST(ExecutorTest, SysctlIsWrittenInTheTargetsNetworkNamespaceAndRestored) {
       "version: 1\nhostname: box\nsysctls:\n  net.ipv4.ping_group_range: \"0 0\"\n"
       "mounts:\n  - tmpfs: /tmp\n"));
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", kBefore);
   fake.read_answer("net/ipv4/ping_group_range", "1\t0\n");
   UniqueFd pidfd = fake.new_fd("pidfd:42");
   ExecOptions options;
@@ -355,7 +361,7 @@ TEST(ExecutorTest, AlreadyPrivateRootIsLeftAlone) {
 
 TEST(ExecutorTest, SharedRootIsMadePrivateAndRestoredOnRollback) {
   FakeSyscalls shared;
-  shared.read_answer("/proc/thread-self/mountinfo",
+  shared.read_answer("thread-self/mountinfo",
                      "1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
   ExecOptions options;
   options.fail_at = FailAt{2, EIO};
@@ -384,8 +390,8 @@ constexpr const char* kOverlayAssembled =
     "lowerdir+=/opt,lowerdir+=/srv/base,upperdir=/srv/upper,workdir=/srv/.upper.work\n";
 
 void prepare_overlay(FakeSyscalls& fake) {
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
-  fake.read_answer("/proc/thread-self/mountinfo", kOverlayAssembled);
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", kOverlayAssembled);
   fake.id_answer(".", 100);
   fake.missing(".upper.work");
 }
@@ -409,31 +415,32 @@ TEST(ExecutorTest, OverlayLayersAreHandedOverByFdInUnionOrder) {
   auto outcome = run(fake, overlay_plan());
   ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
   // Members and create are the host's, opened in the target's current tree (handle 3 is
-  // its "/"); the target's own /opt is the new root's (handle 8, the tmpfs's root).
+  // its "/"; handle 4 is rootfsctl's procfs); the target's own /opt is the new root's
+  // (handle 9, the tmpfs's root).
   EXPECT_THAT(fake.calls(),
               ::testing::IsSupersetOf({
-                  "openat2(3, \"srv/patches\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 13",
-                  "openat2(8, \"opt\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 14",
-                  "openat2(3, \"srv/base\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 15",
-                  "openat2(3, \"srv/upper\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 16",
+                  "openat2(3, \"srv/patches\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 14",
+                  "openat2(9, \"opt\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 15",
+                  "openat2(3, \"srv/base\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 16",
+                  "openat2(3, \"srv/upper\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) = 17",
                   "openat2(3, \"srv/.upper.work\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) "
-                  "= 17",
+                  "= 18",
               }));
   EXPECT_THAT(overlay_calls(fake),
-              ElementsAre("fsopen(\"overlay\") = 18",
-                          "fsconfig(18, set_string, \"source\", \"overlay\")",
-                          "fsconfig(18, set_fd, \"lowerdir+\", 13)",
-                          "fsconfig(18, set_fd, \"lowerdir+\", 14)",
-                          "fsconfig(18, set_fd, \"lowerdir+\", 15)",
-                          "fsconfig(18, set_fd, \"upperdir\", 16)",
-                          "fsconfig(18, set_fd, \"workdir\", 17)", "fsconfig(18, create)",
-                          "fsmount(18, 0) = 19", "move_mount(19, 12)"));
+              ElementsAre("fsopen(\"overlay\") = 19",
+                          "fsconfig(19, set_string, \"source\", \"overlay\")",
+                          "fsconfig(19, set_fd, \"lowerdir+\", 14)",
+                          "fsconfig(19, set_fd, \"lowerdir+\", 15)",
+                          "fsconfig(19, set_fd, \"lowerdir+\", 16)",
+                          "fsconfig(19, set_fd, \"upperdir\", 17)",
+                          "fsconfig(19, set_fd, \"workdir\", 18)", "fsconfig(19, create)",
+                          "fsmount(19, 0) = 20", "move_mount(20, 13)"));
 }
 
 TEST(ExecutorTest, OverlayWithoutCreateIsMountedReadOnly) {
   FakeSyscalls fake;
-  fake.read_answer("/proc/thread-self/mountinfo", kBefore);
-  fake.read_answer("/proc/thread-self/mountinfo",
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo",
                    "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
                    "100 1 0:41 / /opt ro,relatime - overlay overlay ro,lowerdir+=/opt,"
                    "lowerdir+=/srv/base\n");
@@ -454,15 +461,16 @@ TEST(ExecutorTest, OverlayLayersFallBackToTheirFdLinksWhereTheKernelTakesNoFds) 
   auto outcome = run(fake, overlay_plan());
   ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
   EXPECT_THAT(overlay_calls(fake),
-              ElementsAre("fsopen(\"overlay\") = 18",
-                          "fsconfig(18, set_string, \"source\", \"overlay\")",
-                          "fsconfig(18, set_fd, \"lowerdir+\", 13) = -1 EINVAL",
-                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/13\")",
-                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/14\")",
-                          "fsconfig(18, set_string, \"lowerdir+\", \"/proc/thread-self/fd/15\")",
-                          "fsconfig(18, set_string, \"upperdir\", \"/proc/thread-self/fd/16\")",
-                          "fsconfig(18, set_string, \"workdir\", \"/proc/thread-self/fd/17\")", "fsconfig(18, create)",
-                          "fsmount(18, 0) = 19", "move_mount(19, 12)"));
+              ElementsAre("fsopen(\"overlay\") = 19",
+                          "fsconfig(19, set_string, \"source\", \"overlay\")",
+                          "fsconfig(19, set_fd, \"lowerdir+\", 14) = -1 EINVAL", "fchdir(4)",
+                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/14\")",
+                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/15\")",
+                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/16\")",
+                          "fsconfig(19, set_string, \"upperdir\", \"thread-self/fd/17\")",
+                          "fsconfig(19, set_string, \"workdir\", \"thread-self/fd/18\")", "fchdir(3)",
+                          "fsconfig(19, create)",
+                          "fsmount(19, 0) = 20", "move_mount(20, 13)"));
 }
 
 TEST(ExecutorTest, OverlayRollbackRemovesTheWorkDirectoryItMade) {
@@ -473,22 +481,21 @@ TEST(ExecutorTest, OverlayRollbackRemovesTheWorkDirectoryItMade) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
   const auto& calls = fake.calls();
-  auto detach = std::find(calls.begin(), calls.end(),
-                          "umount(\"/proc/thread-self/fd/19\", detach)");
+  auto detach = std::find(calls.begin(), calls.end(), "umount_fd(4, 20, detach)");
   ASSERT_NE(detach, calls.end());
   // The union goes first; then what overlayfs made inside the work directory, then the
-  // work directory itself (handle 11 is opened right after mkdirat made it in handle 10).
+  // work directory itself (handle 12 is opened right after mkdirat made it in handle 11).
   EXPECT_THAT(std::vector<std::string>(detach + 1, calls.end()),
-              ::testing::IsSupersetOf({"unlinkat(11, \"work\", dir)", "unlinkat(11, \"index\", dir)",
-                                       "unlinkat(10, \".upper.work\", dir)"}));
+              ::testing::IsSupersetOf({"unlinkat(12, \"work\", dir)", "unlinkat(12, \"index\", dir)",
+                                       "unlinkat(11, \".upper.work\", dir)"}));
 }
 
 TEST(ExecutorTest, OverlayWorkDirectoryThatWasThereStays) {
   auto plan = overlay_plan();
   // Without the missing() answer, mkdirat is told EEXIST: the directory was there.
   FakeSyscalls existing;
-  existing.read_answer("/proc/thread-self/mountinfo", kBefore);
-  existing.read_answer("/proc/thread-self/mountinfo", kOverlayAssembled);
+  existing.read_answer("thread-self/mountinfo", kBefore);
+  existing.read_answer("thread-self/mountinfo", kOverlayAssembled);
   existing.id_answer(".", 100);
   existing.fail_matching("\".upper.work\", 0700)", EEXIST);
   existing.fail_matching("pivot_root", EINVAL);

@@ -30,7 +30,9 @@ void mount_tmpfs(FakeSyscalls& sys) {
   ASSERT_TRUE(mnt);
   ASSERT_TRUE(sys.move_mount(mnt->get(), dir->get()));
   ASSERT_TRUE(sys.mount_setattr(mnt->get(), true, kMountReadOnly, 0, Propagation::kPrivate));
-  ASSERT_TRUE(sys.umount(exec::fd_path(mnt->get()), true));
+  auto proc = sys.open_procfs();
+  ASSERT_TRUE(proc);
+  ASSERT_TRUE(sys.umount_fd(proc->get(), mnt->get(), true));
 }
 
 TEST(FakeSyscalls, RecordsOneLinePerCallWithHandles) {
@@ -45,9 +47,10 @@ TEST(FakeSyscalls, RecordsOneLinePerCallWithHandles) {
                              "fsmount(5, nosuid|nodev) = 6",
                              "move_mount(6, 4)",
                              "mount_setattr(6, rec, set=ro, clear=0, private)",
-                             "umount(\"/proc/thread-self/fd/6\", detach)",
+                             "open_procfs() = 7",
+                             "umount_fd(7, 6, detach)",
                          }));
-  EXPECT_EQ(sys.call_count(), 9);
+  EXPECT_EQ(sys.call_count(), 10);
 }
 
 TEST(FakeSyscalls, LinesAreTheSameOnEveryRun) {

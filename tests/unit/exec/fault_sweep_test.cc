@@ -363,7 +363,8 @@ TEST(FakeWorld, MountsNamesAndFlagsAreChangesUntilUndone) {
   EXPECT_THAT(fake.changes(), ElementsAre("created: /tmp", "flags of usr: ro|nosuid",
                                           "mounted: tmpfs on usr (handle 6)"));
   ASSERT_TRUE(fake.mount_setattr(dir->get(), false, 0, kMountReadOnly, std::nullopt));
-  ASSERT_TRUE(fake.umount(fd_path(mnt->get()), true));
+  auto proc = fake.open_procfs();
+  ASSERT_TRUE(fake.umount_fd(proc->get(), mnt->get(), true));
   ASSERT_TRUE(fake.unlinkat(root->get(), "tmp", true));
   EXPECT_THAT(fake.changes(), IsEmpty());
 }

@@ -41,7 +41,9 @@ class LinuxSyscallsTest : public ::testing::Test {
   UniqueFd dir_;
 };
 
-TEST(FdPath, NamesTheDescriptorForThisThread) { EXPECT_EQ(fd_path(12), "/proc/thread-self/fd/12"); }
+TEST(FdLink, NamesTheDescriptorForThisThreadInsideAProcfs) {
+  EXPECT_EQ(fd_link(12), "thread-self/fd/12");
+}
 
 TEST(PropagationName, EveryType) {
   EXPECT_EQ(propagation_name(Propagation::kPrivate), "private");
