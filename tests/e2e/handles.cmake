@@ -7,3 +7,9 @@
 enable_language(C)
 add_executable(e2e_handles_racer ${CMAKE_CURRENT_LIST_DIR}/racer.c)
 set_target_properties(e2e_handles_racer PROPERTIES C_STANDARD 11 C_EXTENSIONS ON)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+add_test(NAME e2e_handles
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/handles_test.py
+                 $<TARGET_FILE:rootfsctl> ${PROJECT_SOURCE_DIR}
+                 $<TARGET_FILE:e2e_handles_racer>)
+set_tests_properties(e2e_handles PROPERTIES LABELS "e2e;privileged;hostile" TIMEOUT 300)
