@@ -1,0 +1,15 @@
+# The handles suite (issue 15): every write, chmod and unmount through a handle the target
+# cannot swap or fake. Racers exchange a file rootfsctl writes for a device node, a FIFO, a
+# symlink or a hard link out of the root; rollbacks run in targets with their own /proc
+# (an assembled child, a runc container) and under a fake /proc/thread-self; kernel
+# settings spelled as `file:` entries are refused; a large overwritten file is restored
+# whole. Needs root; fails without it under CI.
+enable_language(C)
+add_executable(e2e_handles_racer ${CMAKE_CURRENT_LIST_DIR}/racer.c)
+set_target_properties(e2e_handles_racer PROPERTIES C_STANDARD 11 C_EXTENSIONS ON)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+add_test(NAME e2e_handles
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/handles_test.py
+                 $<TARGET_FILE:rootfsctl> ${PROJECT_SOURCE_DIR}
+                 $<TARGET_FILE:e2e_handles_racer>)
+set_tests_properties(e2e_handles PROPERTIES LABELS "e2e;privileged;hostile" TIMEOUT 300)
