@@ -17,6 +17,7 @@
 
 #include "core/path.h"
 #include "exec/exec_state.h"
+#include "plan/kernel_files.h"
 #include "plan/overlay.h"
 
 namespace rootfsctl::exec::detail {
@@ -50,20 +51,6 @@ constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
 // before it is touched (docs/security.md). 16 MiB: configuration files are far smaller.
 constexpr std::size_t kMaxRestorableBytes = 16u << 20;
 
-/// Filesystems whose files are kernel settings, not data (statfs(2) f_type values from
-/// linux/magic.h). A layout changes kernel settings through `sysctls:` only.
-struct KernelFilesystem {
-  std::uint64_t magic;
-  std::string_view name;
-};
-constexpr std::array kKernelFilesystems{
-    KernelFilesystem{0x9fa0, "proc"},         KernelFilesystem{0x62656572, "sysfs"},
-    KernelFilesystem{0x27e0eb, "cgroup"},     KernelFilesystem{0x63677270, "cgroup2"},
-    KernelFilesystem{0x73636673, "securityfs"}, KernelFilesystem{0x64626720, "debugfs"},
-    KernelFilesystem{0x74726163, "tracefs"},  KernelFilesystem{0x62656570, "configfs"},
-    KernelFilesystem{0xde5e81e4, "efivarfs"}, KernelFilesystem{0xcafe4a11, "bpf"},
-};
-
 /// An Error with a stable code scripts can match on.
 Error refusal(std::string code, std::string message, int errno_value, std::string hint = {}) {
   Error error = make_error(Stage::kCreate, std::move(message), errno_value);
@@ -81,14 +68,12 @@ Result<void> refuse_kernel_fs(ExecState& state, const Op& op, int fd) {
   }
   auto type = state.sys.fs_type(fd);
   if (!type) return std::unexpected(type.error());
-  for (const auto& fs : kKernelFilesystems) {
-    if (*type != fs.magic) continue;
-    return std::unexpected(refusal(
-        "kernel-setting-file",
-        op.target + " is on " + std::string(fs.name) + ", where files are kernel settings", EPERM,
-        "a layout changes kernel settings through `sysctls:` (namespaced ones only)"));
-  }
-  return {};
+  auto kernel = plan::kernel_filesystem_of_magic(*type);
+  if (!kernel) return {};
+  return std::unexpected(refusal(
+      "kernel-setting-file",
+      op.target + " is on " + std::string(*kernel) + ", where files are kernel settings", EPERM,
+      "a layout changes kernel settings through `sysctls:` (namespaced ones only)"));
 }
 
 std::string_view type_name(mode_t mode) {

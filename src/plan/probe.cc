@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,14 +65,19 @@ int HostProbe::root_fd() const {
   return root_fd_.get();
 }
 
-FileInfo HostProbe::probe(std::string_view p, bool follow) const {
+int HostProbe::open_in_root(std::string_view p, bool follow) const {
   const int root = root_fd();
-  if (root < 0) return FileInfo{FileType::kUnknown};
+  if (root < 0) return -1;
   std::string rel = p == "/" ? std::string(".") : std::string(p.substr(1));
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how));
+  return static_cast<int>(::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how));
+}
+
+FileInfo HostProbe::probe(std::string_view p, bool follow) const {
+  if (root_fd() < 0) return FileInfo{FileType::kUnknown};
+  int fd = open_in_root(p, follow);
   int saved = errno;
   struct stat st {};
   if (fd < 0) {
@@ -83,6 +89,13 @@ FileInfo HostProbe::probe(std::string_view p, bool follow) const {
   ::close(fd);
   errno = saved;
   return info_from(rc, st);
+}
+
+std::optional<std::uint64_t> HostProbe::fs_type(std::string_view p) const {
+  UniqueFd fd(open_in_root(p, true));
+  struct statfs st {};
+  if (!fd || ::fstatfs(fd.get(), &st) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(st.f_type);
 }
 
 }  // namespace rootfsctl::plan

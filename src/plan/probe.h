@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +40,9 @@ class FsProbe {
   virtual FileInfo lstat(std::string_view path) const = 0;
   /// Looks at `path`, following symlinks as mount(2) does for a source.
   virtual FileInfo stat(std::string_view path) const = 0;
+  /// The statfs(2) f_type of the filesystem `path` (symlinks followed) is on; nullopt
+  /// when unknown (offline, unreadable).
+  virtual std::optional<std::uint64_t> fs_type(std::string_view) const { return std::nullopt; }
 };
 
 /// Probes the real filesystem seen through `root` ("/" for the caller's own tree,
@@ -47,8 +52,11 @@ class HostProbe final : public FsProbe {
   explicit HostProbe(std::string root = "/");
   FileInfo lstat(std::string_view path) const override;
   FileInfo stat(std::string_view path) const override;
+  std::optional<std::uint64_t> fs_type(std::string_view path) const override;
 
  private:
+  /// An O_PATH fd of `path` under the root, or -1.
+  int open_in_root(std::string_view path, bool follow) const;
   FileInfo probe(std::string_view path, bool follow) const;
   /// root_, opened on the first probe and kept: every later probe resolves under the
   /// same directory, and a validation's dozen probes pay one /proc lookup, not a dozen.

@@ -12,6 +12,7 @@
 
 #include "core/path.h"
 #include "plan/host_view.h"
+#include "plan/kernel_files.h"
 #include "plan/overlay.h"
 
 namespace rootfsctl::plan {
@@ -82,6 +83,8 @@ class Validator {
     check_sources();
     check_overlays();
     check_creation();
+    auto kernel_files = check_kernel_files(layout_, plan_, context_);
+    out_.insert(out_.end(), kernel_files.begin(), kernel_files.end());
     check_table();
     check_userns();
     if (!context_.probe && needs_probe_) {
