@@ -58,10 +58,21 @@ class FakeProbe final : public plan::FsProbe {
     auto link = links_.find(std::string(p));
     return link == links_.end() ? lstat(p) : lstat(link->second);
   }
+  /// fs_type of `p` (what it leads to, symlinks followed) answers `magic`.
+  FakeProbe& filesystem(std::string p, std::uint64_t magic) {
+    magics_[std::move(p)] = magic;
+    return *this;
+  }
+  std::optional<std::uint64_t> fs_type(std::string_view p) const override {
+    auto it = magics_.find(std::string(p));
+    if (it == magics_.end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   std::map<std::string, plan::FileInfo> files_;
   std::map<std::string, std::string> links_;
+  std::map<std::string, std::uint64_t> magics_;
 };
 
 /// The plan as one Op::to_string() line per op, for whole-plan comparisons.
