@@ -50,11 +50,19 @@ plan::ValidationContext context_for(const Target& target, const mountinfo::Mount
 }
 
 /// `--allow-shared-namespace` turns the refusal into a warning, for layouts without a
-/// root only: a pivot in a shared namespace is never allowed.
-void allow_shared_namespace(const layout::Layout& layout, std::vector<plan::Diagnostic>& d) {
+/// root and a namespace other than the host's only: a pivot in a shared namespace is never
+/// allowed, and the machine's own mount table is never a target.
+void allow_shared_namespace(const layout::Layout& layout, const plan::ValidationContext& context,
+                            std::vector<plan::Diagnostic>& d) {
   if (layout.root) return;
+  const bool host = plan::targets_host_namespace(context);
   for (auto& diagnostic : d) {
-    if (diagnostic.code == "same-namespace") diagnostic.severity = plan::Severity::kWarning;
+    if (diagnostic.code != "same-namespace") continue;
+    if (host) {
+      diagnostic.message += "; --allow-shared-namespace never applies to the host's namespace";
+    } else {
+      diagnostic.severity = plan::Severity::kWarning;
+    }
   }
 }
 
@@ -79,8 +87,9 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   result.plan = plan::make_plan(layout, plan_options);
   result.timings.mark("plan");
   // 4. Validate against the live target; errors mean nothing is executed.
-  result.diagnostics = plan::validate(layout, result.plan, context_for(*target, *table, probe));
-  if (options.allow_shared_namespace) allow_shared_namespace(layout, result.diagnostics);
+  const auto validation = context_for(*target, *table, probe);
+  result.diagnostics = plan::validate(layout, result.plan, validation);
+  if (options.allow_shared_namespace) allow_shared_namespace(layout, validation, result.diagnostics);
   result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
   // 5. Enter the target's namespaces and execute, verifying before the commit point.

@@ -653,6 +653,12 @@ class Validator {
 
 }  // namespace
 
+bool targets_host_namespace(const ValidationContext& context) {
+  if (!context.target_mnt_ns) return false;
+  return *context.target_mnt_ns == kInitialMountNsInode ||
+         (context.host_mnt_ns && *context.target_mnt_ns == *context.host_mnt_ns);
+}
+
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
                                  const ValidationContext& context) {
   return Validator(layout, plan, context).run();

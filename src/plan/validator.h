@@ -34,6 +34,10 @@ struct ValidationContext {
   std::optional<std::set<std::string>> shared_namespaces;
 };
 
+/// True when the target is known to live in the host's mount namespace: pid 1's, or the
+/// initial one (known by its fixed inode even where pid 1's cannot be read).
+bool targets_host_namespace(const ValidationContext& context);
+
 /// All diagnostics for `plan` (made from `layout`), errors first is NOT implied: they
 /// come in a stable order (by check, then by op/entry order) so output is deterministic.
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
