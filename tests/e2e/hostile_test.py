@@ -611,6 +611,25 @@ class NamespaceTest(HostileCase):
                     self.assertEqual(proc.returncode, 3, proc.stderr.decode())
                     self.assertIn(b"/proc/1/ns/mnt: EACCES", proc.stderr)
 
+    def test_allow_shared_namespace_never_reaches_the_hosts(self):
+        """A hot-add into the host's namespace (pid 1, or the caller's own where that is the
+        host's) stays refused with --allow-shared-namespace; in a private namespace of
+        rootfsctl's own the same layout is allowed (a warning)."""
+        layout = write_layout(self.tmp, "hot.yaml",
+                              "mounts:\n  - tmpfs: /mnt/rootfsctl-never\n")
+        own = os.stat("/proc/self/ns/mnt").st_ino
+        if own == MNT_NS_INIT_INO or own == os.stat("/proc/1/ns/mnt").st_ino:
+            proc = rootfsctl("apply", layout, "--pid", os.getpid(), "--dry-run",
+                             "--allow-shared-namespace")
+            self.assertRefused(proc, "same-namespace")
+            self.assertIn(b"never applies to the host's namespace", proc.stdout)
+        proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                               f"exec {shlex.quote(support.BINARY)} apply {layout} --pid $$ "
+                               "--dry-run --allow-shared-namespace"],
+                              capture_output=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        self.assertIn(b"warning[same-namespace]", proc.stdout + proc.stderr)
+
     def test_host_namespace_from_a_caller_in_its_own_namespace(self):
         """rootfsctl in a namespace of its own, given a process of the host's: refused."""
         # Also where pid 1's namespace cannot be read (found by this suite: the initial
