@@ -192,20 +192,36 @@ Result<void> run_propagation(ExecState& state, const Op& op) {
                                                                      : Propagation::kPrivate;
   // After pivot_root(".", "."), the old root is reached as ".": it is stacked on top.
   // Its state then is the one op 1 gave it (private); before the ritual, the live table
-  // says what to go back to. A shared mount made private and shared again joins a new
-  // peer group: the type is restored, the group cannot be (mount_namespaces(7)).
+  // says what to go back to.
   std::string where = op.scope == Scope::kOldRoot ? "." : "/";
   Propagation back = Propagation::kPrivate;
+  SharedFd group;
   if (op.scope != Scope::kOldRoot) {
     auto before = root_propagation(state);
     if (!before) return std::unexpected(before.error());
     back = *before;
     if (back == to) return {};  // nothing to change, nothing to undo
+    // A shared mount made private and shared again joins a new peer group, and a slave
+    // made private cannot be made a slave again (mount_namespaces(7)). A clone of "/"
+    // taken now is a peer of it (and a slave of its master); MOVE_MOUNT_SET_GROUP from
+    // the clone puts "/" back where it was.
+    if (back == Propagation::kShared || back == Propagation::kSlave) {
+      auto clone = state.sys.open_tree_clone(state.current_root->get(), "", false);
+      if (!clone) return std::unexpected(clone.error());
+      group = share(std::move(*clone));
+    }
   }
   if (auto done = state.sys.set_propagation(where, to, recursive); !done) return done;
-  state.journal.push("propagation of " + where, [&sys = state.sys, where, back, recursive]() {
-    return sys.set_propagation(where, back, recursive);
-  });
+  state.journal.push("propagation of " + where,
+                     [&sys = state.sys, where, back, recursive, group,
+                      root = state.current_root]() -> Result<void> {
+                       if (auto ok = sys.set_propagation(where, back, recursive); !ok) return ok;
+                       if (!group) return {};
+                       // Only a private mount may join a group (do_set_group).
+                       auto alone = sys.set_propagation(where, Propagation::kPrivate, false);
+                       if (!alone) return alone;
+                       return sys.move_mount_set_group(group->get(), root->get());
+                     });
   return {};
 }
 

@@ -105,6 +105,10 @@ class Syscalls {
   virtual Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) = 0;
   /// move_mount(2) of the mount `from_fd` onto the object `to_fd` (both by fd). Stage mount.
   virtual Result<void> move_mount(int from_fd, int to_fd) = 0;
+  /// move_mount(2) with MOVE_MOUNT_SET_GROUP: the private mount `to_fd` joins the peer
+  /// group (and takes the master) of the mount `from_fd`, a clone taken while it was in
+  /// that group. Stage mount.
+  virtual Result<void> move_mount_set_group(int from_fd, int to_fd) = 0;
   /// mount_setattr(2) on the mount `fd`: sets `set`, clears `clear`, optionally changes
   /// propagation; `recursive` adds AT_RECURSIVE. Stage mount.
   virtual Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,

@@ -404,6 +404,15 @@ class LinuxSyscalls final : public Syscalls {
         Stage::kMount, [&] { return "move_mount " + fd_text(from_fd) + " -> " + fd_text(to_fd); });
   }
 
+  Result<void> move_mount_set_group(int from_fd, int to_fd) override {
+    return check(::move_mount(from_fd, "", to_fd, "",
+                              MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
+                                  MOVE_MOUNT_T_EMPTY_PATH),
+                 Stage::kMount, [&] {
+                   return "move_mount set_group " + fd_text(from_fd) + " -> " + fd_text(to_fd);
+                 });
+  }
+
   Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
                              std::optional<Propagation> propagation) override;
 

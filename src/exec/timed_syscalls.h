@@ -100,6 +100,9 @@ class TimedSyscalls final : public Syscalls {
   Result<MountFlags> mount_flags(int fd) override {
     return timed([&] { return inner_.mount_flags(fd); });
   }
+  Result<void> move_mount_set_group(int from_fd, int to_fd) override {
+    return timed([&] { return inner_.move_mount_set_group(from_fd, to_fd); });
+  }
   Result<void> umount_fd(int proc_fd, int fd, bool detach) override {
     return timed([&] { return inner_.umount_fd(proc_fd, fd, detach); });
   }

@@ -528,6 +528,21 @@ class PropagationTest(HostileCase):
                          target_before)
         self.assertNotEqual(self.peer_group(target), [], "/ is shared again")
 
+    def test_shared_root_rejoins_its_peer_group(self):
+        """A failure at any op after op 1, with and without a root: the target's "/" is in
+        the same peer group as before (MOVE_MOUNT_SET_GROUP from a clone taken before),
+        not in a new one, so it still propagates with its parent."""
+        for layout in ("sandbox", support.SOURCE / "manifests/live-tmp.yaml"):
+            plan = json.loads(rootfsctl("plan", layout, "--format", "json").stdout)
+            for k in (2, len(plan["ops"])):
+                with self.subTest(layout=str(layout), fail_at=k):
+                    outer, target = self.shared_target()
+                    group = self.peer_group(target)
+                    proc = rootfsctl("apply", layout, "--pid", target, "--fail-at", k)
+                    self.assertEqual(proc.returncode, 3, proc.stderr.decode())
+                    self.assertEqual(self.peer_group(target), group)
+                    self.assertEqual(self.peer_group(outer), group)
+
 
 class TargetIdentityTest(HostileCase):
     """Targets that are not a live process in a namespace of their own."""

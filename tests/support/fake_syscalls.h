@@ -414,6 +414,14 @@ class FakeSyscalls : public exec::Syscalls {
     attrs_[key] = (attrs_[key] & ~clear) | set;
     return result;
   }
+  Result<void> move_mount_set_group(int from_fd, int to_fd) override {
+    auto result = void_call("move_mount_set_group(" + fd(from_fd) + ", " + fd(to_fd) + ")",
+                            Stage::kMount);
+    // The clone was taken at the start: the peer group (and propagation) of its origin
+    // is as it was then.
+    if (result) propagation_[origin(to_fd)] = propagation_at_start(origin(to_fd));
+    return result;
+  }
   Result<void> set_propagation(std::string_view path, exec::Propagation propagation,
                                bool recursive) override {
     auto result = void_call("set_propagation(" + quote(path) + ", " + (recursive ? "r" : "") +

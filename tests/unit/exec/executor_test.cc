@@ -367,10 +367,35 @@ TEST(ExecutorTest, SharedRootIsMadePrivateAndRestoredOnRollback) {
   options.fail_at = FailAt{2, EIO};
   auto outcome = run(shared, sandbox_plan(), options);
   ASSERT_FALSE(outcome.ok());
-  auto calls = shared.calls_matching("set_propagation");
-  ASSERT_EQ(calls.size(), 2u);
-  EXPECT_THAT(calls[0], HasSubstr("private"));
-  EXPECT_THAT(calls[1], HasSubstr("shared"));
+  // A clone of "/" is taken before the change; the undo makes the tree shared again,
+  // then puts "/" itself back into its old peer group through the clone.
+  auto calls = shared.calls();
+  auto at = [&](std::string_view prefix) {
+    return std::find_if(calls.begin(), calls.end(),
+                        [&](const std::string& l) { return l.starts_with(prefix); }) -
+           calls.begin();
+  };
+  EXPECT_LT(at("open_tree_clone(3, \"\")"), at("set_propagation(\"/\", rprivate)"));
+  EXPECT_THAT(shared.calls_matching("set_propagation"),
+              ElementsAre("set_propagation(\"/\", rprivate)", "set_propagation(\"/\", rshared)",
+                          "set_propagation(\"/\", private)"));
+  auto clone = shared.calls_matching("open_tree_clone(3, \"\")");
+  ASSERT_EQ(clone.size(), 1u);
+  const std::string handle = clone[0].substr(clone[0].rfind("= ") + 2);
+  EXPECT_THAT(shared.calls(), Contains("move_mount_set_group(" + handle + ", 3)"));
+  EXPECT_TRUE(outcome.rollback_clean);
+  EXPECT_THAT(shared.changes(), ::testing::IsEmpty());
+}
+
+TEST(ExecutorTest, APrivateRootTakesNoClone) {
+  FakeSyscalls fake;
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  ExecOptions options;
+  options.fail_at = FailAt{2, EIO};
+  auto outcome = run(fake, sandbox_plan(), options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(fake.calls_matching("open_tree_clone"), ::testing::IsEmpty());
+  EXPECT_THAT(fake.calls_matching("set_group"), ::testing::IsEmpty());
 }
 
 // A union directory inside a new root: the target's own /opt (in the new root) between
