@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include <array>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -113,58 +114,148 @@ Result<void> check_writable(const Op& op, const struct stat& st) {
   return {};
 }
 
-/// The undo of a name rootfsctl created: removed only while it is still the inode that
-/// was created (a process in the target may have put something else there since).
-Journal::Undo remove_created(Syscalls& sys, SharedFd parent, std::string name,
-                             const struct stat& made) {
-  return [&sys, parent = std::move(parent), name = std::move(name), dev = made.st_dev,
-          ino = made.st_ino]() -> Result<void> {
-    auto now = sys.fstatat(parent->get(), name);
+// An undo reaches what its op made or changed through the descriptor the op already had,
+// while the journal's budget of descriptors lasts (ExecState::hold_descriptor). Past it,
+// for plans of tens of thousands of ops under a descriptor limit of 20,000 that root cannot
+// raise, an undo keeps the path instead, resolves it again in its tree as the op did, and
+// acts only on the very object the op left there: the same mount id, or the same device
+// and inode. Anything else is reported as left behind, never touched.
+
+using Reach = std::function<Result<UniqueFd>()>;
+using Act = std::function<Result<void>(int fd)>;
+
+/// The undo that runs `act` on `held` while descriptors may be held, else on what `reach`
+/// finds at undo time.
+Journal::Undo anchored(ExecState& state, UniqueFd held, Reach reach, Act act) {
+  if (state.hold_descriptor()) {
+    return [fd = share(std::move(held)), act = std::move(act)]() { return act(fd->get()); };
+  }
+  return [reach = std::move(reach), act = std::move(act)]() -> Result<void> {
+    auto fd = reach();
+    if (!fd) return std::unexpected(fd.error());
+    return act(fd->get());
+  };
+}
+
+/// The mount at `path` in `scope` (resolved as the op resolved it), when it is still the
+/// one with mount id `id`.
+Result<UniqueFd> find_mount(ExecState& state, Scope scope, const std::string& path,
+                            std::uint64_t id) {
+  auto fd = state.resolve(scope, path, 0);
+  if (!fd) return std::unexpected(fd.error());
+  auto now = state.sys.mount_id(fd->get());
+  if (!now) return std::unexpected(now.error());
+  if (*now != id) {
+    return std::unexpected(refusal("replaced-during-apply",
+                                   path + " is no longer the mount rootfsctl made (mount " +
+                                       std::to_string(id) + ", now " + std::to_string(*now) + ")",
+                                   EBUSY));
+  }
+  return fd;
+}
+
+/// Finds the mount `op` made or changed again at undo time, by the id it has now.
+Result<Reach> reach_mount(ExecState& state, const Op& op, int mount_fd) {
+  auto id = state.sys.mount_id(mount_fd);
+  if (!id) return std::unexpected(id.error());
+  return Reach([&state, scope = op.scope, path = op.target, id = *id]() {
+    return find_mount(state, scope, path, id);
+  });
+}
+
+/// The object at `path` in `scope` (no final symlink followed), when it is still the one
+/// with device and inode of `was`.
+Result<UniqueFd> find_object(ExecState& state, Scope scope, const std::string& path,
+                             const struct stat& was) {
+  auto fd = state.resolve(scope, path, O_NOFOLLOW);
+  if (!fd) return std::unexpected(fd.error());
+  auto now = state.sys.fstatat(fd->get(), "");
+  if (!now) return std::unexpected(now.error());
+  if (now->st_dev != was.st_dev || now->st_ino != was.st_ino) {
+    return std::unexpected(refusal(
+        "replaced-during-apply",
+        path + " was replaced while rootfsctl worked; the replacement is left in place", EEXIST));
+  }
+  return fd;
+}
+
+/// What a created name is, for its undo.
+enum class Made { kDirectory, kFile };
+
+/// The undo of a name rootfsctl created in `parent`: a directory, removed only while it is
+/// empty; a file or symlink whose stat is `made`, removed only while the name is still
+/// that inode (a process in the target may have put something else there since), or by
+/// name alone when its stat could not be had.
+Journal::Undo remove_created(ExecState& state, const Op& op, UniqueFd parent, std::string name,
+                             Made kind, std::optional<struct stat> made) {
+  Act remove = [&sys = state.sys, name, kind, made, path = op.target](int dir) -> Result<void> {
+    if (kind == Made::kDirectory) return sys.unlinkat(dir, name, true);
+    if (!made) return sys.unlinkat(dir, name, false);
+    auto now = sys.fstatat(dir, name);
     if (!now) return std::unexpected(now.error());
-    if (now->st_dev != dev || now->st_ino != ino) {
+    if (now->st_dev != made->st_dev || now->st_ino != made->st_ino) {
       return std::unexpected(refusal("replaced-during-apply",
-                                     name + " was replaced while rootfsctl worked; the "
+                                     path + " was replaced while rootfsctl worked; the "
                                             "replacement is left in place",
                                      EEXIST));
     }
-    return sys.unlinkat(parent->get(), name, false);
+    return sys.unlinkat(dir, name, false);
   };
+  Reach reach = [&state, scope = op.scope, path = op.target]() -> Result<UniqueFd> {
+    auto found = state.resolve_parent(scope, path);
+    if (!found) return std::unexpected(found.error());
+    return std::move(found->first);
+  };
+  return anchored(state, std::move(parent), std::move(reach), std::move(remove));
 }
 
-/// Journals the removal of a name just created, given its stat (`made`). Without the
-/// stat, the name is still removed on rollback, by name, and the stat's error returned.
-Result<void> journal_created(ExecState& state, std::string what, SharedFd parent,
+/// Journals the removal of a file or symlink just created in `parent`, given its stat.
+/// Without the stat the name is still removed on rollback (without the inode check), and
+/// the stat's error returned.
+Result<void> journal_created(ExecState& state, const Op& op, std::string what, UniqueFd parent,
                              const std::string& name, const Result<struct stat>& made) {
-  if (made) {
-    state.journal.push(std::move(what), remove_created(state.sys, std::move(parent), name, *made));
-    return {};
-  }
-  state.journal.push(std::move(what), [&sys = state.sys, parent, name]() {
-    return sys.unlinkat(parent->get(), name, false);
-  });
-  return std::unexpected(made.error());
-}
-
-/// The undo that detaches a mount held by `mount_fd`, named through rootfsctl's procfs.
-Journal::Undo detach(ExecState& state, SharedFd mount_fd) {
-  return [&sys = state.sys, proc = state.proc_fd, mount_fd]() {
-    return sys.umount_fd(proc, mount_fd->get(), true);
-  };
+  std::optional<struct stat> stat;
+  if (made) stat = *made;
+  state.journal.push(std::move(what),
+                     remove_created(state, op, std::move(parent), name, Made::kFile, stat));
+  if (!made) return std::unexpected(made.error());
+  return {};
 }
 
 /// Attaches the detached mount `mount_fd` onto `target_fd` and journals its detach.
 Result<void> attach(ExecState& state, const Op& op, UniqueFd mount_fd, int target_fd) {
-  SharedFd mount = share(std::move(mount_fd));
-  if (auto moved = state.sys.move_mount(mount->get(), target_fd); !moved) return moved;
-  state.journal.push(std::string(plan::op_name(op.kind)) + " on " + op.target,
-                     detach(state, mount));
+  if (auto moved = state.sys.move_mount(mount_fd.get(), target_fd); !moved) return moved;
+  const std::string what = std::string(plan::op_name(op.kind)) + " on " + op.target;
+  Act detach = [&sys = state.sys, proc = state.proc_fd](int mount) {
+    return sys.umount_fd(proc, mount, true);
+  };
   // The new root is reached through its own mount from here on: it is stacked over the
-  // target's "/", where path lookups from the old root never look.
+  // target's "/", where path lookups from the old root never look; its undo always keeps
+  // the descriptor.
   if (op.entry == "root") {
-    auto root = state.sys.openat2(mount->get(), ".", O_PATH | O_DIRECTORY, 0, 0);
+    auto root = state.sys.openat2(mount_fd.get(), ".", O_PATH | O_DIRECTORY, 0, 0);
+    SharedFd mount = share(std::move(mount_fd));
+    state.journal.push(what, [detach, mount]() { return detach(mount->get()); });
     if (!root) return std::unexpected(root.error());
     state.new_root = share(std::move(*root));
+    return {};
   }
+  if (state.hold_descriptor()) {
+    SharedFd mount = share(std::move(mount_fd));
+    state.journal.push(what, [detach, mount]() { return detach(mount->get()); });
+    return {};
+  }
+  auto reach = reach_mount(state, op, mount_fd.get());
+  if (!reach) {
+    SharedFd mount = share(std::move(mount_fd));
+    state.journal.push(what, [detach, mount]() { return detach(mount->get()); });
+    return std::unexpected(reach.error());
+  }
+  state.journal.push(what, [reach = std::move(*reach), detach]() -> Result<void> {
+    auto mount = reach();
+    if (!mount) return std::unexpected(mount.error());
+    return detach(mount->get());
+  });
   return {};
 }
 
@@ -270,10 +361,8 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
     return {};
   }
   if (op.entry == "overlay") return journal_work_dir(state, op, std::move(dir), name);
-  SharedFd parent_fd = share(std::move(dir));
-  state.journal.push("directory " + op.target, [&sys = state.sys, parent_fd, name]() {
-    return sys.unlinkat(parent_fd->get(), name, true);
-  });
+  state.journal.push("directory " + op.target,
+                     remove_created(state, op, std::move(dir), name, Made::kDirectory, {}));
   return {};
 }
 
@@ -297,7 +386,7 @@ Result<void> run_mkfile(ExecState& state, const Op& op) {
     return {};
   }
   auto made = state.sys.fstatat(file->get(), "");
-  auto journalled = journal_created(state, "file " + op.target, share(std::move(dir)), name, made);
+  auto journalled = journal_created(state, op, "file " + op.target, std::move(dir), name, made);
   if (!journalled) return journalled;
   // The write op of the same entry comes next and writes through this descriptor.
   state.created_file = ExecState::CreatedFile{op.target, std::move(*file)};
@@ -310,9 +399,8 @@ Result<void> run_symlink(ExecState& state, const Op& op) {
   auto& [dir, name] = *parent;
   if (auto ok = refuse_kernel_fs(state, op, dir.get()); !ok) return ok;
   if (auto made = state.sys.symlinkat(op.source, dir.get(), name); !made) return made;
-  SharedFd parent_fd = share(std::move(dir));
-  auto made = state.sys.fstatat(parent_fd->get(), name);
-  return journal_created(state, "symlink " + op.target, parent_fd, name, made);
+  auto made = state.sys.fstatat(dir.get(), name);
+  return journal_created(state, op, "symlink " + op.target, std::move(dir), name, made);
 }
 
 /// Joins the target's namespace of type `nstype` through its pidfd, once per worker.
@@ -403,10 +491,16 @@ Result<void> write_existing(ExecState& state, const Op& op, int dir, const std::
                                    op.target + " grew past what a rollback keeps (16 MiB)", EFBIG));
   }
   if (auto written = state.sys.replace_content(file->get(), op.data); !written) return written;
+  Reach reach = [&state, scope = op.scope, path = op.target, was = *st]() -> Result<UniqueFd> {
+    auto same = find_object(state, scope, path, was);
+    if (!same) return std::unexpected(same.error());
+    return state.sys.reopen(state.proc_fd, same->get(), O_RDWR);
+  };
+  Act restore = [&sys = state.sys, content = std::move(*old)](int fd) {
+    return sys.replace_content(fd, content);
+  };
   state.journal.push("content of " + op.target,
-                     [&sys = state.sys, fd = share(std::move(*file)), content = std::move(*old)]() {
-                       return sys.replace_content(fd->get(), content);
-                     });
+                     anchored(state, std::move(*file), std::move(reach), std::move(restore)));
   return {};
 }
 
@@ -445,10 +539,14 @@ Result<void> run_chmod(ExecState& state, const Op& op) {
                                    EMLINK));
   }
   if (auto done = state.sys.fchmodat(handle->get(), "", op.mode.value_or(0755)); !done) return done;
+  Reach reach = [&state, scope = op.scope, path = op.target, was = *st]() {
+    return find_object(state, scope, path, was);
+  };
+  Act restore = [&sys = state.sys, old = st->st_mode & 07777](int fd) {
+    return sys.fchmodat(fd, "", old);
+  };
   state.journal.push("mode of " + op.target,
-                     [&sys = state.sys, fd = share(std::move(*handle)), old = st->st_mode & 07777]() {
-                       return sys.fchmodat(fd->get(), "", old);
-                     });
+                     anchored(state, std::move(*handle), std::move(reach), std::move(restore)));
   return {};
 }
 
@@ -658,12 +756,22 @@ Result<void> run_remount(ExecState& state, const Op& op) {
   MountFlags touched = change.set | change.clear;
   MountFlags restore_set = *before & touched;
   MountFlags restore_clear = ~*before & touched;
-  SharedFd fd = share(std::move(*target));
+  Act restore = [&sys = state.sys, recursive, restore_set, restore_clear](int fd) {
+    return sys.mount_setattr(fd, recursive, restore_set, restore_clear, std::nullopt);
+  };
+  Reach reach;
+  if (!state.would_hold_descriptor()) {
+    auto found = reach_mount(state, op, target->get());
+    if (!found) {
+      // Changed already: undo through the descriptor rather than leave it changed.
+      state.journal.push("flags of " + op.target,
+                         [restore, fd = share(std::move(*target))]() { return restore(fd->get()); });
+      return std::unexpected(found.error());
+    }
+    reach = std::move(*found);
+  }
   state.journal.push("flags of " + op.target,
-                     [&sys = state.sys, fd, recursive, restore_set, restore_clear]() {
-                       return sys.mount_setattr(fd->get(), recursive, restore_set,
-                                                restore_clear, std::nullopt);
-                     });
+                     anchored(state, std::move(*target), std::move(reach), std::move(restore)));
   return {};
 }
 

@@ -43,6 +43,19 @@ struct ExecState {
     UniqueFd fd;
   };
   std::optional<CreatedFile> created_file;
+  /// How many descriptors undos may keep (ExecOptions::journal_descriptors); past it an
+  /// undo keeps its path and finds its object again (exec_ops.cc).
+  std::size_t descriptor_budget = 0;
+  std::size_t descriptors_held = 0;
+
+  /// Whether the next undo keeps a descriptor (and counts it).
+  bool hold_descriptor() {
+    if (descriptors_held >= descriptor_budget) return false;
+    ++descriptors_held;
+    return true;
+  }
+  /// Whether hold_descriptor() would say yes, without counting.
+  bool would_hold_descriptor() const { return descriptors_held < descriptor_budget; }
 
   /// The root `scope` resolves in: the current tree, or the new root being assembled.
   Result<int> root_for(plan::Scope scope) const;

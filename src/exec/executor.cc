@@ -3,8 +3,10 @@
 #include "exec/executor.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <linux/openat2.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -64,6 +66,15 @@ namespace {
 
 using detail::ExecState;
 
+/// A quarter of the soft descriptor limit, at most 4096: the rest stays for the op being
+/// run, the caller, and a helper's pipe.
+std::size_t default_journal_descriptors() {
+  constexpr std::size_t kMost = 4096;
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return kMost;
+  return std::min<std::size_t>(kMost, static_cast<std::size_t>(limit.rlim_cur) / 4);
+}
+
 /// "op 7/37 bind /usr": the context every op error is wrapped in.
 std::string op_context(const plan::Op& op, std::size_t total) {
   return "op " + std::to_string(op.index) + "/" + std::to_string(total) + " " +
@@ -75,7 +86,9 @@ class Driver {
   Driver(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
          const ExecOptions& options)
       : state_{sys, plan, context, {}, nullptr, nullptr, false, false, 0, context.proc_fd, {}, {}},
-        options_(options) {}
+        options_(options) {
+    state_.descriptor_budget = options.journal_descriptors.value_or(default_journal_descriptors());
+  }
 
   ApplyOutcome run() {
     auto start = std::chrono::steady_clock::now();

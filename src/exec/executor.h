@@ -42,6 +42,10 @@ std::optional<TestPause> test_pause_from_env();
 
 struct ExecOptions {
   std::optional<FailAt> fail_at;
+  /// How many descriptors the rollback journal may hold; past it an undo finds its object
+  /// again by path and identity. Default: a quarter of RLIMIT_NOFILE's soft limit, at most
+  /// 4096, so a plan of any size applies within the descriptor limit.
+  std::optional<std::size_t> journal_descriptors;
   std::optional<TestPause> pause;
   /// Called before each op runs and after it finished ("ok", "failed", "undone", ...).
   std::function<void(const plan::Op& op, std::string_view status)> progress;

@@ -705,6 +705,33 @@ class LargeFileRollbackTest(HandlesCase):
         self.assertEqual(sha256(big), digest, "the file's content was not restored")
 
 
+class BoundedDescriptorsTest(HandlesCase):
+    def test_ten_thousand_entries_apply_and_roll_back(self):
+        """10,000 tmpfs entries (20,002 ops) under this machine's descriptor limit of
+        20,000, which root cannot raise: a failure at the last op rolls all of them back
+        (the journal holds at most its budget of descriptors and finds the rest again by
+        path and mount id), and the apply itself succeeds. The mounts go into a tmpfs of
+        the child's own, so nothing is created on the host."""
+        count = 10000
+        base = os.path.join(self.tmp, "big")
+        os.makedirs(base)
+        entries = "".join(f"  - tmpfs: {base}/d{i:05d}\n" for i in range(count))
+        layout = write_layout(self.tmp, "many.yaml", f"mounts:\n{entries}")
+        ops = plan_ops(layout)
+        self.assertGreaterEqual(ops, 2 * count)
+        with ParkedChild(f"mount -t tmpfs big {base}") as child:
+            before = target_table(child.pid)
+            run = run_bounded([support.BINARY, "apply", layout, "--pid", child.pid,
+                               "--fail-at", ops], timeout=120)
+            self.assertEqual(run.returncode, 3, run.text())
+            self.assertIn(b"rollback: clean", run.stderr)
+            self.assertEqual(target_table(child.pid), before)
+            run = run_bounded([support.BINARY, "apply", layout, "--pid", child.pid],
+                              timeout=120)
+            self.assertEqual(run.returncode, 0, run.text())
+            self.assertEqual(len(target_table(child.pid)), len(before) + count)
+
+
 if __name__ == "__main__":
     support.configure(sys.argv.pop(1), sys.argv.pop(1))
     RACER = sys.argv.pop(1)

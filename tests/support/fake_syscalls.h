@@ -179,8 +179,8 @@ class FakeSyscalls : public exec::Syscalls {
   /// top of this file), one line each, sorted; empty when everything was undone.
   std::vector<std::string> changes() const {
     std::vector<std::string> out;
-    for (const auto& [handle, what] : attached_) {
-      out.push_back("mounted: " + what + " (handle " + std::to_string(handle) + ")");
+    for (const auto& [handle, mount] : attached_) {
+      out.push_back("mounted: " + mount.what + " (handle " + std::to_string(handle) + ")");
     }
     for (const auto& what : detached_) out.push_back("detached: " + what);
     for (const auto& [name, count] : created_) {
@@ -291,7 +291,7 @@ class FakeSyscalls : public exec::Syscalls {
         void_call("unlinkat(" + fd(dirfd) + ", " + quote(name) + (remove_dir ? ", dir)" : ")"),
                   Stage::kCreate);
     if (result) {
-      missing_.insert(std::string(name));
+      missing_.insert(relative_name(dirfd, name));
       --created_[name_in(dirfd, name)];
     }
     return result;
@@ -395,7 +395,12 @@ class FakeSyscalls : public exec::Syscalls {
   }
   Result<void> move_mount(int from_fd, int to_fd) override {
     auto result = void_call("move_mount(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
-    if (result) attached_[handle_of(from_fd)] = origin(from_fd) + " on " + origin(to_fd);
+    if (!result) return result;
+    // A mount gets an id when attached: the id_answer of where it goes, else a new one.
+    auto id = ids_.find(origin(to_fd));
+    attached_[handle_of(from_fd)] = Attached{origin(from_fd) + " on " + origin(to_fd),
+                                             origin(to_fd),
+                                             id == ids_.end() ? next_id_++ : id->second};
     return result;
   }
   Result<void> mount_setattr(int mount_fd, bool recursive, MountFlags set, MountFlags clear,
@@ -439,6 +444,11 @@ class FakeSyscalls : public exec::Syscalls {
   Result<std::uint64_t> mount_id(int mount_fd) override {
     auto result = void_call("mount_id(" + fd(mount_fd) + ")", Stage::kMount);
     if (!result) return std::unexpected(result.error());
+    // The mount's own handle, or a path that leads to where it is attached (on top).
+    if (auto held = attached_.find(handle_of(mount_fd)); held != attached_.end()) {
+      return held->second.id;
+    }
+    if (auto on = attached_at(origin(mount_fd)); on != attached_.end()) return on->second.id;
     auto it = ids_.find(origin(mount_fd));
     return it == ids_.end() ? next_id_++ : it->second;
   }
@@ -447,6 +457,7 @@ class FakeSyscalls : public exec::Syscalls {
     if (!result) return result;
     const int real = fd_in_path(path);
     auto it = real < 0 ? attached_.end() : attached_.find(handle_of(real));
+    if (it == attached_.end() && real >= 0) it = attached_at(origin(real));
     if (it != attached_.end()) {
       attached_.erase(it);
     } else {
@@ -460,6 +471,7 @@ class FakeSyscalls : public exec::Syscalls {
                             Stage::kUmount);
     if (!result) return result;
     auto it = attached_.find(handle_of(mount_fd));
+    if (it == attached_.end()) it = attached_at(origin(mount_fd));
     if (it != attached_.end()) {
       attached_.erase(it);
     } else {
@@ -500,6 +512,11 @@ class FakeSyscalls : public exec::Syscalls {
   }
 
  private:
+  struct Attached {
+    std::string what;  // "what on where"
+    std::string on;    // the origin of the mount point's handle
+    std::uint64_t id;  // its mount id
+  };
   struct Failure {
     int call = 0;           // 1-based call number, or 0 for a substring rule
     std::string substring;  // for fail_matching
@@ -573,8 +590,17 @@ class FakeSyscalls : public exec::Syscalls {
   Result<void> creating(int dirfd, std::string_view name, Result<void> result) {
     if (!result) return result;
     missing_.erase(std::string(name));
+    missing_.erase(relative_name(dirfd, name));
     ++created_[name_in(dirfd, name)];
     return result;
+  }
+
+  /// The path openat2 would be given for `name` in `dirfd` from the root: "var/tmp" for
+  /// "tmp" in a handle opened as "var", "tmp" in the root ("/" or ".").
+  std::string relative_name(int dirfd, std::string_view name) const {
+    std::string dir = origin(dirfd);
+    if (dir.empty() || dir == "/" || dir == ".") return std::string(name);
+    return dir + "/" + std::string(name);
   }
 
   /// "dir/name": a name under the path its directory handle was opened with.
@@ -589,6 +615,14 @@ class FakeSyscalls : public exec::Syscalls {
     if (in != stats_in_.end()) return &in->second;
     auto it = stats_.find(name);
     return it == stats_.end() ? nullptr : &it->second;
+  }
+
+  /// The mount attached last on the mount point opened as `on`, or end().
+  std::map<int, Attached>::iterator attached_at(const std::string& on) {
+    for (auto it = attached_.rbegin(); it != attached_.rend(); ++it) {
+      if (it->second.on == on) return std::prev(it.base());
+    }
+    return attached_.end();
   }
 
   std::string propagation_at_start(const std::string& path) const {
@@ -769,7 +803,7 @@ class FakeSyscalls : public exec::Syscalls {
   std::vector<Error> injected_;
   std::map<std::pair<std::string, std::string>, struct stat> stats_in_;
   // The modelled world (changes()).
-  std::map<int, std::string> attached_;  // handle -> "what on where"
+  std::map<int, Attached> attached_;  // handle -> the mount
   std::vector<std::string> detached_;    // detached mounts the fake did not attach
   std::map<std::string, int> created_;   // "dir/name" -> creations minus removals
   std::map<std::string, MountFlags> attrs_, attrs_before_;

@@ -260,6 +260,30 @@ TEST_P(FaultSweep, EverySyscallFailingInTurnRollsBackToTheStart) {
             << cases << " faults rolled back cleanly\n";
 }
 
+// The same with the journal holding no descriptor at all, as for a plan past the budget:
+// every undo finds its mount or name again by path and identity.
+TEST_P(FaultSweep, EverySyscallFailingInTurnRollsBackWithoutHeldDescriptors) {
+  auto plan = plan_of(GetParam());
+  ExecOptions options;
+  options.journal_descriptors = 0;
+  FakeSyscalls reference;
+  prepare(reference, plan);
+  ASSERT_TRUE(run(reference, plan, options).outcome.ok());
+  const int total = reference.call_count();
+  for (int k = 1; k <= total; ++k) {
+    SCOPED_TRACE(GetParam() + ": call " + std::to_string(k) + " failing, no descriptor held");
+    FakeSyscalls fake;
+    prepare(fake, plan);
+    fake.fail_call(k, EIO);
+    ApplyRun result = run(fake, plan, options);
+    ASSERT_FALSE(result.outcome.ok());
+    if (result.outcome.committed) continue;
+    EXPECT_TRUE(result.outcome.rollback_clean) << ::testing::PrintToString(result.outcome.left);
+    EXPECT_THAT(fake.changes(), IsEmpty()) << "not undone";
+    EXPECT_THAT(fake.open_handles(), IsEmpty());
+  }
+}
+
 TEST_P(FaultSweep, EveryUndoFailingInTurnIsReported) {
   auto plan = plan_of(GetParam());
   // The fullest journal: the last op fails (for a pivot, the old root's detach).
