@@ -294,6 +294,28 @@ exit 0
 """
 
 
+class SecurityPageTest(unittest.TestCase):
+    """docs/security.md names, for each threat, the tests that prove the defence: every
+    test it names exists, so the page cannot point at a test that was renamed or removed."""
+
+    def test_every_test_the_page_names_exists(self):
+        page = (SOURCE / "docs" / "security.md").read_text()
+        sources = "\n".join(p.read_text(errors="replace")
+                            for p in (SOURCE / "tests").rglob("*")
+                            if p.suffix in (".py", ".cc") and p.is_file())
+        names = {name for span in re.findall(r"`([^`]+)`", page)
+                 for name in re.findall(r"\b((?:test_|[A-Z][A-Za-z]+\.)[A-Za-z_*]+|"
+                                        r"[A-Z][A-Za-z]+Test)\b", span)}
+        self.assertGreater(len(names), 20)
+        for name in sorted(names):
+            with self.subTest(name=name):
+                stem = name.rstrip("*").split(".")[-1]
+                suite = name.split(".")[0] if "." in name else name if name.endswith("Test") else None
+                self.assertIn(stem, sources, f"{name} is named in docs/security.md")
+                if suite:
+                    self.assertRegex(sources, rf"(class|TEST(_P)?\() ?{suite}\b")
+
+
 class CompletionFixture:
     """A temporary directory with the binary on PATH as `rootfsctl`, a few files to
     complete, and the profile names the binary lists."""
