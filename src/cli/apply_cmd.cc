@@ -25,7 +25,8 @@ Examples:
 
 Exit codes: 0 applied and verified; 1 validation errors (nothing done); 2 usage or
 manifest error; 3 failed and rolled back cleanly; 4 failed and the rollback is
-incomplete (what is left is listed).
+incomplete (what is left is listed); 5 the target is unusable (gone, unreachable, not
+permitted): nothing was attempted.
 )help";
 
 cxxopts::Options apply_options() {

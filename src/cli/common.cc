@@ -73,7 +73,11 @@ Result<mountinfo::MountTable> Target::read_table() const {
   // A captured file is text; a live table comes through listmount(2) where that gives
   // the same table, else from /proc/N/mountinfo.
   if (mountinfo_file) return mountinfo::read_mountinfo_file(*mountinfo_file);
-  return mountinfo::read_live_table(pid.value_or(0));
+  auto table = mountinfo::read_live_table(pid.value_or(0));
+  // A live target whose table cannot be read (gone, or its /proc entries closed to us) is
+  // unusable, as for apply: not a usage error.
+  if (!table && pid) table.error().stage = Stage::kOpenNs;
+  return table;
 }
 
 TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table) {
@@ -146,7 +150,9 @@ int report_error(const Error& error, bool json) {
     case Stage::kValidate:
       return kExitValidation;
     default:
-      return kExitRolledBack;
+      // A system error outside an executed plan (those report through their outcome):
+      // pinning, reading the target, entering it. Nothing was attempted.
+      return kExitUnusable;
   }
 }
 

@@ -315,6 +315,8 @@ Result<ApplyOutcome> outcome_from_json(std::string_view text) {
 
 int outcome_exit_code(const ApplyOutcome& outcome) {
   if (outcome.ok()) return 0;
+  // Failed before op 1 (entering the target): nothing was attempted.
+  if (outcome.ops_done == 0 && outcome.failed_op == 0 && !outcome.committed) return 5;
   // Nothing left behind and nothing committed: as if the apply never ran.
   const bool clean = outcome.rollback_clean && outcome.left.empty() && !outcome.committed;
   return clean ? 3 : 4;

@@ -178,9 +178,14 @@ class ApplyTest(unittest.TestCase):
     def test_vanished_target(self):
         with ParkedChild() as child:
             pid = child.pid
+        # Nothing was attempted: exit 5, as for `plan --pid` of the same pid.
         proc = rootfsctl("apply", "sandbox", "--pid", pid)
-        self.assertEqual(proc.returncode, 3)
+        self.assertEqual(proc.returncode, 5)
         self.assertIn(f"process {pid}".encode(), proc.stderr)
+        proc = rootfsctl("plan", "sandbox", "--pid", pid)
+        self.assertEqual(proc.returncode, 5, proc.stderr.decode())
+        proc = rootfsctl("apply", "sandbox", "--pid", pid, "--dry-run")
+        self.assertEqual(proc.returncode, 5, proc.stderr.decode())
 
 
 if __name__ == "__main__":

@@ -245,7 +245,7 @@ class LiveTargetTest(unittest.TestCase):
         with ParkedChild("mount -t tmpfs rootfsctl-marker /mnt") as child:
             pid = child.pid
         proc = rootfsctl("mounts", "--pid", pid)
-        self.assertEqual(proc.returncode, 2)
+        self.assertEqual(proc.returncode, 5)
         self.assertIn(f"process {pid} does not exist".encode(), proc.stderr)
 
 

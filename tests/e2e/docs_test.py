@@ -177,7 +177,7 @@ class CommandPageTest(unittest.TestCase):
 
     def test_exit_status_environment_files_and_see_also(self):
         self.assertEqual(tag_words(self.top["EXIT STATUS"]),
-                         ["0", "1", "2", "3", "4", "125", "126", "127"])
+                         ["0", "1", "2", "3", "4", "5", "125", "126", "127"])
         self.assertEqual(tag_words(self.top["ENVIRONMENT"]),
                          ["ROOTFSCTL_PATH", "XDG_CONFIG_HOME", "NO_COLOR"])
         files = plain(self.top["FILES"])

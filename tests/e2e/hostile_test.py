@@ -557,7 +557,7 @@ class TargetIdentityTest(HostileCase):
                 self.assertLess(time.monotonic(), deadline, "the child never became a zombie")
                 time.sleep(0.01)
             proc = rootfsctl("apply", "sandbox", "--pid", zombie.pid)
-            self.assertEqual(proc.returncode, 3, proc.stderr.decode())
+            self.assertEqual(proc.returncode, 5, proc.stderr.decode())
             self.assertIn(f"process {zombie.pid} is a zombie".encode(), proc.stderr)
         finally:
             zombie.wait()
@@ -567,7 +567,7 @@ class TargetIdentityTest(HostileCase):
         with ParkedChild() as child:
             pid = child.pid
         proc = rootfsctl("apply", "sandbox", "--pid", pid)
-        self.assertEqual(proc.returncode, 3, proc.stderr.decode())
+        self.assertEqual(proc.returncode, 5, proc.stderr.decode())
         self.assertIn(f"process {pid} does not exist".encode(), proc.stderr)
 
     def test_recycled_pid_in_rootfsctls_namespace(self):
@@ -623,7 +623,7 @@ class NamespaceTest(HostileCase):
                 if readable:
                     self.assertRefused(proc, "same-namespace")
                 else:
-                    self.assertEqual(proc.returncode, 3, proc.stderr.decode())
+                    self.assertEqual(proc.returncode, 5, proc.stderr.decode())
                     self.assertIn(b"/proc/1/ns/mnt: EACCES", proc.stderr)
 
     def test_allow_shared_namespace_never_reaches_the_hosts(self):
