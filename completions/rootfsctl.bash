@@ -107,7 +107,7 @@ _rootfsctl() {
             options="--pid --mountinfo --set --format --help -h"
             formats="text json tree mermaid" ;;
         apply)
-            options="--pid --set --dry-run --fail-at --allow-shared-namespace --verbose -v --format --help -h" ;;
+            options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h" ;;
         run)
             options="--set --fail-at --verbose -v --timings --format --help -h" ;;
         mounts)

@@ -1,5 +1,5 @@
 // rootfsctl apply LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]]
-//                               [--allow-shared-namespace] [--format text|json]
+//                               [--allow-shared-namespace] [--strict] [--format text|json]
 #include <iostream>
 
 #include "cli/apply_shared.h"
@@ -42,7 +42,8 @@ cxxopts::Options apply_options() {
       ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
        cxxopts::value<std::string>())
       ("allow-shared-namespace",
-       "apply a layout without a root in rootfsctl's own or the host's namespace")
+       "apply a layout without a root in rootfsctl's own private namespace (never the host's)")
+      ("strict", "treat validation warnings as errors: exit 1, change nothing")
       ("v,verbose", "print each op as it runs")
       ("format", "text or json", cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
@@ -78,6 +79,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args) {
   }
   request.options.dry_run = args.count("dry-run") > 0;
   request.options.allow_shared_namespace = args.count("allow-shared-namespace") > 0;
+  request.options.strict = args.count("strict") > 0;
   if (args.count("verbose")) {
     request.options.exec.progress = [](const plan::Op& op, std::string_view status) {
       if (status != "run") std::cerr << "  " << op.to_string() << ": " << status << "\n";

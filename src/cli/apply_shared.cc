@@ -22,9 +22,21 @@ void print_failure(const exec::ApplyOutcome& outcome) {
   for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
 }
 
+/// The warnings validation found (there are no errors, or nothing would have run).
+std::vector<plan::Diagnostic> warnings_of(const std::vector<plan::Diagnostic>& diagnostics) {
+  std::vector<plan::Diagnostic> out;
+  for (const auto& d : diagnostics) {
+    if (d.severity == plan::Severity::kWarning) out.push_back(d);
+  }
+  return out;
+}
+
 int report(const exec::ApplyResult& result, pid_t pid, bool json) {
   const auto& outcome = *result.outcome;
-  if (json) std::cout << exec::outcome_to_json(outcome);
+  // What validation warned about was applied anyway: say so, as `plan` would have.
+  auto warnings = warnings_of(result.diagnostics);
+  if (!warnings.empty()) std::cerr << render::diagnostics_text(warnings, use_color(2));
+  if (json) std::cout << render::with_diagnostics_json(exec::outcome_to_json(outcome), warnings);
   if (!outcome.ok()) {
     print_failure(outcome);
   } else if (!json) {

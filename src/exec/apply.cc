@@ -90,6 +90,11 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   const auto validation = context_for(*target, *table, probe);
   result.diagnostics = plan::validate(layout, result.plan, validation);
   if (options.allow_shared_namespace) allow_shared_namespace(layout, validation, result.diagnostics);
+  if (options.strict) {
+    for (auto& diagnostic : result.diagnostics) {
+      if (diagnostic.severity == plan::Severity::kWarning) diagnostic.severity = plan::Severity::kError;
+    }
+  }
   result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
   // 5. Enter the target's namespaces and execute, verifying before the commit point.

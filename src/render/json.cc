@@ -95,6 +95,16 @@ Json mount_json(const mountinfo::MountEntry& entry) {
 
 }  // namespace
 
+std::string with_diagnostics_json(std::string_view object,
+                                  const std::vector<plan::Diagnostic>& diagnostics) {
+  Json out = Json::parse(object, nullptr, false);
+  if (!out.is_object() || diagnostics.empty()) return std::string(object);
+  Json diags = Json::array();
+  for (const auto& diagnostic : diagnostics) diags.push_back(diagnostic_json(diagnostic));
+  out["diagnostics"] = std::move(diags);
+  return dump(out);
+}
+
 std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics) {
   Json out = Json::object();
   put_string(out, "layout", plan.layout);

@@ -41,6 +41,11 @@ namespace rootfsctl::render {
 /// Optional fields are left out when empty (false, 0, unset).
 std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics);
 
+/// `object` (a JSON object, e.g. an apply outcome) with "diagnostics" added, in the shape
+/// plan_json gives them; `object` unchanged when there are none.
+std::string with_diagnostics_json(std::string_view object,
+                                  const std::vector<plan::Diagnostic>& diagnostics);
+
 /// The plan as a numbered, aligned table, one op a line:
 ///   "  3  bind   new_root  /usr  <- /usr  [rec]  manifests/sandbox.yaml:13"
 /// The scope column appears when some op is not in the current tree (a pivoting plan);

@@ -9,7 +9,9 @@ Usage: apply_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
 import json
 import os
 import pathlib
+import shutil
 import subprocess
+import tempfile
 import sys
 import unittest
 
@@ -23,6 +25,8 @@ class ApplyTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
         self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.tmp = tempfile.mkdtemp(prefix="rootfsctl-apply-")
+        self.addCleanup(shutil.rmtree, self.tmp)
 
     def tearDown(self):
         self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
@@ -159,6 +163,24 @@ class ApplyTest(unittest.TestCase):
             out, _ = child.release()
         self.assertIn("Read-only file system", out)
         self.assertFalse(pathlib.Path("/etc/rootfsctl-probe").exists())
+
+    def test_warnings_are_printed_and_strict_makes_them_errors(self):
+        """A layout that hides mounts of the target applies with the warning on stderr and in
+        the JSON; with --strict it is refused (exit 1) and nothing changes."""
+        layout = pathlib.Path(self.tmp, "hides.yaml")
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt\n")
+        script = "mount -t tmpfs outer /mnt && mkdir /mnt/a && mount -t tmpfs inner /mnt/a"
+        with ParkedChild(script) as child:
+            before = child.mountinfo()
+            proc = rootfsctl("apply", layout, "--pid", child.pid, "--strict", check_exit=1)
+            self.assertIn(b"error[hides-mounts]", proc.stderr)
+            self.assertEqual(child.mountinfo(), before)
+            proc = rootfsctl("apply", layout, "--pid", child.pid, "--format", "json",
+                             check_exit=0)
+            self.assertIn(b"warning[hides-mounts]", proc.stderr)
+            report = json.loads(proc.stdout)
+            self.assertEqual([d["code"] for d in report["diagnostics"]], ["hides-mounts"])
+            self.assertTrue(report["applied"])
 
     def test_validation_errors_change_nothing(self):
         with ParkedChild() as child:
