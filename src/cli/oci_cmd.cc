@@ -6,7 +6,6 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -17,6 +16,7 @@
 #include "core/path.h"
 #include "core/read_file.h"
 #include "core/suggest.h"
+#include "core/write_file.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
 
@@ -218,13 +218,9 @@ int import_main(int argc, char** argv) {
     std::cerr << "rootfsctl: " << config << ": nothing could be expressed as a layout (no root, "
               << "no importable mount); nothing written\n";
   } else if (args->count("output")) {
-    std::ofstream out((*args)["output"].as<std::string>(), std::ios::binary | std::ios::trunc);
-    out << yaml;
-    if (!out.flush()) {
-      return report_error(
-          make_error(Stage::kRead, "cannot write " + (*args)["output"].as<std::string>(), errno),
-          json);
-    }
+    // Never through what is already there: a FIFO would block, a symlink lead elsewhere.
+    auto written = replace_file((*args)["output"].as<std::string>(), yaml, "output");
+    if (!written) return report_error(written.error(), json);
   } else if (!json) {
     std::cout << yaml;
   }

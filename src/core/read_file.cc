@@ -18,21 +18,22 @@ Error file_error(Stage stage, const std::string& path, std::string message, int 
   return error;
 }
 
-std::string_view file_type_name(mode_t mode) {
+Error not_regular(const std::string& path, const std::string& name, mode_t mode) {
+  return file_error(Stage::kRead, path,
+                    name + " is " + std::string(describe_file_type(mode)) + ", not a regular file");
+}
+
+}  // namespace
+
+std::string_view describe_file_type(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISCHR(mode)) return "a character device";
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a file of unknown type";
 }
-
-Error not_regular(const std::string& path, const std::string& name, mode_t mode) {
-  return file_error(Stage::kRead, path,
-                    name + " is " + std::string(file_type_name(mode)) + ", not a regular file");
-}
-
-}  // namespace
 
 Result<RegularFile> open_regular_file(const std::string& path, std::string_view what) {
   const std::string name(what);

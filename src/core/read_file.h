@@ -2,6 +2,8 @@
 // without blocking on it, and so is anything larger than the caller's limit.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +13,9 @@
 #include "core/unique_fd.h"
 
 namespace rootfsctl {
+
+/// What a file of type `mode` is, for messages: "a FIFO", "a directory", "a socket", ...
+std::string_view describe_file_type(mode_t mode);
 
 /// A regular file open read-only, and its size when it was opened.
 struct RegularFile {

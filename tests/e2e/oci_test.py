@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -237,6 +238,67 @@ class OciTest(unittest.TestCase):
         proc = rootfsctl("oci", "import", bad, check_exit=2)
         self.assertIn(f"{bad}:3:26: not valid JSON at byte 41".encode(), proc.stderr)
 
+
+
+class ImportOutputTest(unittest.TestCase):
+    """Issue 15: `oci import --output PATH` opened PATH with ofstream, so a FIFO there
+    blocked forever and a symlink was written through. The layout is now written to a
+    new file beside PATH and renamed over it; a FIFO, device, directory or symlink at
+    PATH is refused (exit 2) and left as it was."""
+
+    CONFIG = "tests/data/oci/runc-1.1-default.json"
+
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-output-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.config = support.SOURCE / self.CONFIG
+
+    def import_to(self, output, exit_code):
+        # The timeout turns a regression (an open that blocks) into a failure.
+        return rootfsctl("oci", "import", self.config, "--output", output, check_exit=exit_code,
+                         timeout=10)
+
+    def test_new_and_existing_files_are_written(self):
+        out = self.tmp / "new.yaml"
+        self.import_to(out, 0)
+        written = out.read_text()
+        self.assertIn("Imported from", written)
+        self.assertEqual(out.stat().st_mode & 0o777, 0o644 & ~current_umask())
+        out.write_text("old content\n" * 1000)
+        os.link(out, self.tmp / "hard-link")
+        self.import_to(out, 0)
+        self.assertEqual(out.read_text(), written)
+        self.assertEqual((self.tmp / "hard-link").read_text(), "old content\n" * 1000)
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()), ["hard-link", "new.yaml"])
+
+    def test_what_is_not_a_regular_file_is_refused_and_left_alone(self):
+        fifo = self.tmp / "fifo"
+        os.mkfifo(fifo)
+        elsewhere = self.tmp / "elsewhere"
+        elsewhere.write_text("precious\n")
+        link = self.tmp / "link"
+        link.symlink_to(elsewhere)
+        directory = self.tmp / "dir"
+        directory.mkdir()
+        for path, kind in ((fifo, "a FIFO"), (link, "a symbolic link"),
+                           (directory, "a directory"), ("/dev/null", "a character device")):
+            with self.subTest(kind=kind):
+                proc = self.import_to(path, 2)
+                self.assertIn(f"{path}: output is {kind}, not a regular file".encode(),
+                              proc.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertEqual(os.readlink(link), str(elsewhere))
+        self.assertEqual(elsewhere.read_text(), "precious\n")
+        self.assertEqual(os.listdir(directory), [])
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()),
+                         ["dir", "elsewhere", "fifo", "link"])
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 if __name__ == "__main__":
     support.configure(sys.argv.pop(1), sys.argv.pop(1))
