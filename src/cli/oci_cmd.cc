@@ -7,7 +7,6 @@
 #include <array>
 #include <filesystem>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/apply_shared.h"
@@ -104,6 +103,10 @@ done); 2 usage, manifest or state error; 3 failed and rolled back; 4 rollback in
 
 /// The largest runtime spec read: runc's default is 4 kB; 16 MiB is far beyond any real one.
 constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
+/// The largest container state read from stdin: a runtime's is a few hundred bytes, and
+/// without a bound whoever feeds the hook decides how much memory it takes.
+constexpr std::size_t kMaxStateBytes = 1u << 20;
 
 Result<std::string> read_config(const std::string& path) {
   return read_regular_file(path, kMaxConfigBytes, "runtime spec");
@@ -363,8 +366,10 @@ int hook_main(int argc, char** argv) {
   }
   apply_options.dry_run = args->count("dry-run") > 0;
   // 2. The state on stdin.
-  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  auto state = oci::parse_state(input, "stdin");
+  auto input = read_stream(STDIN_FILENO, "stdin", kMaxStateBytes, "container state",
+                           "a runtime writes a few hundred bytes of JSON; is stdin the state?");
+  if (!input) return report_error(input.error(), json);
+  auto state = oci::parse_state(*input, "stdin");
   if (!state) return report_error(state.error(), json);
   if (state->pid == getppid()) {
     // runc runs createContainer/startContainer hooks from the container's init, and gives

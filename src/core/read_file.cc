@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 
@@ -21,6 +22,29 @@ Error file_error(Stage stage, const std::string& path, std::string message, int 
 Error not_regular(const std::string& path, const std::string& name, mode_t mode) {
   return file_error(Stage::kRead, path,
                     name + " is " + std::string(describe_file_type(mode)) + ", not a regular file");
+}
+
+/// Reads `fd` until end-of-file or until `most` bytes are held, whichever comes first.
+Result<std::string> read_up_to(int fd, std::size_t most, const std::string& path,
+                               const std::string& name) {
+  std::string text;
+  char buffer[64 * 1024];
+  while (text.size() < most) {
+    const ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, most - text.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(file_error(Stage::kRead, path, "cannot read " + name, errno));
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+/// "1 MiB" for whole mebibytes, else the number of bytes.
+std::string size_text(std::size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
 }
 
 }  // namespace
@@ -69,14 +93,17 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t limit
   }
   // At most limit + 1 bytes: a file that grew after fstat (or a /proc file that reports
   // size 0) is still over the limit, for the caller's own check to refuse.
-  std::string text;
-  char buffer[64 * 1024];
-  while (text.size() <= limit) {
-    const ssize_t n = ::read(file->fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(file_error(Stage::kRead, path, "cannot read " + name, errno));
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
+  return read_up_to(file->fd.get(), limit + 1, path, name);
+}
+
+Result<std::string> read_stream(int fd, const std::string& name, std::size_t limit,
+                                std::string_view what, std::string too_large_hint) {
+  auto text = read_up_to(fd, limit + 1, name, std::string(what));
+  if (!text) return text;
+  if (text->size() > limit) {
+    return std::unexpected(file_error(Stage::kRead, name,
+                                      std::string(what) + " is larger than " + size_text(limit),
+                                      EFBIG, std::move(too_large_hint)));
   }
   return text;
 }

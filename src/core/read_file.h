@@ -40,4 +40,12 @@ Result<RegularFile> open_regular_file(const std::string& path, std::string_view 
 Result<std::string> read_regular_file(const std::string& path, std::size_t limit,
                                       std::string_view what, std::string too_large_hint = {});
 
+/// Reads `fd` (a pipe, say: standard input) to end-of-file, refusing input of more than
+/// `limit` bytes as soon as that many have arrived, so the memory held stays bounded
+/// whatever the writer sends. `name` is the location in messages ("stdin") and `what`
+/// names the input ("container state is larger than 1 MiB"). Read failures are
+/// Stage::kRead with the errno; input over the limit is Stage::kRead with EFBIG.
+Result<std::string> read_stream(int fd, const std::string& name, std::size_t limit,
+                                std::string_view what, std::string too_large_hint = {});
+
 }  // namespace rootfsctl

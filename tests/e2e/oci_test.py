@@ -295,6 +295,24 @@ class ImportOutputTest(unittest.TestCase):
                          ["dir", "elsewhere", "fifo", "link"])
 
 
+
+class HookStateTest(unittest.TestCase):
+    """Issue 15: `oci hook` read the state on stdin whole, however large; it now stops
+    one byte past 1 MiB (a runtime's state is a few hundred bytes)."""
+
+    def test_state_over_one_mebibyte_is_refused(self):
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-state-"))
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        layout = tmp / "extra.yaml"
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n")
+        # Valid JSON after the spaces: only the size is wrong with it.
+        state = b" " * (2 << 20) + b'{"pid": 1, "status": "creating"}'
+        proc = subprocess.run([support.BINARY, "oci", "hook", str(layout), "--dry-run"],
+                              input=state, capture_output=True, timeout=20)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn(b"stdin: container state is larger than 1 MiB", proc.stderr)
+
+
 def current_umask():
     mask = os.umask(0)
     os.umask(mask)

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "deadline.h"
+
 namespace rootfsctl {
 namespace {
 
@@ -68,6 +70,7 @@ TEST(ReplaceFileTest, ReplacesAnExistingFileNotWhatItIsLinkedTo) {
 
 // Issue 15: `oci import --output FIFO` opened the FIFO for writing and waited forever.
 TEST(ReplaceFileTest, RefusesAFifoWithoutOpeningIt) {
+  const Deadline deadline(10);
   ScratchDir dir;
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
   auto written = replace_file(dir / "fifo", "text\n", "output");

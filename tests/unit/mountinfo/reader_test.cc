@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "deadline.h"
 #include "mountinfo/mountinfo.h"
 
 namespace rootfsctl::mountinfo {
@@ -89,6 +90,7 @@ TEST(ReadMountinfoFile, DirectoryIsNotARegularFile) {
 
 // Issue 15: the file was opened without O_NONBLOCK, so a FIFO with no writer hung here.
 TEST(ReadMountinfoFile, FifoIsRefusedWithoutBlocking) {
+  const Deadline deadline(10);
   std::string fifo = testing::TempDir() + "mountinfo_reader_fifo_" + std::to_string(::getpid());
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   auto table = read_mountinfo_file(fifo);
