@@ -301,6 +301,39 @@ bool has_pivoted_into(pid_t pid, const std::string& rootfs) {
   return root.st_dev == dir.st_dev && root.st_ino == dir.st_ino;
 }
 
+/// `rootfs` (inside `bundle` as written, see oci::rootfs_path) with symlinks resolved, as
+/// the runtime mounts it. An error unless it is a directory strictly inside the bundle,
+/// also resolved: a link in the bundle (rootfs -> /) would otherwise have the hook take
+/// the host's root for the container's, see it "already pivoted" and apply the layout
+/// to the host's tree.
+Result<std::string> resolved_rootfs(const std::string& rootfs, const std::string& bundle,
+                                    const std::string& config_path) {
+  std::error_code ec;
+  const std::string real_bundle = fs::canonical(bundle, ec).string();
+  if (ec) {
+    return std::unexpected(
+        make_error(Stage::kRead, "cannot resolve the bundle directory " + bundle, ec.value()));
+  }
+  const std::string real_rootfs = fs::canonical(rootfs, ec).string();
+  if (ec) {
+    return std::unexpected(
+        make_error(Stage::kRead, "cannot resolve the container's root " + rootfs, ec.value()));
+  }
+  struct stat st {};
+  if (!path::is_strictly_under(real_rootfs, real_bundle) || ::stat(real_rootfs.c_str(), &st) != 0 ||
+      !S_ISDIR(st.st_mode)) {
+    Error error =
+        make_error(Stage::kManifest, "/root/path: " + rootfs + " resolves to " + real_rootfs +
+                                         ", not a directory inside the bundle " + real_bundle);
+    error.where = Location{config_path, 0, 0};
+    error.hint =
+        "a hook applies the layout beneath the container's root, which must be a "
+        "directory inside its bundle";
+    return std::unexpected(std::move(error));
+  }
+  return real_rootfs;
+}
+
 /// The layout as the hook applies it: before the pivot, moved beneath the bundle's rootfs
 /// as the container's namespace shows it; after it, as written. Which one is decided by
 /// looking at the container's root, not by the state's status, whose value at each hook
@@ -322,14 +355,12 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
   if (!config) return std::unexpected(config.error());
   auto rootfs = oci::rootfs_path(*config, state.bundle, config_path);
   if (!rootfs) return std::unexpected(rootfs.error());
-  // The runtime mounts the rootfs at its path with symlinks resolved.
-  std::error_code ec;
-  auto canonical = fs::canonical(*rootfs, ec);
-  std::string base = ec ? *rootfs : canonical.string();
-  if (has_pivoted_into(state.pid, base)) return layout;
-  auto rebased = oci::rebase(std::move(layout), base);
+  auto base = resolved_rootfs(*rootfs, state.bundle, config_path);
+  if (!base) return std::unexpected(base.error());
+  if (has_pivoted_into(state.pid, *base)) return layout;
+  auto rebased = oci::rebase(std::move(layout), *base);
   if (!rebased) return std::unexpected(rebased.error());
-  if (auto checked = check_no_symlinks(state.pid, base, *rebased); !checked) {
+  if (auto checked = check_no_symlinks(state.pid, *base, *rebased); !checked) {
     return std::unexpected(checked.error());
   }
   return rebased;

@@ -313,6 +313,61 @@ class HookStateTest(unittest.TestCase):
         self.assertIn(b"stdin: container state is larger than 1 MiB", proc.stderr)
 
 
+
+class HookRootPathTest(unittest.TestCase):
+    """Issue 15: a bundle whose root.path was "/" (or led out of the bundle) made the
+    hook see the container as already pivoted and apply the layout to the host's tree.
+    The root must be a directory strictly inside the bundle, as written and with
+    symlinks resolved. --dry-run and a child in its own mount namespace keep a
+    regression from changing anything."""
+
+    def setUp(self):
+        require_root(self)
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-root-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.bundle = self.tmp / "bundle"
+        (self.bundle / "rootfs" / "mnt" / "x").mkdir(parents=True)
+        (self.tmp / "elsewhere").mkdir()
+        self.layout = self.tmp / "extra.yaml"
+        self.layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n")
+
+    def hook(self, root_path, pid):
+        (self.bundle / "config.json").write_text(json.dumps({"root": {"path": root_path}}))
+        state = {"ociVersion": "1.0.2", "id": "c1", "status": "creating", "pid": pid,
+                 "bundle": str(self.bundle)}
+        return subprocess.run([support.BINARY, "oci", "hook", str(self.layout), "--dry-run"],
+                              input=json.dumps(state).encode(), capture_output=True,
+                              timeout=30)
+
+    def test_root_outside_the_bundle_is_refused(self):
+        with ParkedChild() as child:
+            for root_path in ("/", "../../", "..", ".", str(self.tmp / "elsewhere")):
+                with self.subTest(root_path=root_path):
+                    proc = self.hook(root_path, child.pid)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertIn(f'/root/path: "{root_path}" is '.encode(), proc.stderr)
+                    self.assertIn(f"not inside the bundle {self.bundle}".encode(),
+                                  proc.stderr)
+                    self.assertEqual(proc.stdout, b"")
+
+    def test_root_that_is_a_symlink_out_of_the_bundle_is_refused(self):
+        (self.bundle / "out").symlink_to("/")
+        (self.bundle / "up").symlink_to("..")
+        with ParkedChild() as child:
+            for root_path in ("out", "up/elsewhere", str(self.bundle / "out")):
+                with self.subTest(root_path=root_path):
+                    proc = self.hook(root_path, child.pid)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertIn(b", not a directory inside the bundle", proc.stderr)
+                    self.assertEqual(proc.stdout, b"")
+
+    def test_root_inside_the_bundle_is_taken(self):
+        with ParkedChild() as child:
+            proc = self.hook("rootfs", child.pid)
+            self.assertNotIn(b"inside the bundle", proc.stderr)
+            self.assertIn(proc.returncode, (0, 1), proc.stderr)
+
+
 def current_umask():
     mask = os.umask(0)
     os.umask(mask)
