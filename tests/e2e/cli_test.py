@@ -10,6 +10,7 @@ CI runs as root, and a privileged test that skips itself there would hide a defe
 import json
 import os
 import pathlib
+import shutil
 import socket
 import sys
 import tempfile
@@ -206,6 +207,35 @@ class InputFileTest(unittest.TestCase):
             for args in (("plan", path), ("oci", "import", path), ("oci", "export", path)):
                 with self.subTest(args=args[:-1], kind=kind):
                     self.refused(*args, named=path, kind=kind)
+
+
+class ExcerptTest(unittest.TestCase):
+    """Issue 15: an error quotes a line only from a file that declares itself a layout
+    (a line starting `version: N`); `extends: [/etc/shadow]` printed a line of it."""
+
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-excerpt-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+
+    def test_a_file_that_is_not_a_layout_is_not_quoted(self):
+        secret = self.tmp / "shadow"
+        secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n")
+        extending = self.tmp / "extending.yaml"
+        extending.write_text(f"version: 1\nextends: [{secret}]\n")
+        for named in (extending, secret):
+            with self.subTest(named=named.name):
+                for fmt in ("text", "json"):
+                    proc = rootfsctl("plan", named, "--format", fmt, check_exit=2)
+                    self.assertNotIn(b"SECRET", proc.stderr + proc.stdout)
+                    self.assertIn(f"{secret}:1:1: ".encode(), proc.stderr)
+
+    def test_a_layout_is_quoted(self):
+        layout = self.tmp / "layout.yaml"
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /x\n    redonly: true\n")
+        proc = rootfsctl("plan", layout, check_exit=2)
+        self.assertEqual(proc.stderr.decode(),
+                         f"rootfsctl: {layout}:4:5: unknown key 'redonly' (did you mean "
+                         "'readonly'?)\n      redonly: true\n      ^\n")
 
 
 class UsageTest(unittest.TestCase):
