@@ -229,6 +229,16 @@ class ExcerptTest(unittest.TestCase):
                     self.assertNotIn(b"SECRET", proc.stderr + proc.stdout)
                     self.assertIn(f"{secret}:1:1: ".encode(), proc.stderr)
 
+    def test_a_mountinfo_or_runtime_spec_that_is_not_one_is_not_quoted(self):
+        secret = self.tmp / "shadow"
+        secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\n")
+        for args in (("mounts", "--mountinfo", secret), ("plan", "sandbox", "--mountinfo", secret),
+                     ("oci", "import", secret)):
+            with self.subTest(args=args[:-1]):
+                proc = rootfsctl(*args, check_exit=2)
+                self.assertNotIn(b"SECRET", proc.stderr + proc.stdout)
+                self.assertIn(str(secret).encode(), proc.stderr)
+
     def test_a_layout_is_quoted(self):
         layout = self.tmp / "layout.yaml"
         layout.write_text("version: 1\nmounts:\n  - tmpfs: /x\n    redonly: true\n")
