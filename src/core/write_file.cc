@@ -38,7 +38,8 @@ Result<std::pair<UniqueFd, std::string>> create_temporary(const std::string& dir
   for (int attempt = 0; attempt < 16; ++attempt) {
     char suffix[17];
     std::snprintf(suffix, sizeof suffix, "%08x%08x", random(), random());
-    std::string temporary = dir + "/." + base + "." + suffix + ".tmp";
+    // Cut so the name stays within NAME_MAX (255) whatever the length of `base`.
+    std::string temporary = dir + "/." + base.substr(0, 200) + "." + suffix + ".tmp";
     UniqueFd fd(
         ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd) return std::pair{std::move(fd), std::move(temporary)};

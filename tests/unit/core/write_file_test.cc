@@ -107,6 +107,14 @@ TEST(ReplaceFileTest, RefusesDevicesAndDirectories) {
   EXPECT_EQ(dir.entries(), 0u);
 }
 
+TEST(ReplaceFileTest, TheLongestNameIsWritten) {
+  ScratchDir dir;
+  const std::string longest(255, 'n');
+  ASSERT_TRUE(replace_file(dir / longest, "text\n", "output"));
+  EXPECT_EQ(content(dir / longest), "text\n");
+  EXPECT_EQ(dir.entries(), 1u);
+}
+
 TEST(ReplaceFileTest, MissingDirectoryKeepsItsErrno) {
   ScratchDir dir;
   auto written = replace_file(dir / "missing/out", "text\n", "output");
