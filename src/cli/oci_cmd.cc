@@ -6,9 +6,7 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/apply_shared.h"
@@ -17,6 +15,7 @@
 #include "core/path.h"
 #include "core/read_file.h"
 #include "core/suggest.h"
+#include "core/write_file.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
 
@@ -104,6 +103,10 @@ done); 2 usage, manifest or state error; 3 failed and rolled back; 4 rollback in
 
 /// The largest runtime spec read: runc's default is 4 kB; 16 MiB is far beyond any real one.
 constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
+/// The largest container state read from stdin: a runtime's is a few hundred bytes, and
+/// without a bound whoever feeds the hook decides how much memory it takes.
+constexpr std::size_t kMaxStateBytes = 1u << 20;
 
 Result<std::string> read_config(const std::string& path) {
   return read_regular_file(path, kMaxConfigBytes, "runtime spec");
@@ -218,13 +221,9 @@ int import_main(int argc, char** argv) {
     std::cerr << "rootfsctl: " << config << ": nothing could be expressed as a layout (no root, "
               << "no importable mount); nothing written\n";
   } else if (args->count("output")) {
-    std::ofstream out((*args)["output"].as<std::string>(), std::ios::binary | std::ios::trunc);
-    out << yaml;
-    if (!out.flush()) {
-      return report_error(
-          make_error(Stage::kRead, "cannot write " + (*args)["output"].as<std::string>(), errno),
-          json);
-    }
+    // Never through what is already there: a FIFO would block, a symlink lead elsewhere.
+    auto written = replace_file((*args)["output"].as<std::string>(), yaml, "output");
+    if (!written) return report_error(written.error(), json);
   } else if (!json) {
     std::cout << yaml;
   }
@@ -302,6 +301,39 @@ bool has_pivoted_into(pid_t pid, const std::string& rootfs) {
   return root.st_dev == dir.st_dev && root.st_ino == dir.st_ino;
 }
 
+/// `rootfs` (inside `bundle` as written, see oci::rootfs_path) with symlinks resolved, as
+/// the runtime mounts it. An error unless it is a directory strictly inside the bundle,
+/// also resolved: a link in the bundle (rootfs -> /) would otherwise have the hook take
+/// the host's root for the container's, see it "already pivoted" and apply the layout
+/// to the host's tree.
+Result<std::string> resolved_rootfs(const std::string& rootfs, const std::string& bundle,
+                                    const std::string& config_path) {
+  std::error_code ec;
+  const std::string real_bundle = fs::canonical(bundle, ec).string();
+  if (ec) {
+    return std::unexpected(
+        make_error(Stage::kRead, "cannot resolve the bundle directory " + bundle, ec.value()));
+  }
+  const std::string real_rootfs = fs::canonical(rootfs, ec).string();
+  if (ec) {
+    return std::unexpected(
+        make_error(Stage::kRead, "cannot resolve the container's root " + rootfs, ec.value()));
+  }
+  struct stat st {};
+  if (!path::is_strictly_under(real_rootfs, real_bundle) || ::stat(real_rootfs.c_str(), &st) != 0 ||
+      !S_ISDIR(st.st_mode)) {
+    Error error =
+        make_error(Stage::kManifest, "/root/path: " + rootfs + " resolves to " + real_rootfs +
+                                         ", not a directory inside the bundle " + real_bundle);
+    error.where = Location{config_path, 0, 0};
+    error.hint =
+        "a hook applies the layout beneath the container's root, which must be a "
+        "directory inside its bundle";
+    return std::unexpected(std::move(error));
+  }
+  return real_rootfs;
+}
+
 /// The layout as the hook applies it: before the pivot, moved beneath the bundle's rootfs
 /// as the container's namespace shows it; after it, as written. Which one is decided by
 /// looking at the container's root, not by the state's status, whose value at each hook
@@ -323,14 +355,12 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
   if (!config) return std::unexpected(config.error());
   auto rootfs = oci::rootfs_path(*config, state.bundle, config_path);
   if (!rootfs) return std::unexpected(rootfs.error());
-  // The runtime mounts the rootfs at its path with symlinks resolved.
-  std::error_code ec;
-  auto canonical = fs::canonical(*rootfs, ec);
-  std::string base = ec ? *rootfs : canonical.string();
-  if (has_pivoted_into(state.pid, base)) return layout;
-  auto rebased = oci::rebase(std::move(layout), base);
+  auto base = resolved_rootfs(*rootfs, state.bundle, config_path);
+  if (!base) return std::unexpected(base.error());
+  if (has_pivoted_into(state.pid, *base)) return layout;
+  auto rebased = oci::rebase(std::move(layout), *base);
   if (!rebased) return std::unexpected(rebased.error());
-  if (auto checked = check_no_symlinks(state.pid, base, *rebased); !checked) {
+  if (auto checked = check_no_symlinks(state.pid, *base, *rebased); !checked) {
     return std::unexpected(checked.error());
   }
   return rebased;
@@ -367,8 +397,10 @@ int hook_main(int argc, char** argv) {
   }
   apply_options.dry_run = args->count("dry-run") > 0;
   // 2. The state on stdin.
-  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  auto state = oci::parse_state(input, "stdin");
+  auto input = read_stream(STDIN_FILENO, "stdin", kMaxStateBytes, "container state",
+                           "a runtime writes a few hundred bytes of JSON; is stdin the state?");
+  if (!input) return report_error(input.error(), json);
+  auto state = oci::parse_state(*input, "stdin");
   if (!state) return report_error(state.error(), json);
   if (state->pid == getppid()) {
     // runc runs createContainer/startContainer hooks from the container's init, and gives

@@ -4,66 +4,106 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
-
-#include "core/unique_fd.h"
 
 namespace rootfsctl {
 namespace {
 
-Error file_error(const std::string& path, std::string message, int errno_value = 0,
+Error file_error(Stage stage, const std::string& path, std::string message, int errno_value = 0,
                  std::string hint = {}) {
-  Error error = make_error(errno_value != 0 ? Stage::kRead : Stage::kManifest, std::move(message),
-                           errno_value);
+  Error error = make_error(stage, std::move(message), errno_value);
   error.where = Location{path, 0, 0};
   error.hint = std::move(hint);
   return error;
 }
 
-std::string_view file_type_name(mode_t mode) {
+Error not_regular(const std::string& path, const std::string& name, mode_t mode) {
+  return file_error(Stage::kRead, path,
+                    name + " is " + std::string(describe_file_type(mode)) + ", not a regular file");
+}
+
+/// Reads `fd` until end-of-file or until `most` bytes are held, whichever comes first.
+Result<std::string> read_up_to(int fd, std::size_t most, const std::string& path,
+                               const std::string& name) {
+  std::string text;
+  char buffer[64 * 1024];
+  while (text.size() < most) {
+    const ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, most - text.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(file_error(Stage::kRead, path, "cannot read " + name, errno));
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+/// "1 MiB" for whole mebibytes, else the number of bytes.
+std::string size_text(std::size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+std::string_view describe_file_type(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISCHR(mode)) return "a character device";
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a file of unknown type";
 }
 
-}  // namespace
+Result<RegularFile> open_regular_file(const std::string& path, std::string_view what) {
+  const std::string name(what);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it right after.
+  // O_NOCTTY: opening a terminal must not make it our controlling terminal.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  struct stat st {};
+  if (fd.get() < 0) {
+    const int open_errno = errno;
+    // A socket cannot be opened at all (ENXIO): say what it is rather than the errno.
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return std::unexpected(not_regular(path, name, st.st_mode));
+    }
+    return std::unexpected(file_error(Stage::kRead, path, "cannot open " + name, open_errno));
+  }
+  if (::fstat(fd.get(), &st) != 0) {
+    return std::unexpected(file_error(Stage::kRead, path, "cannot stat " + name, errno));
+  }
+  if (!S_ISREG(st.st_mode)) return std::unexpected(not_regular(path, name, st.st_mode));
+  return RegularFile{std::move(fd), static_cast<std::uintmax_t>(st.st_size)};
+}
 
 Result<std::string> read_regular_file(const std::string& path, std::size_t limit,
                                       std::string_view what, std::string too_large_hint) {
   const std::string name(what);
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat refuses it right after.
-  // O_NOCTTY: opening a terminal must not make it our controlling terminal.
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) return std::unexpected(file_error(path, "cannot open " + name, errno));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return std::unexpected(file_error(path, "cannot stat " + name, errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return std::unexpected(file_error(
-        path, name + " is " + std::string(file_type_name(st.st_mode)) + ", not a regular file"));
-  }
-  if (static_cast<std::uintmax_t>(st.st_size) > limit) {
-    return std::unexpected(file_error(path,
-                                      name + " is " + std::to_string(st.st_size) +
-                                          " bytes, more than the limit of " +
-                                          std::to_string(limit),
+  auto file = open_regular_file(path, what);
+  if (!file) return std::unexpected(std::move(file.error()));
+  if (file->size > limit) {
+    return std::unexpected(file_error(Stage::kManifest, path,
+                                      name + " is " + std::to_string(file->size) +
+                                          " bytes, more than the limit of " + std::to_string(limit),
                                       0, std::move(too_large_hint)));
   }
   // At most limit + 1 bytes: a file that grew after fstat (or a /proc file that reports
   // size 0) is still over the limit, for the caller's own check to refuse.
-  std::string text;
-  char buffer[64 * 1024];
-  while (text.size() <= limit) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(file_error(path, "cannot read " + name, errno));
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
+  return read_up_to(file->fd.get(), limit + 1, path, name);
+}
+
+Result<std::string> read_stream(int fd, const std::string& name, std::size_t limit,
+                                std::string_view what, std::string too_large_hint) {
+  auto text = read_up_to(fd, limit + 1, name, std::string(what));
+  if (!text) return text;
+  if (text->size() > limit) {
+    return std::unexpected(file_error(Stage::kRead, name,
+                                      std::string(what) + " is larger than " + size_text(limit),
+                                      EFBIG, std::move(too_large_hint)));
   }
   return text;
 }

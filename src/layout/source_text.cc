@@ -77,12 +77,35 @@ std::string printable(std::string_view line) {
   return out;
 }
 
+// True when a line of `text` starts with `version:` and a number, as every layout's
+// `version: 1` does. The rule is on the text, not the parsed document, so that it holds
+// for syntax and encoding errors too, found before there is a document.
+bool declares_layout(std::string_view text) {
+  constexpr std::string_view kKey = "version:";
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    if (line.starts_with(kKey)) {
+      line.remove_prefix(kKey.size());
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      if (!line.empty() && line.front() >= '0' && line.front() <= '9') return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 Error SourceText::error_at(Pos pos, std::string message, std::string hint) const {
   Error error = make_manifest_error(Location{name, pos.line, pos.column}, std::move(message),
                                     std::move(hint));
-  error.excerpt = printable(clip_excerpt(line_text(pos.line), pos.column));
+  // A line is quoted only from a file that declares itself a layout. Any other file the
+  // caller can read (extends: [/etc/shadow], or one named by mistake) keeps its content
+  // out of the message: whoever reads the error may not be allowed to read the file.
+  if (declares_layout(text)) {
+    error.excerpt = printable(clip_excerpt(line_text(pos.line), pos.column));
+  }
   return error;
 }
 

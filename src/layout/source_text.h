@@ -24,7 +24,9 @@ struct SourceText {
   std::string_view text;
   std::string name;
 
-  /// A Stage::kManifest error at `pos`, with the source line as excerpt.
+  /// A Stage::kManifest error at `pos`, with the source line as excerpt when the text
+  /// declares itself a layout (a line starting `version:` and a number), and none
+  /// otherwise.
   Error error_at(Pos pos, std::string message, std::string hint = {}) const;
   /// Line `line` (1-based) without its line break; "" when out of range.
   std::string_view line_text(int line) const;

@@ -230,6 +230,7 @@ class Parser {
   char* line_begin_ = text_;  // start of the current line
   char* line_end_ = nullptr;  // the line's '\n' (or end_), once take() reached it
   int line_no_ = 0;
+  bool parsed_a_line_ = false;  // the text is a mountinfo table, so its lines may be quoted
   Error error_;
 };
 
@@ -249,6 +250,7 @@ bool Parser::parse(std::vector<MountEntry>& entries) {
     MountEntry entry;
     if (!parse_line(entry)) return false;
     entries.push_back(entry);
+    parsed_a_line_ = true;
   }
   return true;
 }
@@ -326,9 +328,13 @@ bool Parser::expect_line_end() {
 bool Parser::fail(std::string_view what, const Field* got) {
   std::string message = "line " + std::to_string(line_no_) + ": expected ";
   message += what;
+  // Nothing of the text is quoted until a line of it has parsed: a file that is not a
+  // mountinfo table at all (--mountinfo /etc/shadow) must not have its first line
+  // printed to whoever reads the error.
+  const bool quote = parsed_a_line_;
   if (got == nullptr) {
     message += ", got end of line";
-  } else {
+  } else if (quote) {
     std::string_view quoted = got->view().substr(0, kMaxQuoted);
     message += ", got '";
     message += quoted;
@@ -344,7 +350,7 @@ bool Parser::fail(std::string_view what, const Field* got) {
   char* at = got != nullptr ? got->begin : line_end_;
   error_.where.column = static_cast<int>(at - line_begin_) + 1;
   std::string_view line(line_begin_, static_cast<std::size_t>(line_end_ - line_begin_));
-  error_.excerpt = std::string(line.substr(0, kMaxExcerpt));
+  if (quote) error_.excerpt = std::string(line.substr(0, kMaxExcerpt));
   return false;
 }
 

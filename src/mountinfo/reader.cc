@@ -1,7 +1,6 @@
 // Reading mountinfo from a captured file or from /proc/<pid>/mountinfo. Parsing is
 // parse_owned()'s job; this file only gets the bytes, into a buffer the table then owns.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "core/read_file.h"
 #include "core/unique_fd.h"
 #include "mountinfo/mountinfo.h"
 #include "mountinfo/table_impl.h"
@@ -21,7 +21,6 @@ namespace {
 
 // /proc files report size 0, so reading starts here and doubles.
 constexpr std::size_t kInitialBuffer = 64 * 1024;
-
 
 struct Bytes {
   std::unique_ptr<char[]> data;
@@ -81,22 +80,12 @@ Result<MountTable> parse_bytes(Bytes bytes, const std::string& name) {
 }  // namespace
 
 Result<MountTable> read_mountinfo_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) {
-    return std::unexpected(make_error(Stage::kRead, "cannot open " + path, errno));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return std::unexpected(make_error(Stage::kRead, "cannot stat " + path, errno));
-  }
-  // A FIFO or a device could block forever or never end; a capture is a regular file.
-  if (!S_ISREG(st.st_mode)) {
-    return std::unexpected(make_error(Stage::kRead, path + " is not a regular file", EINVAL));
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxMountinfoBytes) {
-    return std::unexpected(too_large(path));
-  }
-  auto bytes = read_all(fd.get(), path, static_cast<std::size_t>(st.st_size));
+  // A FIFO or a device could block forever or never end; a capture is a regular file,
+  // and open_regular_file refuses anything else without waiting on it.
+  auto file = open_regular_file(path, "mountinfo file");
+  if (!file) return std::unexpected(std::move(file.error()));
+  if (file->size > kMaxMountinfoBytes) return std::unexpected(too_large(path));
+  auto bytes = read_all(file->fd.get(), path, static_cast<std::size_t>(file->size));
   if (!bytes) return std::unexpected(std::move(bytes.error()));
   return parse_bytes(std::move(*bytes), path);
 }

@@ -38,6 +38,14 @@ std::string parse_reason(std::string_view what) {
   return colon == std::string_view::npos ? std::string(what) : std::string(what.substr(colon + 2));
 }
 
+/// True when `text` starts, after white space, as a JSON object or array does. Only then
+/// is any of it quoted in an error: a file that is not JSON at all (oci import
+/// /etc/shadow) must not have a line of it printed to whoever reads the error.
+bool starts_as_json(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
+}
+
 }  // namespace
 
 Result<nlohmann::json> parse_json(std::string_view text, std::string_view source) {
@@ -47,13 +55,17 @@ Result<nlohmann::json> parse_json(std::string_view text, std::string_view source
     // e.byte is 1-based: the position of the character that did not fit.
     std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;
     auto [line, column] = line_column(text, offset);
+    // nlohmann's reason quotes what it last read ("last read: 'root:...'"), so it goes
+    // with the excerpt.
+    const bool quote = starts_as_json(text);
     Error error = make_manifest_error(
         Location{std::string(source), line, column},
-        "not valid JSON at byte " + std::to_string(offset) + ": " + parse_reason(e.what()),
-        offset == 0
+        "not valid JSON at byte " + std::to_string(offset) +
+            (quote ? ": " + parse_reason(e.what()) : std::string()),
+        !quote || offset == 0
             ? "the file does not start as JSON does; is it a config.json (it begins with '{')?"
             : "check for a missing comma or quote, or a trailing comma, just before this point");
-    error.excerpt = line_text(text, offset);
+    if (quote) error.excerpt = line_text(text, offset);
     return std::unexpected(std::move(error));
   }
 }

@@ -77,7 +77,9 @@ struct State {
 Result<State> parse_state(std::string_view json_text, std::string_view source_name = "stdin");
 
 /// The rootfs directory named by config.json's `root.path`, made absolute against
-/// `bundle_dir` when relative (not otherwise resolved).
+/// `bundle_dir` when relative and normalised lexically (symlinks are not resolved: the
+/// caller checks the resolved path too). An error when that is not strictly inside
+/// `bundle_dir` ("/", "../..", an absolute path elsewhere, the bundle itself).
 Result<std::string> rootfs_path(std::string_view config_json, std::string_view bundle_dir,
                                 std::string_view source_name = "config.json");
 

@@ -49,7 +49,21 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
   }
   std::string dir = path->get<std::string>();
   if (dir.front() != '/') dir = std::string(bundle_dir) + "/" + dir;
-  return path::lexically_normal(dir);
+  std::string rootfs = path::lexically_normal(dir);
+  // A hook takes the root for the container's: one at "/" or outside the bundle would
+  // have the layout applied to the host's tree (or any tree the config names).
+  const std::string bundle = path::lexically_normal(bundle_dir);
+  if (!path::is_strictly_under(rootfs, bundle)) {
+    Error error =
+        make_error(Stage::kManifest, "/root/path: \"" + path->get<std::string>() + "\" is " +
+                                         rootfs + ", not inside the bundle " + bundle);
+    error.where = Location{std::string(source_name), 0, 0};
+    error.hint =
+        "a hook applies the layout beneath the container's root, which must be a "
+        "directory inside its bundle";
+    return std::unexpected(std::move(error));
+  }
+  return rootfs;
 }
 
 Result<layout::Layout> rebase(layout::Layout layout, std::string_view prefix) {

@@ -10,7 +10,10 @@ CI runs as root, and a privileged test that skips itself there would hide a defe
 import json
 import os
 import pathlib
+import shutil
+import socket
 import sys
+import tempfile
 import unittest
 
 import support
@@ -168,6 +171,81 @@ class MountsTest(unittest.TestCase):
     def test_self(self):
         mounts = json.loads(rootfsctl("mounts", "--format", "json", check_exit=0).stdout)
         self.assertTrue(any(m["target"] == "/" for m in mounts["mounts"]))
+
+
+class InputFileTest(unittest.TestCase):
+    """Issue 15: a file named on the command line that is a FIFO, device, socket or
+    directory is refused at once, naming the path and what it is (exit 2); a FIFO was
+    opened without O_NONBLOCK and `--mountinfo FIFO` waited forever for a writer."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.fifo = os.path.join(self.tmp.name, "fifo")
+        os.mkfifo(self.fifo)
+        self.socket = os.path.join(self.tmp.name, "socket")
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(self.socket)
+        self.addCleanup(sock.close)
+
+    def refused(self, *args, named, kind):
+        # The timeout turns a regression (a blocking open) into a failure, not a hang.
+        proc = rootfsctl(*args, check_exit=2, timeout=10)
+        self.assertIn(f"{named}: ".encode(), proc.stderr)
+        self.assertIn(f" is {kind}, not a regular file".encode(), proc.stderr)
+        self.assertEqual(proc.stdout, b"")
+
+    def test_mountinfo_that_is_not_a_regular_file(self):
+        for path, kind in ((self.fifo, "a FIFO"), ("/dev/zero", "a character device"),
+                           (self.socket, "a socket"), (self.tmp.name, "a directory")):
+            for command in (("mounts",), ("plan", "sandbox")):
+                with self.subTest(command=command[0], kind=kind):
+                    self.refused(*command, "--mountinfo", path, named=path, kind=kind)
+
+    def test_layout_and_runtime_spec_that_are_not_regular_files(self):
+        for path, kind in ((self.fifo, "a FIFO"), ("/dev/zero", "a character device")):
+            for args in (("plan", path), ("oci", "import", path), ("oci", "export", path)):
+                with self.subTest(args=args[:-1], kind=kind):
+                    self.refused(*args, named=path, kind=kind)
+
+
+class ExcerptTest(unittest.TestCase):
+    """Issue 15: an error quotes a line only from a file that declares itself a layout
+    (a line starting `version: N`); `extends: [/etc/shadow]` printed a line of it."""
+
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-excerpt-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+
+    def test_a_file_that_is_not_a_layout_is_not_quoted(self):
+        secret = self.tmp / "shadow"
+        secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n")
+        extending = self.tmp / "extending.yaml"
+        extending.write_text(f"version: 1\nextends: [{secret}]\n")
+        for named in (extending, secret):
+            with self.subTest(named=named.name):
+                for fmt in ("text", "json"):
+                    proc = rootfsctl("plan", named, "--format", fmt, check_exit=2)
+                    self.assertNotIn(b"SECRET", proc.stderr + proc.stdout)
+                    self.assertIn(f"{secret}:1:1: ".encode(), proc.stderr)
+
+    def test_a_mountinfo_or_runtime_spec_that_is_not_one_is_not_quoted(self):
+        secret = self.tmp / "shadow"
+        secret.write_text("root:$6$SECRETHASH:19000:0:99999:7:::\n")
+        for args in (("mounts", "--mountinfo", secret), ("plan", "sandbox", "--mountinfo", secret),
+                     ("oci", "import", secret)):
+            with self.subTest(args=args[:-1]):
+                proc = rootfsctl(*args, check_exit=2)
+                self.assertNotIn(b"SECRET", proc.stderr + proc.stdout)
+                self.assertIn(str(secret).encode(), proc.stderr)
+
+    def test_a_layout_is_quoted(self):
+        layout = self.tmp / "layout.yaml"
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /x\n    redonly: true\n")
+        proc = rootfsctl("plan", layout, check_exit=2)
+        self.assertEqual(proc.stderr.decode(),
+                         f"rootfsctl: {layout}:4:5: unknown key 'redonly' (did you mean "
+                         "'readonly'?)\n      redonly: true\n      ^\n")
 
 
 class UsageTest(unittest.TestCase):

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -237,6 +238,140 @@ class OciTest(unittest.TestCase):
         proc = rootfsctl("oci", "import", bad, check_exit=2)
         self.assertIn(f"{bad}:3:26: not valid JSON at byte 41".encode(), proc.stderr)
 
+
+
+class ImportOutputTest(unittest.TestCase):
+    """Issue 15: `oci import --output PATH` opened PATH with ofstream, so a FIFO there
+    blocked forever and a symlink was written through. The layout is now written to a
+    new file beside PATH and renamed over it; a FIFO, device, directory or symlink at
+    PATH is refused (exit 2) and left as it was."""
+
+    CONFIG = "tests/data/oci/runc-1.1-default.json"
+
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-output-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.config = support.SOURCE / self.CONFIG
+
+    def import_to(self, output, exit_code):
+        # The timeout turns a regression (an open that blocks) into a failure.
+        return rootfsctl("oci", "import", self.config, "--output", output, check_exit=exit_code,
+                         timeout=10)
+
+    def test_new_and_existing_files_are_written(self):
+        out = self.tmp / "new.yaml"
+        self.import_to(out, 0)
+        written = out.read_text()
+        self.assertIn("Imported from", written)
+        self.assertEqual(out.stat().st_mode & 0o777, 0o644 & ~current_umask())
+        out.write_text("old content\n" * 1000)
+        os.link(out, self.tmp / "hard-link")
+        self.import_to(out, 0)
+        self.assertEqual(out.read_text(), written)
+        self.assertEqual((self.tmp / "hard-link").read_text(), "old content\n" * 1000)
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()), ["hard-link", "new.yaml"])
+
+    def test_what_is_not_a_regular_file_is_refused_and_left_alone(self):
+        fifo = self.tmp / "fifo"
+        os.mkfifo(fifo)
+        elsewhere = self.tmp / "elsewhere"
+        elsewhere.write_text("precious\n")
+        link = self.tmp / "link"
+        link.symlink_to(elsewhere)
+        directory = self.tmp / "dir"
+        directory.mkdir()
+        for path, kind in ((fifo, "a FIFO"), (link, "a symbolic link"),
+                           (directory, "a directory"), ("/dev/null", "a character device")):
+            with self.subTest(kind=kind):
+                proc = self.import_to(path, 2)
+                self.assertIn(f"{path}: output is {kind}, not a regular file".encode(),
+                              proc.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertEqual(os.readlink(link), str(elsewhere))
+        self.assertEqual(elsewhere.read_text(), "precious\n")
+        self.assertEqual(os.listdir(directory), [])
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode))
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()),
+                         ["dir", "elsewhere", "fifo", "link"])
+
+
+
+class HookStateTest(unittest.TestCase):
+    """Issue 15: `oci hook` read the state on stdin whole, however large; it now stops
+    one byte past 1 MiB (a runtime's state is a few hundred bytes)."""
+
+    def test_state_over_one_mebibyte_is_refused(self):
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-state-"))
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        layout = tmp / "extra.yaml"
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n")
+        # Valid JSON after the spaces: only the size is wrong with it.
+        state = b" " * (2 << 20) + b'{"pid": 1, "status": "creating"}'
+        proc = subprocess.run([support.BINARY, "oci", "hook", str(layout), "--dry-run"],
+                              input=state, capture_output=True, timeout=20)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn(b"stdin: container state is larger than 1 MiB", proc.stderr)
+
+
+
+class HookRootPathTest(unittest.TestCase):
+    """Issue 15: a bundle whose root.path was "/" (or led out of the bundle) made the
+    hook see the container as already pivoted and apply the layout to the host's tree.
+    The root must be a directory strictly inside the bundle, as written and with
+    symlinks resolved. --dry-run and a child in its own mount namespace keep a
+    regression from changing anything."""
+
+    def setUp(self):
+        require_root(self)
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-oci-root-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.bundle = self.tmp / "bundle"
+        (self.bundle / "rootfs" / "mnt" / "x").mkdir(parents=True)
+        (self.tmp / "elsewhere").mkdir()
+        self.layout = self.tmp / "extra.yaml"
+        self.layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n")
+
+    def hook(self, root_path, pid):
+        (self.bundle / "config.json").write_text(json.dumps({"root": {"path": root_path}}))
+        state = {"ociVersion": "1.0.2", "id": "c1", "status": "creating", "pid": pid,
+                 "bundle": str(self.bundle)}
+        return subprocess.run([support.BINARY, "oci", "hook", str(self.layout), "--dry-run"],
+                              input=json.dumps(state).encode(), capture_output=True,
+                              timeout=30)
+
+    def test_root_outside_the_bundle_is_refused(self):
+        with ParkedChild() as child:
+            for root_path in ("/", "../../", "..", ".", str(self.tmp / "elsewhere")):
+                with self.subTest(root_path=root_path):
+                    proc = self.hook(root_path, child.pid)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertIn(f'/root/path: "{root_path}" is '.encode(), proc.stderr)
+                    self.assertIn(f"not inside the bundle {self.bundle}".encode(),
+                                  proc.stderr)
+                    self.assertEqual(proc.stdout, b"")
+
+    def test_root_that_is_a_symlink_out_of_the_bundle_is_refused(self):
+        (self.bundle / "out").symlink_to("/")
+        (self.bundle / "up").symlink_to("..")
+        with ParkedChild() as child:
+            for root_path in ("out", "up/elsewhere", str(self.bundle / "out")):
+                with self.subTest(root_path=root_path):
+                    proc = self.hook(root_path, child.pid)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertIn(b", not a directory inside the bundle", proc.stderr)
+                    self.assertEqual(proc.stdout, b"")
+
+    def test_root_inside_the_bundle_is_taken(self):
+        with ParkedChild() as child:
+            proc = self.hook("rootfs", child.pid)
+            self.assertNotIn(b"inside the bundle", proc.stderr)
+            self.assertIn(proc.returncode, (0, 1), proc.stderr)
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 if __name__ == "__main__":
     support.configure(sys.argv.pop(1), sys.argv.pop(1))

@@ -221,6 +221,34 @@ TEST_F(ProfilesTest, UndefinedVarIsReportedInTheParentAtItsScalar) {
       << "a child may define what its parent uses";
 }
 
+// Issue 15: an error in an extended file that is not a layout quoted a line of it, so
+// `extends: [/etc/shadow]` printed a password hash to whoever ran rootfsctl.
+TEST_F(ProfilesTest, AnExtendedFileThatIsNotALayoutIsNeverQuoted) {
+  const std::string secret = "root:$6$SECRETHASH:19000:0:99999:7:::";
+  const std::vector<std::string> texts = {secret + "\nbin:*:19000:0:99999:7:::\n",
+                                          "password: SECRET\n  bad: [\n",
+                                          secret + std::string("\0\n", 2)};
+  for (const std::string& text : texts) {
+    const std::string path = dir_.write("secret", text);
+    auto layout = load_child("version: 1\nextends: [" + path + "]\n");
+    ASSERT_FALSE(layout);
+    EXPECT_EQ(layout.error().where.file, path);
+    EXPECT_GT(layout.error().where.line, 0);
+    EXPECT_EQ(layout.error().excerpt, "");
+    EXPECT_EQ(layout.error().render().find("SECRET"), std::string::npos) << layout.error().render();
+  }
+}
+
+TEST_F(ProfilesTest, AnErrorInAnExtendedLayoutIsQuoted) {
+  dir_.write("base.yaml", "version: 1\nmounts:\n  - tmpfs: /x\n    redonly: true\n");
+  auto layout = load_child("version: 1\nextends: [base.yaml]\n");
+  ASSERT_FALSE(layout);
+  EXPECT_EQ(layout.error().render(), base_ +
+                                         ":4:5: unknown key 'redonly' (did you mean 'readonly'?)\n"
+                                         "      redonly: true\n"
+                                         "      ^");
+}
+
 TEST_F(ProfilesTest, ValuesThatWereReplacedOrRemovedAreNotExpanded) {
   dir_.write("base.yaml",
              "version: 1\nhostname: ${h}\nmounts:\n  - bind: /a\n    from: ${nope}\n"

@@ -87,10 +87,33 @@ TEST(SourceTextTest, ErrorAtCarriesTheExcerpt) {
 
 TEST(SourceTextTest, ExcerptIsPrintableAndClipped) {
   const std::string line = "a: \x1b[2J caf\xe9" + std::string(1000, 'x');
-  const SourceText source{line, "t.yaml"};
-  const Error error = source.error_at(Pos{1, 4}, "m");
+  const std::string text = "version: 1\n" + line;
+  const SourceText source{text, "t.yaml"};
+  const Error error = source.error_at(Pos{2, 4}, "m");
   EXPECT_EQ(error.excerpt.substr(0, 13), "a: ?[2J caf?x");  // one '?' per byte
   EXPECT_LT(error.excerpt.size(), 100u);
+}
+
+// Issue 15: only a file that declares itself a layout is quoted; any other file the
+// caller can read stays out of the message, which keeps its file:line:col.
+TEST(SourceTextTest, NoExcerptFromTextThatIsNotALayout) {
+  for (const char* text :
+       {"root:$6$SECRET:19000:0:99999:7:::\n", "password: SECRET\n", "version: \"1\"\nSECRET\n",
+        "version:SECRET\n", " version: 1\nSECRET\n", "# version: 1\nSECRET\n", ""}) {
+    const SourceText source{text, "secret"};
+    const Error error = source.error_at(Pos{1, 1}, "m");
+    EXPECT_EQ(error.excerpt, "") << text;
+    EXPECT_EQ(error.where, (Location{"secret", 1, 1}));
+    EXPECT_EQ(error.render(), "secret:1:1: m");
+  }
+}
+
+TEST(SourceTextTest, AVersionLineAnywhereDeclaresALayout) {
+  for (const char* text : {"version: 1\nkey: value\n", "# a comment\nversion:\t2\nkey: value",
+                           "key: value\r\nversion: 1\r\n"}) {
+    const SourceText source{text, "layout.yaml"};
+    EXPECT_NE(source.error_at(Pos{1, 1}, "m").excerpt, "") << text;
+  }
 }
 
 }  // namespace

@@ -14,11 +14,13 @@ TEST(MountinfoFuzzRegressionsTest, EveryKeptInputParsesOrIsRefusedCleanly) {
 TEST(MountinfoFuzzRegressionsTest, ErrorPastTheKeptExcerptRenders) {
   // The error's column lies past the 256 bytes of the line the error keeps; render()
   // threw std::out_of_range (so `rootfsctl mounts --mountinfo` aborted).
-  std::string text = "1 1 0:1 / /" + std::string(400, 'a') + " rw shared:1 x\n";
+  // (After a line that parses: nothing is quoted before one has.)
+  std::string text =
+      "1 0 0:1 / / rw - tmpfs none rw\n2 1 0:1 / /" + std::string(400, 'a') + " rw shared:1 x\n";
   auto outcome = fuzz::mountinfo_input(text);
   EXPECT_FALSE(outcome.accepted);
   EXPECT_TRUE(outcome.violations.empty());
-  EXPECT_TRUE(outcome.error.starts_with("line 1: expected '-' after the optional fields"))
+  EXPECT_TRUE(outcome.error.starts_with("line 2: expected '-' after the optional fields"))
       << outcome.error;
   EXPECT_TRUE(
       outcome.error.ends_with(std::string(50, 'a') + "\n     " + std::string(50, ' ') + "^"))

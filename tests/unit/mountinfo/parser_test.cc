@@ -11,6 +11,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
+// A line that parses, before the one under test: a line is quoted in an error only once
+// one has parsed.
+constexpr const char* kFirstLine = "1 0 0:1 / / rw - tmpfs none rw\n";
+
 MountTable parse_ok(std::string_view text) {
   auto table = parse_mountinfo(text);
   EXPECT_TRUE(table.has_value()) << (table ? "" : table.error().to_string());
@@ -84,11 +88,26 @@ TEST(ParseMountinfo, NumbersRejectEveryNonDigit) {
   // Bytes just outside '0'..'9' and ones that could fool a nibble check.
   for (std::string bad : {"1/", "1:", "/1", "12a4", "1\x1a", "1\xfa", "+1", "0x10", "9999999a",
                           "1234567/", "4294967296"}) {
-    EXPECT_EQ(parse_error("1 0 0:" + bad + " / / rw - t s rw\n"),
-              "line 1: expected major:minor, got '0:" + bad + "'");
+    EXPECT_EQ(parse_error(std::string(kFirstLine) + "1 0 0:" + bad + " / / rw - t s rw\n"),
+              "line 2: expected major:minor, got '0:" + bad + "'");
   }
-  EXPECT_EQ(parse_error("12345678x 0 0:1 / / rw - t s rw\n"),
-            "line 1: expected mount ID, got '12345678x'");
+  EXPECT_EQ(parse_error(std::string(kFirstLine) + "12345678x 0 0:1 / / rw - t s rw\n"),
+            "line 2: expected mount ID, got '12345678x'");
+}
+
+// Issue 15: `mounts --mountinfo /etc/shadow` printed its first line, in the message and
+// as the excerpt. Until a line has parsed, the text may not be a mountinfo table at all.
+TEST(ParseMountinfo, NothingIsQuotedBeforeALineHasParsed) {
+  for (const char* text : {"root:$6$SECRET:19000:0:99999:7:::\n", "1 SECRET 0:1 / / rw - t s rw\n",
+                           "\n\n1 0 0:1 SECRET\n"}) {
+    auto table = parse_mountinfo(text);
+    ASSERT_FALSE(table.has_value()) << text;
+    EXPECT_EQ(table.error().render().find("SECRET"), std::string::npos) << table.error().render();
+    EXPECT_EQ(table.error().excerpt, "");
+    EXPECT_GT(table.error().where.line, 0);
+  }
+  EXPECT_EQ(parse_error("root:$6$SECRET:19000:0:99999:7:::\n"), "line 1: expected mount ID");
+  EXPECT_EQ(parse_error("1\n"), "line 1: expected parent ID, got end of line");
 }
 
 TEST(ParseMountinfo, EmptyTextIsAnEmptyTable) {
@@ -276,8 +295,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "line 3: expected end of line after super options, got 'extra field'", 33}));
 
 TEST(ParseMountinfo, LongFieldIsCutInTheMessage) {
-  std::string text = "1 " + std::string(100, '7') + " 0:1 / / rw - tmpfs none rw\n";
-  EXPECT_EQ(parse_error(text), "line 1: expected parent ID, got '" + std::string(64, '7') + "...'");
+  std::string text =
+      std::string(kFirstLine) + "1 " + std::string(100, '7') + " 0:1 / / rw - tmpfs none rw\n";
+  EXPECT_EQ(parse_error(text), "line 2: expected parent ID, got '" + std::string(64, '7') + "...'");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "deadline.h"
 #include "mountinfo/mountinfo.h"
 
 namespace rootfsctl::mountinfo {
@@ -75,14 +76,36 @@ TEST(ReadMountinfoFile, MissingFile) {
   ASSERT_FALSE(table.has_value());
   EXPECT_EQ(table.error().stage, Stage::kRead);
   EXPECT_EQ(table.error().errno_value, ENOENT);
-  EXPECT_EQ(table.error().message, "cannot open /nonexistent/mountinfo");
+  EXPECT_EQ(table.error().to_string(),
+            "/nonexistent/mountinfo: cannot open mountinfo file: ENOENT (No such file or "
+            "directory)");
 }
 
 TEST(ReadMountinfoFile, DirectoryIsNotARegularFile) {
   auto table = read_mountinfo_file("/");
   ASSERT_FALSE(table.has_value());
   EXPECT_EQ(table.error().stage, Stage::kRead);
-  EXPECT_EQ(table.error().message, "/ is not a regular file");
+  EXPECT_EQ(table.error().to_string(), "/: mountinfo file is a directory, not a regular file");
+}
+
+// Issue 15: the file was opened without O_NONBLOCK, so a FIFO with no writer hung here.
+TEST(ReadMountinfoFile, FifoIsRefusedWithoutBlocking) {
+  const Deadline deadline(10);
+  std::string fifo = testing::TempDir() + "mountinfo_reader_fifo_" + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto table = read_mountinfo_file(fifo);
+  ::unlink(fifo.c_str());
+  ASSERT_FALSE(table.has_value());
+  EXPECT_EQ(table.error().stage, Stage::kRead);
+  EXPECT_EQ(table.error().errno_value, 0);
+  EXPECT_EQ(table.error().to_string(), fifo + ": mountinfo file is a FIFO, not a regular file");
+}
+
+TEST(ReadMountinfoFile, DeviceIsRefused) {
+  auto table = read_mountinfo_file("/dev/zero");
+  ASSERT_FALSE(table.has_value());
+  EXPECT_EQ(table.error().to_string(),
+            "/dev/zero: mountinfo file is a character device, not a regular file");
 }
 
 TEST(ReadMountinfoFile, RefusesFilesOverTheCap) {

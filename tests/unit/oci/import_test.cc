@@ -168,6 +168,18 @@ TEST(OciImportTest, MalformedJsonNamesLineColumnAndByte) {
   EXPECT_EQ(result.error().excerpt, "    {\"destination\": \"/a\",}");
 }
 
+// Issue 15: `oci import /etc/shadow` printed its first line, as the excerpt and in
+// nlohmann's "last read: '...'". A file that does not start as JSON is not quoted.
+TEST(OciImportTest, AFileThatIsNotJsonIsNotQuoted) {
+  for (const char* text : {"root:$6$SECRET:19000:0:99999:7:::\n", "\"SECRET\n", "SECRET"}) {
+    auto result = import_config(text, {"secret", ""});
+    ASSERT_FALSE(result) << text;
+    EXPECT_EQ(result.error().excerpt, "");
+    EXPECT_EQ(result.error().render().find("SECRET"), std::string::npos) << result.error().render();
+    EXPECT_EQ(result.error().where.file, "secret");
+  }
+}
+
 TEST(OciImportTest, WrongShapesNameTheJsonPointer) {
   auto missing = import_config(R"({"mounts": [{"type": "tmpfs"}]})");
   ASSERT_FALSE(missing);

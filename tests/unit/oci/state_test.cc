@@ -38,10 +38,32 @@ TEST(OciStateTest, NotJsonSaysWhere) {
 
 TEST(OciStateTest, RootfsPathIsJoinedToTheBundle) {
   EXPECT_EQ(rootfs_path(R"({"root": {"path": "rootfs"}})", "/srv/b").value(), "/srv/b/rootfs");
-  EXPECT_EQ(rootfs_path(R"({"root": {"path": "/images/x/"}})", "/srv/b").value(), "/images/x");
+  EXPECT_EQ(rootfs_path(R"({"root": {"path": "/srv/b/rootfs/"}})", "/srv/b").value(),
+            "/srv/b/rootfs");
+  EXPECT_EQ(rootfs_path(R"({"root": {"path": "x/../rootfs"}})", "/srv/b/").value(),
+            "/srv/b/rootfs");
   auto missing = rootfs_path(R"({"mounts": []})", "/srv/b");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, "/root/path: expected a non-empty string, got null");
+}
+
+// Issue 15: a hook took a root.path of "/" (or one outside the bundle) for a container
+// that had already pivoted, and applied the layout to the host's tree.
+TEST(OciStateTest, RootfsPathMustBeStrictlyInsideTheBundle) {
+  for (auto [root, normal] :
+       {std::pair{"/", "/"}, std::pair{"../..", "/"}, std::pair{"../../", "/"},
+        std::pair{"/tmp/elsewhere", "/tmp/elsewhere"}, std::pair{"..", "/srv"},
+        std::pair{".", "/srv/b"}, std::pair{"rootfs/../../b2", "/srv/b2"},
+        std::pair{"/srv/bx", "/srv/bx"}}) {
+    const std::string config = std::string(R"({"root": {"path": ")") + root + R"("}})";
+    auto rootfs = rootfs_path(config, "/srv/b");
+    ASSERT_FALSE(rootfs) << root << " -> " << rootfs.value();
+    EXPECT_EQ(rootfs.error().stage, Stage::kManifest);
+    EXPECT_EQ(rootfs.error().to_string(),
+              "config.json: /root/path: \"" + std::string(root) + "\" is " + normal +
+                  ", not inside the bundle /srv/b (a hook applies the layout beneath the "
+                  "container's root, which must be a directory inside its bundle)");
+  }
 }
 
 TEST(OciStateTest, RebaseMovesTargetsNotSources) {
