@@ -319,16 +319,26 @@ Result<std::string> resolved_rootfs(const std::string& rootfs, const std::string
     return std::unexpected(
         make_error(Stage::kRead, "cannot resolve the container's root " + rootfs, ec.value()));
   }
+  // A root named inside the bundle must still be inside it with symlinks resolved; one
+  // named elsewhere (podman's) must not resolve to the host's root, by path or by inode.
+  const bool in_bundle = path::is_strictly_under(path::lexically_normal(rootfs),
+                                                 path::lexically_normal(bundle));
   struct stat st {};
-  if (!path::is_strictly_under(real_rootfs, real_bundle) || ::stat(real_rootfs.c_str(), &st) != 0 ||
-      !S_ISDIR(st.st_mode)) {
-    Error error =
-        make_error(Stage::kManifest, "/root/path: " + rootfs + " resolves to " + real_rootfs +
-                                         ", not a directory inside the bundle " + real_bundle);
+  struct stat host_root {};
+  const bool is_dir = ::stat(real_rootfs.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  const bool is_host_root = ::stat("/", &host_root) == 0 && st.st_dev == host_root.st_dev &&
+                            st.st_ino == host_root.st_ino;
+  const bool escapes = in_bundle && !path::is_strictly_under(real_rootfs, real_bundle);
+  if (!is_dir || is_host_root || escapes || real_rootfs == "/") {
+    Error error = make_error(Stage::kManifest,
+                             "/root/path: " + rootfs + " resolves to " + real_rootfs + ", " +
+                                 (is_host_root || real_rootfs == "/"
+                                      ? std::string("the host's root")
+                                      : "not a directory inside the bundle " + real_bundle));
     error.where = Location{config_path, 0, 0};
     error.hint =
-        "a hook applies the layout beneath the container's root, which must be a "
-        "directory inside its bundle";
+        "a hook applies the layout beneath the container's root: a directory inside its "
+        "bundle, or elsewhere but never the host's root";
     return std::unexpected(std::move(error));
   }
   return real_rootfs;

@@ -48,19 +48,22 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
                                                path ? *path : nlohmann::json()));
   }
   std::string dir = path->get<std::string>();
-  if (dir.front() != '/') dir = std::string(bundle_dir) + "/" + dir;
+  const bool relative = dir.front() != '/';
+  if (relative) dir = std::string(bundle_dir) + "/" + dir;
   std::string rootfs = path::lexically_normal(dir);
-  // A hook takes the root for the container's: one at "/" or outside the bundle would
-  // have the layout applied to the host's tree (or any tree the config names).
+  // A hook takes the root for the container's: at "/" it would have the layout applied to
+  // the host's tree. A relative path (runc's "rootfs") must stay inside the bundle; an
+  // absolute one may lie elsewhere (podman's is the overlay's merged directory).
   const std::string bundle = path::lexically_normal(bundle_dir);
-  if (!path::is_strictly_under(rootfs, bundle)) {
-    Error error =
-        make_error(Stage::kManifest, "/root/path: \"" + path->get<std::string>() + "\" is " +
-                                         rootfs + ", not inside the bundle " + bundle);
+  if (rootfs == "/" || (relative && !path::is_strictly_under(rootfs, bundle))) {
+    Error error = make_error(Stage::kManifest,
+                             "/root/path: \"" + path->get<std::string>() + "\" is " + rootfs +
+                                 (relative ? ", not inside the bundle " + bundle
+                                           : ", the host's root"));
     error.where = Location{std::string(source_name), 0, 0};
     error.hint =
-        "a hook applies the layout beneath the container's root, which must be a "
-        "directory inside its bundle";
+        "a hook applies the layout beneath the container's root: a directory inside its "
+        "bundle (relative), or elsewhere but never \"/\" (absolute)";
     return std::unexpected(std::move(error));
   }
   return rootfs;

@@ -341,7 +341,7 @@ class HookRootPathTest(unittest.TestCase):
 
     def test_root_outside_the_bundle_is_refused(self):
         with ParkedChild() as child:
-            for root_path in ("/", "../../", "..", ".", str(self.tmp / "elsewhere")):
+            for root_path in ("../../", "..", "."):
                 with self.subTest(root_path=root_path):
                     proc = self.hook(root_path, child.pid)
                     self.assertEqual(proc.returncode, 2, proc.stderr)
@@ -350,15 +350,35 @@ class HookRootPathTest(unittest.TestCase):
                                   proc.stderr)
                     self.assertEqual(proc.stdout, b"")
 
+    def test_root_at_the_hosts_root_is_refused(self):
+        with ParkedChild() as child:
+            for root_path in ("/", "/tmp/..", str(self.bundle / "out")):
+                with self.subTest(root_path=root_path):
+                    if root_path.endswith("out"):
+                        (self.bundle / "out").symlink_to("/")
+                    proc = self.hook(root_path, child.pid)
+                    self.assertEqual(proc.returncode, 2, proc.stderr)
+                    self.assertIn(b"the host's root", proc.stderr)
+                    self.assertEqual(proc.stdout, b"")
+
+    def test_an_absolute_root_elsewhere_is_taken_as_podman_gives_it(self):
+        """podman's root.path is the overlay's merged directory, outside the bundle."""
+        (self.tmp / "elsewhere" / "mnt" / "x").mkdir(parents=True)
+        with ParkedChild() as child:
+            proc = self.hook(str(self.tmp / "elsewhere"), child.pid)
+            self.assertNotIn(b"/root/path", proc.stderr)
+            self.assertIn(proc.returncode, (0, 1), proc.stderr)
+
     def test_root_that_is_a_symlink_out_of_the_bundle_is_refused(self):
         (self.bundle / "out").symlink_to("/")
         (self.bundle / "up").symlink_to("..")
         with ParkedChild() as child:
-            for root_path in ("out", "up/elsewhere", str(self.bundle / "out")):
+            for root_path in ("out", "up/elsewhere"):
                 with self.subTest(root_path=root_path):
                     proc = self.hook(root_path, child.pid)
                     self.assertEqual(proc.returncode, 2, proc.stderr)
-                    self.assertIn(b", not a directory inside the bundle", proc.stderr)
+                    self.assertRegex(proc.stderr,
+                                     b", (not a directory inside the bundle|the host's root)")
                     self.assertEqual(proc.stdout, b"")
 
     def test_root_inside_the_bundle_is_taken(self):

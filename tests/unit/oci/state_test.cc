@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "layout/loader.h"
@@ -49,12 +50,10 @@ TEST(OciStateTest, RootfsPathIsJoinedToTheBundle) {
 
 // Issue 15: a hook took a root.path of "/" (or one outside the bundle) for a container
 // that had already pivoted, and applied the layout to the host's tree.
-TEST(OciStateTest, RootfsPathMustBeStrictlyInsideTheBundle) {
+TEST(OciStateTest, ARelativeRootfsPathMustStayInsideTheBundle) {
   for (auto [root, normal] :
-       {std::pair{"/", "/"}, std::pair{"../..", "/"}, std::pair{"../../", "/"},
-        std::pair{"/tmp/elsewhere", "/tmp/elsewhere"}, std::pair{"..", "/srv"},
-        std::pair{".", "/srv/b"}, std::pair{"rootfs/../../b2", "/srv/b2"},
-        std::pair{"/srv/bx", "/srv/bx"}}) {
+       {std::pair{"../..", "/"}, std::pair{"../../", "/"}, std::pair{"..", "/srv"},
+        std::pair{".", "/srv/b"}, std::pair{"rootfs/../../b2", "/srv/b2"}}) {
     const std::string config = std::string(R"({"root": {"path": ")") + root + R"("}})";
     auto rootfs = rootfs_path(config, "/srv/b");
     ASSERT_FALSE(rootfs) << root << " -> " << rootfs.value();
@@ -62,7 +61,20 @@ TEST(OciStateTest, RootfsPathMustBeStrictlyInsideTheBundle) {
     EXPECT_EQ(rootfs.error().to_string(),
               "config.json: /root/path: \"" + std::string(root) + "\" is " + normal +
                   ", not inside the bundle /srv/b (a hook applies the layout beneath the "
-                  "container's root, which must be a directory inside its bundle)");
+                  "container's root: a directory inside its bundle (relative), or elsewhere "
+                  "but never \"/\" (absolute))");
+  }
+}
+
+TEST(OciStateTest, AnAbsoluteRootfsPathMayLieElsewhereButNeverAtTheHostsRoot) {
+  // podman's root.path is the overlay's merged directory, outside the bundle.
+  auto merged = rootfs_path(R"({"root": {"path": "/var/lib/containers/x/merged"}})", "/srv/b");
+  ASSERT_TRUE(merged) << merged.error().to_string();
+  EXPECT_EQ(*merged, "/var/lib/containers/x/merged");
+  for (const char* root : {"/", "//", "/.", "/tmp/.."}) {
+    auto rootfs = rootfs_path(std::string(R"({"root": {"path": ")") + root + R"("}})", "/srv/b");
+    ASSERT_FALSE(rootfs) << root;
+    EXPECT_THAT(rootfs.error().to_string(), ::testing::HasSubstr("is /, the host's root"));
   }
 }
 
