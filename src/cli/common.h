@@ -25,7 +25,8 @@ inline constexpr int kExitValidation = 1;  // validation found errors; nothing d
 inline constexpr int kExitUsage = 2;       // usage or manifest error
 inline constexpr int kExitRolledBack = 3;  // apply failed, rolled back cleanly
 inline constexpr int kExitLeftover = 4;    // apply failed, rollback incomplete
-inline constexpr int kExitUnusable = 5;    // target gone, unreachable or not permitted; nothing attempted
+inline constexpr int kExitUnusable =
+    5;  // target gone, unreachable or not permitted; nothing attempted
 
 enum class Format { kText, kJson, kTree, kMermaid };
 

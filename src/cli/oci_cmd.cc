@@ -321,8 +321,8 @@ Result<std::string> resolved_rootfs(const std::string& rootfs, const std::string
   }
   // A root named inside the bundle must still be inside it with symlinks resolved; one
   // named elsewhere (podman's) must not resolve to the host's root, by path or by inode.
-  const bool in_bundle = path::is_strictly_under(path::lexically_normal(rootfs),
-                                                 path::lexically_normal(bundle));
+  const bool in_bundle =
+      path::is_strictly_under(path::lexically_normal(rootfs), path::lexically_normal(bundle));
   struct stat st {};
   struct stat host_root {};
   const bool is_dir = ::stat(real_rootfs.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

@@ -89,10 +89,12 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 4. Validate against the live target; errors mean nothing is executed.
   const auto validation = context_for(*target, *table, probe);
   result.diagnostics = plan::validate(layout, result.plan, validation);
-  if (options.allow_shared_namespace) allow_shared_namespace(layout, validation, result.diagnostics);
+  if (options.allow_shared_namespace)
+    allow_shared_namespace(layout, validation, result.diagnostics);
   if (options.strict) {
     for (auto& diagnostic : result.diagnostics) {
-      if (diagnostic.severity == plan::Severity::kWarning) diagnostic.severity = plan::Severity::kError;
+      if (diagnostic.severity == plan::Severity::kWarning)
+        diagnostic.severity = plan::Severity::kError;
     }
   }
   result.timings.mark("validate");

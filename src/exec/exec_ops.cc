@@ -71,21 +71,28 @@ Result<void> refuse_kernel_fs(ExecState& state, const Op& op, int fd) {
   if (!type) return std::unexpected(type.error());
   auto kernel = plan::kernel_filesystem_of_magic(*type);
   if (!kernel) return {};
-  return std::unexpected(refusal(
-      "kernel-setting-file",
-      op.target + " is on " + std::string(*kernel) + ", where files are kernel settings", EPERM,
-      "a layout changes kernel settings through `sysctls:` (namespaced ones only)"));
+  return std::unexpected(
+      refusal("kernel-setting-file",
+              op.target + " is on " + std::string(*kernel) + ", where files are kernel settings",
+              EPERM, "a layout changes kernel settings through `sysctls:` (namespaced ones only)"));
 }
 
 std::string_view type_name(mode_t mode) {
   switch (mode & S_IFMT) {
-    case S_IFDIR: return "a directory";
-    case S_IFLNK: return "a symlink";
-    case S_IFIFO: return "a FIFO";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    case S_IFSOCK: return "a socket";
-    default: return "not a regular file";
+    case S_IFDIR:
+      return "a directory";
+    case S_IFLNK:
+      return "a symlink";
+    case S_IFIFO:
+      return "a FIFO";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFSOCK:
+      return "a socket";
+    default:
+      return "not a regular file";
   }
 }
 
@@ -99,11 +106,11 @@ Result<void> check_writable(const Op& op, const struct stat& st) {
                                    EEXIST));
   }
   if (st.st_nlink > 1) {
-    return std::unexpected(refusal(
-        "hard-linked-file",
-        op.target + " has " + std::to_string(st.st_nlink) +
-            " hard links; writing it would change the other names too",
-        EMLINK, "replace the file in the image by a copy with one name"));
+    return std::unexpected(refusal("hard-linked-file",
+                                   op.target + " has " + std::to_string(st.st_nlink) +
+                                       " hard links; writing it would change the other names too",
+                                   EMLINK,
+                                   "replace the file in the image by a copy with one name"));
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxRestorableBytes) {
     return std::unexpected(refusal("file-too-large",
@@ -487,8 +494,8 @@ Result<void> write_existing(ExecState& state, const Op& op, int dir, const std::
   auto old = state.sys.read_all(file->get(), kMaxRestorableBytes + 1);
   if (!old) return std::unexpected(old.error());
   if (old->size() > kMaxRestorableBytes) {
-    return std::unexpected(refusal("file-too-large",
-                                   op.target + " grew past what a rollback keeps (16 MiB)", EFBIG));
+    return std::unexpected(
+        refusal("file-too-large", op.target + " grew past what a rollback keeps (16 MiB)", EFBIG));
   }
   if (auto written = state.sys.replace_content(file->get(), op.data); !written) return written;
   Reach reach = [&state, scope = op.scope, path = op.target, was = *st]() -> Result<UniqueFd> {
@@ -605,7 +612,8 @@ Result<std::vector<Layer>> open_layers(ExecState& state, const Op& op) {
 /// The fallback for kernels before 6.13: each layer named by its fd's thread-self link,
 /// resolved relative to rootfsctl's own procfs (the worker's cwd for the while; it goes
 /// back to the target's root, where a worker's cwd is before the pivot).
-Result<void> configure_layers_by_link(ExecState& state, int fsfd, const std::vector<Layer>& layers) {
+Result<void> configure_layers_by_link(ExecState& state, int fsfd,
+                                      const std::vector<Layer>& layers) {
   if (auto ok = state.sys.fchdir(state.proc_fd); !ok) return ok;
   Result<void> ok;
   for (const auto& layer : layers) {
@@ -764,8 +772,9 @@ Result<void> run_remount(ExecState& state, const Op& op) {
     auto found = reach_mount(state, op, target->get());
     if (!found) {
       // Changed already: undo through the descriptor rather than leave it changed.
-      state.journal.push("flags of " + op.target,
-                         [restore, fd = share(std::move(*target))]() { return restore(fd->get()); });
+      state.journal.push("flags of " + op.target, [restore, fd = share(std::move(*target))]() {
+        return restore(fd->get());
+      });
       return std::unexpected(found.error());
     }
     reach = std::move(*found);

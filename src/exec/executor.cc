@@ -3,8 +3,8 @@
 #include "exec/executor.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <linux/openat2.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <charconv>

@@ -83,8 +83,8 @@ ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecConte
 struct ApplyOptions {
   ExecOptions exec;
   bool dry_run = false;                // plan, validate against the live target, stop
-  bool allow_shared_namespace = false; // apply a root-less layout in the caller's own namespace
-  bool strict = false;                 // validation warnings are errors
+  bool allow_shared_namespace = false;  // apply a root-less layout in the caller's own namespace
+  bool strict = false;                  // validation warnings are errors
 };
 
 struct ApplyResult {

@@ -405,12 +405,11 @@ class LinuxSyscalls final : public Syscalls {
   }
 
   Result<void> move_mount_set_group(int from_fd, int to_fd) override {
-    return check(::move_mount(from_fd, "", to_fd, "",
-                              MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
-                                  MOVE_MOUNT_T_EMPTY_PATH),
-                 Stage::kMount, [&] {
-                   return "move_mount set_group " + fd_text(from_fd) + " -> " + fd_text(to_fd);
-                 });
+    return check(
+        ::move_mount(from_fd, "", to_fd, "",
+                     MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+        Stage::kMount,
+        [&] { return "move_mount set_group " + fd_text(from_fd) + " -> " + fd_text(to_fd); });
   }
 
   Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
@@ -496,8 +495,8 @@ class LinuxSyscalls final : public Syscalls {
     if (!proc) proc = UniqueFd(::open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!proc) return std::unexpected(last_error(Stage::kOpenNs, [] { return "open procfs"; }));
     if (!is_procfs_root(proc.get())) {
-      return std::unexpected(make_error(Stage::kOpenNs, "open procfs: /proc is not a procfs root",
-                                        ENOTDIR));
+      return std::unexpected(
+          make_error(Stage::kOpenNs, "open procfs: /proc is not a procfs root", ENOTDIR));
     }
     return proc;
   }
@@ -516,7 +515,8 @@ class LinuxSyscalls final : public Syscalls {
   }
 
   Result<void> replace_content(int fd, std::string_view data) override {
-    auto cut = check(::ftruncate(fd, 0), Stage::kCreate, [&] { return "ftruncate " + fd_text(fd); });
+    auto cut =
+        check(::ftruncate(fd, 0), Stage::kCreate, [&] { return "ftruncate " + fd_text(fd); });
     if (!cut) return cut;
     off_t offset = 0;
     while (!data.empty()) {

@@ -56,10 +56,10 @@ Result<std::string> rootfs_path(std::string_view config_json, std::string_view b
   // absolute one may lie elsewhere (podman's is the overlay's merged directory).
   const std::string bundle = path::lexically_normal(bundle_dir);
   if (rootfs == "/" || (relative && !path::is_strictly_under(rootfs, bundle))) {
-    Error error = make_error(Stage::kManifest,
-                             "/root/path: \"" + path->get<std::string>() + "\" is " + rootfs +
-                                 (relative ? ", not inside the bundle " + bundle
-                                           : ", the host's root"));
+    Error error =
+        make_error(Stage::kManifest,
+                   "/root/path: \"" + path->get<std::string>() + "\" is " + rootfs +
+                       (relative ? ", not inside the bundle " + bundle : ", the host's root"));
     error.where = Location{std::string(source_name), 0, 0};
     error.hint =
         "a hook applies the layout beneath the container's root: a directory inside its "

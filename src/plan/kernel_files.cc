@@ -17,11 +17,11 @@ struct KernelFilesystem {
   std::uint64_t magic;  // statfs(2) f_type, linux/magic.h
 };
 constexpr std::array kKernelFilesystems{
-    KernelFilesystem{"proc", 0x9fa0},          KernelFilesystem{"sysfs", 0x62656572},
-    KernelFilesystem{"cgroup", 0x27e0eb},      KernelFilesystem{"cgroup2", 0x63677270},
+    KernelFilesystem{"proc", 0x9fa0},           KernelFilesystem{"sysfs", 0x62656572},
+    KernelFilesystem{"cgroup", 0x27e0eb},       KernelFilesystem{"cgroup2", 0x63677270},
     KernelFilesystem{"securityfs", 0x73636673}, KernelFilesystem{"debugfs", 0x64626720},
-    KernelFilesystem{"tracefs", 0x74726163},   KernelFilesystem{"configfs", 0x62656570},
-    KernelFilesystem{"efivarfs", 0xde5e81e4},  KernelFilesystem{"bpf", 0xcafe4a11},
+    KernelFilesystem{"tracefs", 0x74726163},    KernelFilesystem{"configfs", 0x62656570},
+    KernelFilesystem{"efivarfs", 0xde5e81e4},   KernelFilesystem{"bpf", 0xcafe4a11},
 };
 
 // The kernel follows at most 40 symlinks in one lookup (path_resolution(7)).
@@ -43,15 +43,18 @@ class KernelFiles {
     std::string where = through_layout_symlinks(target);
     if (const Entry* mount = innermost_mount(where)) {
       switch (mount->kind) {
-        case EntryKind::kProc: return "proc (mounted by the layout on " + mount->target + ")";
-        case EntryKind::kSysfs: return "sysfs (mounted by the layout on " + mount->target + ")";
+        case EntryKind::kProc:
+          return "proc (mounted by the layout on " + mount->target + ")";
+        case EntryKind::kSysfs:
+          return "sysfs (mounted by the layout on " + mount->target + ")";
         case EntryKind::kBind: {
           std::string rest(where.substr(mount->target.size()));
           auto found = in_current_tree(path::lexically_normal(mount->from + rest));
           if (found) *found += " (through the bind " + mount->target + " <- " + mount->from + ")";
           return found;
         }
-        default: return std::nullopt;
+        default:
+          return std::nullopt;
       }
     }
     if (!layout_.root) return in_current_tree(where);
@@ -71,9 +74,8 @@ class KernelFiles {
       }
       if (!link) return p;
       std::string rest = p.substr(link->target.size());
-      std::string base = link->to.starts_with('/')
-                             ? link->to
-                             : path::join(path::parent(link->target), link->to);
+      std::string base =
+          link->to.starts_with('/') ? link->to : path::join(path::parent(link->target), link->to);
       p = path::lexically_normal(base + rest);
     }
     return p;

@@ -398,9 +398,9 @@ class FakeSyscalls : public exec::Syscalls {
     if (!result) return result;
     // A mount gets an id when attached: the id_answer of where it goes, else a new one.
     auto id = ids_.find(origin(to_fd));
-    attached_[handle_of(from_fd)] = Attached{origin(from_fd) + " on " + origin(to_fd),
-                                             origin(to_fd),
-                                             id == ids_.end() ? next_id_++ : id->second};
+    attached_[handle_of(from_fd)] =
+        Attached{origin(from_fd) + " on " + origin(to_fd), origin(to_fd),
+                 id == ids_.end() ? next_id_++ : id->second};
     return result;
   }
   Result<void> mount_setattr(int mount_fd, bool recursive, MountFlags set, MountFlags clear,
@@ -420,8 +420,8 @@ class FakeSyscalls : public exec::Syscalls {
     return result;
   }
   Result<void> move_mount_set_group(int from_fd, int to_fd) override {
-    auto result = void_call("move_mount_set_group(" + fd(from_fd) + ", " + fd(to_fd) + ")",
-                            Stage::kMount);
+    auto result =
+        void_call("move_mount_set_group(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
     // The clone was taken at the start: the peer group (and propagation) of its origin
     // is as it was then.
     if (result) propagation_[origin(to_fd)] = propagation_at_start(origin(to_fd));
@@ -466,9 +466,9 @@ class FakeSyscalls : public exec::Syscalls {
     return result;
   }
   Result<void> umount_fd(int proc_fd, int mount_fd, bool detach) override {
-    auto result = void_call("umount_fd(" + fd(proc_fd) + ", " + fd(mount_fd) +
-                                (detach ? ", detach)" : ")"),
-                            Stage::kUmount);
+    auto result =
+        void_call("umount_fd(" + fd(proc_fd) + ", " + fd(mount_fd) + (detach ? ", detach)" : ")"),
+                  Stage::kUmount);
     if (!result) return result;
     auto it = attached_.find(handle_of(mount_fd));
     if (it == attached_.end()) it = attached_at(origin(mount_fd));
@@ -485,8 +485,9 @@ class FakeSyscalls : public exec::Syscalls {
     return fd_call("open_procfs()", Stage::kOpenNs, "procfs");
   }
   Result<UniqueFd> reopen(int proc_fd, int held, int flags) override {
-    auto result = fd_call("reopen(" + fd(proc_fd) + ", " + fd(held) + ", " + open_flags(flags) + ")",
-                          Stage::kCreate, origin(held));
+    auto result =
+        fd_call("reopen(" + fd(proc_fd) + ", " + fd(held) + ", " + open_flags(flags) + ")",
+                Stage::kCreate, origin(held));
     if (result) handles_[result->get()].dir_origin = dir_origin(held);
     return result;
   }
@@ -803,9 +804,9 @@ class FakeSyscalls : public exec::Syscalls {
   std::vector<Error> injected_;
   std::map<std::pair<std::string, std::string>, struct stat> stats_in_;
   // The modelled world (changes()).
-  std::map<int, Attached> attached_;  // handle -> the mount
-  std::vector<std::string> detached_;    // detached mounts the fake did not attach
-  std::map<std::string, int> created_;   // "dir/name" -> creations minus removals
+  std::map<int, Attached> attached_;    // handle -> the mount
+  std::vector<std::string> detached_;   // detached mounts the fake did not attach
+  std::map<std::string, int> created_;  // "dir/name" -> creations minus removals
   std::map<std::string, MountFlags> attrs_, attrs_before_;
   std::map<std::string, std::string> contents_, contents_before_;
   std::map<std::string, mode_t> modes_, modes_before_;

@@ -451,15 +451,14 @@ TEST(ExecutorTest, OverlayLayersAreHandedOverByFdInUnionOrder) {
                   "openat2(3, \"srv/.upper.work\", O_PATH|O_DIRECTORY, in_root|no_magiclinks) "
                   "= 18",
               }));
-  EXPECT_THAT(overlay_calls(fake),
-              ElementsAre("fsopen(\"overlay\") = 19",
-                          "fsconfig(19, set_string, \"source\", \"overlay\")",
-                          "fsconfig(19, set_fd, \"lowerdir+\", 14)",
-                          "fsconfig(19, set_fd, \"lowerdir+\", 15)",
-                          "fsconfig(19, set_fd, \"lowerdir+\", 16)",
-                          "fsconfig(19, set_fd, \"upperdir\", 17)",
-                          "fsconfig(19, set_fd, \"workdir\", 18)", "fsconfig(19, create)",
-                          "fsmount(19, 0) = 20", "move_mount(20, 13)"));
+  EXPECT_THAT(
+      overlay_calls(fake),
+      ElementsAre("fsopen(\"overlay\") = 19", "fsconfig(19, set_string, \"source\", \"overlay\")",
+                  "fsconfig(19, set_fd, \"lowerdir+\", 14)",
+                  "fsconfig(19, set_fd, \"lowerdir+\", 15)",
+                  "fsconfig(19, set_fd, \"lowerdir+\", 16)",
+                  "fsconfig(19, set_fd, \"upperdir\", 17)", "fsconfig(19, set_fd, \"workdir\", 18)",
+                  "fsconfig(19, create)", "fsmount(19, 0) = 20", "move_mount(20, 13)"));
 }
 
 TEST(ExecutorTest, OverlayWithoutCreateIsMountedReadOnly) {
@@ -485,17 +484,16 @@ TEST(ExecutorTest, OverlayLayersFallBackToTheirFdLinksWhereTheKernelTakesNoFds) 
   fake.fail_matching("set_fd, \"lowerdir+\"", EINVAL);
   auto outcome = run(fake, overlay_plan());
   ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
-  EXPECT_THAT(overlay_calls(fake),
-              ElementsAre("fsopen(\"overlay\") = 19",
-                          "fsconfig(19, set_string, \"source\", \"overlay\")",
-                          "fsconfig(19, set_fd, \"lowerdir+\", 14) = -1 EINVAL", "fchdir(4)",
-                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/14\")",
-                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/15\")",
-                          "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/16\")",
-                          "fsconfig(19, set_string, \"upperdir\", \"thread-self/fd/17\")",
-                          "fsconfig(19, set_string, \"workdir\", \"thread-self/fd/18\")", "fchdir(3)",
-                          "fsconfig(19, create)",
-                          "fsmount(19, 0) = 20", "move_mount(20, 13)"));
+  EXPECT_THAT(
+      overlay_calls(fake),
+      ElementsAre("fsopen(\"overlay\") = 19", "fsconfig(19, set_string, \"source\", \"overlay\")",
+                  "fsconfig(19, set_fd, \"lowerdir+\", 14) = -1 EINVAL", "fchdir(4)",
+                  "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/14\")",
+                  "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/15\")",
+                  "fsconfig(19, set_string, \"lowerdir+\", \"thread-self/fd/16\")",
+                  "fsconfig(19, set_string, \"upperdir\", \"thread-self/fd/17\")",
+                  "fsconfig(19, set_string, \"workdir\", \"thread-self/fd/18\")", "fchdir(3)",
+                  "fsconfig(19, create)", "fsmount(19, 0) = 20", "move_mount(20, 13)"));
 }
 
 TEST(ExecutorTest, OverlayRollbackRemovesTheWorkDirectoryItMade) {
@@ -510,9 +508,10 @@ TEST(ExecutorTest, OverlayRollbackRemovesTheWorkDirectoryItMade) {
   ASSERT_NE(detach, calls.end());
   // The union goes first; then what overlayfs made inside the work directory, then the
   // work directory itself (handle 12 is opened right after mkdirat made it in handle 11).
-  EXPECT_THAT(std::vector<std::string>(detach + 1, calls.end()),
-              ::testing::IsSupersetOf({"unlinkat(12, \"work\", dir)", "unlinkat(12, \"index\", dir)",
-                                       "unlinkat(11, \".upper.work\", dir)"}));
+  EXPECT_THAT(
+      std::vector<std::string>(detach + 1, calls.end()),
+      ::testing::IsSupersetOf({"unlinkat(12, \"work\", dir)", "unlinkat(12, \"index\", dir)",
+                               "unlinkat(11, \".upper.work\", dir)"}));
 }
 
 TEST(ExecutorTest, OverlayWorkDirectoryThatWasThereStays) {

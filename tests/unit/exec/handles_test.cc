@@ -16,12 +16,12 @@
 namespace rootfsctl::exec {
 namespace {
 
+using rootfsctl::testing::FakeSyscalls;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using rootfsctl::testing::FakeSyscalls;
 
 constexpr std::uint64_t kProcMagic = 0x9fa0;
 constexpr std::uint64_t kSysfsMagic = 0x62656572;

@@ -154,7 +154,7 @@ TEST(OutcomeJson, RefusesWhatIsNotAnOutcome) {
   }
 }
 
-TEST(OutcomeExitCode, ZeroThreeOrFour) {
+TEST(OutcomeExitCode, ZeroThreeFourOrFive) {
   ApplyOutcome ok;
   EXPECT_EQ(outcome_exit_code(ok), 0);
 
@@ -163,9 +163,13 @@ TEST(OutcomeExitCode, ZeroThreeOrFour) {
   clean.left.clear();
   EXPECT_EQ(outcome_exit_code(clean), 3);
 
-  ApplyOutcome nothing_ran;  // failed before the first op: nothing to undo
+  ApplyOutcome nothing_ran;  // failed entering the target, before op 1: nothing attempted
   nothing_ran.error = make_error(Stage::kSetns, "setns", EPERM);
-  EXPECT_EQ(outcome_exit_code(nothing_ran), 3);
+  EXPECT_EQ(outcome_exit_code(nothing_ran), 5);
+
+  ApplyOutcome first_op = nothing_ran;  // op 1 itself failed: rolled back (nothing to undo)
+  first_op.failed_op = 1;
+  EXPECT_EQ(outcome_exit_code(first_op), 3);
 
   EXPECT_EQ(outcome_exit_code(failed_outcome()), 4);
 

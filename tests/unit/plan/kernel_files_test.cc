@@ -9,13 +9,13 @@
 namespace rootfsctl::plan {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using rootfsctl::testing::FakeProbe;
 using rootfsctl::testing::load;
 using rootfsctl::testing::table;
 using rootfsctl::testing::with_code;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr std::string_view kHostTable =
     "20 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
@@ -91,13 +91,13 @@ mounts:
 }
 
 TEST(KernelFilesTest, AHotAddUnderTheTargetsProcIsRefusedInEverySpelling) {
-  for (std::string_view target : {"/proc/sys/kernel/domainname",
-                                  "/proc/self/root/proc/sys/kernel/domainname",
-                                  "/proc/1/root/etc/motd"}) {
+  for (std::string_view target :
+       {"/proc/sys/kernel/domainname", "/proc/self/root/proc/sys/kernel/domainname",
+        "/proc/1/root/etc/motd"}) {
     SCOPED_TRACE(target);
-    EXPECT_THAT(refused("version: 1\nmounts:\n  - file: " + std::string(target) +
-                        "\n    content: x\n"),
-                ElementsAre(HasSubstr("is on proc (the target's mount on /proc)")));
+    EXPECT_THAT(
+        refused("version: 1\nmounts:\n  - file: " + std::string(target) + "\n    content: x\n"),
+        ElementsAre(HasSubstr("is on proc (the target's mount on /proc)")));
   }
 }
 
