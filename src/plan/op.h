@@ -62,11 +62,20 @@ struct Op {
   std::string to_string() const;
 };
 
+/// An entry the planner left out: `optional: true` and its source is missing on the live
+/// target (an offline plan, which cannot know, keeps it).
+struct Skipped {
+  std::string what;  // "bind /opt/tools <- /srv/tools"
+  Origin origin;
+  bool operator==(const Skipped&) const = default;
+};
+
 struct Plan {
   std::string layout;     // the layout's source file
   std::string name;       // the layout's name
   bool pivots = false;    // true when the layout has a root
   std::vector<Op> ops;
+  std::vector<Skipped> skipped;
 
   bool operator==(const Plan&) const = default;
 };

@@ -149,6 +149,7 @@ class Planner {
   }
 
   void plan_entry(const Entry& entry) {
+    if (skipped_as_optional(entry)) return;
     switch (entry.kind) {
       case EntryKind::kBind: return plan_bind(entry);
       case EntryKind::kTmpfs:
@@ -163,6 +164,19 @@ class Planner {
       case EntryKind::kOverlay: return plan_overlay(entry);
       case EntryKind::kRemount: return defer_remount(entry, remount_flags(entry));
     }
+  }
+
+  /// An optional bind or device whose source the live target lacks is left out whole,
+  /// mount point included, so `plan --pid` shows what apply does (and apply does not fail
+  /// on it). Without a live target (no source_type) the entry stays.
+  bool skipped_as_optional(const Entry& entry) {
+    if (!entry.optional || !options_.source_type) return false;
+    if (entry.kind != EntryKind::kBind && entry.kind != EntryKind::kDevice) return false;
+    if (options_.source_type(entry.from) != FileType::kMissing) return false;
+    plan_.skipped.push_back(
+        {std::string(layout::kind_name(entry.kind)) + " " + entry.target + " <- " + entry.from,
+         entry.origin});
+    return true;
   }
 
   void plan_bind(const Entry& entry) {

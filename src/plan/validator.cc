@@ -339,6 +339,11 @@ class Validator {
   }
 
   void check_sources() {
+    for (const auto& skipped : plan_.skipped) {
+      add(Severity::kNote, "source-optional-missing",
+          skipped.what + ": the source does not exist; skipped (optional: true)",
+          skipped.origin);
+    }
     for (const auto& op : plan_.ops) {
       if (op.kind == OpKind::kBind) check_bind_source(op);
       if (op.kind == OpKind::kMount && op.fstype == "overlay") check_overlay_members(op);

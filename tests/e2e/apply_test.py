@@ -182,6 +182,24 @@ class ApplyTest(unittest.TestCase):
             self.assertEqual([d["code"] for d in report["diagnostics"]], ["hides-mounts"])
             self.assertTrue(report["applied"])
 
+    def test_optional_entry_with_a_missing_source_is_skipped(self):
+        """`optional: true` on a bind whose source is missing: plan --pid, the dry run and
+        apply all leave it out (exit 0) and say so; before, apply failed with ENOENT."""
+        layout = pathlib.Path(self.tmp, "optional.yaml")
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt\n"
+                          "  - bind: /mnt/tools\n    from: /nonexistent/rootfsctl-tools\n"
+                          "    optional: true\n  - dir: /mnt/here\n")
+        with ParkedChild() as child:
+            for args in (("plan", layout, "--pid", child.pid),
+                         ("apply", layout, "--pid", child.pid, "--dry-run")):
+                proc = rootfsctl(*args, check_exit=0)
+                self.assertIn(b"note[source-optional-missing]", proc.stdout + proc.stderr)
+                self.assertNotIn(b"/mnt/tools", proc.stdout.split(b"note[")[0])
+            rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            targets = [t for t, _, _ in mounts_of(child.mountinfo())]
+            self.assertIn("/mnt", targets)
+            self.assertNotIn("/mnt/tools", targets)
+
     def test_validation_errors_change_nothing(self):
         with ParkedChild() as child:
             before = child.mountinfo()

@@ -351,5 +351,35 @@ TEST(PlannerTest, SandboxManifestPlansDeterministicallyWithOrigins) {
   EXPECT_EQ(first.ops.back().to_string(), kDetach);
 }
 
+TEST(PlannerTest, AnOptionalEntryWhoseSourceIsMissingIsLeftOutWhole) {
+  auto layout = load(R"(version: 1
+mounts:
+  - bind: /opt/tools
+    from: /srv/tools
+    optional: true
+  - device: /dev/kvm
+    optional: true
+  - bind: /opt/data
+    from: /srv/data
+)");
+  PlanOptions live;
+  live.source_type = [](std::string_view) { return FileType::kMissing; };
+  auto plan = make_plan(layout, live);
+  // Only the mandatory bind is planned (mount point and all); it fails validation instead.
+  for (const auto& op : plan.ops) {
+    EXPECT_EQ(op.target.find("/opt/tools"), std::string::npos) << op.to_string();
+    EXPECT_NE(op.target, "/dev/kvm") << op.to_string();
+  }
+  ASSERT_EQ(plan.skipped.size(), 2u);
+  EXPECT_EQ(plan.skipped[0].what, "bind /opt/tools <- /srv/tools");
+  EXPECT_EQ(plan.skipped[0].origin.line, 3);
+  EXPECT_EQ(plan.skipped[1].what, "device /dev/kvm <- /dev/kvm");
+  // Offline nothing is known about the source: the entry stays.
+  EXPECT_TRUE(make_plan(layout).skipped.empty());
+  // Present: planned as usual.
+  live.source_type = [](std::string_view) { return FileType::kDirectory; };
+  EXPECT_TRUE(make_plan(layout, live).skipped.empty());
+}
+
 }  // namespace
 }  // namespace rootfsctl::plan
