@@ -8,6 +8,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "plan/target_ids.h"
+
 namespace rootfsctl::cli {
 namespace {
 
@@ -97,6 +99,10 @@ TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& tabl
     auto target_user = ns_inode(proc + "/ns/user");
     auto host_user = ns_inode("/proc/1/ns/user");
     facts.context.user_namespace = target_user && host_user && *target_user != *host_user;
+    // The same facts apply reads (exec/apply.cc), so plan --pid, apply --dry-run and
+    // apply agree before op 1.
+    facts.context.shared_namespaces = plan::read_shared_namespaces(*target.pid);
+    facts.context.target_ids = plan::read_target_ids(*target.pid);
   } else {
     // No live target: the plan is for a namespace `run` would create from this one,
     // which needs a user namespace when not root.

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "exec/executor.h"
@@ -13,6 +12,7 @@
 #include "exec/worker.h"
 #include "mountinfo/mountinfo.h"
 #include "plan/planner.h"
+#include "plan/target_ids.h"
 #include "plan/validator.h"
 
 namespace rootfsctl::exec {
@@ -37,15 +37,9 @@ plan::ValidationContext context_for(const Target& target, const mountinfo::Mount
   context.target_mnt_ns = target.mnt_ns_inode;
   context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
   context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
-  std::set<std::string> shared;
-  for (const char* ns : {"net", "ipc", "uts"}) {
-    std::string mine = std::string("/proc/self/ns/") + ns;
-    std::string theirs = "/proc/" + std::to_string(target.pid) + "/ns/" + ns;
-    auto a = ns_inode(mine.c_str());
-    auto b = ns_inode(theirs.c_str());
-    if (a && b && *a == *b) shared.insert(ns);
-  }
-  context.shared_namespaces = std::move(shared);
+  // Read from /proc/N as `plan --pid` reads them (cli gather_facts), so both agree.
+  context.shared_namespaces = plan::read_shared_namespaces(target.pid);
+  if (target.other_user_ns) context.target_ids = plan::read_target_ids(target.pid);
   return context;
 }
 

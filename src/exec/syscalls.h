@@ -57,6 +57,14 @@ class Syscalls {
   virtual Result<void> unshare(int flags) = 0;
   /// umask(2); cannot fail. Per thread once CLONE_FS is unshared.
   virtual mode_t umask(mode_t mask) = 0;
+  /// setgroups(2) with an empty list: no supplementary groups. Stage setns (part of
+  /// entering another user namespace).
+  virtual Result<void> clear_groups() = 0;
+  /// setresgid(2) of all three ids to `gid`, as the calling thread's user namespace maps
+  /// it. Stage setns.
+  virtual Result<void> setresgid(gid_t gid) = 0;
+  /// setresuid(2) of all three ids to `uid`, likewise. Stage setns.
+  virtual Result<void> setresuid(uid_t uid) = 0;
 
   // --- paths, all relative to a directory fd ------------------------------------------
   /// openat2(2) with RESOLVE_* bits from `resolve`; O_CLOEXEC added. Stage create when

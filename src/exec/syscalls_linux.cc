@@ -255,6 +255,25 @@ class LinuxSyscalls final : public Syscalls {
 
   mode_t umask(mode_t mask) override { return ::umask(mask); }
 
+  // Raw syscalls, not the libc wrappers: glibc's setgroups/setres[ug]id broadcast the
+  // change to every thread of the process (nptl setxid), which is the wrong scope for a
+  // helper forked from a multithreaded caller and more than it needs; the kernel call
+  // changes the calling thread's credentials, and the helper has only that one.
+  Result<void> clear_groups() override {
+    return check(::syscall(SYS_setgroups, 0, nullptr), Stage::kSetns,
+                 [] { return std::string("setgroups 0"); });
+  }
+
+  Result<void> setresgid(gid_t gid) override {
+    return check(::syscall(SYS_setresgid, gid, gid, gid), Stage::kSetns,
+                 [&] { return "setresgid " + std::to_string(gid); });
+  }
+
+  Result<void> setresuid(uid_t uid) override {
+    return check(::syscall(SYS_setresuid, uid, uid, uid), Stage::kSetns,
+                 [&] { return "setresuid " + std::to_string(uid); });
+  }
+
   Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,
                            std::uint32_t resolve) override {
     const Stage stage = (flags & O_CREAT) ? Stage::kCreate : Stage::kMount;

@@ -39,6 +39,15 @@ class TimedSyscalls final : public Syscalls {
   mode_t umask(mode_t mask) override {
     return timed([&] { return inner_.umask(mask); });
   }
+  Result<void> clear_groups() override {
+    return timed([&] { return inner_.clear_groups(); });
+  }
+  Result<void> setresgid(gid_t gid) override {
+    return timed([&] { return inner_.setresgid(gid); });
+  }
+  Result<void> setresuid(uid_t uid) override {
+    return timed([&] { return inner_.setresuid(uid); });
+  }
   Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,
                            std::uint32_t resolve) override {
     return timed([&] { return inner_.openat2(dirfd, path, flags, mode, resolve); });

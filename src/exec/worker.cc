@@ -76,11 +76,27 @@ bool write_report(int fd, std::string_view data) {
   return true;
 }
 
-/// setns into the user namespace, then the mount namespace. Only a single-threaded
-/// process may join a user namespace (setns(2), EINVAL otherwise) — hence the fork; once
-/// in, the helper holds every capability of that namespace, which the mount namespace it
-/// owns requires (CAP_SYS_ADMIN there, CAP_SYS_CHROOT in the caller's, setns(2)).
+/// Drops the caller's supplementary groups before entering: unmapped in the target's user
+/// namespace, they would still grant the host's group permissions there, and setgroups(2)
+/// may be denied inside (/proc/N/setgroups "deny", as a runtime leaves it). A caller
+/// without CAP_SETGID (rootless, applying to its own user namespace) cannot drop them and
+/// gains nothing by it: they are its own groups, so EPERM leaves them.
+Result<void> drop_groups(Syscalls& sys) {
+  auto dropped = sys.clear_groups();
+  if (dropped || dropped.error().errno_value == EPERM) return {};
+  return std::unexpected(dropped.error().wrap("helper: drop the supplementary groups"));
+}
+
+/// setns into the user namespace, then the mount namespace, then become that namespace's
+/// root. Only a single-threaded process may join a user namespace (setns(2), EINVAL
+/// otherwise) — hence the fork; once in, the helper holds every capability of that
+/// namespace, which the mount namespace it owns requires (CAP_SYS_ADMIN there,
+/// CAP_SYS_CHROOT in the caller's, setns(2)). Its ids stay the caller's, though, and the
+/// host's root is unmapped in a container's namespace: a file created with an unmapped
+/// fsuid fails with EOVERFLOW (issue 17). So, as nsenter -U and runc do, the helper then
+/// takes uid and gid 0 of the target's namespace; gid first, while it may still change it.
 Result<void> enter_user_and_mount_ns(Syscalls& sys, const Target& target) {
+  if (auto groups = drop_groups(sys); !groups) return groups;
   if (auto user = sys.setns(target.user_ns.get(), CLONE_NEWUSER); !user) {
     return std::unexpected(
         user.error().wrap("helper: enter the user namespace of " + pid_text(target)));
@@ -89,6 +105,9 @@ Result<void> enter_user_and_mount_ns(Syscalls& sys, const Target& target) {
     return std::unexpected(
         mnt.error().wrap("helper: enter the mount namespace of " + pid_text(target)));
   }
+  const std::string as_root = "helper: act as root of the user namespace of " + pid_text(target);
+  if (auto gid = sys.setresgid(0); !gid) return std::unexpected(gid.error().wrap(as_root));
+  if (auto uid = sys.setresuid(0); !uid) return std::unexpected(uid.error().wrap(as_root));
   return {};
 }
 

@@ -30,6 +30,9 @@ FileInfo info_from(int rc, const struct stat& st) {
     default: info.type = FileType::kUnknown; break;
   }
   info.rdev = st.st_rdev;
+  info.uid = st.st_uid;
+  info.gid = st.st_gid;
+  info.mode = st.st_mode & 07777;
   return info;
 }
 

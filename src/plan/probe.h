@@ -31,6 +31,11 @@ std::string_view file_type_name(FileType type);
 struct FileInfo {
   FileType type = FileType::kUnknown;
   dev_t rdev = 0;  // for devices
+  // Owner and permission bits (st_mode & 07777), as rootfsctl's user namespace sees them;
+  // meaningful when the file exists (type neither kUnknown nor kMissing).
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0;
 };
 
 class FsProbe {

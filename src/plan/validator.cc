@@ -1,5 +1,6 @@
 #include "plan/validator.h"
 
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -87,6 +88,8 @@ class Validator {
     out_.insert(out_.end(), kernel_files.begin(), kernel_files.end());
     check_table();
     check_userns();
+    check_target_root();
+    check_shared_with_userns();
     if (!context_.probe && needs_probe_) {
       add(Severity::kNote, "offline",
           "offline: sources and mount points were not checked; only the mount table is "
@@ -547,6 +550,7 @@ class Validator {
       bool exists = info.type == FileType::kDirectory && op.kind == OpKind::kMkdir;
       exists = exists || (info.type == FileType::kRegular && op.kind == OpKind::kMkfile);
       if (op.exist_ok && exists) continue;
+      check_reach_of_root(op, where.host_path, info);
       const auto* m = context_.table ? context_.table->covering(where.host_path) : nullptr;
       if (m && (m->flags() & kMountReadOnly)) {
         report_readonly(op, where.host_path, *m, info.type == FileType::kUnknown);
@@ -565,6 +569,104 @@ class Validator {
                 ", which outlives the sandbox; mount a tmpfs above it to keep it private",
             op.origin, op.index);
       }
+    }
+  }
+
+  /// The target's root on rootfsctl's side, when the target is in another user namespace
+  /// that has one (both uid 0 and gid 0 mapped; check_target_root reports otherwise).
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> target_root() const {
+    if (!context_.target_ids) return std::nullopt;
+    auto uid = context_.target_ids->root_uid();
+    auto gid = context_.target_ids->root_gid();
+    if (!uid || !gid) return std::nullopt;
+    return std::pair{*uid, *gid};
+  }
+
+  /// Whether the target's root may write (`chmod`: change the mode of) the existing `file`.
+  /// Its capabilities count only on an inode whose owner and group both map into its
+  /// namespace (capable_wrt_inode_uidgid); otherwise the mode bits decide, for its own ids.
+  bool root_may(const FileInfo& file, bool chmod) const {
+    auto root = target_root();
+    if (!root) return true;
+    const auto& ids = *context_.target_ids;
+    if (ids.uids.maps_outside(file.uid) && ids.gids.maps_outside(file.gid)) return true;
+    if (file.uid == root->first) return chmod || (file.mode & S_IWUSR);
+    if (chmod) return false;
+    if (file.gid == root->second) return (file.mode & S_IWGRP) != 0;
+    return (file.mode & S_IWOTH) != 0;
+  }
+
+  // In another user namespace rootfsctl is the target's root, which host files owned by
+  // ids unmapped there do not obey: creating in such a directory fails (EACCES) after
+  // earlier ops ran. Said here, naming the directory, its owner and the map (issue 17).
+  void check_reach_of_root(const Op& op, const std::string& host_path, const FileInfo& info) {
+    if (!target_root() || !context_.probe) return;
+    if (op.entry == "sysctl" || op.entry == "hostname") return;
+    const bool names_in_dir =
+        op.kind == OpKind::kMkdir || op.kind == OpKind::kMkfile || op.kind == OpKind::kSymlink;
+    // An existing object is written or chmod'ed itself; a new one is made in its parent.
+    const bool existing =
+        !names_in_dir && info.type != FileType::kMissing && info.type != FileType::kUnknown;
+    if (!names_in_dir && !existing) return;
+    const std::string what = existing ? host_path : std::string(path::parent(host_path));
+    FileInfo file = existing ? info : context_.probe->lstat(what);
+    if (file.type == FileType::kMissing || file.type == FileType::kUnknown) return;
+    if (root_may(file, op.kind == OpKind::kChmod)) return;
+    const auto& ids = *context_.target_ids;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(file.mode));
+    add(Severity::kError, "userns-unwritable",
+        op.to_string() + " must " + (op.kind == OpKind::kChmod ? "change " : "write in ") + what +
+            ", owned by uid " + std::to_string(file.uid) + " gid " + std::to_string(file.gid) +
+            " (mode " + mode + "), which the target's user namespace does not map (uid_map: " +
+            ids.uids.to_string() + "; gid_map: " + ids.gids.to_string() +
+            "): its root, as which rootfsctl acts there, may not " +
+            (op.kind == OpKind::kChmod ? "change it" : "write there") +
+            "; mount a tmpfs above it in the layout, or create it beforehand",
+        op.origin, op.index);
+  }
+
+  // rootfsctl enters another user namespace as its root (uid and gid 0, as nsenter -U and
+  // runc do); a namespace whose maps have no 0 has no such user.
+  void check_target_root() {
+    if (!context_.target_ids) return;
+    const auto& ids = *context_.target_ids;
+    std::string missing;
+    if (!ids.root_uid()) missing = "uid_map (" + ids.uids.to_string() + ")";
+    if (!ids.root_gid()) {
+      missing += (missing.empty() ? "" : " and ") + ("gid_map (" + ids.gids.to_string() + ")");
+    }
+    if (missing.empty()) return;
+    const bool both = !ids.root_uid() && !ids.root_gid();
+    add(Severity::kError, "userns-no-root",
+        "the target's user namespace has no root: its " + missing + (both ? " map" : " maps") +
+            " no id 0, and rootfsctl acts there as uid 0 and gid 0 of that namespace; "
+            "map 0 in both (e.g. \"0 100000 65536\"), or apply from a process of that "
+            "namespace",
+        Origin::implicit("target"));
+  }
+
+  // mqueue shows the ipc namespace, sysfs the network namespace of the mounter. A target
+  // in a user namespace of its own that shares rootfsctl's ipc (net) namespace has only
+  // the host's to offer, which belongs to the host's user namespace: no one acting in the
+  // target's may mount it there, root included.
+  void check_shared_with_userns() {
+    if (!context_.target_ids || !context_.shared_namespaces) return;
+    for (const auto& op : plan_.ops) {
+      if (op.kind != OpKind::kMount) continue;
+      const char* ns = op.fstype == "mqueue" ? "ipc" : op.fstype == "sysfs" ? "net" : nullptr;
+      if (!ns || !context_.shared_namespaces->contains(ns)) continue;
+      add(Severity::kError, "userns-shared-namespace",
+          op.to_string() + ": the target has a user namespace of its own but shares " +
+              "rootfsctl's " + ns + " namespace, which the host's user namespace owns; " +
+              op.fstype + " shows the " + ns +
+              " namespace of its mounter, and from the "
+              "target's user namespace mounting the host's is refused to anyone. This is "
+              "about namespaces, not privileges (running as root does not help): give the "
+              "target its own " +
+              ns + " namespace (unshare " + (std::string_view(ns) == "ipc" ? "-i" : "-n") +
+              ") or drop the entry",
+          op.origin, op.index);
     }
   }
 

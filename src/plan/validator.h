@@ -13,6 +13,7 @@
 #include "plan/diagnostic.h"
 #include "plan/op.h"
 #include "plan/probe.h"
+#include "plan/target_ids.h"
 
 namespace rootfsctl::plan {
 
@@ -32,6 +33,10 @@ struct ValidationContext {
   /// Of net, ipc and uts: those the target shares with rootfsctl (known for a live target).
   /// A sysctl or hostname written there would change the host's.
   std::optional<std::set<std::string>> shared_namespaces;
+  /// The maps of the target's user namespace when it is not rootfsctl's (known for a live
+  /// target). rootfsctl acts there as that namespace's root, uid and gid 0 (issue 17): the
+  /// maps say whether there is one and which of the target's files it may write.
+  std::optional<TargetIds> target_ids;
 };
 
 /// True when the target is known to live in the host's mount namespace: pid 1's, or the

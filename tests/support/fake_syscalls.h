@@ -255,6 +255,15 @@ class FakeSyscalls : public exec::Syscalls {
     record_only("umask(" + octal(mask) + ")");
     return std::exchange(umask_, mask);
   }
+  Result<void> clear_groups() override { return void_call("setgroups(0, NULL)", Stage::kSetns); }
+  Result<void> setresgid(gid_t gid) override {
+    const std::string id = std::to_string(gid);
+    return void_call("setresgid(" + id + ", " + id + ", " + id + ")", Stage::kSetns);
+  }
+  Result<void> setresuid(uid_t uid) override {
+    const std::string id = std::to_string(uid);
+    return void_call("setresuid(" + id + ", " + id + ", " + id + ")", Stage::kSetns);
+  }
 
   // --- paths --------------------------------------------------------------------------
   Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,

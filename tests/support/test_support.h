@@ -46,6 +46,15 @@ class FakeProbe final : public plan::FsProbe {
     files_[std::move(p)] = {type, rdev};
     return *this;
   }
+  /// Owner and permission bits of `p`, added before (a directory unless added).
+  FakeProbe& owned(const std::string& p, uid_t uid, gid_t gid, mode_t mode) {
+    auto& info = files_[p];
+    if (info.type == plan::FileType::kUnknown) info.type = plan::FileType::kDirectory;
+    info.uid = uid;
+    info.gid = gid;
+    info.mode = mode;
+    return *this;
+  }
   FakeProbe& link(std::string p, std::string to) {
     links_[p] = std::move(to);
     return add(std::move(p), plan::FileType::kSymlink);

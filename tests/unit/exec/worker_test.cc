@@ -103,8 +103,11 @@ TEST(RunInTarget, ForkedModeHandsTheOutcomeBackOverAPipe) {
   });
   ASSERT_TRUE(outcome) << outcome.error().to_string();
   EXPECT_EQ(outcome->failed_target, "in a helper");
+  // Groups dropped before entering, ids switched to the namespace's root after (issue 17).
   EXPECT_EQ(outcome->verify_mismatches,
-            (std::vector<std::string>{"setns(5, CLONE_NEWUSER)", "setns(3, CLONE_NEWNS)"}));
+            (std::vector<std::string>{"setgroups(0, NULL)", "setns(5, CLONE_NEWUSER)",
+                                      "setns(3, CLONE_NEWNS)", "setresgid(0, 0, 0)",
+                                      "setresuid(0, 0, 0)"}));
   ASSERT_TRUE(outcome->error);
   EXPECT_EQ(outcome->error->message, "mkdirat caf\xe9");
   EXPECT_EQ(outcome->error->context, std::vector<std::string>{"op 2/3 mkdir /caf\xe9"});
@@ -132,11 +135,15 @@ TEST(RunInTarget, ForkedModeWorksFromAMultithreadedCaller) {
 
 TEST(RunInTarget, ForkedModeFailuresToEnter) {
   for (auto [call, context] :
-       {std::pair{"CLONE_NEWUSER", "helper: enter the user namespace of process 42"},
-        std::pair{"CLONE_NEWNS", "helper: enter the mount namespace of process 42"}}) {
+       {std::pair{"setgroups", "helper: drop the supplementary groups"},
+        std::pair{"CLONE_NEWUSER", "helper: enter the user namespace of process 42"},
+        std::pair{"CLONE_NEWNS", "helper: enter the mount namespace of process 42"},
+        std::pair{"setresgid", "helper: act as root of the user namespace of process 42"},
+        std::pair{"setresuid", "helper: act as root of the user namespace of process 42"}}) {
     FakeSyscalls sys;
     Target target = fake_target(sys, true);
-    sys.fail_matching(call, EPERM);
+    // EPERM from setgroups is a caller's own groups it may keep (below): EINVAL here.
+    sys.fail_matching(call, EINVAL);
     auto outcome = run_in_target(sys, target, [](Syscalls&) {
       ApplyOutcome o;
       o.failed_target = "the work ran";
@@ -144,9 +151,37 @@ TEST(RunInTarget, ForkedModeFailuresToEnter) {
     });
     ASSERT_FALSE(outcome) << call;
     EXPECT_EQ(outcome.error().stage, Stage::kSetns) << call;
-    EXPECT_EQ(outcome.error().errno_value, EPERM) << call;
+    EXPECT_EQ(outcome.error().errno_value, EINVAL) << call;
     EXPECT_EQ(outcome.error().context, std::vector<std::string>{context}) << call;
   }
+}
+
+TEST(RunInTarget, ForkedModeKeepsGroupsACallerCannotDrop) {
+  // A rootless caller (no CAP_SETGID) entering its own user namespace: its groups are its
+  // own, so setgroups' EPERM does not stop it.
+  FakeSyscalls sys;
+  Target target = fake_target(sys, true);
+  sys.fail_matching("setgroups", EPERM);
+  auto outcome = run_in_target(sys, target, [](Syscalls& inside) {
+    ApplyOutcome o;
+    o.verify_mismatches = static_cast<FakeSyscalls&>(inside).calls();
+    return o;
+  });
+  ASSERT_TRUE(outcome) << outcome.error().to_string();
+  EXPECT_EQ(outcome->verify_mismatches,
+            (std::vector<std::string>{"setgroups(0, NULL) = -1 EPERM", "setns(5, CLONE_NEWUSER)",
+                                      "setns(3, CLONE_NEWNS)", "setresgid(0, 0, 0)",
+                                      "setresuid(0, 0, 0)"}));
+}
+
+TEST(RunInTarget, ThreadModeKeepsTheCallersIds) {
+  // Same user namespace: the caller's ids are already mapped there; nothing to switch.
+  FakeSyscalls sys;
+  Target target = fake_target(sys, false);
+  auto outcome = run_in_target(sys, target, [](Syscalls&) { return ApplyOutcome{}; });
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(sys.calls_matching("setres").empty());
+  EXPECT_TRUE(sys.calls_matching("setgroups").empty());
 }
 
 TEST(RunInTarget, AHelperThatDiesWithoutReportingIsAForkError) {

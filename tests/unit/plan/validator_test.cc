@@ -569,5 +569,116 @@ TEST(ValidatorTest, OutputIsDeterministic) {
   EXPECT_EQ(check(layout, context), check(layout, context));
 }
 
+// --- a target in another user namespace (issue 17) --------------------------------------
+
+TargetIds ids(std::string_view uid_map, std::string_view gid_map) {
+  return TargetIds{*parse_id_map(uid_map), *parse_id_map(gid_map)};
+}
+
+TEST(ValidatorTest, AUserNamespaceWithoutRootIsRefused) {
+  ValidationContext context;
+  context.target_ids = ids("1 100000 1", "0 100000 65536");
+  auto layout = load("version: 1\nmounts:\n  - tmpfs: /srv\n");
+  EXPECT_THAT(with_code(check(layout, context), "userns-no-root"),
+              ElementsAre("error: the target's user namespace has no root: its uid_map (1 "
+                          "100000 1) maps no id 0, and rootfsctl acts there as uid 0 and gid 0 "
+                          "of that namespace; map 0 in both (e.g. \"0 100000 65536\"), or apply "
+                          "from a process of that namespace"));
+  context.target_ids = ids("1 100000 1", "");
+  EXPECT_THAT(with_code(check(layout, context), "userns-no-root"),
+              ElementsAre(HasSubstr("its uid_map (1 100000 1) and gid_map (an empty map) map "
+                                    "no id 0")));
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  EXPECT_THAT(with_code(check(layout, context), "userns-no-root"), IsEmpty());
+  // In rootfsctl's own user namespace there is nothing to switch to.
+  context.target_ids.reset();
+  EXPECT_THAT(with_code(check(layout, context), "userns-no-root"), IsEmpty());
+}
+
+TEST(ValidatorTest, CreatingWhereTheTargetsRootCannotWriteIsRefused) {
+  FakeProbe probe;
+  probe.owned("/srv", 0, 0, 0755);
+  ValidationContext context;
+  context.probe = &probe;
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  auto layout = load("version: 1\nmounts:\n  - dir: /srv/x\n  - file: /srv/f\n");
+  EXPECT_THAT(
+      with_code(check(layout, context), "userns-unwritable"),
+      ElementsAre("error: mkdir /srv/x (layout.yaml:3) must write in /srv, owned by uid 0 gid 0 "
+                  "(mode 0755), which the target's user namespace does not map (uid_map: 0 "
+                  "100000 65536; gid_map: 0 100000 65536): its root, as which rootfsctl acts "
+                  "there, may not write there; mount a tmpfs above it in the layout, or create "
+                  "it beforehand",
+                  HasSubstr("error: mkfile /srv/f (layout.yaml:4) must write in /srv,")));
+  // The same layout in rootfsctl's own user namespace: root may.
+  ValidationContext same = context;
+  same.target_ids.reset();
+  EXPECT_THAT(with_code(check(layout, same), "userns-unwritable"), IsEmpty());
+}
+
+TEST(ValidatorTest, WhatTheTargetsRootMayWrite) {
+  auto layout = load("version: 1\nmounts:\n  - dir: /srv/x\n");
+  struct Case {
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    bool refused;
+  };
+  for (auto [uid, gid, mode, refused] : {
+           Case{100000, 100000, 0755, false},  // its own: capabilities apply
+           Case{101000, 100005, 0700, false},  // any mapped owner and group
+           Case{100000, 0, 0755, false},       // its uid, an unmapped group: the owner bits
+           Case{100000, 0, 0555, true}, Case{0, 100000, 0775, false},  // its gid: the group bits
+           Case{0, 100000, 0755, true}, Case{0, 0, 01777, false},      // world-writable, like /tmp
+           Case{0, 0, 0755, true}, Case{101000, 0, 0777, false},
+           Case{200000, 200000, 0775, true},  // another container's files
+       }) {
+    FakeProbe probe;
+    probe.owned("/srv", uid, gid, mode);
+    ValidationContext context;
+    context.probe = &probe;
+    context.target_ids = ids("0 100000 65536", "0 100000 65536");
+    EXPECT_EQ(with_code(check(layout, context), "userns-unwritable").size(), refused ? 1u : 0u)
+        << uid << ":" << gid << " " << std::oct << mode;
+  }
+}
+
+TEST(ValidatorTest, CreatingInAFilesystemTheLayoutMountsIsTheTargetsOwn) {
+  FakeProbe probe;
+  probe.owned("/srv", 0, 0, 0755);
+  ValidationContext context;
+  context.probe = &probe;
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  // The tmpfs is mounted by the target's root, which owns its root directory.
+  auto layout = load("version: 1\nmounts:\n  - tmpfs: /srv\n  - dir: /srv/x/y\n");
+  EXPECT_THAT(with_code(check(layout, context), "userns-unwritable"), IsEmpty());
+}
+
+TEST(ValidatorTest, MqueueAndSysfsNeedTheTargetsOwnIpcAndNetNamespaces) {
+  auto layout = load(R"(version: 1
+mounts:
+  - mqueue: /dev/mqueue
+  - sysfs: /sys
+)");
+  ValidationContext context;
+  context.shared_namespaces = std::set<std::string>{"ipc", "net"};
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"),
+              ElementsAre("error: mount /dev/mqueue <- mqueue (layout.yaml:3): the target has a "
+                          "user namespace of its own but shares rootfsctl's ipc namespace, which "
+                          "the host's user namespace owns; mqueue shows the ipc namespace of its "
+                          "mounter, and from the target's user namespace mounting the host's is "
+                          "refused to anyone. This is about namespaces, not privileges (running "
+                          "as root does not help): give the target its own ipc namespace "
+                          "(unshare -i) or drop the entry",
+                          HasSubstr("shares rootfsctl's net namespace")));
+  context.shared_namespaces = std::set<std::string>{"uts"};
+  EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"), IsEmpty());
+  // In rootfsctl's own user namespace, root joins the target's (or the host's) namespaces.
+  context.shared_namespaces = std::set<std::string>{"ipc", "net"};
+  context.target_ids.reset();
+  EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"), IsEmpty());
+}
+
 }  // namespace
 }  // namespace rootfsctl::plan
