@@ -28,11 +28,14 @@ bundled `sandbox` profile: a tmpfs root holding the host's /usr read-only (with 
 How: rootfsctl spawns a child in new namespaces (those the layout lists, mount always,
 plus a user namespace mapping you to root inside when you are not root), parks it,
 applies the layout inside it exactly as `rootfsctl apply --pid` does, and only when the
-tree is assembled and verified lets it exec CMD, with cwd "/". If anything fails, the
-child is killed and CMD never runs. In a pid namespace the child stays as pid 1: it
-passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on to CMD, reaps orphans,
-and exits when CMD exits (whatever CMD left running is killed with it). rootfsctl passes
-the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
+tree is assembled and verified lets it exec CMD, with cwd "/", no capabilities (bounding
+set included) and no_new_privs set, as root and rootless alike: CMD cannot remount what
+the layout made read-only, and no setuid binary gives it privileges back. --cap-add CAP
+keeps CAP (a name from capabilities(7), with or without "CAP_"; ALL keeps every one).
+If anything fails, the child is killed and CMD never runs. In a pid namespace the child
+stays as pid 1: it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on to
+CMD, reaps orphans, and exits when CMD exits (whatever CMD left running is killed with
+it). rootfsctl passes the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
 
 Everything after `--` is CMD and its arguments, verbatim; CMD is looked up on PATH
 inside the sandbox.
@@ -43,6 +46,7 @@ Examples:
   rootfsctl run manifests/image.yaml --set rootfs=/srv/debian -- /bin/bash
   rootfsctl run --fail-at 5 --format json -- true     # rollback drill: exits 125
   rootfsctl run --timings -- true                # milliseconds per phase, on stderr
+  rootfsctl run --cap-add CAP_NET_RAW -- ping -c1 127.0.0.1
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
 
 Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
@@ -53,7 +57,8 @@ executed; 127 CMD was not found.
 cxxopts::Options run_options() {
   cxxopts::Options options("run", "rootfsctl run: run a command in a sandbox from a layout");
   options.custom_help(
-      "[LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--timings] [--format F] -- CMD [ARGS...]");
+      "[LAYOUT] [--set K=V]... [--cap-add CAP]... [--fail-at K[:ERRNO]] [--timings] [--format F] "
+      "-- CMD [ARGS...]");
   options.positional_help("");
   // One option a line reads as the table it is.
   // clang-format off
@@ -63,6 +68,8 @@ cxxopts::Options run_options() {
        cxxopts::value<std::vector<std::string>>())
       ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
        cxxopts::value<std::string>())
+      ("cap-add", "let CMD keep capability CAP, e.g. CAP_NET_ADMIN, or ALL (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
       ("v,verbose", "print each op as it runs, on stderr")
       ("timings", "print where the time went, phase by phase, on stderr when done")
       ("format", "how rootfsctl's own failures are printed: text or json",
@@ -118,6 +125,14 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   // the rest possible (user_namespaces(7)).
   const auto& namespaces = request.layout.namespaces;
   request.spawn.namespaces = namespaces;
+  if (args.count("cap-add")) {
+    const auto& names = args["cap-add"].as<std::vector<std::string>>();
+    auto keep = exec::parse_capabilities(names, exec::last_cap());
+    if (!keep) return std::unexpected(keep.error());
+    request.spawn.keep_capabilities = *keep;
+    request.spawn.keep_all_capabilities =
+        std::any_of(names.begin(), names.end(), exec::names_all_capabilities);
+  }
   request.spawn.user_namespace = ::geteuid() != 0 || std::find(namespaces.begin(), namespaces.end(),
                                                                "user") != namespaces.end();
   // The layout's hostname and sysctls are ops of the plan, written by apply() inside the
@@ -176,9 +191,8 @@ int run_main(int argc, char** argv) {
   auto line = exec::split_command_line(argc, argv);
   auto options = run_options();
   int exit_code = kExitOk;
-  auto args =
-      parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(), exit_code,
-                       kRunHelp);
+  auto args = parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(),
+                               exit_code, kRunHelp);
   if (!args) {
     return exit_code == kExitOk ? kExitOk : kExitRunFailed;
   }

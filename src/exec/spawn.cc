@@ -133,6 +133,13 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
       return make_error(Stage::kChdir, "child: chdir / in the new root", e);
     case ChildStep::kFork:
       return make_error(Stage::kFork, "child: create the command's process", e);
+    case ChildStep::kPrivileges: {
+      auto name = capability_name(report.index);
+      return make_error(Stage::kFork,
+                        name.empty() ? std::string("child: drop privileges before the command")
+                                     : "child: drop privileges: keep or drop " + std::string(name),
+                        e);
+    }
     case ChildStep::kParked:
     case ChildStep::kExec:
       break;
@@ -342,6 +349,9 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.sysctl_count = static_cast<int>(sysctl_values.size());
   plan.pid_namespace = (*flags & CLONE_NEWPID) != 0;
   plan.loopback = (*flags & CLONE_NEWNET) != 0;
+  plan.last_cap = last_cap();
+  plan.keep_capabilities = options.keep_capabilities & all_capabilities(plan.last_cap);
+  plan.keep_all = options.keep_all_capabilities;
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
   plan.parent_park_fd = park_parent.get();

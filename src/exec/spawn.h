@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/unique_fd.h"
+#include "exec/capabilities.h"
 
 namespace rootfsctl::exec {
 
@@ -25,6 +26,11 @@ struct SpawnOptions {
   /// Namespaced sysctls ("net.ipv4.ping_group_range" -> "0 2147483647"), written through
   /// the new root's /proc/sys after release, before the command runs.
   std::map<std::string, std::string> sysctls;
+  /// What the command keeps (bounding, permitted, effective, inheritable and ambient);
+  /// everything else is dropped, and no_new_privs set, right before the command starts.
+  CapabilitySet keep_capabilities = 0;
+  /// --cap-add ALL: keep whatever the child holds, rather than fail on what it lacks.
+  bool keep_all_capabilities = false;
 };
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,

@@ -18,6 +18,7 @@ enum class ChildStep : std::int32_t {
   kChdir,        // chdir("/") failed
   kSysctl,       // writing sysctl number `index` failed
   kLoopback,     // bringing up "lo" in the new network namespace failed
+  kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
 };
@@ -25,7 +26,7 @@ enum class ChildStep : std::int32_t {
 struct ChildReport {
   ChildStep step = ChildStep::kParked;
   std::int32_t errno_value = 0;
-  std::int32_t index = 0;  // which sysctl, for kSysctl
+  std::int32_t index = 0;  // which sysctl, for kSysctl; which capability, for kPrivileges
 };
 
 /// The byte release() sends; anything else (or EOF) makes the child exit 125.
@@ -47,6 +48,10 @@ struct ChildPlan {
   int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
   int parent_park_fd = -1;     // the parent's ends, closed first thing
   int parent_status_fd = -1;
+
+  std::uint64_t keep_capabilities = 0;  // bit N: the command keeps capability N
+  bool keep_all = false;                // --cap-add ALL: whatever of them the child holds
+  int last_cap = 0;                     // /proc/sys/kernel/cap_last_cap, read beforehand
 };
 
 /// The child: set up, park, and after release exec the command (or supervise it as pid

@@ -47,6 +47,9 @@ mounts:
   - tmpfs: /tmp
 """
 NOBODY = 65534
+CAP_SYS_ADMIN = 1 << 21
+# The privilege lines of /proc/PID/status (proc(5)).
+PRIVILEGE_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")
 
 
 def host_mountinfo():
@@ -66,6 +69,13 @@ def comm(pid):
         return pathlib.Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
+
+
+def privileges(status_text):
+    """{"CapEff": 0, ..., "NoNewPrivs": 1} from the text of /proc/self/status."""
+    fields = dict(line.split(":", 1) for line in status_text.splitlines() if ":" in line)
+    return {name: int(fields[name].strip(), 16 if name.startswith("Cap") else 10)
+            for name in PRIVILEGE_FIELDS}
 
 
 def wait_for_command(proc, name, timeout=10):
@@ -139,6 +149,67 @@ class RunCases:
                  "socket.create_connection(s.getsockname(), timeout=2); print('up')")
         out = self.run_ok(layout, "--", "/usr/bin/python3", "-c", probe)
         self.assertEqual(out, "up\n")
+
+    def as_user(self, argv):
+        """`argv` run as the user under test (not through rootfsctl)."""
+        return subprocess.run([*self.prefix, *argv], capture_output=True, timeout=60,
+                              env=self.env, cwd="/")
+
+    def test_command_has_no_capabilities_and_no_new_privs(self):
+        # Root of the sandbox (rootless: of its user namespace) holds every capability
+        # unless run drops them; a read-only bind would then be one remount from writable.
+        got = privileges(self.run_ok("--", "cat", "/proc/self/status"))
+        self.assertEqual(got, {"CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0,
+                               "CapAmb": 0, "NoNewPrivs": 1})
+
+    def test_read_only_bind_cannot_be_remounted_writable(self):
+        data = tempfile.mkdtemp(prefix="rootfsctl-run-data-")
+        self.addCleanup(shutil.rmtree, data)
+        os.chmod(data, 0o777)  # so that only the read-only mount stops the write
+        pathlib.Path(data, "kept").write_text("kept\n")
+        layout = self.write_layout(MINIMAL_LAYOUT + f"  - bind: /data\n    from: {data}\n"
+                                   "    readonly: true\n")
+        attack = "mount -o remount,bind,rw /data && touch /data/x"
+        proc = self.run_(layout, "--", "sh", "-c", attack)
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(sorted(os.listdir(data)), ["kept"])
+        # Control: with CAP_SYS_ADMIN kept, the same attack writes (as before issue 18).
+        proc = self.run_("--cap-add", "CAP_SYS_ADMIN", layout, "--", "sh", "-c", attack)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(sorted(os.listdir(data)), ["kept", "x"])
+
+    def test_cap_add_keeps_the_named_capability(self):
+        for spelling in ("CAP_SYS_ADMIN", "sys_admin"):
+            with self.subTest(spelling):
+                got = privileges(self.run_ok("--cap-add", spelling, "--", "cat",
+                                             "/proc/self/status"))
+                self.assertEqual(got, {"CapInh": CAP_SYS_ADMIN, "CapPrm": CAP_SYS_ADMIN,
+                                       "CapEff": CAP_SYS_ADMIN, "CapBnd": CAP_SYS_ADMIN,
+                                       "CapAmb": CAP_SYS_ADMIN, "NoNewPrivs": 1})
+        # ALL: whatever rootfsctl's child held, which includes CAP_SYS_ADMIN.
+        got = privileges(self.run_ok("--cap-add", "ALL", "--", "cat", "/proc/self/status"))
+        self.assertEqual(got["CapEff"] & CAP_SYS_ADMIN, CAP_SYS_ADMIN)
+        self.assertEqual(got["CapEff"], got["CapBnd"])
+
+    def test_cap_add_refuses_unknown_names(self):
+        proc = self.run_("--cap-add", "CAP_SYS_ADMN", "--", "sh", "-c", "echo ran")
+        self.assertEqual(proc.returncode, 125, proc.stderr)
+        self.assertNotIn(b"ran", proc.stdout)
+        self.assertIn(b"unknown capability 'CAP_SYS_ADMN' (did you mean 'CAP_SYS_ADMIN'?)",
+                      proc.stderr)
+
+    def test_privileges_agree_with_bubblewrap(self):
+        bwrap = shutil.which("bwrap")
+        if not bwrap:
+            self.skipTest("bubblewrap is not installed")
+        probe = ["cat", "/proc/self/status"]
+        theirs = self.as_user([bwrap, *self.bwrap_privileges, "--ro-bind", "/", "/",
+                               "--dev", "/dev", "--proc", "/proc", *probe])
+        self.assertEqual(theirs.returncode, 0, theirs.stderr)
+        ours = privileges(self.run_ok("--", *probe))
+        theirs = privileges(theirs.stdout.decode())
+        for field in ("CapEff", "CapPrm", "NoNewPrivs"):
+            self.assertEqual(ours[field], theirs[field], field)
 
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
@@ -327,6 +398,8 @@ class RunAsRootTest(RunCases, unittest.TestCase):
         super().setUp()
 
     env = None
+    prefix = []
+    bwrap_privileges = ["--cap-drop", "ALL"]
 
     def command(self, args):
         return [support.BINARY, "run", *map(str, args)]
@@ -396,6 +469,8 @@ class RunAsRootTest(RunCases, unittest.TestCase):
 
 class RunRootlessTest(RunCases, unittest.TestCase):
     """As uid/gid 65534 (or the unprivileged user running the tests): a user namespace."""
+
+    bwrap_privileges = ["--unshare-user"]
 
     @classmethod
     def setUpClass(cls):
