@@ -211,6 +211,32 @@ class RunCases:
         for field in ("CapEff", "CapPrm", "NoNewPrivs"):
             self.assertEqual(ours[field], theirs[field], field)
 
+    def with_stderr_file(self, argv):
+        """`argv` as the user under test, stderr a file anyone may open: reopening
+        /dev/stderr checks the file's permissions, and a pipe of the test's (root's, mode
+        0600) is closed to uid 65534 whatever its capabilities. (exit status, stdout,
+        stderr)"""
+        with tempfile.TemporaryFile() as err:
+            os.fchmod(err.fileno(), 0o666)
+            proc = subprocess.run([*self.prefix, *argv], stdout=subprocess.PIPE, stderr=err,
+                                  env=self.env, cwd="/", timeout=60)
+            err.seek(0)
+            return proc.returncode, proc.stdout.decode(), err.read().decode()
+
+    def test_dev_has_the_descriptor_links(self):
+        # bash's <(...) reads /dev/fd/N; scripts write errors to /dev/stderr (issue 18).
+        script = ("cat <(echo x); echo e > /dev/stderr; "
+                  "readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr /dev/ptmx")
+        links = "/proc/self/fd\n/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\npts/ptmx\n"
+        ours = self.with_stderr_file(self.command(["--", "bash", "-c", script])[len(self.prefix):])
+        self.assertEqual(ours, (0, "x\n" + links, "e\n"))
+        bwrap = shutil.which("bwrap")
+        if not bwrap:
+            self.skipTest("bubblewrap is not installed")
+        theirs = self.with_stderr_file([bwrap, *self.bwrap_privileges, "--ro-bind", "/", "/",
+                                        "--dev", "/dev", "--proc", "/proc", "bash", "-c", script])
+        self.assertEqual(theirs, ours)
+
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
         self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, b"", b""))
