@@ -51,7 +51,8 @@ Examples:
 
 Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
 (usage, layout, validation or apply error; CMD did not run); 126 CMD could not be
-executed; 127 CMD was not found.
+executed; 127 CMD was not found. When SIGINT or SIGQUIT killed CMD, rootfsctl kills
+itself with the same signal, as env and sudo do, so that one Ctrl-C stops a shell loop.
 )help";
 
 cxxopts::Options run_options() {
@@ -180,6 +181,22 @@ void print_exec_failure(const std::string& command, int errno_value) {
   std::cerr << "\n";
 }
 
+/// CMD died of SIGINT or SIGQUIT: die of it too, as env(1), sudo(8) and bwrap do. A
+/// shell running rootfsctl in a loop only stops when its child was killed by the signal
+/// (an exit status of 130 reads as "handled it"), so one Ctrl-C ends the loop. Returns
+/// 128+N should the signal not end this process.
+int die_of(int sig) {
+  std::cout.flush();
+  std::cerr.flush();
+  ::signal(sig, SIG_DFL);
+  sigset_t only;
+  ::sigemptyset(&only);
+  ::sigaddset(&only, sig);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(sig);
+  return 128 + sig;
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
@@ -235,6 +252,9 @@ int run_main(int argc, char** argv) {
   timings.mark("command");  // from release until it and its namespaces were gone
   if (child->exec_errno() != 0) print_exec_failure(line.command.front(), child->exec_errno());
   if (show_timings) print_timings(timings);
+  if (child->term_signal() == SIGINT || child->term_signal() == SIGQUIT) {
+    return die_of(child->term_signal());
+  }
   return *status;
 }
 

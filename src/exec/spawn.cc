@@ -142,6 +142,7 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
     }
     case ChildStep::kParked:
     case ChildStep::kExec:
+    case ChildStep::kExited:
       break;
   }
   return make_error(Stage::kInternal, "child: unexpected report", e);
@@ -284,7 +285,8 @@ Result<int> ParkedChild::wait() {
   int e = 0;
   {
     SignalForwarder forwarder(pidfd_.get());
-    // EOF once the command's exec succeeded (the pipe is O_CLOEXEC), else why it failed.
+    // Why the exec failed; else, from pid 1, how the command ended (kExited), or EOF when
+    // the command itself was the child (the pipe is O_CLOEXEC) or pid 1 was killed.
     report = read_report(status_fd_.get());
     rc = reap(pidfd_.get(), info);
     e = errno;
@@ -301,7 +303,12 @@ Result<int> ParkedChild::wait() {
     exec_errno_ = report->errno_value;
     return exec_failure_status(exec_errno_);
   }
+  if (report && report->step == ChildStep::kExited) {
+    if (WIFSIGNALED(report->index)) term_signal_ = WTERMSIG(report->index);
+    return shell_status(report->index);
+  }
   if (report) return std::unexpected(report_error(*report, options_));
+  if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) term_signal_ = info.si_status;
   return shell_status(info);
 }
 

@@ -80,6 +80,9 @@ class ParkedChild {
   Result<int> wait();
   /// After wait(): the errno execvp(3) failed with in the child, 0 if the command ran.
   int exec_errno() const { return exec_errno_; }
+  /// After wait(): the signal that killed the command, 0 if it exited (or never ran). In a
+  /// pid namespace pid 1 reports it, since its own exit status 128+N cannot tell.
+  int term_signal() const { return term_signal_; }
 
  private:
   friend Result<ParkedChild> spawn_parked(const SpawnOptions&, const std::vector<std::string>&);
@@ -88,6 +91,7 @@ class ParkedChild {
   UniqueFd status_fd_;   // read end: exec errors reported by the child
   UniqueFd pidfd_;
   int exec_errno_ = 0;
+  int term_signal_ = 0;
   SpawnOptions options_;  // what it was spawned with, for the child's error reports
 };
 

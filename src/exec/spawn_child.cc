@@ -190,9 +190,10 @@ void drop_privileges(const ChildPlan& plan) {
   pid_t command = ::vfork();
   if (command < 0) fail(plan, ChildStep::kFork, errno);
   if (command == 0) exec_command(plan);
-  // The command holds the status pipe until its exec closes it; the caller reads EOF
-  // there as "it ran", so this copy must go.
-  ::close(plan.status_fd);
+  // This copy of the status pipe stays: after vfork returns, the command has exec'd or
+  // reported why not, and when it exits its raw status goes there (kExited). pid 1 exits
+  // with 128+N when signal N killed it; the caller needs to tell that from `exit 130`,
+  // to die of the same SIGINT as a shell expects of it.
 
   for (;;) {
     siginfo_t info{};
@@ -206,7 +207,10 @@ void drop_privileges(const ChildPlan& plan) {
     int status = 0;
     pid_t pid = 0;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == command) ::_exit(shell_status(status));
+      if (pid == command) {
+        write_report(plan.status_fd, ChildStep::kExited, 0, status);
+        ::_exit(shell_status(status));
+      }
     }
   }
 }

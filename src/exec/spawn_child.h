@@ -21,12 +21,14 @@ enum class ChildStep : std::int32_t {
   kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
+  kExited,       // pid 1's command is gone; `index` is its waitpid(2) status
 };
 
 struct ChildReport {
   ChildStep step = ChildStep::kParked;
   std::int32_t errno_value = 0;
-  std::int32_t index = 0;  // which sysctl, for kSysctl; which capability, for kPrivileges
+  std::int32_t index = 0;  // which sysctl, for kSysctl; which capability, for kPrivileges;
+                           // the wait status, for kExited
 };
 
 /// The byte release() sends; anything else (or EOF) makes the child exit 125.

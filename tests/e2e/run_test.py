@@ -15,6 +15,8 @@ import json
 import os
 import pathlib
 import pty
+import resource
+import shlex
 import select
 import shutil
 import signal
@@ -352,7 +354,9 @@ class RunCases:
                     start = time.monotonic()
                     proc.send_signal(sig)
                     status = proc.wait(timeout=10)
-                    self.assertEqual(status, 128 + sig, proc.stderr.read())
+                    # Killed by SIGINT, the command's death is rootfsctl's (issue 18).
+                    wanted = -sig if sig == signal.SIGINT else 128 + sig
+                    self.assertEqual(status, wanted, proc.stderr.read())
                     self.assertLess(time.monotonic() - start, 2)
                 finally:
                     if proc.poll() is None:
@@ -395,6 +399,48 @@ class RunCases:
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
         self.assertEqual(out.count(b"got-INT"), 1, out)
         self.assertIn(b"done", out)
+
+    def test_sigint_and_sigquit_deaths_are_passed_on(self):
+        # Killed by SIGINT or SIGQUIT, the command's death is rootfsctl's own, as with
+        # env, sudo and bwrap; an `exit 130` stays an exit status. With and without a pid
+        # namespace (pid 1 reports the command's status; else rootfsctl reaps it itself).
+        no_core = lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # noqa: E731
+        # No /proc: rootless, a proc mount needs a pid namespace of the user namespace's.
+        no_pid = self.write_layout(MINIMAL_LAYOUT.replace("[mount, pid]", "[mount]")
+                                   .replace("  - proc: /proc\n", ""))
+        for layout in (["sandbox"], [no_pid]):
+            with self.subTest(layout=layout):
+                for sig in (signal.SIGINT, signal.SIGQUIT):
+                    proc = self.run_(*layout, "--", "sh", "-c", f"kill -{sig.name[3:]} $$",
+                                     preexec_fn=no_core)
+                    self.assertEqual(proc.returncode, -sig, proc.stderr)
+                self.assertEqual(self.run_(*layout, "--", "sh", "-c", "exit 130").returncode, 130)
+                self.assertEqual(self.run_(*layout, "--", "sh", "-c", "kill -TERM $$").returncode,
+                                 128 + signal.SIGTERM)
+
+    def test_one_sigint_ends_a_shell_loop_around_run(self):
+        # bash goes on with the loop after a child that exited 130 (it handled SIGINT), and
+        # stops only when the child died of SIGINT: one Ctrl-C must end the loop.
+        run = shlex.join(self.command(["sandbox", "--", "sleep", "5"]))
+        loop = subprocess.Popen(["bash", "-c", f"for i in 1 2 3; do {run}; done; echo after"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                cwd="/", start_new_session=True)
+        try:
+            deadline = time.monotonic() + 10
+            while not any(comm(g) == "sleep" for c in children(loop.pid)
+                          for i in children(c) for g in children(i) + [i]):
+                self.assertLess(time.monotonic(), deadline, "sleep did not start")
+                time.sleep(0.02)
+            start = time.monotonic()
+            os.killpg(loop.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+            out, err = loop.communicate(timeout=15)
+        finally:
+            if loop.poll() is None:
+                os.killpg(loop.pid, signal.SIGKILL)
+                loop.wait()
+        self.assertEqual(out, b"", err)
+        self.assertEqual(loop.returncode, -signal.SIGINT, err)
+        self.assertLess(time.monotonic() - start, 3)
 
     def test_an_ignored_sigchld_is_not_inherited(self):
         # SIG_IGN survives exec; with SIGCHLD ignored the kernel reaps children itself, and
