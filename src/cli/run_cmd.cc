@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -28,7 +31,7 @@ bundled `sandbox` profile: a tmpfs root holding the host's /usr read-only (with 
 How: rootfsctl spawns a child in new namespaces (those the layout lists, mount always,
 plus a user namespace mapping you to root inside when you are not root), parks it,
 applies the layout inside it exactly as `rootfsctl apply --pid` does, and only when the
-tree is assembled and verified lets it exec CMD, with cwd "/", no capabilities (bounding
+tree is assembled and verified lets it exec CMD, in "/" (or --chdir DIR), no capabilities (bounding
 set included) and no_new_privs set, as root and rootless alike: CMD cannot remount what
 the layout made read-only, and no setuid binary gives it privileges back. --cap-add CAP
 keeps CAP (a name from capabilities(7), with or without "CAP_"; ALL keeps every one).
@@ -37,8 +40,10 @@ stays as pid 1: it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 
 CMD, reaps orphans, and exits when CMD exits (whatever CMD left running is killed with
 it). rootfsctl passes the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
 
-Everything after `--` is CMD and its arguments, verbatim; CMD is looked up on PATH
-inside the sandbox.
+CMD gets rootfsctl's environment, less what --clearenv (everything) and --unsetenv VAR
+remove, plus what --setenv VAR VALUE sets, in that order whatever the order given.
+Everything after `--` is CMD and its arguments, verbatim; CMD is looked up inside the
+sandbox on the PATH of its own environment.
 
 Examples:
   rootfsctl run -- ls /                          # the sandbox profile
@@ -47,6 +52,7 @@ Examples:
   rootfsctl run --fail-at 5 --format json -- true     # rollback drill: exits 125
   rootfsctl run --timings -- true                # milliseconds per phase, on stderr
   rootfsctl run --cap-add CAP_NET_RAW -- ping -c1 127.0.0.1
+  rootfsctl run --chdir /tmp --clearenv --setenv PATH /usr/bin --setenv HOME /tmp -- env
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
 
 Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
@@ -58,8 +64,8 @@ itself with the same signal, as env and sudo do, so that one Ctrl-C stops a shel
 cxxopts::Options run_options() {
   cxxopts::Options options("run", "rootfsctl run: run a command in a sandbox from a layout");
   options.custom_help(
-      "[LAYOUT] [--set K=V]... [--cap-add CAP]... [--fail-at K[:ERRNO]] [--timings] [--format F] "
-      "-- CMD [ARGS...]");
+      "[LAYOUT] [--set K=V]... [--cap-add CAP]... [--chdir DIR] [--clearenv] [--unsetenv VAR]... "
+      "[--setenv VAR VALUE]... [--fail-at K[:ERRNO]] [--timings] [--format F] -- CMD [ARGS...]");
   options.positional_help("");
   // One option a line reads as the table it is.
   // clang-format off
@@ -71,14 +77,87 @@ cxxopts::Options run_options() {
        cxxopts::value<std::string>())
       ("cap-add", "let CMD keep capability CAP, e.g. CAP_NET_ADMIN, or ALL (repeatable)",
        cxxopts::value<std::vector<std::string>>())
+      ("chdir", "run CMD in DIR inside the sandbox (default /)", cxxopts::value<std::string>())
+      ("setenv", "--setenv VAR VALUE: set VAR in CMD's environment (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("unsetenv", "remove VAR from CMD's environment (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("clearenv", "start CMD's environment empty, but for --setenv")
       ("v,verbose", "print each op as it runs, on stderr")
       ("timings", "print where the time went, phase by phase, on stderr when done")
-      ("format", "how rootfsctl's own failures are printed: text or json",
+      ("format", "how its own failures are printed: text or json",
        cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
   // clang-format on
   options.parse_positional({"layout"});
   return options;
+}
+
+/// `--setenv VAR VALUE` takes two words, which cxxopts cannot: each becomes the single
+/// word `--setenv=VAR=VALUE` (VAR holds no '=', as environ(7) requires) before parsing.
+/// `storage` keeps the new words alive while `own` points at them.
+Result<void> join_setenv_pairs(std::vector<char*>& own, std::vector<std::string>& storage) {
+  std::vector<char*> joined;
+  storage.reserve(own.size());
+  for (std::size_t i = 0; i < own.size(); ++i) {
+    if (std::string_view(own[i]) != "--setenv") {
+      joined.push_back(own[i]);
+      continue;
+    }
+    if (i + 2 >= own.size()) {
+      Error error = make_error(Stage::kUsage, "--setenv needs two words, VAR and VALUE");
+      error.hint = "for example: --setenv HOME /tmp (an empty value is '')";
+      return std::unexpected(error);
+    }
+    std::string_view name = own[i + 1];
+    if (name.empty() || name.find('=') != std::string_view::npos) {
+      return std::unexpected(
+          make_error(Stage::kUsage, "--setenv: '" + std::string(name) + "' is no variable name"));
+    }
+    storage.push_back("--setenv=" + std::string(name) + "=" + own[i + 2]);
+    joined.push_back(storage.back().data());
+    i += 2;
+  }
+  own = std::move(joined);
+  return {};
+}
+
+/// CMD's environment from --clearenv, --unsetenv and --setenv; nullopt: rootfsctl's own.
+Result<std::optional<std::vector<std::string>>> command_environment(
+    const cxxopts::ParseResult& args) {
+  if (!args.count("clearenv") && !args.count("unsetenv") && !args.count("setenv")) {
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> vars;
+  if (!args.count("clearenv")) {
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      std::string_view text = *entry;
+      auto eq = text.find('=');
+      if (eq != std::string_view::npos) vars.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+  }
+  if (args.count("unsetenv")) {
+    for (const auto& name : args["unsetenv"].as<std::vector<std::string>>()) {
+      if (name.empty() || name.find('=') != std::string::npos) {
+        return std::unexpected(
+            make_error(Stage::kUsage, "--unsetenv: '" + name + "' is no variable name"));
+      }
+      vars.erase(name);
+    }
+  }
+  if (args.count("setenv")) {
+    for (const auto& pair : args["setenv"].as<std::vector<std::string>>()) {
+      auto eq = pair.find('=');
+      if (eq == 0 || eq == std::string::npos) {
+        return std::unexpected(
+            make_error(Stage::kUsage, "--setenv: '" + pair + "' is no VAR VALUE pair"));
+      }
+      vars[pair.substr(0, eq)] = pair.substr(eq + 1);
+    }
+  }
+  std::vector<std::string> environment;
+  for (const auto& [name, value] : vars) environment.push_back(name + "=" + value);
+  return environment;
 }
 
 /// Prints `error` as every command does, and gives `run`'s status for it.
@@ -134,6 +213,15 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
     request.spawn.keep_all_capabilities =
         std::any_of(names.begin(), names.end(), exec::names_all_capabilities);
   }
+  if (args.count("chdir")) {
+    request.spawn.cwd = args["chdir"].as<std::string>();
+    if (request.spawn.cwd.empty()) {
+      return std::unexpected(make_error(Stage::kUsage, "--chdir needs a directory"));
+    }
+  }
+  auto environment = command_environment(args);
+  if (!environment) return std::unexpected(environment.error());
+  request.spawn.environment = std::move(*environment);
   request.spawn.user_namespace = ::geteuid() != 0 || std::find(namespaces.begin(), namespaces.end(),
                                                                "user") != namespaces.end();
   // The layout's hostname and sysctls are ops of the plan, written by apply() inside the
@@ -206,6 +294,10 @@ int run_main(int argc, char** argv) {
   ::signal(SIGCHLD, SIG_DFL);
   // 1. Split at `--` first: the command's words are never rootfsctl's options.
   auto line = exec::split_command_line(argc, argv);
+  std::vector<std::string> joined_words;
+  if (auto joined = join_setenv_pairs(line.own, joined_words); !joined) {
+    return fail(joined.error(), false);
+  }
   auto options = run_options();
   int exit_code = kExitOk;
   auto args = parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(),

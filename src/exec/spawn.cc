@@ -130,7 +130,7 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
     case ChildStep::kLoopback:
       return make_error(Stage::kFork, "child: bring up lo in its network namespace (netlink)", e);
     case ChildStep::kChdir:
-      return make_error(Stage::kChdir, "child: chdir / in the new root", e);
+      return make_error(Stage::kChdir, "child: chdir " + options.cwd + " in the new root", e);
     case ChildStep::kFork:
       return make_error(Stage::kFork, "child: create the command's process", e);
     case ChildStep::kPrivileges: {
@@ -328,6 +328,11 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  if (options.environment) {
+    for (const auto& entry : *options.environment) envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+  }
   std::vector<std::string> sysctl_paths;
   std::vector<const char*> sysctl_path_ptrs, sysctl_values;
   for (const auto& [key, value] : options.sysctls) sysctl_paths.push_back(sysctl_path(key));
@@ -347,6 +352,8 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
 
   detail::ChildPlan plan;
   plan.argv = args.data();
+  plan.envp = options.environment ? envp.data() : nullptr;
+  plan.cwd = options.cwd.empty() ? "/" : options.cwd.c_str();
   if (!options.hostname.empty()) {
     plan.hostname = options.hostname.c_str();
     plan.hostname_size = options.hostname.size();

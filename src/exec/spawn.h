@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct SpawnOptions {
   CapabilitySet keep_capabilities = 0;
   /// --cap-add ALL: keep whatever the child holds, rather than fail on what it lacks.
   bool keep_all_capabilities = false;
+  /// The command's working directory inside the new root (relative: to "/").
+  std::string cwd = "/";
+  /// The command's environment, "NAME=VALUE" each; nullopt: the caller's own. PATH from
+  /// it (or execvp(3)'s default) finds the command.
+  std::optional<std::vector<std::string>> environment;
 };
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,
@@ -70,7 +76,7 @@ class ParkedChild {
   ~ParkedChild();  // kills and reaps a child never released (or never waited for)
 
   pid_t pid() const { return pid_; }
-  /// Lets the child chdir("/") and exec the command. After this, wait() for it.
+  /// Lets the child chdir to `cwd` and exec the command. After this, wait() for it.
   Result<void> release();
   /// Kills the child (SIGKILL) and reaps it; used when the apply failed.
   void abort();

@@ -158,7 +158,10 @@ void drop_privileges(const ChildPlan& plan) {
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // execvp: PATH is searched inside the new root, since the root was switched already.
+  // execvp searches the PATH of environ, and passes environ on: the command's own
+  // environment decides both (a plain store, no allocation). The search is inside the new
+  // root, since the root was switched already.
+  if (plan.envp != nullptr) environ = plan.envp;
   ::execvp(plan.argv[0], plan.argv);
   int error = errno;
   write_report(plan.status_fd, ChildStep::kExec, error);
@@ -253,8 +256,9 @@ void child_main(const ChildPlan& plan) {
   write_report(plan.status_fd, ChildStep::kParked, 0);
   wait_for_release(plan);
   close_inherited_fds(plan);
-  // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top.
-  if (::chdir("/") != 0) fail(plan, ChildStep::kChdir, errno);
+  // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top,
+  // and a relative --chdir starts there.
+  if (::chdir("/") != 0 || ::chdir(plan.cwd) != 0) fail(plan, ChildStep::kChdir, errno);
   if (plan.loopback) bring_up_loopback(plan);
   write_sysctls(plan);
   // Before the init's vfork, so pid 1 keeps no more than the command does.

@@ -15,7 +15,7 @@ enum class ChildStep : std::int32_t {
   kPropagation,  // making "/" rprivate failed
   kHostname,     // sethostname(2) failed
   kCloseFds,     // close_range(2) failed
-  kChdir,        // chdir("/") failed
+  kChdir,        // chdir to the command's directory failed
   kSysctl,       // writing sysctl number `index` failed
   kLoopback,     // bringing up "lo" in the new network namespace failed
   kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
@@ -39,6 +39,8 @@ inline constexpr int kChildFailure = 125;
 /// Everything the child needs, prepared before clone3 so it allocates nothing.
 struct ChildPlan {
   char* const* argv = nullptr;     // NULL-terminated, argv[0] searched on PATH
+  char** envp = nullptr;           // NULL-terminated; NULL: keep this process's environ
+  const char* cwd = "/";           // the command's working directory in the new root
   const char* hostname = nullptr;  // NULL: leave it
   unsigned long hostname_size = 0;
   const char* const* sysctl_paths = nullptr;   // "/proc/sys/net/ipv4/ping_group_range"

@@ -239,6 +239,31 @@ class RunCases:
                                         "--dev", "/dev", "--proc", "/proc", "bash", "-c", script])
         self.assertEqual(theirs, ours)
 
+    def test_chdir_runs_the_command_there(self):
+        self.assertEqual(self.run_ok("--chdir", "/tmp", "--", "pwd"), "/tmp\n")
+        self.assertEqual(self.run_ok("--chdir", "usr/bin", "--", "pwd"), "/usr/bin\n")
+        proc = self.run_("--chdir", "/no-such-dir", "--", "sh", "-c", "echo ran")
+        self.assertEqual((proc.returncode, proc.stdout), (125, b""), proc.stderr)
+        self.assertIn(b"chdir /no-such-dir", proc.stderr)
+
+    def test_environment_options(self):
+        env = lambda *a: sorted(self.run_ok(*a, "--", "env").splitlines())  # noqa: E731
+        self.assertEqual(env("--clearenv"), [])
+        self.assertEqual(env("--clearenv", "--setenv", "A", "1 2", "--setenv", "B", ""),
+                         ["A=1 2", "B="])
+        # --clearenv first, whatever the order; then --unsetenv, then --setenv.
+        self.assertEqual(env("--setenv", "A", "x", "--clearenv", "--unsetenv", "A"), ["A=x"])
+        inherited = env("--setenv", "ROOTFSCTL_T", "v")
+        self.assertIn("ROOTFSCTL_T=v", inherited)
+        self.assertTrue(any(v.startswith("PATH=") for v in inherited))
+        self.assertFalse(any(v.startswith("PATH=") for v in env("--unsetenv", "PATH")))
+        # Without PATH, execvp's default finds the command.
+        self.assertEqual(self.run_ok("--clearenv", "--", "echo", "ok"), "ok\n")
+        proc = self.run_("--setenv", "A", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn(b"--setenv needs two words", proc.stderr)
+        self.assertEqual(self.run_("--setenv", "A=B", "c", "--", "true").returncode, 125)
+
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
         self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, b"", b""))
