@@ -101,7 +101,7 @@ _rootfsctl() {
         done
     fi
 
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle"
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle --cap-add --chdir --unsetenv"
     case $cmd in
         plan)
             options="--pid --mountinfo --set --format --help -h"
@@ -109,7 +109,7 @@ _rootfsctl() {
         apply)
             options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h" ;;
         run)
-            options="--set --fail-at --verbose -v --timings --format --help -h" ;;
+            options="--set --cap-add --chdir --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h" ;;
         mounts)
             options="--pid --mountinfo --format --help -h"
             formats="text json tree" ;;
@@ -131,6 +131,9 @@ _rootfsctl() {
             return ;;
     esac
 
+    # The VALUE of `--setenv VAR VALUE`: anything.
+    ((cword >= 3)) && [[ ${words[cword - 2]} == --setenv ]] && return
+
     # The value of an option.
     case $opt in
         --pid)
@@ -146,6 +149,14 @@ _rootfsctl() {
             return ;;
         --format)
             COMPREPLY=($(compgen -W "$formats" -- "$cur"))
+            return ;;
+        --setenv | --unsetenv)
+            COMPREPLY=($(compgen -e -- "$cur"))
+            return ;;
+        --chdir)
+            return ;;
+        --cap-add)
+            COMPREPLY=($(compgen -W "ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE" -- "$cur"))
             return ;;
         --set | --fail-at)
             return ;;
@@ -163,6 +174,8 @@ _rootfsctl() {
         w=${words[i]}
         if [[ $w == "=" ]]; then
             ((i++))
+        elif [[ $w == --setenv ]]; then
+            ((i += 2))
         elif [[ $w == -* ]]; then
             [[ " $takes_value " == *" $w "* && ${words[i + 1]} != "=" ]] && ((i++))
         else

@@ -130,11 +130,19 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
     case ChildStep::kLoopback:
       return make_error(Stage::kFork, "child: bring up lo in its network namespace (netlink)", e);
     case ChildStep::kChdir:
-      return make_error(Stage::kChdir, "child: chdir / in the new root", e);
+      return make_error(Stage::kChdir, "child: chdir " + options.cwd + " in the new root", e);
     case ChildStep::kFork:
       return make_error(Stage::kFork, "child: create the command's process", e);
+    case ChildStep::kPrivileges: {
+      auto name = capability_name(report.index);
+      return make_error(Stage::kFork,
+                        name.empty() ? std::string("child: drop privileges before the command")
+                                     : "child: drop privileges: keep or drop " + std::string(name),
+                        e);
+    }
     case ChildStep::kParked:
     case ChildStep::kExec:
+    case ChildStep::kExited:
       break;
   }
   return make_error(Stage::kInternal, "child: unexpected report", e);
@@ -277,7 +285,8 @@ Result<int> ParkedChild::wait() {
   int e = 0;
   {
     SignalForwarder forwarder(pidfd_.get());
-    // EOF once the command's exec succeeded (the pipe is O_CLOEXEC), else why it failed.
+    // Why the exec failed; else, from pid 1, how the command ended (kExited), or EOF when
+    // the command itself was the child (the pipe is O_CLOEXEC) or pid 1 was killed.
     report = read_report(status_fd_.get());
     rc = reap(pidfd_.get(), info);
     e = errno;
@@ -294,7 +303,12 @@ Result<int> ParkedChild::wait() {
     exec_errno_ = report->errno_value;
     return exec_failure_status(exec_errno_);
   }
+  if (report && report->step == ChildStep::kExited) {
+    if (WIFSIGNALED(report->index)) term_signal_ = WTERMSIG(report->index);
+    return shell_status(report->index);
+  }
   if (report) return std::unexpected(report_error(*report, options_));
+  if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) term_signal_ = info.si_status;
   return shell_status(info);
 }
 
@@ -314,6 +328,11 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  if (options.environment) {
+    for (const auto& entry : *options.environment) envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+  }
   std::vector<std::string> sysctl_paths;
   std::vector<const char*> sysctl_path_ptrs, sysctl_values;
   for (const auto& [key, value] : options.sysctls) sysctl_paths.push_back(sysctl_path(key));
@@ -333,6 +352,8 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
 
   detail::ChildPlan plan;
   plan.argv = args.data();
+  plan.envp = options.environment ? envp.data() : nullptr;
+  plan.cwd = options.cwd.empty() ? "/" : options.cwd.c_str();
   if (!options.hostname.empty()) {
     plan.hostname = options.hostname.c_str();
     plan.hostname_size = options.hostname.size();
@@ -342,6 +363,9 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.sysctl_count = static_cast<int>(sysctl_values.size());
   plan.pid_namespace = (*flags & CLONE_NEWPID) != 0;
   plan.loopback = (*flags & CLONE_NEWNET) != 0;
+  plan.last_cap = last_cap();
+  plan.keep_capabilities = options.keep_capabilities & all_capabilities(plan.last_cap);
+  plan.keep_all = options.keep_all_capabilities;
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
   plan.parent_park_fd = park_parent.get();

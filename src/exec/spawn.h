@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/unique_fd.h"
+#include "exec/capabilities.h"
 
 namespace rootfsctl::exec {
 
@@ -25,6 +27,16 @@ struct SpawnOptions {
   /// Namespaced sysctls ("net.ipv4.ping_group_range" -> "0 2147483647"), written through
   /// the new root's /proc/sys after release, before the command runs.
   std::map<std::string, std::string> sysctls;
+  /// What the command keeps (bounding, permitted, effective, inheritable and ambient);
+  /// everything else is dropped, and no_new_privs set, right before the command starts.
+  CapabilitySet keep_capabilities = 0;
+  /// --cap-add ALL: keep whatever the child holds, rather than fail on what it lacks.
+  bool keep_all_capabilities = false;
+  /// The command's working directory inside the new root (relative: to "/").
+  std::string cwd = "/";
+  /// The command's environment, "NAME=VALUE" each; nullopt: the caller's own. PATH from
+  /// it (or execvp(3)'s default) finds the command.
+  std::optional<std::vector<std::string>> environment;
 };
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,
@@ -64,7 +76,7 @@ class ParkedChild {
   ~ParkedChild();  // kills and reaps a child never released (or never waited for)
 
   pid_t pid() const { return pid_; }
-  /// Lets the child chdir("/") and exec the command. After this, wait() for it.
+  /// Lets the child chdir to `cwd` and exec the command. After this, wait() for it.
   Result<void> release();
   /// Kills the child (SIGKILL) and reaps it; used when the apply failed.
   void abort();
@@ -74,6 +86,9 @@ class ParkedChild {
   Result<int> wait();
   /// After wait(): the errno execvp(3) failed with in the child, 0 if the command ran.
   int exec_errno() const { return exec_errno_; }
+  /// After wait(): the signal that killed the command, 0 if it exited (or never ran). In a
+  /// pid namespace pid 1 reports it, since its own exit status 128+N cannot tell.
+  int term_signal() const { return term_signal_; }
 
  private:
   friend Result<ParkedChild> spawn_parked(const SpawnOptions&, const std::vector<std::string>&);
@@ -82,6 +97,7 @@ class ParkedChild {
   UniqueFd status_fd_;   // read end: exec errors reported by the child
   UniqueFd pidfd_;
   int exec_errno_ = 0;
+  int term_signal_ = 0;
   SpawnOptions options_;  // what it was spawned with, for the child's error reports
 };
 

@@ -4,13 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sched.h>  // struct clone_args: glibc 2.36 has no clone3 wrapper
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>  // one mount(2) call, in child_main: the seam may allocate
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -113,12 +114,54 @@ void write_sysctls(const ChildPlan& plan) {
   }
 }
 
+// The command gets only what --cap-add names: a read-only bind stays read-only only if it
+// cannot remount it (CAP_SYS_ADMIN), and root of a user namespace holds every capability
+// there (user_namespaces(7)). Done last, after the loopback and sysctls that need them.
+// no_new_privs: no setuid or file capability can give them back at exec (prctl(2)).
+void drop_privileges(const ChildPlan& plan) {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(plan, ChildStep::kPrivileges, errno, -1);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (::syscall(SYS_capget, &header, data) != 0) fail(plan, ChildStep::kPrivileges, errno, -1);
+  std::uint64_t held = data[0].permitted | (std::uint64_t{data[1].permitted} << 32);
+  std::uint64_t keep = plan.keep_capabilities & (plan.keep_all ? held : ~std::uint64_t{0});
+  // A capability asked for by name that this process does not hold cannot be kept.
+  for (int cap = 0; cap <= plan.last_cap; ++cap) {
+    if ((keep >> cap) & 1U && !((held >> cap) & 1U)) fail(plan, ChildStep::kPrivileges, EPERM, cap);
+  }
+  // The bounding set limits what any later exec can gain; dropping needs CAP_SETPCAP,
+  // which goes with the capset below, so it comes first.
+  for (int cap = 0; cap <= plan.last_cap; ++cap) {
+    if ((keep >> cap) & 1U) continue;
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) fail(plan, ChildStep::kPrivileges, errno, cap);
+  }
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+    fail(plan, ChildStep::kPrivileges, errno, -1);
+  }
+  for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; ++i) {
+    auto word = static_cast<std::uint32_t>(keep >> (32 * i));
+    data[i].effective = data[i].permitted = data[i].inheritable = word;
+  }
+  if (::syscall(SYS_capset, &header, data) != 0) fail(plan, ChildStep::kPrivileges, errno, -1);
+  // Ambient too, or exec drops them for any uid but 0 (capabilities(7), "Transformation
+  // of capabilities during execve()"); raising one needs it permitted and inheritable.
+  for (int cap = 0; cap <= plan.last_cap; ++cap) {
+    if (!((keep >> cap) & 1U)) continue;
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
+      fail(plan, ChildStep::kPrivileges, errno, cap);
+    }
+  }
+}
+
 [[noreturn]] void exec_command(const ChildPlan& plan) {
   // The command starts with no signal blocked, whatever the caller or pid 1 blocked.
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // execvp: PATH is searched inside the new root, since the root was switched already.
+  // execvp searches the PATH of environ, and passes environ on: the command's own
+  // environment decides both (a plain store, no allocation). The search is inside the new
+  // root, since the root was switched already.
+  if (plan.envp != nullptr) environ = plan.envp;
   ::execvp(plan.argv[0], plan.argv);
   int error = errno;
   write_report(plan.status_fd, ChildStep::kExec, error);
@@ -150,9 +193,10 @@ void write_sysctls(const ChildPlan& plan) {
   pid_t command = ::vfork();
   if (command < 0) fail(plan, ChildStep::kFork, errno);
   if (command == 0) exec_command(plan);
-  // The command holds the status pipe until its exec closes it; the caller reads EOF
-  // there as "it ran", so this copy must go.
-  ::close(plan.status_fd);
+  // This copy of the status pipe stays: after vfork returns, the command has exec'd or
+  // reported why not, and when it exits its raw status goes there (kExited). pid 1 exits
+  // with 128+N when signal N killed it; the caller needs to tell that from `exit 130`,
+  // to die of the same SIGINT as a shell expects of it.
 
   for (;;) {
     siginfo_t info{};
@@ -166,7 +210,10 @@ void write_sysctls(const ChildPlan& plan) {
     int status = 0;
     pid_t pid = 0;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == command) ::_exit(shell_status(status));
+      if (pid == command) {
+        write_report(plan.status_fd, ChildStep::kExited, 0, status);
+        ::_exit(shell_status(status));
+      }
     }
   }
 }
@@ -209,10 +256,13 @@ void child_main(const ChildPlan& plan) {
   write_report(plan.status_fd, ChildStep::kParked, 0);
   wait_for_release(plan);
   close_inherited_fds(plan);
-  // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top.
-  if (::chdir("/") != 0) fail(plan, ChildStep::kChdir, errno);
+  // pivot_root(2) moved this process's root and cwd into the new root; "/" is its top,
+  // and a relative --chdir starts there.
+  if (::chdir("/") != 0 || ::chdir(plan.cwd) != 0) fail(plan, ChildStep::kChdir, errno);
   if (plan.loopback) bring_up_loopback(plan);
   write_sysctls(plan);
+  // Before the init's vfork, so pid 1 keeps no more than the command does.
+  drop_privileges(plan);
   if (!plan.pid_namespace) exec_command(plan);
   supervise(plan);
 }

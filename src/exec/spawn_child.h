@@ -15,17 +15,20 @@ enum class ChildStep : std::int32_t {
   kPropagation,  // making "/" rprivate failed
   kHostname,     // sethostname(2) failed
   kCloseFds,     // close_range(2) failed
-  kChdir,        // chdir("/") failed
+  kChdir,        // chdir to the command's directory failed
   kSysctl,       // writing sysctl number `index` failed
   kLoopback,     // bringing up "lo" in the new network namespace failed
+  kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
+  kExited,       // pid 1's command is gone; `index` is its waitpid(2) status
 };
 
 struct ChildReport {
   ChildStep step = ChildStep::kParked;
   std::int32_t errno_value = 0;
-  std::int32_t index = 0;  // which sysctl, for kSysctl
+  std::int32_t index = 0;  // which sysctl, for kSysctl; which capability, for kPrivileges;
+                           // the wait status, for kExited
 };
 
 /// The byte release() sends; anything else (or EOF) makes the child exit 125.
@@ -36,6 +39,8 @@ inline constexpr int kChildFailure = 125;
 /// Everything the child needs, prepared before clone3 so it allocates nothing.
 struct ChildPlan {
   char* const* argv = nullptr;     // NULL-terminated, argv[0] searched on PATH
+  char** envp = nullptr;           // NULL-terminated; NULL: keep this process's environ
+  const char* cwd = "/";           // the command's working directory in the new root
   const char* hostname = nullptr;  // NULL: leave it
   unsigned long hostname_size = 0;
   const char* const* sysctl_paths = nullptr;   // "/proc/sys/net/ipv4/ping_group_range"
@@ -47,6 +52,10 @@ struct ChildPlan {
   int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
   int parent_park_fd = -1;     // the parent's ends, closed first thing
   int parent_status_fd = -1;
+
+  std::uint64_t keep_capabilities = 0;  // bit N: the command keeps capability N
+  bool keep_all = false;                // --cap-add ALL: whatever of them the child holds
+  int last_cap = 0;                     // /proc/sys/kernel/cap_last_cap, read beforehand
 };
 
 /// The child: set up, park, and after release exec the command (or supervise it as pid

@@ -8,7 +8,7 @@
  * What manifests/sandbox.yaml asks for: new mount, pid and ipc namespaces; a 64M tmpfs
  * root; /usr bound read-only (recursively); the /bin, /lib, /lib64 and /sbin links;
  * proc; a /dev tmpfs with null, zero, full, random, urandom and tty bound onto empty
- * files, devpts with a ptmx link, mqueue and a shm tmpfs; a /tmp tmpfs. The new root is
+ * files, the fd, stdin, stdout and stderr links, devpts with a ptmx link, mqueue and a shm tmpfs; a /tmp tmpfs. The new root is
  * assembled under /tmp of the new mount namespace (private, so the host never sees it),
  * as bubblewrap assembles its own. */
 #define _GNU_SOURCE
@@ -71,6 +71,10 @@ static void assemble(void) {
   device("random");
   device("urandom");
   device("tty");
+  check(symlink("/proc/self/fd", NEW_ROOT "/dev/fd"), "fd");
+  check(symlink("/proc/self/fd/0", NEW_ROOT "/dev/stdin"), "stdin");
+  check(symlink("/proc/self/fd/1", NEW_ROOT "/dev/stdout"), "stdout");
+  check(symlink("/proc/self/fd/2", NEW_ROOT "/dev/stderr"), "stderr");
   check(mkdir(NEW_ROOT "/dev/pts", 0755), "mkdir pts");
   do_mount("devpts", NEW_ROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=620");

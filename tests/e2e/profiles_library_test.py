@@ -245,8 +245,9 @@ class ProfilesRootTest(Library, unittest.TestCase):
         checks, dev = out.split("---\n")
         self.assertEqual(checks.split(), ["/home:0", "/home-ro", "/root:0", "/root-ro",
                                           "/run/user:0", "/run/user-ro", "tmp-rw"])
-        self.assertEqual(dev.split(), ["full", "null", "ptmx", "pts", "random", "shm", "tty",
-                                       "urandom", "zero"])
+        # systemd's PrivateDevices makes the /dev/fd and /dev/std* links too (dev_setup()).
+        self.assertEqual(dev.split(), ["fd", "full", "null", "ptmx", "pts", "random", "shm",
+                                       "stderr", "stdin", "stdout", "tty", "urandom", "zero"])
         self.assertFalse(pathlib.Path("/var/tmp/p").exists())
 
     def test_oci_default_runs_busybox_with_runcs_mounts(self):

@@ -15,6 +15,8 @@ import json
 import os
 import pathlib
 import pty
+import resource
+import shlex
 import select
 import shutil
 import signal
@@ -47,6 +49,9 @@ mounts:
   - tmpfs: /tmp
 """
 NOBODY = 65534
+CAP_SYS_ADMIN = 1 << 21
+# The privilege lines of /proc/PID/status (proc(5)).
+PRIVILEGE_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")
 
 
 def host_mountinfo():
@@ -66,6 +71,13 @@ def comm(pid):
         return pathlib.Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
+
+
+def privileges(status_text):
+    """{"CapEff": 0, ..., "NoNewPrivs": 1} from the text of /proc/self/status."""
+    fields = dict(line.split(":", 1) for line in status_text.splitlines() if ":" in line)
+    return {name: int(fields[name].strip(), 16 if name.startswith("Cap") else 10)
+            for name in PRIVILEGE_FIELDS}
 
 
 def wait_for_command(proc, name, timeout=10):
@@ -139,6 +151,118 @@ class RunCases:
                  "socket.create_connection(s.getsockname(), timeout=2); print('up')")
         out = self.run_ok(layout, "--", "/usr/bin/python3", "-c", probe)
         self.assertEqual(out, "up\n")
+
+    def as_user(self, argv):
+        """`argv` run as the user under test (not through rootfsctl)."""
+        return subprocess.run([*self.prefix, *argv], capture_output=True, timeout=60,
+                              env=self.env, cwd="/")
+
+    def test_command_has_no_capabilities_and_no_new_privs(self):
+        # Root of the sandbox (rootless: of its user namespace) holds every capability
+        # unless run drops them; a read-only bind would then be one remount from writable.
+        got = privileges(self.run_ok("--", "cat", "/proc/self/status"))
+        self.assertEqual(got, {"CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0,
+                               "CapAmb": 0, "NoNewPrivs": 1})
+
+    def test_read_only_bind_cannot_be_remounted_writable(self):
+        data = tempfile.mkdtemp(prefix="rootfsctl-run-data-")
+        self.addCleanup(shutil.rmtree, data)
+        os.chmod(data, 0o777)  # so that only the read-only mount stops the write
+        pathlib.Path(data, "kept").write_text("kept\n")
+        layout = self.write_layout(MINIMAL_LAYOUT + f"  - bind: /data\n    from: {data}\n"
+                                   "    readonly: true\n")
+        attack = "mount -o remount,bind,rw /data && touch /data/x"
+        proc = self.run_(layout, "--", "sh", "-c", attack)
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(sorted(os.listdir(data)), ["kept"])
+        # Control: with CAP_SYS_ADMIN kept, the same attack writes (as before issue 18).
+        proc = self.run_("--cap-add", "CAP_SYS_ADMIN", layout, "--", "sh", "-c", attack)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(sorted(os.listdir(data)), ["kept", "x"])
+
+    def test_cap_add_keeps_the_named_capability(self):
+        for spelling in ("CAP_SYS_ADMIN", "sys_admin"):
+            with self.subTest(spelling):
+                got = privileges(self.run_ok("--cap-add", spelling, "--", "cat",
+                                             "/proc/self/status"))
+                self.assertEqual(got, {"CapInh": CAP_SYS_ADMIN, "CapPrm": CAP_SYS_ADMIN,
+                                       "CapEff": CAP_SYS_ADMIN, "CapBnd": CAP_SYS_ADMIN,
+                                       "CapAmb": CAP_SYS_ADMIN, "NoNewPrivs": 1})
+        # ALL: whatever rootfsctl's child held, which includes CAP_SYS_ADMIN.
+        got = privileges(self.run_ok("--cap-add", "ALL", "--", "cat", "/proc/self/status"))
+        self.assertEqual(got["CapEff"] & CAP_SYS_ADMIN, CAP_SYS_ADMIN)
+        self.assertEqual(got["CapEff"], got["CapBnd"])
+
+    def test_cap_add_refuses_unknown_names(self):
+        proc = self.run_("--cap-add", "CAP_SYS_ADMN", "--", "sh", "-c", "echo ran")
+        self.assertEqual(proc.returncode, 125, proc.stderr)
+        self.assertNotIn(b"ran", proc.stdout)
+        self.assertIn(b"unknown capability 'CAP_SYS_ADMN' (did you mean 'CAP_SYS_ADMIN'?)",
+                      proc.stderr)
+
+    def test_privileges_agree_with_bubblewrap(self):
+        bwrap = shutil.which("bwrap")
+        if not bwrap:
+            self.skipTest("bubblewrap is not installed")
+        probe = ["cat", "/proc/self/status"]
+        theirs = self.as_user([bwrap, *self.bwrap_privileges, "--ro-bind", "/", "/",
+                               "--dev", "/dev", "--proc", "/proc", *probe])
+        self.assertEqual(theirs.returncode, 0, theirs.stderr)
+        ours = privileges(self.run_ok("--", *probe))
+        theirs = privileges(theirs.stdout.decode())
+        for field in ("CapEff", "CapPrm", "NoNewPrivs"):
+            self.assertEqual(ours[field], theirs[field], field)
+
+    def with_stderr_file(self, argv):
+        """`argv` as the user under test, stderr a file anyone may open: reopening
+        /dev/stderr checks the file's permissions, and a pipe of the test's (root's, mode
+        0600) is closed to uid 65534 whatever its capabilities. (exit status, stdout,
+        stderr)"""
+        with tempfile.TemporaryFile() as err:
+            os.fchmod(err.fileno(), 0o666)
+            proc = subprocess.run([*self.prefix, *argv], stdout=subprocess.PIPE, stderr=err,
+                                  env=self.env, cwd="/", timeout=60)
+            err.seek(0)
+            return proc.returncode, proc.stdout.decode(), err.read().decode()
+
+    def test_dev_has_the_descriptor_links(self):
+        # bash's <(...) reads /dev/fd/N; scripts write errors to /dev/stderr (issue 18).
+        script = ("cat <(echo x); echo e > /dev/stderr; "
+                  "readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr /dev/ptmx")
+        links = "/proc/self/fd\n/proc/self/fd/0\n/proc/self/fd/1\n/proc/self/fd/2\npts/ptmx\n"
+        ours = self.with_stderr_file(self.command(["--", "bash", "-c", script])[len(self.prefix):])
+        self.assertEqual(ours, (0, "x\n" + links, "e\n"))
+        bwrap = shutil.which("bwrap")
+        if not bwrap:
+            self.skipTest("bubblewrap is not installed")
+        theirs = self.with_stderr_file([bwrap, *self.bwrap_privileges, "--ro-bind", "/", "/",
+                                        "--dev", "/dev", "--proc", "/proc", "bash", "-c", script])
+        self.assertEqual(theirs, ours)
+
+    def test_chdir_runs_the_command_there(self):
+        self.assertEqual(self.run_ok("--chdir", "/tmp", "--", "pwd"), "/tmp\n")
+        self.assertEqual(self.run_ok("--chdir", "usr/bin", "--", "pwd"), "/usr/bin\n")
+        proc = self.run_("--chdir", "/no-such-dir", "--", "sh", "-c", "echo ran")
+        self.assertEqual((proc.returncode, proc.stdout), (125, b""), proc.stderr)
+        self.assertIn(b"chdir /no-such-dir", proc.stderr)
+
+    def test_environment_options(self):
+        env = lambda *a: sorted(self.run_ok(*a, "--", "env").splitlines())  # noqa: E731
+        self.assertEqual(env("--clearenv"), [])
+        self.assertEqual(env("--clearenv", "--setenv", "A", "1 2", "--setenv", "B", ""),
+                         ["A=1 2", "B="])
+        # --clearenv first, whatever the order; then --unsetenv, then --setenv.
+        self.assertEqual(env("--setenv", "A", "x", "--clearenv", "--unsetenv", "A"), ["A=x"])
+        inherited = env("--setenv", "ROOTFSCTL_T", "v")
+        self.assertIn("ROOTFSCTL_T=v", inherited)
+        self.assertTrue(any(v.startswith("PATH=") for v in inherited))
+        self.assertFalse(any(v.startswith("PATH=") for v in env("--unsetenv", "PATH")))
+        # Without PATH, execvp's default finds the command.
+        self.assertEqual(self.run_ok("--clearenv", "--", "echo", "ok"), "ok\n")
+        proc = self.run_("--setenv", "A", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn(b"--setenv needs two words", proc.stderr)
+        self.assertEqual(self.run_("--setenv", "A=B", "c", "--", "true").returncode, 125)
 
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
@@ -255,7 +379,9 @@ class RunCases:
                     start = time.monotonic()
                     proc.send_signal(sig)
                     status = proc.wait(timeout=10)
-                    self.assertEqual(status, 128 + sig, proc.stderr.read())
+                    # Killed by SIGINT, the command's death is rootfsctl's (issue 18).
+                    wanted = -sig if sig == signal.SIGINT else 128 + sig
+                    self.assertEqual(status, wanted, proc.stderr.read())
                     self.assertLess(time.monotonic() - start, 2)
                 finally:
                     if proc.poll() is None:
@@ -299,6 +425,48 @@ class RunCases:
         self.assertEqual(out.count(b"got-INT"), 1, out)
         self.assertIn(b"done", out)
 
+    def test_sigint_and_sigquit_deaths_are_passed_on(self):
+        # Killed by SIGINT or SIGQUIT, the command's death is rootfsctl's own, as with
+        # env, sudo and bwrap; an `exit 130` stays an exit status. With and without a pid
+        # namespace (pid 1 reports the command's status; else rootfsctl reaps it itself).
+        no_core = lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # noqa: E731
+        # No /proc: rootless, a proc mount needs a pid namespace of the user namespace's.
+        no_pid = self.write_layout(MINIMAL_LAYOUT.replace("[mount, pid]", "[mount]")
+                                   .replace("  - proc: /proc\n", ""))
+        for layout in (["sandbox"], [no_pid]):
+            with self.subTest(layout=layout):
+                for sig in (signal.SIGINT, signal.SIGQUIT):
+                    proc = self.run_(*layout, "--", "sh", "-c", f"kill -{sig.name[3:]} $$",
+                                     preexec_fn=no_core)
+                    self.assertEqual(proc.returncode, -sig, proc.stderr)
+                self.assertEqual(self.run_(*layout, "--", "sh", "-c", "exit 130").returncode, 130)
+                self.assertEqual(self.run_(*layout, "--", "sh", "-c", "kill -TERM $$").returncode,
+                                 128 + signal.SIGTERM)
+
+    def test_one_sigint_ends_a_shell_loop_around_run(self):
+        # bash goes on with the loop after a child that exited 130 (it handled SIGINT), and
+        # stops only when the child died of SIGINT: one Ctrl-C must end the loop.
+        run = shlex.join(self.command(["sandbox", "--", "sleep", "5"]))
+        loop = subprocess.Popen(["bash", "-c", f"for i in 1 2 3; do {run}; done; echo after"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                cwd="/", start_new_session=True)
+        try:
+            deadline = time.monotonic() + 10
+            while not any(comm(g) == "sleep" for c in children(loop.pid)
+                          for i in children(c) for g in children(i) + [i]):
+                self.assertLess(time.monotonic(), deadline, "sleep did not start")
+                time.sleep(0.02)
+            start = time.monotonic()
+            os.killpg(loop.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+            out, err = loop.communicate(timeout=15)
+        finally:
+            if loop.poll() is None:
+                os.killpg(loop.pid, signal.SIGKILL)
+                loop.wait()
+        self.assertEqual(out, b"", err)
+        self.assertEqual(loop.returncode, -signal.SIGINT, err)
+        self.assertLess(time.monotonic() - start, 3)
+
     def test_an_ignored_sigchld_is_not_inherited(self):
         # SIG_IGN survives exec; with SIGCHLD ignored the kernel reaps children itself, and
         # neither rootfsctl, pid 1 nor the command could learn an exit status.
@@ -327,6 +495,8 @@ class RunAsRootTest(RunCases, unittest.TestCase):
         super().setUp()
 
     env = None
+    prefix = []
+    bwrap_privileges = ["--cap-drop", "ALL"]
 
     def command(self, args):
         return [support.BINARY, "run", *map(str, args)]
@@ -396,6 +566,8 @@ class RunAsRootTest(RunCases, unittest.TestCase):
 
 class RunRootlessTest(RunCases, unittest.TestCase):
     """As uid/gid 65534 (or the unprivileged user running the tests): a user namespace."""
+
+    bwrap_privileges = ["--unshare-user"]
 
     @classmethod
     def setUpClass(cls):

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "layout/loader.h"
 #include "layout_test_support.h"
 
 namespace rootfsctl::layout {
@@ -368,6 +371,39 @@ TEST_F(ProfilesTest, ListShowsTheFirstProfileOfEachNameSorted) {
   EXPECT_EQ(mine[1].name, "broken");
   EXPECT_EQ(mine[1].description, "half");
   EXPECT_NE(mine[1].error.find("cannot find 'gone.yaml'"), std::string::npos) << mine[1].error;
+}
+
+}  // namespace
+}  // namespace rootfsctl::layout
+
+namespace rootfsctl::layout {
+namespace {
+
+// Issue 18: a private /dev without /dev/fd and /dev/std* breaks bash's <(...) and
+// `echo > /dev/stderr`; bubblewrap's --dev and runc make them, so every bundled profile
+// with a /dev of its own does too (/dev/ptmx comes with the devpts entry).
+TEST(BundledProfiles, EveryPrivateDevHasTheDescriptorLinks) {
+  const std::map<std::string, std::string> wanted{{"/dev/fd", "/proc/self/fd"},
+                                                  {"/dev/stdin", "/proc/self/fd/0"},
+                                                  {"/dev/stdout", "/proc/self/fd/1"},
+                                                  {"/dev/stderr", "/proc/self/fd/2"}};
+  int private_devs = 0;
+  for (const auto& file : std::filesystem::directory_iterator(source_dir() / "manifests")) {
+    if (file.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(file.path().string());
+    auto layout = load_layout_file(file.path().string());
+    ASSERT_TRUE(layout) << layout.error().render();
+    bool private_dev = false;
+    std::map<std::string, std::string> links;
+    for (const auto& entry : layout->mounts) {
+      if (entry.kind == EntryKind::kTmpfs && entry.target == "/dev") private_dev = true;
+      if (entry.kind == EntryKind::kSymlink) links[entry.target] = entry.to;
+    }
+    if (!private_dev) continue;
+    ++private_devs;
+    for (const auto& [link, to] : wanted) EXPECT_EQ(links[link], to) << link;
+  }
+  EXPECT_GE(private_devs, 6);  // build, image, oci-default, readonly-host, sandbox, service
 }
 
 }  // namespace
