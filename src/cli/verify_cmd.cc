@@ -1,14 +1,12 @@
 // rootfsctl verify LAYOUT --pid N [--set K=V]... [--format text|json]
-#include <iomanip>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "exec/settings.h"
 #include "cli/options.h"
 #include "plan/drift.h"
 #include "plan/planner.h"
+#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -61,40 +59,6 @@ Result<layout::Layout> load(const cxxopts::ParseResult& args) {
   return layout::load_profile(*file, {*sets});
 }
 
-std::string drift_json(const std::vector<plan::Drift>& drift) {
-  nlohmann::ordered_json out;
-  out["match"] = drift.empty();
-  out["drift"] = nlohmann::ordered_json::array();
-  for (const auto& d : drift) {
-    nlohmann::ordered_json item;
-    item["kind"] = plan::drift_kind_name(d.kind);
-    item["target"] = d.target;
-    item["expected"] = d.expected;
-    item["actual"] = d.actual;
-    item["origin"] = d.origin;
-    item["op_index"] = d.op_index;
-    item["message"] = d.message;
-    out["drift"].push_back(std::move(item));
-  }
-  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-std::string drift_text(const std::vector<plan::Drift>& drift, const std::string& what) {
-  std::ostringstream out;
-  if (drift.empty()) {
-    out << what << ": matches\n";
-    return out.str();
-  }
-  out << what << ": " << drift.size() << " drift(s)\n";
-  for (const auto& d : drift) {
-    out << "  " << std::left << std::setw(8) << plan::drift_kind_name(d.kind) << " " << d.target
-        << ": " << d.message;
-    if (!d.origin.empty()) out << "  (" << d.origin << ")";
-    out << "\n";
-  }
-  return out.str();
-}
-
 }  // namespace
 
 int verify_main(int argc, char** argv) {
@@ -123,7 +87,8 @@ int verify_main(int argc, char** argv) {
   auto settings = exec::check_settings(exec::linux_syscalls(), plan, *pid);
   if (!settings) return report_error(settings.error().wrap(label), json);
   drift.insert(drift.end(), settings->begin(), settings->end());
-  std::cout << (json ? drift_json(drift) : drift_text(drift, label + " against " + plan.layout));
+  std::cout << (json ? render::drift_json(drift)
+                    : render::drift_text(drift, label + " against " + plan.layout));
   return drift.empty() ? kExitOk : kExitValidation;
 }
 

@@ -6,52 +6,8 @@
 namespace rootfsctl::render {
 namespace {
 
-/// One step of decoding: how many bytes at the position form a valid sequence (`valid`,
-/// with its code point) or the maximal ill-formed subpart to replace (`valid` false).
-struct Decoded {
-  std::size_t length = 1;
-  bool valid = false;
-  std::uint32_t code_point = 0;
-};
-
 unsigned byte_at(std::string_view text, std::size_t i) {
   return static_cast<unsigned char>(text[i]);
-}
-
-// Unicode §3.9 table 3-7 "Well-Formed UTF-8 Byte Sequences": the lead byte fixes the
-// length and the range of the second byte (E0, ED, F0 and F4 narrow it to exclude
-// overlongs, surrogates and code points above U+10FFFF); later bytes are 80..BF.
-Decoded decode_at(std::string_view text, std::size_t i) {
-  const unsigned lead = byte_at(text, i);
-  if (lead < 0x80) return {1, true, lead};
-  std::size_t trail = 0;
-  unsigned low = 0x80, high = 0xBF;
-  std::uint32_t code_point = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    trail = 1;
-    code_point = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    trail = 2;
-    code_point = lead & 0x0F;
-    low = lead == 0xE0 ? 0xA0 : 0x80;
-    high = lead == 0xED ? 0x9F : 0xBF;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    trail = 3;
-    code_point = lead & 0x07;
-    low = lead == 0xF0 ? 0x90 : 0x80;
-    high = lead == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return {};
-  }
-  for (std::size_t k = 1; k <= trail; ++k) {
-    if (i + k >= text.size()) return {k, false, 0};
-    const unsigned byte = byte_at(text, i + k);
-    if (byte < low || byte > high) return {k, false, 0};
-    code_point = (code_point << 6) | (byte & 0x3F);
-    low = 0x80;
-    high = 0xBF;
-  }
-  return {trail + 1, true, code_point};
 }
 
 void append_hex_byte(std::string& out, unsigned byte) {
@@ -130,38 +86,11 @@ void append_tree(const std::vector<TreeNode>& nodes, std::size_t index, const st
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const auto step = decode_at(text, i);
-    if (!step.valid) return false;
-    i += step.length;
-  }
-  return true;
-}
-
-std::string to_valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto step = decode_at(text, i);
-    out += step.valid ? text.substr(i, step.length) : std::string_view("\xEF\xBF\xBD");
-    i += step.length;
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::size_t i = 0; i < bytes.size(); ++i) append_hex_byte(out, byte_at(bytes, i));
-  return out;
-}
-
 std::string escape_for_display(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const auto step = decode_at(text, i);
+    const auto step = decode_utf8(text, i);
     if (step.valid && !needs_escape(step.code_point)) {
       out += text.substr(i, step.length);
     } else {

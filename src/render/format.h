@@ -8,18 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace rootfsctl::render {
-
-/// True when `text` is well-formed UTF-8 (Unicode §3.9 table 3-7: no overlong forms,
-/// no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
-/// `text` with each maximal ill-formed subsequence replaced by U+FFFD; valid input is
-/// returned unchanged.
-std::string to_valid_utf8(std::string_view text);
-
-/// The bytes as lower-case hex, two digits a byte: "/a" -> "2f61".
-std::string to_hex(std::string_view bytes);
 
 /// `text` safe to print on a terminal: C0 controls, DEL, C1 controls, '\' and bytes that
 /// are not valid UTF-8 become `\xNN` (one per byte); everything else is kept.

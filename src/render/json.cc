@@ -126,4 +126,22 @@ std::string mounts_json(const mountinfo::MountTable& table) {
   return dump(out);
 }
 
+std::string drift_json(const std::vector<plan::Drift>& drift) {
+  Json out = Json::object();
+  out["match"] = drift.empty();
+  out["drift"] = Json::array();
+  for (const auto& d : drift) {
+    Json item = Json::object();
+    item["kind"] = std::string(plan::drift_kind_name(d.kind));
+    put_string(item, "target", d.target);
+    put_string(item, "expected", d.expected);
+    put_string(item, "actual", d.actual);
+    put_string(item, "origin", d.origin);
+    item["op_index"] = d.op_index;
+    put_string(item, "message", d.message);
+    out["drift"].push_back(std::move(item));
+  }
+  return dump(out);
+}
+
 }  // namespace rootfsctl::render

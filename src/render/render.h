@@ -28,6 +28,7 @@
 
 #include "mountinfo/mountinfo.h"
 #include "plan/diagnostic.h"
+#include "plan/drift.h"
 #include "plan/op.h"
 
 namespace rootfsctl::render {
@@ -91,5 +92,14 @@ std::string mounts_text(const mountinfo::MountTable& table);
 /// children are in table order. Entries caught in a parent cycle are printed as further
 /// roots, so every entry appears exactly once.
 std::string mounts_tree(const mountinfo::MountTable& table, bool color);
+
+/// verify's result as JSON: {"match", "drift": [{"kind", "target", "expected", "actual",
+/// "origin", "op_index", "message"}]}, every string by the byte rule above ("target_hex"
+/// when a mount's name is not valid UTF-8).
+std::string drift_json(const std::vector<plan::Drift>& drift);
+
+/// verify's result as text: "WHAT: matches", or "WHAT: N drift(s)" and one line a drift,
+/// "  missing  /tmp: not mounted  (sandbox.yaml:12)", names escaped as in every table.
+std::string drift_text(const std::vector<plan::Drift>& drift, std::string_view what);
 
 }  // namespace rootfsctl::render

@@ -148,4 +148,19 @@ std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, b
   return out;
 }
 
+std::string drift_text(const std::vector<plan::Drift>& drift, std::string_view what) {
+  std::string out = escape_for_display(what);
+  if (drift.empty()) return out + ": matches\n";
+  out += ": " + std::to_string(drift.size()) + " drift(s)\n";
+  for (const auto& d : drift) {
+    std::string kind(plan::drift_kind_name(d.kind));
+    kind.resize(std::max<std::size_t>(kind.size(), 8), ' ');
+    out += "  " + kind + " " + escape_for_display(d.target) + ": " +
+           escape_for_display(d.message);
+    if (!d.origin.empty()) out += "  (" + escape_for_display(d.origin) + ")";
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace rootfsctl::render

@@ -125,6 +125,25 @@ class CaptureVerifyTest(unittest.TestCase):
             [extra] = self.verify_json(layout, child.pid, 1)["drift"]
             self.assertEqual((extra["kind"], extra["target"]), ("extra", "/tmp/sub"))
 
+    def test_verify_escapes_mount_names_as_mounts_does(self):
+        # A mount name is the target's bytes: a newline, an escape sequence and a byte that
+        # is not UTF-8 must neither reach the terminal raw nor be lost from the JSON.
+        with ParkedChild() as child:
+            layout = support.SOURCE / "manifests/live-tmp.yaml"
+            rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            name = b"/tmp/a\nb\x1b[31m\xff"
+            nsenter(child.pid, "mkdir", name)
+            nsenter(child.pid, "mount", "-t", "tmpfs", "y", name)
+            text = rootfsctl("verify", layout, "--pid", child.pid, check_exit=1).stdout
+            self.assertIn(b"extra    /tmp/a\\x0ab\\x1b[31m\\xff: ", text)
+            self.assertNotIn(b"\x1b", text)
+            self.assertNotIn(b"\xff", text)
+            [extra] = self.verify_json(layout, child.pid, 1)["drift"]
+            self.assertEqual(extra["target"], "/tmp/a\nb\x1b[31m\ufffd")
+            self.assertEqual(bytes.fromhex(extra["target_hex"]), name)
+            mounts = rootfsctl("mounts", "--pid", child.pid).stdout
+            self.assertIn(b"/tmp/a\\x0ab\\x1b[31m\\xff", mounts)
+
     def test_usage_and_manifest_errors_exit_2(self):
         rootfsctl("verify", "sandbox", check_exit=2)
         rootfsctl("verify", "no-such-profile", "--pid", "1", check_exit=2)
