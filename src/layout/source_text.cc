@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/utf8.h"
+
 namespace rootfsctl::layout {
 namespace {
 
@@ -15,28 +17,11 @@ std::string hex_byte(unsigned char byte) {
   return buf;
 }
 
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is malformed: a stray
-// continuation byte, a truncated sequence, an overlong form, a UTF-16 surrogate or a
-// value above U+10FFFF (RFC 3629 §4).
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is
+// malformed (core/utf8.h has the rule).
 std::size_t utf8_length(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t k) -> unsigned {
-    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
-  };
-  auto continuation = [&](std::size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
-  const unsigned b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    const unsigned b1 = byte(1);
-    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F)) return 0;
-    return continuation(1) && continuation(2) ? 3 : 0;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    const unsigned b1 = byte(1);
-    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
-    return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
-  }
-  return 0;
+  const auto step = decode_utf8(text, i);
+  return step.valid ? step.length : 0;
 }
 
 bool is_forbidden_control(unsigned char c) {

@@ -6,6 +6,7 @@
 
 #include "core/mount_flags.h"
 #include "core/path.h"
+#include "core/utf8.h"
 #include "plan/overlay.h"
 
 namespace rootfsctl::plan {
@@ -29,23 +30,13 @@ std::string dev_of(const MountEntry& m) {
   return std::to_string(m.major) + ":" + std::to_string(m.minor);
 }
 
-/// Layouts are UTF-8 without control characters; a path that is not cannot be written.
+/// Layouts are UTF-8 without control characters (the loader's rule, core/utf8.h); a path
+/// that is not cannot be written and becomes a comment.
 bool writable_path(std::string_view p) {
-  for (std::size_t i = 0; i < p.size();) {
-    auto c = static_cast<unsigned char>(p[i]);
-    if (c < 0x20 || c == 0x7f) return false;
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xe  ? 3
-                      : (c >> 3) == 0x1e ? 4
-                                         : 0;
-    if (len == 0 || i + len > p.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(p[i + k]) & 0xc0) != 0x80) return false;
-    }
-    i += len;
+  for (char c : p) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   }
-  return !path::check_normalized(p).has_value();
+  return is_valid_utf8(p) && !path::check_normalized(p).has_value();
 }
 
 /// `base` + what `full` has beyond `prefix` (a path-prefix of it).

@@ -160,6 +160,22 @@ TEST(CaptureTest, PathsALayoutCannotHoldAreComments) {
                         "characters: /caf\\xe9\n"));
 }
 
+// A surrogate (ED A0 80) and an overlong '/' (C0 AF) look like UTF-8 to a check of lead
+// and continuation bits only; the loader refuses them, so capture must comment them out
+// rather than write a layout that cannot be loaded back.
+TEST(CaptureTest, SurrogatesAndOverlongFormsAreComments) {
+  std::string target(kTarget);
+  target += "49 40 0:61 / /s\\355\\240\\200 rw - tmpfs x rw\n";
+  target += "50 40 0:62 / /o\\300\\257 rw - tmpfs x rw\n";
+  auto capture = capture_layout(table(target), table(kCaller), {"pid 42", devices});
+  ASSERT_TRUE(capture) << capture.error().to_string();
+  auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
+  EXPECT_THAT(text, HasSubstr("control characters: /s\\xed\\xa0\\x80\n"));
+  EXPECT_THAT(text, HasSubstr("control characters: /o\\xc0\\xaf\n"));
+  auto loaded = layout::load_layout(text, "captured.yaml");
+  EXPECT_TRUE(loaded) << loaded.error().to_string();
+}
+
 TEST(CaptureTest, UnionIsCapturedAsAnOverlayEntry) {
   // The layer that is the mount's own path splits before from after; both spellings of
   // the lower layers (fd-given "lowerdir+", legacy "lowerdir" with an escaped ':').

@@ -7,42 +7,6 @@
 namespace rootfsctl::render {
 namespace {
 
-TEST(Utf8Test, AcceptsWellFormedSequences) {
-  EXPECT_TRUE(is_valid_utf8(""));
-  EXPECT_TRUE(is_valid_utf8("/usr/bin"));
-  EXPECT_TRUE(is_valid_utf8("/home/j\xc3\xbcrgen"));   // U+00FC
-  EXPECT_TRUE(is_valid_utf8("/\xe2\x82\xac"));         // U+20AC
-  EXPECT_TRUE(is_valid_utf8("/\xf0\x9f\x98\x80"));     // U+1F600
-  EXPECT_TRUE(is_valid_utf8("/\xf4\x8f\xbf\xbf"));     // U+10FFFF
-  EXPECT_TRUE(is_valid_utf8(std::string("a\0b", 3)));  // NUL is a code point
-}
-
-TEST(Utf8Test, RejectsIllFormedSequences) {
-  EXPECT_FALSE(is_valid_utf8("/mnt/a\x80"));        // lone continuation byte
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xe0\x80\xaf"));      // overlong '/', three bytes
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate U+D800
-  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xf5\x80\x80\x80"));  // lead byte never used
-  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // truncated at the end
-  EXPECT_FALSE(is_valid_utf8("\xff"));
-}
-
-TEST(Utf8Test, ReplacesEachMaximalSubpartOnce) {
-  EXPECT_EQ(to_valid_utf8("/mnt/a\x80"), "/mnt/a\xef\xbf\xbd");
-  // A truncated three-byte sequence is one subpart; the following 'x' survives.
-  EXPECT_EQ(to_valid_utf8("\xe2\x82x"), "\xef\xbf\xbdx");
-  // Bytes that can never start or continue a sequence are replaced one by one.
-  EXPECT_EQ(to_valid_utf8("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");
-  EXPECT_EQ(to_valid_utf8("ok \xc3\xbc"), "ok \xc3\xbc");
-}
-
-TEST(Utf8Test, HexIsLowerCaseTwoDigitsPerByte) {
-  EXPECT_EQ(to_hex("/mnt/a\x80"), "2f6d6e742f6180");
-  EXPECT_EQ(to_hex(std::string("\0\xff", 2)), "00ff");
-  EXPECT_EQ(to_hex(""), "");
-}
-
 TEST(EscapeTest, EscapesControlsBackslashAndInvalidBytes) {
   EXPECT_EQ(escape_for_display("/mnt/a\nb"), "/mnt/a\\x0ab");
   EXPECT_EQ(escape_for_display("tab\there"), "tab\\x09here");
