@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   }
   std::string compact;
   try {
-    compact = rootfsctl::layout::without_annotations(nlohmann::json::parse(text.str())).dump();
+    compact = rootfsctl::layout::for_validation(nlohmann::json::parse(text.str())).dump();
   } catch (const std::exception& e) {
     std::cerr << "schema_minify: " << argv[1] << ": " << e.what() << "\n";
     return 1;

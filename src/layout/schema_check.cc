@@ -2,79 +2,13 @@
 
 #include <cctype>
 #include <memory>
-#include <optional>
-#include <regex>
 #include <string>
-#include <unordered_map>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 #include <vector>
-
-#include "layout/pattern.h"
-
-// valijson 1.0 checks every `pattern` with std::regex, and compiling the schema's five
-// took 2.0M of the 2.9M instructions of validating a layout, on every run. These explicit
-// specializations of its visitor's pattern check, for the two adapters this file uses
-// (documents, and property names), answer with SimplePattern where the pattern is in its
-// subset (all of the schema's are: pattern_test.cc), and with std::regex otherwise.
-// They are declared before anything here instantiates the visitor, and this is the only
-// file that includes valijson (schema_check.h).
-namespace valijson {
-namespace {
-
-const rootfsctl::layout::SimplePattern* simple_pattern(const std::string& pattern) {
-  thread_local std::unordered_map<std::string, std::optional<rootfsctl::layout::SimplePattern>>
-      compiled;
-  auto it = compiled.find(pattern);
-  if (it == compiled.end()) {
-    it = compiled.emplace(pattern, rootfsctl::layout::SimplePattern::compile(pattern)).first;
-  }
-  return it->second ? &*it->second : nullptr;
-}
-
-template <typename Adapter>
-bool check_pattern(const constraints::PatternConstraint& constraint, const Adapter& target,
-                   bool strict_types, const std::vector<std::string>& context,
-                   ValidationResults* results,
-                   std::unordered_map<std::string, std::regex>& regexes) {
-  // What valijson's own visit(PatternConstraint) does, but for how it matches.
-  if ((strict_types && !target.isString()) || !target.maybeString()) return true;
-  const std::string pattern = constraint.getPattern<std::string::allocator_type>();
-  const std::string text = target.asString();
-  bool matched = false;
-  if (const auto* simple = simple_pattern(pattern)) {
-    matched = simple->search(text);
-  } else {
-    auto it = regexes.find(pattern);
-    if (it == regexes.end()) it = regexes.emplace(pattern, std::regex(pattern)).first;
-    matched = std::regex_search(text, it->second);
-  }
-  if (!matched && results) {
-    results->pushError(context, "Failed to match regex specified by 'pattern' constraint.");
-  }
-  return matched;
-}
-
-}  // namespace
-
-template <>
-bool ValidationVisitor<adapters::NlohmannJsonAdapter>::visit(
-    const constraints::PatternConstraint& constraint) {
-  return check_pattern(constraint, m_target, m_strictTypes, m_context, m_results,
-                       m_regexesCache);
-}
-
-template <>
-bool ValidationVisitor<adapters::StdStringAdapter>::visit(
-    const constraints::PatternConstraint& constraint) {
-  return check_pattern(constraint, m_target, m_strictTypes, m_context, m_results,
-                       m_regexesCache);
-}
-
-}  // namespace valijson
 
 namespace rootfsctl::layout {
 
