@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config ccache
-  libyaml-cpp-dev libcxxopts-dev librange-v3-dev nlohmann-json3-dev libvalijson-dev
+  libyaml-cpp-dev libcxxopts-dev nlohmann-json3-dev libvalijson-dev
   # tests
   libgtest-dev libgmock-dev googletest libmount-dev libbenchmark-dev
   python3 python3-jsonschema python3-yaml util-linux mount busybox-static
