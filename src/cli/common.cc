@@ -6,9 +6,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "plan/target_ids.h"
+#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -128,25 +128,7 @@ int report_error(const Error& error, bool json) {
   } else {
     std::cerr << "rootfsctl: " << error.render() << "\n";
   }
-  if (json) {
-    nlohmann::ordered_json out;
-    auto& e = out["error"];
-    e["stage"] = stage_name(error.stage);
-    e["errno"] = error.errno_value == 0 ? nlohmann::ordered_json(nullptr)
-                                        : nlohmann::ordered_json(errno_name(error.errno_value));
-    e["message"] = error.message;
-    if (!error.where.file.empty()) {
-      e["file"] = error.where.file;
-      e["line"] = error.where.line;
-      e["column"] = error.where.column;
-    }
-    if (!error.hint.empty()) {
-      e["hint"] = error.hint;
-    } else if (auto advice = errno_advice(error.stage, error.errno_value); !advice.empty()) {
-      e["advice"] = std::string(advice);
-    }
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  }
+  if (json) std::cout << render::error_json(error);
   switch (error.stage) {
     case Stage::kUsage:
     case Stage::kManifest:

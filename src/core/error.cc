@@ -141,6 +141,10 @@ std::string Error::to_string() const {
   return out;
 }
 
+std::string Error::hint_or_advice() const {
+  return hint.empty() ? std::string(errno_advice(stage, errno_value)) : hint;
+}
+
 std::string Error::render() const {
   std::string out = to_string();
   if (excerpt.empty()) return out;

@@ -71,6 +71,9 @@ struct Error {
   std::string to_string() const;
   /// to_string() followed, when known, by the source line and a caret under the column.
   std::string render() const;
+  /// What to do: the hint, or when there is none, errno_advice for the stage and errno.
+  /// Every JSON shape writes it as "hint"; empty when there is nothing to say.
+  std::string hint_or_advice() const;
 };
 
 template <typename T>

@@ -110,14 +110,10 @@ Json error_json(const ApplyOutcome& outcome) {
     json["where"] = where;
   }
   if (!error.excerpt.empty()) put_text(json, "excerpt", error.excerpt);
-  if (!error.hint.empty()) put_text(json, "hint", error.hint);
+  // What to do, in the one shape every command's error JSON has: the error's own hint,
+  // or advice derived from its stage and errno (which the parser does not read back).
+  if (auto hint = error.hint_or_advice(); !hint.empty()) put_text(json, "hint", hint);
   if (!error.code.empty()) put_text(json, "code", error.code);
-  // What to do, for errors that carry no hint of their own (core/error.h errno_advice):
-  // derived from stage and errno, so it is not read back.
-  if (auto advice = errno_advice(error.stage, error.errno_value);
-      error.hint.empty() && !advice.empty()) {
-    json["advice"] = std::string(advice);
-  }
   put_list(json, "context", error.context);
   return json;
 }
@@ -166,7 +162,8 @@ Result<Error> parse_error(const Json& json) {
   }
   error.message = std::move(*detail);
   error.excerpt = std::move(*excerpt);
-  error.hint = std::move(*hint);
+  // Advice derived from stage and errno was written as the hint; it is not the error's own.
+  if (*hint != errno_advice(error.stage, error.errno_value)) error.hint = std::move(*hint);
   error.code = std::move(*code);
   error.context = std::move(*context);
   if (auto where = json.find("where"); where != json.end()) {

@@ -126,6 +126,21 @@ std::string mounts_json(const mountinfo::MountTable& table) {
   return dump(out);
 }
 
+std::string error_json(const Error& error) {
+  Json fields = Json::object();
+  fields["stage"] = std::string(stage_name(error.stage));
+  fields["errno"] = error.errno_value == 0 ? Json(nullptr) : Json(errno_name(error.errno_value));
+  put_string(fields, "message", error.message);
+  put_optional_string(fields, "file", error.where.file);
+  if (error.where.line > 0) fields["line"] = error.where.line;
+  if (error.where.column > 0) fields["column"] = error.where.column;
+  put_optional_string(fields, "hint", error.hint_or_advice());
+  put_optional_string(fields, "code", error.code);
+  Json out = Json::object();
+  out["error"] = std::move(fields);
+  return dump(out);
+}
+
 std::string drift_json(const std::vector<plan::Drift>& drift) {
   Json out = Json::object();
   out["match"] = drift.empty();

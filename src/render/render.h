@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "mountinfo/mountinfo.h"
 #include "plan/diagnostic.h"
 #include "plan/drift.h"
@@ -92,6 +93,12 @@ std::string mounts_text(const mountinfo::MountTable& table);
 /// children are in table order. Entries caught in a parent cycle are printed as further
 /// roots, so every entry appears exactly once.
 std::string mounts_tree(const mountinfo::MountTable& table, bool color);
+
+/// A command's error as JSON, the one shape of every command (apply's outcome carries the
+/// same fields in its "error"): {"error": {"stage", "errno" (name or null), "message",
+/// "file"?, "line"?, "column"? (only what is known), "hint"? (the error's own, or advice
+/// for its stage and errno), "code"?}}, strings by the byte rule above.
+std::string error_json(const Error& error);
 
 /// verify's result as JSON: {"match", "drift": [{"kind", "target", "expected", "actual",
 /// "origin", "op_index", "message"}]}, every string by the byte rule above ("target_hex"

@@ -33,7 +33,7 @@ TEST(OutcomeJson, FailureHasTheContractFieldsFirst) {
       R"({"error":{"stage":"mount","errno":"EPERM","op_index":7,"target":"/usr",)"
       R"j("message":"op 7/37 bind /usr: move_mount fd 7 -> fd 5: EPERM (Operation not permitted)",)j"
       R"("errno_value":1,"detail":"move_mount fd 7 -> fd 5",)"
-      R"("advice":"not permitted: run as root, or check `rootfsctl plan LAYOUT --pid N` for )"
+      R"("hint":"not permitted: run as root, or check `rootfsctl plan LAYOUT --pid N` for )"
       R"(flags a user namespace locks and filesystems it cannot mount",)"
       R"("context":["op 7/37 bind /usr"]},)"
       R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
