@@ -7,7 +7,6 @@
 #include <array>
 #include <filesystem>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/apply_shared.h"
 #include "cli/commands.h"
@@ -18,6 +17,7 @@
 #include "core/write_file.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
+#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -134,19 +134,6 @@ void print_findings(std::string_view source, const std::vector<oci::Finding>& fi
   }
 }
 
-nlohmann::ordered_json findings_json(const std::vector<oci::Finding>& findings) {
-  auto out = nlohmann::ordered_json::array();
-  for (const auto& f : findings) {
-    nlohmann::ordered_json item;
-    item["severity"] = f.severity;
-    item["index"] = f.index < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.index);
-    item["destination"] = f.destination;
-    item["message"] = f.message;
-    out.push_back(std::move(item));
-  }
-  return out;
-}
-
 // ---- import ----
 
 /// The findings as layout comments: each before the entry its mount became, or, for a
@@ -228,14 +215,12 @@ int import_main(int argc, char** argv) {
     std::cout << yaml;
   }
   if (json) {
-    nlohmann::ordered_json report;
-    report["output"] = args->count("output")
-                           ? nlohmann::ordered_json((*args)["output"].as<std::string>())
-                           : nlohmann::ordered_json(nullptr);
-    report["layout"] = empty ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(yaml);
-    report["entries"] = import->layout.mounts.size();
-    report["findings"] = findings_json(import->findings);
-    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    render::OciImportReport report;
+    if (args->count("output")) report.output = (*args)["output"].as<std::string>();
+    if (!empty) report.layout_yaml = yaml;
+    report.entries = import->layout.mounts.size();
+    report.findings = import->findings;
+    std::cout << render::oci_import_json(report);
   }
   return empty ? kExitValidation : kExitOk;
 }

@@ -2,16 +2,15 @@
 // rootfsctl profiles show NAME [--resolved] [--set K=V]... [--format text|json]
 #include <algorithm>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "layout/writer.h"
+#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
 
-using nlohmann::ordered_json;
 
 constexpr const char* kProfilesHelp = R"(
 Lists the profiles on the search path, or shows one. A profile is a layout found by
@@ -55,15 +54,7 @@ std::string pad(const std::string& text, std::size_t width) {
 int list_main(bool json) {
   const auto profiles = layout::list_profiles();
   if (json) {
-    ordered_json out;
-    out["profiles"] = ordered_json::array();
-    for (const auto& profile : profiles) {
-      ordered_json item{
-          {"name", profile.name}, {"description", profile.description}, {"path", profile.path}};
-      if (!profile.error.empty()) item["error"] = profile.error;
-      out["profiles"].push_back(std::move(item));
-    }
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << render::profiles_json(profiles);
     return kExitOk;
   }
   std::size_t width = 4;
@@ -83,8 +74,7 @@ int show_file(const std::string& name, bool json) {
   auto text = layout::read_layout_text(*path);
   if (!text) return report_error(text.error(), json);
   if (json) {
-    ordered_json out{{"name", name}, {"path", *path}, {"text", *text}};
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << render::profile_file_json(name, *path, *text);
   } else {
     std::cout << *text;
     if (!text->empty() && text->back() != '\n') std::cout << "\n";
@@ -126,18 +116,7 @@ int show_resolved(const std::string& name, const std::vector<std::string>& sets,
     std::cout << yaml;
     return kExitOk;
   }
-  ordered_json out{{"name", name}, {"path", resolved->layout.source}, {"chain", resolved->chain}};
-  auto& origins = out["origins"] = ordered_json::object();
-  for (const auto& [key, origin] : resolved->origins) origins[key] = origin.to_string();
-  if (resolved->layout.root) origins["root"] = resolved->layout.root->origin.to_string();
-  auto& mounts = out["mounts"] = ordered_json::array();
-  for (const auto& entry : resolved->layout.mounts) {
-    mounts.push_back({{"kind", layout::kind_name(entry.kind)},
-                      {"target", entry.target},
-                      {"origin", entry.origin.to_string()}});
-  }
-  out["yaml"] = yaml;
-  std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout << render::resolved_profile_json(name, *resolved, yaml);
   return kExitOk;
 }
 

@@ -141,6 +141,71 @@ std::string error_json(const Error& error) {
   return dump(out);
 }
 
+std::string profiles_json(const std::vector<layout::ProfileInfo>& profiles) {
+  Json list = Json::array();
+  for (const auto& profile : profiles) {
+    Json item = Json::object();
+    put_string(item, "name", profile.name);
+    put_string(item, "description", profile.description);
+    put_string(item, "path", profile.path);
+    put_optional_string(item, "error", profile.error);
+    list.push_back(std::move(item));
+  }
+  Json out = Json::object();
+  out["profiles"] = std::move(list);
+  return dump(out);
+}
+
+std::string profile_file_json(std::string_view name, std::string_view path,
+                              std::string_view text) {
+  Json out = Json::object();
+  put_string(out, "name", name);
+  put_string(out, "path", path);
+  put_string(out, "text", text);
+  return dump(out);
+}
+
+std::string resolved_profile_json(std::string_view name, const layout::ResolvedProfile& resolved,
+                                  std::string_view yaml) {
+  Json out = Json::object();
+  put_string(out, "name", name);
+  put_string(out, "path", resolved.layout.source);
+  put_strings(out, "chain", resolved.chain);
+  Json origins = Json::object();
+  for (const auto& [key, origin] : resolved.origins) origins[key] = to_valid_utf8(origin.to_string());
+  if (resolved.layout.root) origins["root"] = to_valid_utf8(resolved.layout.root->origin.to_string());
+  out["origins"] = std::move(origins);
+  Json mounts = Json::array();
+  for (const auto& entry : resolved.layout.mounts) {
+    Json item = Json::object();
+    item["kind"] = std::string(layout::kind_name(entry.kind));
+    put_string(item, "target", entry.target);
+    put_string(item, "origin", entry.origin.to_string());
+    mounts.push_back(std::move(item));
+  }
+  out["mounts"] = std::move(mounts);
+  put_string(out, "yaml", yaml);
+  return dump(out);
+}
+
+std::string oci_import_json(const OciImportReport& report) {
+  Json out = Json::object();
+  out["output"] = report.output ? Json(to_valid_utf8(*report.output)) : Json(nullptr);
+  out["layout"] = report.layout_yaml ? Json(to_valid_utf8(*report.layout_yaml)) : Json(nullptr);
+  out["entries"] = report.entries;
+  Json findings = Json::array();
+  for (const auto& finding : report.findings) {
+    Json item = Json::object();
+    item["severity"] = finding.severity;
+    item["index"] = finding.index < 0 ? Json(nullptr) : Json(finding.index);
+    put_string(item, "destination", finding.destination);
+    put_string(item, "message", finding.message);
+    findings.push_back(std::move(item));
+  }
+  out["findings"] = std::move(findings);
+  return dump(out);
+}
+
 std::string drift_json(const std::vector<plan::Drift>& drift) {
   Json out = Json::object();
   out["match"] = drift.empty();

@@ -23,11 +23,14 @@
 //   as `\x5c`. Columns are aligned by code points. ANSI colour only when asked for.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "layout/profiles.h"
 #include "mountinfo/mountinfo.h"
+#include "oci/oci.h"
 #include "plan/diagnostic.h"
 #include "plan/drift.h"
 #include "plan/op.h"
@@ -99,6 +102,30 @@ std::string mounts_tree(const mountinfo::MountTable& table, bool color);
 /// "file"?, "line"?, "column"? (only what is known), "hint"? (the error's own, or advice
 /// for its stage and errno), "code"?}}, strings by the byte rule above.
 std::string error_json(const Error& error);
+
+/// `profiles list --format json`: {"profiles": [{"name", "description", "path",
+/// "error"?}]}.
+std::string profiles_json(const std::vector<layout::ProfileInfo>& profiles);
+
+/// `profiles show NAME --format json`: {"name", "path", "text"}.
+std::string profile_file_json(std::string_view name, std::string_view path,
+                              std::string_view text);
+
+/// `profiles show NAME --resolved --format json`: {"name", "path", "chain", "origins":
+/// {key: origin}, "mounts": [{"kind", "target", "origin"}], "yaml"}.
+std::string resolved_profile_json(std::string_view name, const layout::ResolvedProfile& resolved,
+                                  std::string_view yaml);
+
+/// `oci import --format json`: {"output" (path or null), "layout" (YAML or null when
+/// nothing was importable), "entries", "findings": [{"severity", "index" (or null),
+/// "destination", "message"}]}.
+struct OciImportReport {
+  std::optional<std::string> output;
+  std::optional<std::string> layout_yaml;
+  std::size_t entries = 0;
+  std::vector<oci::Finding> findings;
+};
+std::string oci_import_json(const OciImportReport& report);
 
 /// verify's result as JSON: {"match", "drift": [{"kind", "target", "expected", "actual",
 /// "origin", "op_index", "message"}]}, every string by the byte rule above ("target_hex"
