@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Configures and builds rootfsctl into build/ (Ninja, ccache when present, -j2: the
-# machines this runs on have two cores). Warnings are errors when CI is set.
+# Configures and builds rootfsctl with its tests into build/ (Ninja, ccache when present,
+# -j2: the machines this runs on have two cores). Warnings are errors when CI is set.
+#   --binary-only   only the rootfsctl binary (scripts/quickstart.sh): no test or
+#                   benchmark dependencies needed
+# BUILD_DIR overrides the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+dir=${BUILD_DIR:-build}
+tests=ON
+target=()
+if [[ "${1:-}" == "--binary-only" ]]; then
+  tests=OFF
+  target=(--target rootfsctl)
+fi
 werror=OFF
 [[ -n "${CI:-}" ]] && werror=ON
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DROOTFSCTL_BUILD_TESTS="$tests" -DROOTFSCTL_BUILD_BENCH="$tests" \
   -DROOTFSCTL_WERROR="${ROOTFSCTL_WERROR:-$werror}" >/dev/null
-cmake --build build -j "${JOBS:-2}"
+cmake --build "$dir" -j "${JOBS:-2}" "${target[@]}"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package rootfsctl needs to build and test. Idempotent: when all
-# are present it does not touch apt at all.
+# Installs every Debian 12 package rootfsctl needs to build and test; with --build, only
+# what building the binary needs (scripts/quickstart.sh). Idempotent: when all are present
+# it does not touch apt at all.
 set -euo pipefail
 
-packages=(
-  # build
+build_packages=(
   g++ cmake ninja-build pkg-config ccache
   libyaml-cpp-dev libcxxopts-dev nlohmann-json3-dev libvalijson-dev
+)
+packages=(
+  "${build_packages[@]}"
   # tests
   libgtest-dev libgmock-dev googletest libmount-dev libbenchmark-dev
   python3 python3-jsonschema python3-yaml util-linux mount busybox-static
@@ -20,6 +23,10 @@ packages=(
   # <expected> wants __cpp_concepts >= 202002L, which clang 14 (and 16) do not define.
   clang-19 libclang-rt-19-dev
 )
+
+if [[ "${1:-}" == "--build" ]]; then
+  packages=("${build_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
