@@ -25,5 +25,5 @@ cd build-asan
 # ASan+UBSan they would take 400 s of CI's time; they run in the normal phase.
 # SANITIZE_ALL=1 runs them here too.
 exclude=()
-[[ ${SANITIZE_ALL:-0} == 1 ]] || exclude=(-E '^(e2e_fault_sweep|e2e_load|e2e_docs)$')
+[[ ${SANITIZE_ALL:-0} == 1 ]] || exclude=(-E '^(e2e_fault_sweep|e2e_load|e2e_docs|e2e_readme)$')
 ctest --output-on-failure -j "${JOBS:-2}" --timeout 900 "${exclude[@]}"
