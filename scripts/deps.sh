@@ -19,6 +19,8 @@ packages=(
   man-db groff-base bash-completion zsh
   # the reference sandbox of the start-up benchmark (tests/bench/startup.sh)
   bubblewrap
+  # the editor test (tests/editor): yaml-language-server runs on Node.js, from npm below
+  nodejs
   # fuzzing (scripts/fuzz.sh): libFuzzer needs clang. Not clang-14: libstdc++ 12's
   # <expected> wants __cpp_concepts >= 202002L, which clang 14 (and 16) do not define.
   clang-19 libclang-rt-19-dev
@@ -28,11 +30,23 @@ if [[ "${1:-}" == "--build" ]]; then
   packages=("${build_packages[@]}")
 fi
 
+# npm tooling for the tests (tools/package.json, pinned by its lock file), after the
+# Debian packages. Not for --build.
+npm_tools() {
+  [[ "${1:-}" == "--build" ]] && return 0
+  local tools
+  tools="$(dirname "$0")/../tools"
+  [[ -x "$tools/node_modules/.bin/yaml-language-server" ]] && return 0
+  echo "deps: installing the npm tools (tools/package-lock.json)" >&2
+  npm ci --prefix "$tools" --no-audit --no-fund >/dev/null
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
+  npm_tools "${1:-}"
   exit 0
 fi
 echo "deps: installing ${missing[*]}" >&2
@@ -43,3 +57,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_tools "${1:-}"

@@ -1,5 +1,6 @@
 // The layout schema as the validator needs it: the annotation keywords of draft-07
-// (title, description, default, examples, $comment) change no validation result, and
+// (title, description, default, examples, $comment, and the editors' $id and
+// enumDescriptions) change no validation result, and
 // the schema is mostly descriptions (21 kB of text, 6 kB without). Parsing and compiling
 // them cost a million instructions on every run; the build compiles a copy without them
 // into the library (cmake/schema_minify.cc), and `rootfsctl schema` prints the file.
@@ -30,7 +31,8 @@ inline nlohmann::json for_validation(const nlohmann::json& schema) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, value] : schema.items()) {
     if (key == "title" || key == "description" || key == "default" || key == "examples" ||
-        key == "$comment" || key == "pattern") {
+        key == "$comment" || key == "$id" || key == "enumDescriptions" ||
+        key == "pattern") {
       continue;
     }
     const bool schema_map = key == "properties" || key == "definitions" ||

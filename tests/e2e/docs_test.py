@@ -207,12 +207,10 @@ class LayoutPageTest(unittest.TestCase):
         cls.top = sections(cls.roff, ".SH")
 
     def kind_definitions(self):
-        """{kind: definition} from the entry's if/then table."""
-        out = {}
-        for rule in self.schema["definitions"]["entry"]["allOf"]:
-            (kind,) = rule["if"]["required"]
-            out[kind] = self.schema["definitions"][rule["then"]["$ref"].split("/")[-1]]
-        return out
+        """{kind: definition} from the entry's dependencies table."""
+        table = self.schema["definitions"]["entry"]["dependencies"]
+        return {kind: self.schema["definitions"][rule["$ref"].split("/")[-1]]
+                for kind, rule in table.items()}
 
     def test_every_top_level_key(self):
         self.assertEqual(tag_words(self.top["TOP-LEVEL KEYS"]), list(self.schema["properties"]))
