@@ -9,6 +9,8 @@
 // Indexes are built on the first query, so a table that is only printed costs nothing
 // beyond the parse.
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,23 +23,49 @@
 namespace rootfsctl::mountinfo {
 namespace {
 
+/// beneath() scans a mount's children for this many queries, then sorts them once.
+constexpr unsigned kScansBeforeSorting = 16;
+
 /// True if `path` lies strictly beneath `dir` (component-wise; "/" contains everything).
 bool strictly_beneath(std::string_view path, std::string_view dir) {
   if (dir == "/") return path.size() > 1 && path.front() == '/';
   return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
 }
 
+std::optional<EntryIndex> find_id(const TableIndex& index, int id) {
+  auto it = std::lower_bound(index.by_id.begin(), index.by_id.end(),
+                             std::pair<int, EntryIndex>{id, 0});
+  if (it == index.by_id.end() || it->first != id) return std::nullopt;
+  return it->second;
+}
+
 void index_ids(const std::vector<MountEntry>& entries, TableIndex& index) {
   const auto top = static_cast<EntryIndex>(entries.size());
   index.top = top;
   index.by_id.reserve(entries.size());
-  for (EntryIndex i = 0; i < top; ++i) index.by_id.try_emplace(entries[i].id, i);
+  for (EntryIndex i = 0; i < top; ++i) index.by_id.emplace_back(entries[i].id, i);
+  std::sort(index.by_id.begin(), index.by_id.end());
   index.parent.assign(entries.size(), top);
   for (EntryIndex i = 0; i < top; ++i) {
     // A namespace root lists itself, or a mount outside this view, as its parent.
     if (entries[i].parent == entries[i].id) continue;
-    auto it = index.by_id.find(entries[i].parent);
-    if (it != index.by_id.end()) index.parent[i] = it->second;
+    if (auto found = find_id(index, entries[i].parent)) index.parent[i] = *found;
+  }
+}
+
+std::size_t child_hash(EntryIndex parent, std::string_view target) {
+  // Golden-ratio mix so children of different parents on one path spread out.
+  return std::hash<std::string_view>{}(target) ^ (parent * 0x9e3779b97f4a7c15ull);
+}
+
+/// The slot holding the child of `parent` on `target`, or the free slot where it goes.
+std::size_t child_slot(const std::vector<MountEntry>& entries, const TableIndex& index,
+                       EntryIndex parent, std::string_view target) {
+  const std::size_t mask = index.child_slots.size() - 1;
+  for (std::size_t slot = child_hash(parent, target) & mask;; slot = (slot + 1) & mask) {
+    const EntryIndex held = index.child_slots[slot];
+    if (held == TableIndex::kEmptySlot) return slot;
+    if (index.parent[held] == parent && entries[held].target == target) return slot;
   }
 }
 
@@ -49,42 +77,42 @@ void index_children(const std::vector<MountEntry>& entries, TableIndex& index) {
   for (EntryIndex i = 0; i <= top; ++i) index.child_offsets[i + 1] += index.child_offsets[i];
   index.child_list.resize(entries.size());
   std::vector<EntryIndex> fill(index.child_offsets.begin(), index.child_offsets.end() - 1);
-  index.child_at.reserve(entries.size());
+  // At most half full, so probes stay short and a free slot always exists.
+  std::size_t capacity = 16;
+  while (capacity < 2 * entries.size()) capacity *= 2;
+  index.child_slots.assign(capacity, TableIndex::kEmptySlot);
   for (EntryIndex i = 0; i < top; ++i) {
     EntryIndex parent = index.parent[i];
     index.child_list[fill[parent]++] = i;
-    ChildKey key{parent, entries[i].target};
-    if (parent == top) {
-      // Two parentless mounts on one path (a view with a detached old root): the first,
-      // the one mounted earlier, is the one underneath.
-      index.child_at.try_emplace(key, i);
-    } else {
-      // Two children of one mount on one path (the older one's mount point dentry was
-      // replaced): path lookup finds the newer one.
-      index.child_at.insert_or_assign(key, i);
-    }
+    EntryIndex& slot = index.child_slots[child_slot(entries, index, parent, entries[i].target)];
+    // Two parentless mounts on one path (a view with a detached old root): the first,
+    // the one mounted earlier, is the one underneath. Two children of one mount on one
+    // path (the older one's mount point dentry was replaced): path lookup finds the newer.
+    if (slot == TableIndex::kEmptySlot || parent != top) slot = i;
   }
 }
 
 /// Follows mounts on `path` above `current` (the virtual top or a mount) to the topmost.
-EntryIndex climb_stack(const TableIndex& index, EntryIndex current, std::string_view path) {
+EntryIndex climb_stack(const std::vector<MountEntry>& entries, const TableIndex& index,
+                       EntryIndex current, std::string_view path) {
   // Bounded by the number of child links, so a corrupt table with a cycle still stops.
   for (std::size_t steps = 0; steps <= index.child_list.size(); ++steps) {
-    auto it = index.child_at.find(ChildKey{current, path});
-    if (it == index.child_at.end()) break;
-    current = it->second;
+    const EntryIndex child = index.child_slots[child_slot(entries, index, current, path)];
+    if (child == TableIndex::kEmptySlot) break;
+    current = child;
   }
   return current;
 }
 
 /// The mount visible at `path`, or index.top when no mount in the table covers it.
-EntryIndex resolve(const TableIndex& index, std::string_view path) {
+EntryIndex resolve(const std::vector<MountEntry>& entries, const TableIndex& index,
+                   std::string_view path) {
   if (path.empty() || path.front() != '/') return index.top;
-  EntryIndex current = climb_stack(index, index.top, "/");
+  EntryIndex current = climb_stack(entries, index, index.top, "/");
   // Each longer prefix ending at a component boundary: "/a", "/a/b", ...
   for (std::size_t end = 2; end <= path.size(); ++end) {
     if (end < path.size() && path[end] != '/') continue;
-    current = climb_stack(index, current, path.substr(0, end));
+    current = climb_stack(entries, index, current, path.substr(0, end));
   }
   return current;
 }
@@ -135,15 +163,14 @@ std::size_t MountTable::size() const { return entries().size(); }
 
 const MountEntry* MountTable::by_id(int id) const {
   if (!impl_) return nullptr;
-  const auto& ids = impl_->indexes().by_id;
-  auto it = ids.find(id);
-  return it == ids.end() ? nullptr : &impl_->entries[it->second];
+  auto found = find_id(impl_->indexes(), id);
+  return found ? &impl_->entries[*found] : nullptr;
 }
 
 const MountEntry* MountTable::covering(std::string_view path) const {
   if (!impl_) return nullptr;
   const TableIndex& index = impl_->indexes();
-  EntryIndex found = resolve(index, path);
+  EntryIndex found = resolve(impl_->entries, index, path);
   return found == index.top ? nullptr : &impl_->entries[found];
 }
 
@@ -189,25 +216,34 @@ std::vector<const MountEntry*> MountTable::beneath(std::string_view path) const 
   // elsewhere too. Those children are one range of the target-sorted list, which keeps a
   // query on a mount with thousands of children (a host's "/") from scanning them all.
   // The walk starts at the virtual top or below, which no parent cycle can reach.
-  const EntryIndex visible = resolve(index, path);
-  const std::vector<EntryIndex>& sorted = impl_->sorted_children();
-  auto first = sorted.begin() + index.child_offsets[visible];
-  auto last = sorted.begin() + index.child_offsets[visible + 1];
-  // Targets strictly beneath `path` start with path + "/" ("/" itself: anything longer),
-  // and sort before path + "0", '0' being the character after '/'.
-  std::string low = path == "/" ? std::string("/") : std::string(path) + "/";
-  std::string high = path == "/" ? std::string("0") : std::string(path) + "0";
-  auto by_target = [&](EntryIndex i, const std::string& key) { return entries[i].target < key; };
-  auto begin = std::lower_bound(first, last, low, by_target);
-  auto end = std::lower_bound(begin, last, high, by_target);
-  while (begin != end && entries[*begin].target == path) ++begin;  // "/" on "/": hidden
+  const EntryIndex visible = resolve(entries, index, path);
+  std::vector<EntryIndex> pending;
+  if (impl_->beneath_queries.fetch_add(1, std::memory_order_relaxed) < kScansBeforeSorting) {
+    // A few queries scan the children: cheaper than sorting thousands for one answer.
+    for (EntryIndex k = index.child_offsets[visible]; k < index.child_offsets[visible + 1]; ++k) {
+      const EntryIndex child = index.child_list[k];
+      if (strictly_beneath(entries[child].target, path)) pending.push_back(child);
+    }
+  } else {
+    const std::vector<EntryIndex>& sorted = impl_->sorted_children();
+    auto first = sorted.begin() + index.child_offsets[visible];
+    auto last = sorted.begin() + index.child_offsets[visible + 1];
+    // Targets strictly beneath `path` start with path + "/" ("/" itself: anything
+    // longer), and sort before path + "0", '0' being the character after '/'.
+    std::string low = path == "/" ? std::string("/") : std::string(path) + "/";
+    std::string high = path == "/" ? std::string("0") : std::string(path) + "0";
+    auto by_target = [&](EntryIndex i, const std::string& key) { return entries[i].target < key; };
+    auto begin = std::lower_bound(first, last, low, by_target);
+    auto end = std::lower_bound(begin, last, high, by_target);
+    while (begin != end && entries[*begin].target == path) ++begin;  // "/" on "/": hidden
+    pending.assign(begin, end);
+  }
   std::vector<EntryIndex> found;
-  std::vector<EntryIndex> pending(begin, end);
   while (!pending.empty()) {
     EntryIndex current = pending.back();
     pending.pop_back();
     const auto& target = entries[current].target;
-    if (strictly_beneath(target, path) && resolve(index, target) == current) {
+    if (strictly_beneath(target, path) && resolve(entries, index, target) == current) {
       found.push_back(current);
     }
     for (EntryIndex k = index.child_offsets[current]; k < index.child_offsets[current + 1]; ++k) {
