@@ -1,6 +1,8 @@
 // rootfsctl apply LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]]
 //                               [--allow-shared-namespace] [--strict] [--format text|json]
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/apply_shared.h"
 #include "cli/commands.h"
@@ -22,6 +24,7 @@ Examples:
   rootfsctl apply sandbox --pid "$(pgrep -n -P $! sleep)"
   rootfsctl apply layout.yaml --pid 4242 --dry-run       # plan + validate live, change nothing
   rootfsctl apply layout.yaml --pid 4242 --fail-at 7:EPERM --format json   # rollback drill
+  rootfsctl apply sandbox --pid 4242 --ro-bind /srv/data /data   # one more entry
 
 Exit codes: 0 applied and verified; 1 validation errors (nothing done); 2 usage or
 manifest error; 3 failed and rolled back cleanly; 4 failed and the rollback is
@@ -57,7 +60,8 @@ struct Request {
   exec::ApplyOptions options;
 };
 
-Result<Request> request_from(const cxxopts::ParseResult& args) {
+Result<Request> request_from(const cxxopts::ParseResult& args,
+                             std::vector<layout::CommandLineEntry> entries) {
   Request request;
   if (!args.count("layout") || !args.count("pid")) {
     return std::unexpected(make_error(Stage::kUsage, "apply needs a LAYOUT and --pid N"));
@@ -69,7 +73,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args) {
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());
-  auto layout = layout::load_profile(*file, {*sets});
+  auto layout = layout::load_profile(*file, {*sets, std::move(entries)});
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
   if (args.count("fail-at")) {
@@ -91,15 +95,20 @@ Result<Request> request_from(const cxxopts::ParseResult& args) {
 }  // namespace
 
 int apply_main(int argc, char** argv) {
+  std::vector<char*> words(argv, argv + argc);
+  auto entries = take_entry_options(words);
+  if (!entries) return report_error(entries.error(), false);
   auto options = apply_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code, kApplyHelp);
+  const std::string help = kApplyHelp + entry_options_help();
+  auto args =
+      parse_or_explain(options, static_cast<int>(words.size()), words.data(), exit_code, help);
   if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   bool json = *format == Format::kJson;
   // 1. The request: layout, target, options.
-  auto request = request_from(*args);
+  auto request = request_from(*args, std::move(*entries));
   if (!request) return report_error(request.error(), json);
   // 2. Pin, plan, validate, execute, verify, and say how it went.
   return apply_and_report(request->layout, request->pid, request->options, json);

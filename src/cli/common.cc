@@ -144,6 +144,52 @@ int report_error(const Error& error, bool json) {
   }
 }
 
+Result<std::vector<layout::CommandLineEntry>> take_entry_options(std::vector<char*>& words) {
+  std::vector<layout::CommandLineEntry> entries;
+  std::vector<char*> rest;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string_view word = words[i];
+    auto option = word.starts_with("--") ? layout::find_entry_option(word.substr(2)) : std::nullopt;
+    if (!option) {
+      rest.push_back(words[i]);
+      continue;
+    }
+    const auto needed = static_cast<std::size_t>(option->words);
+    if (i + needed >= words.size()) {
+      Error error =
+          make_error(Stage::kUsage, std::string(word) + " needs " + std::string(option->usage));
+      error.hint =
+          "for example: " + std::string(word) + (needed == 2 ? " /srv/data /data" : " /data");
+      return std::unexpected(error);
+    }
+    layout::CommandLineEntry entry{std::string(option->name), {}};
+    for (std::size_t k = 1; k <= needed; ++k) entry.words.emplace_back(words[i + k]);
+    entries.push_back(std::move(entry));
+    i += needed;
+  }
+  words = std::move(rest);
+  return entries;
+}
+
+std::string entry_options_help() {
+  return R"(
+Entries on the command line, bubblewrap's way, in the order given, as one more layer on
+top of LAYOUT (an entry on a target LAYOUT has replaces it in place, as `extends` does;
+plan and profiles show --resolved name their origin "command line"):
+  --bind SRC DST          bind SRC on DST (recursive)
+  --bind-try SRC DST      the same, left out (with a note) when SRC is missing
+  --ro-bind SRC DST       bind SRC on DST read-only, submounts included
+  --ro-bind-try SRC DST   the same, left out when SRC is missing
+  --tmpfs DST             a fresh tmpfs on DST
+  --dir DST               a directory DST
+  --symlink TARGET DST    a symlink DST pointing to TARGET
+  --proc DST              a procfs on DST (nosuid, nodev, noexec)
+  --dev DST               a tmpfs with null, zero, full, random, urandom, tty, the
+                          fd/stdin/stdout/stderr links, devpts and shm (bubblewrap's --dev)
+  e.g. --ro-bind /srv/data /data --tmpfs /data/cache --symlink /data /srv
+)";
+}
+
 Result<pid_t> parse_pid(const std::string& text) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -70,6 +70,14 @@ std::string failure_text(const Error& error);
 /// parseable answer. Returns the exit code for the error's stage.
 int report_error(const Error& error, bool json);
 
+/// Takes `--bind SRC DST` and the other entry options (layout::entry_options) out of
+/// `words`, in the order given, leaving the rest for cxxopts (which cannot take two words
+/// an option). An option short of its words is a usage error.
+Result<std::vector<layout::CommandLineEntry>> take_entry_options(std::vector<char*>& words);
+
+/// The entry options for a command's --help, one a line with an example.
+std::string entry_options_help();
+
 /// Parses a pid argument ("42"); rejects 0, negatives and garbage.
 Result<pid_t> parse_pid(const std::string& text);
 

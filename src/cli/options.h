@@ -17,9 +17,35 @@
 
 namespace rootfsctl::cli {
 
+/// Refuses what cxxopts accepts without a word: a word no positional slot takes (it
+/// lands in unmatched()) and an option of one value given twice (cxxopts keeps the last,
+/// so `--pid 1 --pid 2` would silently act on 2). Flags and repeatable options may repeat.
+inline Result<void> refuse_silent_input(const cxxopts::Options& options,
+                                        const cxxopts::ParseResult& result) {
+  if (!result.unmatched().empty()) {
+    Error error = make_error(Stage::kUsage, "unexpected argument '" + result.unmatched()[0] + "'");
+    error.hint = "see 'rootfsctl " + options.program() + " --help'";
+    return std::unexpected(error);
+  }
+  for (const auto& group : options.groups()) {
+    for (const auto& option : options.group_help(group).options) {
+      if (option.is_container || option.is_boolean || option.l.empty()) continue;
+      const std::string& name = option.l.front();
+      if (result.count(name) < 2) continue;
+      Error error =
+          make_error(Stage::kUsage, "--" + name + " given " + std::to_string(result.count(name)) +
+                                        " times; it takes one value");
+      error.hint = "give --" + name + " once";
+      return std::unexpected(error);
+    }
+  }
+  return {};
+}
+
 /// Parses argv with `options`; on --help prints the option table and then `help_text` (the
 /// command's prose and examples) to stdout and returns nullopt with `exit_code` 0; on a
-/// usage error prints it and returns nullopt with exit code 2.
+/// usage error (refuse_silent_input's included) prints it and returns nullopt with exit
+/// code 2.
 inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& options,
                                                             int argc, char** argv,
                                                             int& exit_code,
@@ -29,6 +55,10 @@ inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& op
     if (result.count("help")) {
       std::cout << options.help() << help_text;
       exit_code = kExitOk;
+      return std::nullopt;
+    }
+    if (auto strict = refuse_silent_input(options, result); !strict) {
+      exit_code = report_error(strict.error(), false);
       return std::nullopt;
     }
     return result;

@@ -1,5 +1,7 @@
 // rootfsctl plan LAYOUT [--pid N | --mountinfo FILE] [--set K=V]... [--format ...]
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -10,7 +12,7 @@ namespace rootfsctl::cli {
 namespace {
 
 constexpr const char* kPlanHelp = R"(
-Plans LAYOUT (a file or a profile name) as an ordered list of mount operations and
+Plans LAYOUT (a file, a profile name, or - for stdin) as an ordered list of mount operations and
 validates the plan against a target's mount table. Nothing is changed on the machine.
 
 Targets:
@@ -24,13 +26,16 @@ Examples:
   rootfsctl plan sandbox --format mermaid > sandbox.mmd   # a flowchart, by phase
   rootfsctl plan manifests/image.yaml --set rootfs=/srv/debian
   rootfsctl plan layout.yaml --mountinfo captured.txt --format json > plan.json
+  rootfsctl plan sandbox --ro-bind /srv/data /data --tmpfs /data/cache
+  generate-layout | rootfsctl plan -          # LAYOUT from stdin (or <(generate-layout))
 
 Exit codes: 0 plan is valid; 1 validation errors; 2 usage or manifest error.
 )";
 
 cxxopts::Options plan_options() {
   cxxopts::Options options("plan", "rootfsctl plan: plan and validate a layout");
-  options.custom_help("LAYOUT [--pid N | --mountinfo FILE] [--set K=V]... [--format F]");
+  options.custom_help(
+      "LAYOUT [--pid N | --mountinfo FILE] [--set K=V]... [--bind SRC DST]... [--format F]");
   options.positional_help("");
   options.add_options()
       ("layout", "layout file or profile name", cxxopts::value<std::string>())
@@ -68,9 +73,14 @@ std::string render(Format format, const plan::Plan& plan,
 }  // namespace
 
 int plan_main(int argc, char** argv) {
+  std::vector<char*> words(argv, argv + argc);
+  auto entries = take_entry_options(words);
+  if (!entries) return report_error(entries.error(), false);
   auto options = plan_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code, kPlanHelp);
+  const std::string help = kPlanHelp + entry_options_help();
+  auto args =
+      parse_or_explain(options, static_cast<int>(words.size()), words.data(), exit_code, help);
   if (!args) return exit_code;
   auto format =
       parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree", "mermaid"});
@@ -85,7 +95,7 @@ int plan_main(int argc, char** argv) {
   if (!sets) return report_error(sets.error(), json);
   auto file = find_layout((*args)["layout"].as<std::string>());
   if (!file) return report_error(file.error(), json);
-  auto layout = layout::load_profile(*file, {*sets});
+  auto layout = layout::load_profile(*file, {*sets, std::move(*entries)});
   if (!layout) return report_error(layout.error(), json);
   // 2. Read the target's mount table and what else can be known about it.
   auto target = target_from(*args);

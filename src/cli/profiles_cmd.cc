@@ -19,7 +19,9 @@ name: NAME.yaml in the first directory of the search path that has it.
   list                 name, description and path of every profile (the default)
   show NAME            the profile's file as it is
   show NAME --resolved the merged layout: its `extends` followed, each entry annotated
-                       with the file and line it came from, and the chain of files
+                       with the file and line it came from, and the chain of files;
+                       --bind SRC DST and the other entry options of `plan` add a
+                       layer on top, annotated "from command line"
 
 Search path: $ROOTFSCTL_PATH (colon-separated), $XDG_CONFIG_HOME/rootfsctl/profiles
 (default ~/.config/rootfsctl/profiles), /etc/rootfsctl/profiles, the installed
@@ -29,13 +31,15 @@ Examples:
   rootfsctl profiles
   rootfsctl profiles list --format json
   rootfsctl profiles show sandbox --resolved --set usr=/opt/usr
+  rootfsctl profiles show sandbox --resolved --ro-bind /srv/data /data
 
 Exit codes: 0 ok; 2 usage or manifest error.
 )";
 
 cxxopts::Options profiles_options() {
   cxxopts::Options options("profiles", "rootfsctl profiles: list and show profiles");
-  options.custom_help("[list | show NAME [--resolved] [--set K=V]...] [--format F]");
+  options.custom_help(
+      "[list | show NAME [--resolved] [--set K=V]... [--bind SRC DST]...] [--format F]");
   options.positional_help("");
   options.add_options()("words", "list, or show NAME", cxxopts::value<std::vector<std::string>>())(
       "resolved", "show: the merged layout with provenance")(
@@ -106,10 +110,11 @@ std::string resolved_yaml(const layout::ResolvedProfile& resolved) {
   return layout::write_layout(flat, options);
 }
 
-int show_resolved(const std::string& name, const std::vector<std::string>& sets, bool json) {
+int show_resolved(const std::string& name, const std::vector<std::string>& sets,
+                  std::vector<layout::CommandLineEntry> entries, bool json) {
   auto vars = parse_sets(sets);
   if (!vars) return report_error(vars.error(), json);
-  auto resolved = layout::resolve_profile(name, {*vars});
+  auto resolved = layout::resolve_profile(name, {*vars, std::move(entries)});
   if (!resolved) return report_error(resolved.error(), json);
   const std::string yaml = resolved_yaml(*resolved);
   if (!json) {
@@ -123,9 +128,13 @@ int show_resolved(const std::string& name, const std::vector<std::string>& sets,
 }  // namespace
 
 int profiles_main(int argc, char** argv) {
+  std::vector<char*> argument_words(argv, argv + argc);
+  auto entries = take_entry_options(argument_words);
+  if (!entries) return report_error(entries.error(), false);
   auto options = profiles_options();
   int exit_code = kExitOk;
-  auto args = parse_or_explain(options, argc, argv, exit_code, kProfilesHelp);
+  auto args = parse_or_explain(options, static_cast<int>(argument_words.size()),
+                               argument_words.data(), exit_code, kProfilesHelp);
   if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
@@ -136,18 +145,20 @@ int profiles_main(int argc, char** argv) {
                                  : std::vector<std::string>{};
   const bool resolved = args->count("resolved") > 0;
   if (words.empty() || (words.size() == 1 && words[0] == "list")) {
-    if (resolved || !sets.empty()) {
-      return report_error(make_error(Stage::kUsage, "--resolved and --set go with `show NAME`"),
-                          json);
+    if (resolved || !sets.empty() || !entries->empty()) {
+      return report_error(
+          make_error(Stage::kUsage, "--resolved, --set and --bind (...) go with `show NAME`"),
+          json);
     }
     return list_main(json);
   }
   if (words[0] == "show" && words.size() == 2) {
-    if (!resolved && !sets.empty()) {
-      return report_error(make_error(Stage::kUsage, "--set goes with `show NAME --resolved`"),
-                          json);
+    if (!resolved && (!sets.empty() || !entries->empty())) {
+      return report_error(
+          make_error(Stage::kUsage, "--set and --bind (...) go with `show NAME --resolved`"), json);
     }
-    return resolved ? show_resolved(words[1], sets, json) : show_file(words[1], json);
+    return resolved ? show_resolved(words[1], sets, std::move(*entries), json)
+                    : show_file(words[1], json);
   }
   Error error = make_error(Stage::kUsage, "profiles expects `list` or `show NAME`");
   error.hint = "for example: rootfsctl profiles show sandbox --resolved";

@@ -1,11 +1,15 @@
-// rootfsctl run [LAYOUT] [--set K=V]... [--fail-at K[:ERRNO]] [--format F] -- CMD [ARGS...]
+// rootfsctl run [LAYOUT | -] [options] -- CMD [ARGS...]
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -24,12 +28,13 @@ namespace {
 constexpr int kExitRunFailed = 125;
 
 constexpr const char* kRunHelp = R"help(
-Runs CMD in a sandbox assembled from LAYOUT, a file or a profile name; without one, the
+Runs CMD in a sandbox assembled from LAYOUT, a file, a profile name or - (stdin; a pipe
+such as <(...) works too); without one, the
 bundled `sandbox` profile: a tmpfs root holding the host's /usr read-only (with /bin,
 /lib, /lib64, /sbin links into it), and a private /proc, /dev and /tmp.
 
 How: rootfsctl spawns a child in new namespaces (those the layout lists, mount always,
-plus a user namespace mapping you to root inside when you are not root), parks it,
+plus a user namespace mapping you to its root when you are not root), parks it,
 applies the layout inside it exactly as `rootfsctl apply --pid` does, and only when the
 tree is assembled and verified lets it exec CMD, in "/" (or --chdir DIR), no capabilities (bounding
 set included) and no_new_privs set, as root and rootless alike: CMD cannot remount what
@@ -40,8 +45,20 @@ stays as pid 1: it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 
 CMD, reaps orphans, and exits when CMD exits (whatever CMD left running is killed with
 it). rootfsctl passes the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
 
+CMD runs as your own uid and gid, rootless too (as under bubblewrap: a second user
+namespace maps them onto the first one's root); --uid N --gid N choose others, and
+--uid 0 --gid 0 make CMD root of the sandbox (rootless: of its user namespace, which is
+you outside), as dpkg and apt in an image root want. --new-session runs CMD in a new
+session (setsid): no controlling terminal, so it cannot inject input into yours, and
+Ctrl-C in your terminal no longer reaches it. When stdin is a terminal and the layout
+has a private /dev, the terminal is bound on /dev/console, as bubblewrap does.
+--info-fd FD gets {"child-pid": N} (N: the sandbox's pid 1, as seen from here) once the
+sandbox is assembled, and is closed; --json-status-fd FD gets the same line, then
+{"exit-code": N} when CMD is done.
+
 CMD gets rootfsctl's environment, less what --clearenv (everything) and --unsetenv VAR
-remove, plus what --setenv VAR VALUE sets, in that order whatever the order given.
+remove, then PWD set to its working directory (as bubblewrap does), plus what --setenv
+VAR VALUE sets, in that order whatever the order given.
 Everything after `--` is CMD and its arguments, verbatim; CMD is looked up inside the
 sandbox on the PATH of its own environment.
 
@@ -54,6 +71,12 @@ Examples:
   rootfsctl run --cap-add CAP_NET_RAW -- ping -c1 127.0.0.1
   rootfsctl run --chdir /tmp --clearenv --setenv PATH /usr/bin --setenv HOME /tmp -- env
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
+  rootfsctl run manifests/image.yaml --set rootfs=/srv/debian --uid 0 --gid 0 -- apt update
+  rootfsctl run --new-session -- sh -c 'ps -o sid= $$'
+  rootfsctl run --info-fd 3 -- sleep 10 3>info.json     # {"child-pid": 4242}
+  rootfsctl run --json-status-fd 3 -- false 3>&1        # child-pid, then {"exit-code": 1}
+  rootfsctl run --ro-bind "$PWD" /src --chdir /src -- ls
+  printf 'version: 1\nextends: [sandbox]\n' | rootfsctl run - -- true
 
 Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself failed
 (usage, layout, validation or apply error; CMD did not run); 126 CMD could not be
@@ -64,8 +87,10 @@ itself with the same signal, as env and sudo do, so that one Ctrl-C stops a shel
 cxxopts::Options run_options() {
   cxxopts::Options options("run", "rootfsctl run: run a command in a sandbox from a layout");
   options.custom_help(
-      "[LAYOUT] [--set K=V]... [--cap-add CAP]... [--chdir DIR] [--clearenv] [--unsetenv VAR]... "
-      "[--setenv VAR VALUE]... [--fail-at K[:ERRNO]] [--timings] [--format F] -- CMD [ARGS...]");
+      "[LAYOUT | -] [--set K=V]... [--bind SRC DST]... [--cap-add CAP]... [--chdir DIR] "
+      "[--uid N] [--gid N] [--new-session] [--clearenv] [--unsetenv VAR]... "
+      "[--setenv VAR VALUE]... [--info-fd FD] [--json-status-fd FD] [--fail-at K[:ERRNO]] "
+      "[--timings] [--format F] -- CMD [ARGS...]");
   options.positional_help("");
   // One option a line reads as the table it is.
   // clang-format off
@@ -78,6 +103,14 @@ cxxopts::Options run_options() {
       ("cap-add", "let CMD keep capability CAP, e.g. CAP_NET_ADMIN, or ALL (repeatable)",
        cxxopts::value<std::vector<std::string>>())
       ("chdir", "run CMD in DIR inside the sandbox (default /)", cxxopts::value<std::string>())
+      ("uid", "CMD's uid inside (default: yours; 0 is root of the sandbox)",
+       cxxopts::value<std::string>())
+      ("gid", "CMD's gid inside (default: yours)", cxxopts::value<std::string>())
+      ("new-session", "start CMD in a new session (setsid), cut off from the terminal")
+      ("info-fd", "write {\"child-pid\": N} to descriptor FD once the sandbox is ready",
+       cxxopts::value<std::string>())
+      ("json-status-fd", "write {\"child-pid\": N} then {\"exit-code\": N} to descriptor FD",
+       cxxopts::value<std::string>())
       ("setenv", "--setenv VAR VALUE: set VAR in CMD's environment (repeatable)",
        cxxopts::value<std::vector<std::string>>())
       ("unsetenv", "remove VAR from CMD's environment (repeatable)",
@@ -122,12 +155,11 @@ Result<void> join_setenv_pairs(std::vector<char*>& own, std::vector<std::string>
   return {};
 }
 
-/// CMD's environment from --clearenv, --unsetenv and --setenv; nullopt: rootfsctl's own.
-Result<std::optional<std::vector<std::string>>> command_environment(
-    const cxxopts::ParseResult& args) {
-  if (!args.count("clearenv") && !args.count("unsetenv") && !args.count("setenv")) {
-    return std::nullopt;
-  }
+/// CMD's environment: rootfsctl's own, less --clearenv and --unsetenv, with PWD saying
+/// where CMD starts (`cwd`, as bubblewrap sets it: the caller's PWD is a path outside),
+/// plus --setenv.
+Result<std::vector<std::string>> command_environment(const cxxopts::ParseResult& args,
+                                                     const std::string& cwd) {
   std::map<std::string, std::string> vars;
   if (!args.count("clearenv")) {
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -145,6 +177,7 @@ Result<std::optional<std::vector<std::string>>> command_environment(
       vars.erase(name);
     }
   }
+  vars["PWD"] = cwd.starts_with('/') ? cwd : "/" + cwd;
   if (args.count("setenv")) {
     for (const auto& pair : args["setenv"].as<std::vector<std::string>>()) {
       auto eq = pair.find('=');
@@ -170,14 +203,92 @@ struct Request {
   layout::Layout layout;
   exec::SpawnOptions spawn;
   exec::ApplyOptions apply;
+  int info_fd = -1;         // --info-fd
+  int json_status_fd = -1;  // --json-status-fd
 };
 
-Result<Request> request_from(const cxxopts::ParseResult& args, const exec::CommandLine& line) {
-  if (!args.unmatched().empty()) {
-    Error error = make_error(Stage::kUsage, "unexpected argument '" + args.unmatched()[0] + "'");
-    error.hint = "the command goes after `--`: rootfsctl run [LAYOUT] -- CMD [ARGS...]";
-    return std::unexpected(error);
+/// A non-negative decimal number of at most `max`, for --uid, --gid and the fd options.
+Result<unsigned> parse_number(const cxxopts::ParseResult& args, const std::string& name,
+                              unsigned max) {
+  const std::string text = args[name].as<std::string>();
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value > max) {
+    return std::unexpected(make_error(Stage::kUsage, "--" + name + " expects a number from 0 to " +
+                                                         std::to_string(max) + ", got '" + text +
+                                                         "'"));
   }
+  return value;
+}
+
+/// --info-fd and --json-status-fd: an open descriptor the caller passed, else -1.
+Result<int> status_fd(const cxxopts::ParseResult& args, const std::string& name) {
+  if (!args.count(name)) return -1;
+  auto fd = parse_number(args, name, std::numeric_limits<int>::max());
+  if (!fd) return std::unexpected(fd.error());
+  if (::fcntl(static_cast<int>(*fd), F_GETFD) < 0) {
+    return std::unexpected(make_error(
+        Stage::kUsage, "--" + name + " " + std::to_string(*fd) + ": no such open descriptor"));
+  }
+  return static_cast<int>(*fd);
+}
+
+/// --uid, --gid, --new-session and the status descriptors. Rootless, CMD is the caller's
+/// own uid and gid by default, as under bubblewrap; --uid 0 --gid 0 makes it root of the
+/// sandbox (the maps make it the caller outside).
+Result<void> process_options(const cxxopts::ParseResult& args, Request& request) {
+  constexpr unsigned kMaxId = 0xFFFFFFFEu;  // (uid_t) -1 means "unchanged" to setresuid(2)
+  if (args.count("uid")) {
+    auto uid = parse_number(args, "uid", kMaxId);
+    if (!uid) return std::unexpected(uid.error());
+    request.spawn.uid = *uid;
+  } else {
+    request.spawn.uid = ::geteuid();
+  }
+  if (args.count("gid")) {
+    auto gid = parse_number(args, "gid", kMaxId);
+    if (!gid) return std::unexpected(gid.error());
+    request.spawn.gid = *gid;
+  } else {
+    request.spawn.gid = ::getegid();
+  }
+  request.spawn.new_session = args.count("new-session") > 0;
+  auto info = status_fd(args, "info-fd");
+  if (!info) return std::unexpected(info.error());
+  auto status = status_fd(args, "json-status-fd");
+  if (!status) return std::unexpected(status.error());
+  request.info_fd = *info;
+  request.json_status_fd = *status;
+  return {};
+}
+
+/// The caller's terminal goes on /dev/console, so that `tty` (which finds stdin's device
+/// there: the sandbox's devpts is not the one it came from) and programs that open the
+/// console work: stdin's, else stdout's (bubblewrap looks at stdout only). Only into a
+/// private /dev (an entry on /dev that mounts something), and not over an entry the
+/// layout has there already.
+void add_console(layout::Layout& layout) {
+  char name[256];
+  const bool found =
+      (::isatty(STDIN_FILENO) == 1 && ::ttyname_r(STDIN_FILENO, name, sizeof name) == 0) ||
+      (::isatty(STDOUT_FILENO) == 1 && ::ttyname_r(STDOUT_FILENO, name, sizeof name) == 0);
+  if (!found) return;
+  bool private_dev = false;
+  for (const auto& entry : layout.mounts) {
+    if (entry.target == "/dev/console") return;
+    private_dev = private_dev || (entry.target == "/dev" && layout::is_mount_kind(entry.kind));
+  }
+  if (!private_dev) return;
+  layout::Entry console;
+  console.kind = layout::EntryKind::kDevice;
+  console.target = "/dev/console";
+  console.from = name;
+  console.origin = Origin::implicit("the caller's terminal (stdin is a tty)");
+  layout.mounts.push_back(std::move(console));
+}
+
+Result<Request> request_from(const cxxopts::ParseResult& args, const exec::CommandLine& line,
+                             std::vector<layout::CommandLineEntry> entries) {
   if (!line.has_separator || line.command.empty()) {
     Error error = make_error(Stage::kUsage, "run needs a command after `--`");
     error.hint = "for example: rootfsctl run sandbox -- ls /";
@@ -188,9 +299,11 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args.count("layout") ? args["layout"].as<std::string>() : "sandbox");
   if (!file) return std::unexpected(file.error());
-  auto layout = layout::load_profile(*file, {*sets});
+  auto layout = layout::load_profile(*file, {*sets, std::move(entries)});
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
+  add_console(request.layout);
+  if (auto ok = process_options(args, request); !ok) return std::unexpected(ok.error());
   if (args.count("fail-at")) {
     auto fail_at = exec::parse_fail_at(args["fail-at"].as<std::string>());
     if (!fail_at) return std::unexpected(fail_at.error());
@@ -219,7 +332,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
       return std::unexpected(make_error(Stage::kUsage, "--chdir needs a directory"));
     }
   }
-  auto environment = command_environment(args);
+  auto environment = command_environment(args, request.spawn.cwd);
   if (!environment) return std::unexpected(environment.error());
   request.spawn.environment = std::move(*environment);
   request.spawn.user_namespace = ::geteuid() != 0 || std::find(namespaces.begin(), namespaces.end(),
@@ -285,6 +398,28 @@ int die_of(int sig) {
   return 128 + sig;
 }
 
+/// Writes all of `text` to `fd`; a reader that went away is no reason to fail the run.
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+/// --info-fd gets the child's pid and is closed, as bubblewrap does; --json-status-fd
+/// gets it and stays open for the exit code. The sandbox is assembled: the pid is one
+/// to nsenter or `rootfsctl mounts --pid`.
+void report_child(const Request& request, pid_t pid) {
+  const std::string line = render::child_pid_json(pid);
+  if (request.info_fd >= 0) {
+    write_all(request.info_fd, line);
+    ::close(request.info_fd);
+  }
+  if (request.json_status_fd >= 0) write_all(request.json_status_fd, line);
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
@@ -298,10 +433,13 @@ int run_main(int argc, char** argv) {
   if (auto joined = join_setenv_pairs(line.own, joined_words); !joined) {
     return fail(joined.error(), false);
   }
+  auto entries = take_entry_options(line.own);
+  if (!entries) return fail(entries.error(), false);
   auto options = run_options();
   int exit_code = kExitOk;
+  const std::string help = kRunHelp + entry_options_help();
   auto args = parse_or_explain(options, static_cast<int>(line.own.size()), line.own.data(),
-                               exit_code, kRunHelp);
+                               exit_code, help);
   if (!args) {
     return exit_code == kExitOk ? kExitOk : kExitRunFailed;
   }
@@ -311,7 +449,7 @@ int run_main(int argc, char** argv) {
   const bool show_timings = args->count("timings") > 0;
   timings.mark("options");
   // 2. Load the layout; the spawn and apply options follow from it.
-  auto request = request_from(*args, line);
+  auto request = request_from(*args, line, std::move(*entries));
   if (!request) return fail(request.error(), json);
   timings.mark("load");
   // 3. Spawn the child parked in its new namespaces.
@@ -336,11 +474,14 @@ int run_main(int argc, char** argv) {
     if (show_timings) print_timings(timings);
     return kExitRunFailed;
   }
-  // 7. Let the command run, and give its status.
+  // 7. Say who the child is, let the command run, and give its status.
+  report_child(*request, child->pid());
   if (auto released = child->release(); !released) return fail(released.error(), json);
   timings.mark("release");
   auto status = child->wait();
   if (!status) return fail(status.error(), json);
+  if (request->json_status_fd >= 0)
+    write_all(request->json_status_fd, render::exit_code_json(*status));
   timings.mark("command");  // from release until it and its namespaces were gone
   if (child->exec_errno() != 0) print_exec_failure(line.command.front(), child->exec_errno());
   if (show_timings) print_timings(timings);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +95,26 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t limit
   // At most limit + 1 bytes: a file that grew after fstat (or a /proc file that reports
   // size 0) is still over the limit, for the caller's own check to refuse.
   return read_up_to(file->fd.get(), limit + 1, path, name);
+}
+
+Result<std::string> read_file_or_pipe(const std::string& path, std::size_t limit,
+                                      std::string_view what, std::string too_large_hint) {
+  // The same non-blocking open as open_regular_file, then one look at what it is.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  struct stat st {};
+  struct statfs fs {};
+  // PIPEFS_MAGIC (linux/magic.h): an anonymous pipe. Its writer existed when it was made,
+  // so reading it ends (at the writer's close) where a named FIFO may wait forever.
+  constexpr decltype(fs.f_type) kPipefsMagic = 0x50495045;
+  const bool pipe = fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISFIFO(st.st_mode) &&
+                    ::fstatfs(fd.get(), &fs) == 0 && fs.f_type == kPipefsMagic;
+  if (!pipe) return read_regular_file(path, limit, what, std::move(too_large_hint));
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return std::unexpected(
+        file_error(Stage::kRead, path, "cannot read " + std::string(what), errno));
+  }
+  return read_stream(fd.get(), path, limit, what, std::move(too_large_hint));
 }
 
 Result<std::string> read_stream(int fd, const std::string& name, std::size_t limit,

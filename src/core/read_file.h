@@ -40,6 +40,14 @@ Result<RegularFile> open_regular_file(const std::string& path, std::string_view 
 Result<std::string> read_regular_file(const std::string& path, std::size_t limit,
                                       std::string_view what, std::string too_large_hint = {});
 
+/// read_regular_file, but a pipe is read too: an anonymous one (what `-` as /dev/stdin,
+/// `<(...)` as /dev/fd/N and `cmd |` give), read to end-of-file as read_stream does. A
+/// named FIFO is still refused without blocking (a writer may never come), and so are
+/// directories, devices and sockets. For inputs the user names outside any target's
+/// tree: a layout.
+Result<std::string> read_file_or_pipe(const std::string& path, std::size_t limit,
+                                      std::string_view what, std::string too_large_hint = {});
+
 /// Reads `fd` (a pipe, say: standard input) to end-of-file, refusing input of more than
 /// `limit` bytes as soon as that many have arrived, so the memory held stays bounded
 /// whatever the writer sends. `name` is the location in messages ("stdin") and `what`

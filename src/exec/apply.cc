@@ -80,6 +80,16 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   plan_options.source_type = [&](std::string_view p) { return probe.stat(p).type; };
   result.plan = plan::make_plan(layout, plan_options);
   result.timings.mark("plan");
+  // A --fail-at past the last op would never fire: the drill would "pass" untested.
+  if (const auto& fail = options.exec.fail_at;
+      fail && static_cast<std::size_t>(fail->op_index) > result.plan.ops.size()) {
+    Error error = make_error(Stage::kUsage, "--fail-at " + std::to_string(fail->op_index) +
+                                                ": the plan has " +
+                                                std::to_string(result.plan.ops.size()) + " ops");
+    error.hint = "pick an op from 1 to " + std::to_string(result.plan.ops.size()) +
+                 "; `rootfsctl plan` lists them";
+    return std::unexpected(error);
+  }
   // 4. Validate against the live target; errors mean nothing is executed.
   const auto validation = context_for(*target, *table, probe);
   result.diagnostics = plan::validate(layout, result.plan, validation);

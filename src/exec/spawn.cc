@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <iterator>
@@ -140,6 +141,16 @@ Error report_error(const ChildReport& report, const SpawnOptions& options) {
                                      : "child: drop privileges: keep or drop " + std::string(name),
                         e);
     }
+    case ChildStep::kIds: {
+      const char* what[] = {"create the user namespace of --uid/--gid",
+                            "map --uid/--gid in the nested user namespace", "become --uid/--gid"};
+      const std::string ids = " (uid " + std::to_string(options.uid.value_or(0)) + ", gid " +
+                              std::to_string(options.gid.value_or(0)) + ")";
+      return make_error(Stage::kFork,
+                        std::string("child: ") + what[std::clamp(report.index, 0, 2)] + ids, e);
+    }
+    case ChildStep::kSession:
+      return make_error(Stage::kFork, "child: setsid for --new-session", e);
     case ChildStep::kParked:
     case ChildStep::kExec:
     case ChildStep::kExited:
@@ -366,6 +377,20 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.last_cap = last_cap();
   plan.keep_capabilities = options.keep_capabilities & all_capabilities(plan.last_cap);
   plan.keep_all = options.keep_all_capabilities;
+  // --uid/--gid: the ids the child holds until then are 0 with a user namespace (the
+  // caller mapped to root) and the caller's own without.
+  const uid_t uid = options.uid.value_or(options.user_namespace ? 0 : ::geteuid());
+  const gid_t gid = options.gid.value_or(options.user_namespace ? 0 : ::getegid());
+  const std::string uid_map = std::to_string(uid) + " 0 1\n";
+  const std::string gid_map = std::to_string(gid) + " 0 1\n";
+  plan.switch_ids =
+      options.user_namespace ? (uid != 0 || gid != 0) : (uid != ::geteuid() || gid != ::getegid());
+  plan.nested_user_namespace = options.user_namespace;
+  plan.uid_map = uid_map.c_str();
+  plan.gid_map = gid_map.c_str();
+  plan.uid = uid;
+  plan.gid = gid;
+  plan.new_session = options.new_session;
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
   plan.parent_park_fd = park_parent.get();

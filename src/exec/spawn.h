@@ -37,6 +37,16 @@ struct SpawnOptions {
   /// The command's environment, "NAME=VALUE" each; nullopt: the caller's own. PATH from
   /// it (or execvp(3)'s default) finds the command.
   std::optional<std::vector<std::string>> environment;
+  /// The command's uid and gid inside; nullopt: what the child is (root of its user
+  /// namespace, or the caller's ids without one). With a user namespace, ids other than
+  /// 0 come from a second user namespace nested in the first, mapping them to its root,
+  /// as unprivileged bubblewrap does: the outer one keeps root for the apply, the command
+  /// gets only the ids asked for. Without one, setresgid/setresuid (root only).
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  /// setsid(2) before the command: no controlling terminal, so it cannot push input
+  /// into the caller's terminal (TIOCSTI, CVE-2017-5226).
+  bool new_session = false;
 };
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,

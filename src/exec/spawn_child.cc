@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 #include "exec/spawn.h"
 
@@ -55,10 +56,20 @@ void wait_for_release(const ChildPlan& plan) {
 // Every descriptor above 2 except the status pipe, which is O_CLOEXEC and so goes at
 // exec: whatever the caller had open (its layout file, a terminal's extra fds, a
 // journal) stays out of the sandbox. close_range(2), Linux 5.9.
+// The /proc descriptor for --uid's nested maps stays too, until switch_ids closes it.
 void close_inherited_fds(const ChildPlan& plan) {
-  auto keep = static_cast<unsigned>(plan.status_fd);
-  if (keep > 3 && ::close_range(3, keep - 1, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
-  if (::close_range(keep + 1, ~0U, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
+  unsigned first = 3;
+  int keep[2] = {plan.status_fd, plan.proc_fd};
+  if (keep[1] >= 0 && keep[1] < keep[0]) std::swap(keep[0], keep[1]);
+  for (int fd : keep) {
+    if (fd < 0) continue;
+    const auto kept = static_cast<unsigned>(fd);
+    if (kept > first && ::close_range(first, kept - 1, 0) != 0) {
+      fail(plan, ChildStep::kCloseFds, errno);
+    }
+    first = kept + 1;
+  }
+  if (::close_range(first, ~0U, 0) != 0) fail(plan, ChildStep::kCloseFds, errno);
 }
 
 // Through the new root's /proc: /proc/sys answers for the namespaces of whoever opens
@@ -153,6 +164,55 @@ void drop_privileges(const ChildPlan& plan) {
   }
 }
 
+/// Writes `text` to `name` under the /proc the child opened before parking, in one
+/// write(2), as a map must be written.
+bool write_self_file(const ChildPlan& plan, const char* name, const char* text) {
+  int fd = ::openat(plan.proc_fd, name, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const auto size = static_cast<ssize_t>(::strlen(text));
+  const bool ok = ::write(fd, text, static_cast<std::size_t>(size)) == size;
+  ::close(fd);
+  return ok;
+}
+
+// --uid/--gid. In a user namespace whose only mapped id is 0 (the caller), another id
+// can only come from a nested namespace that maps it onto this one's root: bubblewrap's
+// way for an unprivileged --uid. The command then holds no capability over the mount
+// namespace (owned by the outer one), on top of the drop that follows. Without a user
+// namespace this process is the host's root: setgroups, setresgid, setresuid, keeping
+// its capabilities across the uid change (PR_SET_KEEPCAPS) for drop_privileges to pick
+// what --cap-add keeps. A credential change clears PR_SET_PDEATHSIG (prctl(2)): set again.
+void switch_ids(const ChildPlan& plan) {
+  if (plan.nested_user_namespace) {
+    if (::unshare(CLONE_NEWUSER) != 0) fail(plan, ChildStep::kIds, errno, 0);
+    // Through the host's /proc, opened before the layout was applied: the sandbox may
+    // have none. A map file answers for the namespace its process is in when opened.
+    if (!write_self_file(plan, "thread-self/setgroups", "deny") ||
+        !write_self_file(plan, "thread-self/uid_map", plan.uid_map) ||
+        !write_self_file(plan, "thread-self/gid_map", plan.gid_map)) {
+      fail(plan, ChildStep::kIds, errno, 1);
+    }
+    ::close(plan.proc_fd);
+  } else if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
+             ::syscall(SYS_setgroups, 0, nullptr) != 0) {
+    fail(plan, ChildStep::kIds, errno, 2);
+  }
+  // Raw syscalls: glibc's wrappers signal every thread (nptl setxid), not async-safe here.
+  if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0 ||
+      ::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) {
+    fail(plan, ChildStep::kIds, errno, 2);
+  }
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (plan.nested_user_namespace) return;
+  // Leaving uid 0 cleared the effective set (KEEPCAPS keeps only the permitted one), and
+  // drop_privileges needs CAP_SETPCAP effective to shrink the bounding set.
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (::syscall(SYS_capget, &header, data) != 0) fail(plan, ChildStep::kIds, errno, 2);
+  for (auto& word : data) word.effective = word.permitted;
+  if (::syscall(SYS_capset, &header, data) != 0) fail(plan, ChildStep::kIds, errno, 2);
+}
+
 [[noreturn]] void exec_command(const ChildPlan& plan) {
   // The command starts with no signal blocked, whatever the caller or pid 1 blocked.
   sigset_t none;
@@ -229,7 +289,8 @@ long clone3_fork(std::uint64_t flags, int* pidfd) {
   return ::syscall(SYS_clone3, &args, sizeof args);
 }
 
-void child_main(const ChildPlan& plan) {
+void child_main(const ChildPlan& given) {
+  ChildPlan plan = given;  // a plain copy, no allocation: the child fills in proc_fd
   ::close(plan.parent_park_fd);
   ::close(plan.parent_status_fd);
   // The sandbox does not outlive the caller (prctl(2)); a pid namespace's init killed
@@ -253,6 +314,12 @@ void child_main(const ChildPlan& plan) {
   if (plan.hostname != nullptr && ::sethostname(plan.hostname, plan.hostname_size) != 0) {
     fail(plan, ChildStep::kHostname, errno);
   }
+  // --uid in a user namespace: the nested namespace's maps are written after release,
+  // when the sandbox may have no /proc of its own; this one stays reachable by its fd.
+  if (plan.switch_ids && plan.nested_user_namespace) {
+    plan.proc_fd = ::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (plan.proc_fd < 0) fail(plan, ChildStep::kIds, errno, 1);
+  }
   write_report(plan.status_fd, ChildStep::kParked, 0);
   wait_for_release(plan);
   close_inherited_fds(plan);
@@ -261,7 +328,9 @@ void child_main(const ChildPlan& plan) {
   if (::chdir("/") != 0 || ::chdir(plan.cwd) != 0) fail(plan, ChildStep::kChdir, errno);
   if (plan.loopback) bring_up_loopback(plan);
   write_sysctls(plan);
+  if (plan.new_session && ::setsid() < 0) fail(plan, ChildStep::kSession, errno);
   // Before the init's vfork, so pid 1 keeps no more than the command does.
+  if (plan.switch_ids) switch_ids(plan);
   drop_privileges(plan);
   if (!plan.pid_namespace) exec_command(plan);
   supervise(plan);

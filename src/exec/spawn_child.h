@@ -19,6 +19,8 @@ enum class ChildStep : std::int32_t {
   kSysctl,       // writing sysctl number `index` failed
   kLoopback,     // bringing up "lo" in the new network namespace failed
   kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
+  kIds,          // becoming --uid/--gid failed (`index`: 0 userns, 1 maps, 2 setres*id)
+  kSession,      // setsid(2) failed
   kFork,         // the init could not create the command's process
   kExec,         // execvp(3) failed; errno says why
   kExited,       // pid 1's command is gone; `index` is its waitpid(2) status
@@ -52,6 +54,17 @@ struct ChildPlan {
   int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
   int parent_park_fd = -1;     // the parent's ends, closed first thing
   int parent_status_fd = -1;
+
+  // --uid/--gid (spawn.h SpawnOptions::uid): a nested user namespace whose maps are
+  // these texts ("U 0 1\n"), or setresgid/setresuid to these ids.
+  bool switch_ids = false;
+  bool nested_user_namespace = false;
+  const char* uid_map = nullptr;
+  const char* gid_map = nullptr;
+  unsigned uid = 0;
+  unsigned gid = 0;
+  bool new_session = false;  // setsid(2) before the command
+  int proc_fd = -1;          // the host's /proc, opened before parking, for the nested maps
 
   std::uint64_t keep_capabilities = 0;  // bit N: the command keeps capability N
   bool keep_all = false;                // --cap-add ALL: whatever of them the child holds

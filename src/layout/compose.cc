@@ -89,6 +89,39 @@ class Composer {
   std::vector<Piece> removals_;
 };
 
+void collect_references(const json& value, std::set<std::string>& names) {
+  if (value.is_string()) collect_var_references(value.get_ref<const std::string&>(), names);
+  if (value.is_structured()) {
+    for (const auto& item : value) collect_references(item, names);
+  }
+}
+
+}  // namespace
+
+Result<void> check_set_names(std::span<const ParsedFile> files, const VarMap& set_vars) {
+  std::set<std::string> known;
+  for (const auto& file : files) {
+    for (const auto& [name, value] : file.checked.vars) known.insert(name);
+    collect_references(file.document.root, known);
+  }
+  for (const auto& [name, value] : set_vars) {
+    if (known.contains(name)) continue;
+    const std::vector<std::string> candidates(known.begin(), known.end());
+    Error error =
+        make_error(Stage::kUsage, "--set " + name + ": the layout has no variable '" + name + "'");
+    error.hint = did_you_mean(name, candidates);
+    if (error.hint.empty()) {
+      std::string list;
+      for (const auto& candidate : candidates) list += (list.empty() ? "" : ", ") + candidate;
+      error.hint = list.empty() ? "it declares and uses none" : "its variables: " + list;
+    }
+    return std::unexpected(std::move(error));
+  }
+  return {};
+}
+
+namespace {
+
 // Vars are inserted verbatim (never expanded), so they merge before anything else.
 void Composer::merge_vars() {
   for (std::size_t i = 0; i < files_.size(); ++i) {
@@ -253,6 +286,8 @@ Layout Composer::build() const {
 }
 
 Result<Composed> Composer::run() {
+  // A --set that nothing uses is a typo or a stale script: refused, not ignored.
+  if (auto ok = check_set_names(files_, set_vars_); !ok) return std::unexpected(ok.error());
   merge_vars();
   for (std::size_t i = 0; i < files_.size(); ++i) {
     merge_scalars(i);

@@ -32,6 +32,10 @@ struct ParsedFile {
 /// `set_vars` are checked as names and used for `extends` only.
 Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& set_vars);
 
+/// Refuses a --set name that no file of `files` declares under `vars:` or uses in a
+/// ${...} reference (Stage::kUsage, with a did-you-mean when one is close).
+Result<void> check_set_names(std::span<const ParsedFile> files, const VarMap& set_vars);
+
 /// A merged layout and where each of its top-level values came from.
 struct Composed {
   Layout layout;

@@ -35,7 +35,9 @@ Result<Layout> load_layout(std::string_view text, std::string_view source_name,
 }
 
 Result<std::string> read_layout_text(const std::string& path) {
-  return read_regular_file(path, kMaxLayoutBytes, "layout",
+  // A layout is never inside a target's tree: a pipe from the user's shell is as good as
+  // a file (`rootfsctl run - <<EOF`, `run <(generate)`).
+  return read_file_or_pipe(path, kMaxLayoutBytes, "layout",
                            "a layout is a short text file; is this the right file?");
 }
 

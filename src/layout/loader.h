@@ -6,8 +6,10 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
+#include "layout/command_line.h"
 #include "layout/model.h"
 
 namespace rootfsctl::layout {
@@ -15,6 +17,9 @@ namespace rootfsctl::layout {
 struct LoadOptions {
   /// `--set K=V` values; they beat the layout's own `vars`.
   std::map<std::string, std::string> set_vars;
+  /// `--bind SRC DST` and the like: one more layer on top of what is loaded
+  /// (resolve_profile), with provenance kCommandLineSource.
+  std::vector<CommandLineEntry> command_line;
 };
 
 /// Largest layout file accepted, in bytes. Larger files are refused before parsing.
@@ -44,14 +49,17 @@ inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 Result<Layout> load_layout(std::string_view text, std::string_view source_name,
                            const LoadOptions& options = {});
 
-/// Reads `path` (a regular file of at most kMaxLayoutBytes; directories, FIFOs and devices
-/// are refused without blocking) and loads it.
+/// Reads `path` (read_layout_text: a regular file or an anonymous pipe of at most
+/// kMaxLayoutBytes; directories, named FIFOs and devices are refused without blocking)
+/// and loads it.
 Result<Layout> load_layout_file(const std::string& path, const LoadOptions& options = {});
 
 /// Reads a layout file with the limits load_layout_file applies, without parsing it (for
-/// callers that keep the text, such as profile resolution). Open and read failures are
-/// Stage::kRead with the errno; a file that is not a regular file or is too large is
-/// Stage::kManifest. Either way the location is the path.
+/// callers that keep the text, such as profile resolution): a regular file, or an
+/// anonymous pipe read to end-of-file (read_file_or_pipe). Open and read failures are
+/// Stage::kRead with the errno; a file that is not a regular file or a pipe (a named FIFO
+/// included: it may never get a writer) or is too large is refused. Either way the
+/// location is the path.
 Result<std::string> read_layout_text(const std::string& path);
 
 /// Refuses --set names that no ${...} reference could use (Stage::kUsage).

@@ -99,7 +99,8 @@ Result<void> Resolver::visit(const std::string& path) {
   if (!text) return std::unexpected(text.error());
   auto file = parse_file(std::move(*text), path, options_.set_vars);
   if (!file) return std::unexpected(file.error());
-  // read_layout_text refused anything but a regular file, so the id is there.
+  // read_layout_text took a regular file, whose id is there, or a pipe: nothing can name
+  // a pipe in `extends`, so its empty id never meets another.
   stack_.push_back(Frame{id.value_or(FileId{}), path});
   const auto& extends = file->checked.extends;
   for (std::size_t i = 0; i < extends.size(); ++i) {
@@ -202,6 +203,8 @@ Result<std::string> find_profile(const std::string& name_or_path) {
   // Anything that looks like a path is taken as one, so a typo in a path is reported as
   // a missing file rather than a missing profile.
   if (looks_like_path(name_or_path) || regular_file_id(name_or_path)) return name_or_path;
+  // `-` is standard input, as for cat(1); read once, like any pipe.
+  if (name_or_path == "-") return std::string(kStdinLayout);
   for (const auto& dir : profile_search_path()) {
     std::string candidate = dir + "/" + name_or_path + ".yaml";
     if (regular_file_id(candidate)) return candidate;
@@ -219,10 +222,26 @@ Result<ResolvedProfile> resolve_profile(const std::string& name_or_path,
   Resolver resolver(options);
   if (auto ok = resolver.visit(*path); !ok) return std::unexpected(ok.error());
   auto& files = resolver.files();
+  const std::size_t profile_files = files.size();
+  if (!options.command_line.empty()) {
+    auto layer = parse_file(command_line_layout(options.command_line),
+                            std::string(kCommandLineSource), options.set_vars);
+    if (!layer) return std::unexpected(layer.error());
+    files.push_back(std::move(*layer));
+  }
   auto composed = compose(files, options.set_vars, true);
   if (!composed) return std::unexpected(composed.error());
   ResolvedProfile resolved{std::move(composed->layout), {}, std::move(composed->origins)};
   for (const auto& file : files) resolved.chain.push_back(file.name);
+  if (files.size() == profile_files) return resolved;
+  // The layer is on top of the profile, not the profile: the layout keeps the name of the
+  // file asked for, and an entry from the layer says "command line", not a line of text
+  // the user never saw.
+  resolved.layout.source = files[profile_files - 1].name;
+  resolved.layout.extends = files[profile_files - 1].checked.extends;
+  for (auto& entry : resolved.layout.mounts) {
+    if (entry.origin.file == kCommandLineSource) entry.origin = Origin{entry.origin.file, 0, 0, {}};
+  }
   return resolved;
 }
 

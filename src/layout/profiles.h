@@ -24,8 +24,11 @@ inline constexpr std::size_t kMaxExtendsDepth = 32;
 /// it was installed elsewhere), the source tree's manifests/.
 std::vector<std::string> profile_search_path();
 
-/// Finds what a command names: anything that looks like a path (has a '/' or ends in
-/// .yaml or .yml) or is an existing file is taken as a path, as given; otherwise NAME.yaml
+/// What `-` names as a layout: standard input (a pipe, a here-document, a file).
+inline constexpr std::string_view kStdinLayout = "/dev/stdin";
+
+/// Finds what a command names: `-` is kStdinLayout; anything that looks like a path (has a '/' or
+/// ends in .yaml or .yml) or is an existing file is taken as a path, as given; otherwise NAME.yaml
 /// in the first directory of the search path that has it. Not found is Stage::kUsage.
 Result<std::string> find_profile(const std::string& name_or_path);
 

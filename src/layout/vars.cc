@@ -65,6 +65,22 @@ std::expected<std::string, VarError> expand_vars(std::string_view text, const Va
   return out;
 }
 
+void collect_var_references(std::string_view text, std::set<std::string>& names) {
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] != '$') continue;
+    if (text[i + 1] == '$') {
+      ++i;
+      continue;
+    }
+    if (text[i + 1] != '{') continue;
+    const std::size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) return;
+    const std::string_view name = text.substr(i + 2, close - i - 2);
+    if (is_var_name(name)) names.emplace(name);
+    i = close;
+  }
+}
+
 bool has_var_reference(std::string_view text) { return text.find("${") != std::string_view::npos; }
 
 }  // namespace rootfsctl::layout

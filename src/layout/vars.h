@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ struct VarError {
 /// `$` is kept as it is. Values are inserted verbatim: a value is never expanded again,
 /// so variables cannot refer to each other and there are no cycles.
 std::expected<std::string, VarError> expand_vars(std::string_view text, const VarMap& vars);
+
+/// The names of the well-formed ${name} references in `text`, added to `names` (`$$` is
+/// skipped, as expand_vars skips it).
+void collect_var_references(std::string_view text, std::set<std::string>& names);
 
 /// True when `text` contains a ${...} reference (what the schema's patterns let through).
 bool has_var_reference(std::string_view text);

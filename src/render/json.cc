@@ -95,6 +95,10 @@ Json mount_json(const mountinfo::MountEntry& entry) {
 
 }  // namespace
 
+std::string child_pid_json(long pid) { return Json{{"child-pid", pid}}.dump() + "\n"; }
+
+std::string exit_code_json(int code) { return Json{{"exit-code", code}}.dump() + "\n"; }
+
 std::string with_diagnostics_json(std::string_view object,
                                   const std::vector<plan::Diagnostic>& diagnostics) {
   Json out = Json::parse(object, nullptr, false);

@@ -46,6 +46,12 @@ namespace rootfsctl::render {
 /// Optional fields are left out when empty (false, 0, unset).
 std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics);
 
+/// `run --info-fd` and the first line of `--json-status-fd`, bubblewrap's shape:
+/// {"child-pid": N} and a newline.
+std::string child_pid_json(long pid);
+/// The last line of `run --json-status-fd`: {"exit-code": N} and a newline.
+std::string exit_code_json(int code);
+
 /// `object` (a JSON object, e.g. an apply outcome) with "diagnostics" added, in the shape
 /// plan_json gives them; `object` unchanged when there are none.
 std::string with_diagnostics_json(std::string_view object,

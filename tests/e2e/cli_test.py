@@ -12,6 +12,7 @@ import os
 import pathlib
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -275,6 +276,151 @@ class UsageTest(unittest.TestCase):
         on_disk = (SOURCE / "schemas/layout.schema.json").read_bytes()
         self.assertEqual(out.rstrip(b"\n"), on_disk.rstrip(b"\n"))
         self.assertEqual(json.loads(out)["$schema"], "http://json-schema.org/draft-07/schema#")
+
+
+class SilentInputTest(unittest.TestCase):
+    """Issue 18: input that used to be accepted without a word is refused with a message:
+    exit 2 for plan, apply, profiles and the other commands; `run` says 125 (its own)."""
+
+    def refused(self, *args, says, code=2):
+        proc = rootfsctl(*args, check_exit=code)
+        self.assertIn(says.encode(), proc.stderr)
+        return proc
+
+    def test_an_unknown_set_name_suggests_the_variable(self):
+        proc = self.refused("plan", "sandbox", "--set", "us=/opt/usr",
+                            says="--set us: the layout has no variable 'us'")
+        self.assertIn(b"did you mean 'usr'?", proc.stderr)
+        self.refused("profiles", "show", "sandbox", "--resolved", "--set", "ussr=/x",
+                     says="did you mean 'usr'?")
+        self.refused("run", "--set", "us=/x", "--", "true", says="did you mean 'usr'?", code=125)
+        # A name nothing is close to lists what there is.
+        self.refused("plan", "sandbox", "--set", "workspace=/w", says="its variables: usr")
+        # A known name still works, and so does one only a ${...} uses.
+        rootfsctl("plan", "sandbox", "--set", "usr=/usr", check_exit=0)
+
+    def test_a_repeated_option_of_one_value(self):
+        for args in (("plan", "sandbox", "--pid", "1", "--pid", "2"),
+                     ("plan", "sandbox", "--format", "json", "--format", "text"),
+                     ("apply", "sandbox", "--pid", "1", "--pid", "2"),
+                     ("mounts", "--format", "json", "--format", "json")):
+            with self.subTest(args=args):
+                name = args[-2]
+                proc = self.refused(*args, says=f"{name} given 2 times; it takes one value")
+                self.assertEqual(proc.stdout, b"")
+        self.refused("run", "--chdir", "/", "--chdir", "/tmp", "--", "true",
+                     says="--chdir given 2 times", code=125)
+
+    def test_an_extra_positional_argument(self):
+        for args in (("plan", "sandbox", "extra"), ("apply", "sandbox", "extra", "--pid", "1"),
+                     ("verify", "sandbox", "extra", "--pid", "1")):
+            with self.subTest(args=args):
+                self.refused(*args, says="unexpected argument 'extra'")
+        self.refused("run", "sandbox", "extra", "--", "true", says="unexpected argument 'extra'",
+                     code=125)
+
+    def test_fail_at_beyond_the_plan(self):
+        ops = len(json.loads(rootfsctl("plan", "sandbox", "--format", "json").stdout)["ops"])
+        proc = rootfsctl("run", "--fail-at", ops + 1, "--", "true", check_exit=125)
+        self.assertIn(f"--fail-at {ops + 1}: the plan has {ops} ops".encode(), proc.stderr)
+        self.assertNotIn(b"rollback", proc.stderr, "nothing ran, so nothing was rolled back")
+        # The last op is still a drill: it fails and is rolled back.
+        proc = rootfsctl("run", "--fail-at", ops, "--", "true", check_exit=125)
+        self.assertIn(b"rollback: clean", proc.stderr)
+
+    def test_fail_at_beyond_the_plan_for_apply(self):
+        require_root(self)
+        with ParkedChild() as child:
+            proc = rootfsctl("apply", "sandbox", "--pid", child.pid, "--fail-at", 999,
+                             check_exit=2)
+            self.assertIn(b"--fail-at 999: the plan has", proc.stderr)
+            self.assertEqual(child.root_listing(), sorted(os.listdir("/")))
+
+    def test_an_entry_option_short_of_words(self):
+        self.refused("plan", "sandbox", "--bind", "/usr", says="--bind needs SRC DST")
+        self.refused("run", "--symlink", "x", says="--symlink needs TARGET DST", code=125)
+
+
+def run_stdin(args, data, check_exit):
+    proc = subprocess.run([support.BINARY, *map(str, args)], input=data, capture_output=True,
+                          timeout=60)
+    if proc.returncode != check_exit:
+        raise AssertionError(f"{args}: exit {proc.returncode}: {proc.stderr.decode()}")
+    return proc
+
+
+class CommandLineEntryTest(unittest.TestCase):
+    """Issue 18: --bind SRC DST and the like are one more layer on top of the layout,
+    merged by the rules of `extends`, with provenance "command line"."""
+
+    def ops(self, *extra):
+        out = rootfsctl("plan", "sandbox", "--format", "json", *extra, check_exit=0).stdout
+        return json.loads(out)["ops"]
+
+    def test_entries_replace_in_place_and_append_in_order(self):
+        base = self.ops()
+        ops = self.ops("--ro-bind", "/etc", "/usr", "--tmpfs", "/scratch", "--dir", "/scratch/a",
+                       "--symlink", "scratch", "/s")
+        from_command_line = [op for op in ops if op["origin"] == "command line"]
+        self.assertTrue(from_command_line)
+        # /usr came from the profile: the command line's bind takes its place in the plan.
+        usr = [op for op in ops if op["target"] == "/usr" and op["op"] == "bind"]
+        self.assertEqual([op["source"] for op in usr], ["/etc"])
+        base_usr = [i for i, op in enumerate(base) if op["target"] == "/usr" and op["op"] == "bind"]
+        self.assertEqual([i for i, op in enumerate(ops) if op in usr], base_usr)
+        # The new entries come after the profile's, in the order given.
+        targets = [op["target"] for op in from_command_line]
+        self.assertLess(targets.index("/scratch"), targets.index("/scratch/a"))
+        self.assertIn("/s", targets)
+
+    def test_dev_and_proc_and_try(self):
+        ops = self.ops("--dev", "/dev2", "--proc", "/proc2", "--bind-try", "/nonexistent", "/n")
+        targets = {op["target"] for op in ops if op["origin"] == "command line"}
+        for want in ("/dev2", "/dev2/null", "/dev2/stderr", "/dev2/pts", "/dev2/shm", "/proc2"):
+            self.assertIn(want, targets)
+
+    def test_profiles_show_names_the_command_line(self):
+        out = rootfsctl("profiles", "show", "sandbox", "--resolved", "--tmpfs", "/scratch",
+                        "--format", "json", check_exit=0).stdout
+        shown = json.loads(out)
+        self.assertIn({"kind": "tmpfs", "target": "/scratch", "origin": "command line"},
+                      shown["mounts"])
+        self.assertEqual(shown["chain"][-1], "command line")
+        self.assertIn("  # from command line\n  - tmpfs: /scratch\n", shown["yaml"])
+        rootfsctl("profiles", "show", "sandbox", "--tmpfs", "/x", check_exit=2)
+
+    def test_a_dollar_is_literal_and_errors_name_the_command_line(self):
+        ops = self.ops("--dir", "/a$b")
+        self.assertIn("/a$b", [op["target"] for op in ops])
+        proc = rootfsctl("plan", "sandbox", "--tmpfs", "relative", check_exit=2)
+        self.assertTrue(proc.stderr.startswith(b"rootfsctl: command line:"), proc.stderr)
+
+
+class LayoutFromPipeTest(unittest.TestCase):
+    """Issue 18: `-` is stdin, and a pipe named by path (bash's <(...)) is read to EOF;
+    named FIFOs stay refused (InputFileTest)."""
+
+    LAYOUT = b"version: 1\nextends: [sandbox]\nmounts:\n  - tmpfs: /piped\n"
+
+    def test_stdin(self):
+        proc = run_stdin(["plan", "-", "--format", "json"], self.LAYOUT, 0)
+        self.assertIn("/piped", [op["target"] for op in json.loads(proc.stdout)["ops"]])
+
+    def test_process_substitution(self):
+        proc = subprocess.run(
+            ["bash", "-c", f"{support.BINARY} plan <(printf '%s' \"$0\") --format json",
+             self.LAYOUT.decode()], capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("/piped", [op["target"] for op in json.loads(proc.stdout)["ops"]])
+
+    def test_over_the_limit(self):
+        proc = run_stdin(["plan", "-"], b"version: 1\n" + b"#" * (4 << 20), 2)
+        self.assertIn(b"layout is larger than 4 MiB", proc.stderr)
+
+    def test_errors_name_the_pipe(self):
+        proc = run_stdin(["plan", "-"], b"version: 1\nmounts:\n  - tmpfs: /x\n    redonly: true\n", 2)
+        self.assertTrue(proc.stderr.startswith(b"rootfsctl: /dev/stdin:4:5: unknown key"),
+                        proc.stderr)
 
 
 class LiveTargetTest(unittest.TestCase):

@@ -248,11 +248,14 @@ class RunCases:
 
     def test_environment_options(self):
         env = lambda *a: sorted(self.run_ok(*a, "--", "env").splitlines())  # noqa: E731
-        self.assertEqual(env("--clearenv"), [])
+        # PWD is where the command starts, as bubblewrap sets it, --clearenv or not.
+        self.assertEqual(env("--clearenv"), ["PWD=/"])
+        self.assertEqual(env("--clearenv", "--chdir", "tmp"), ["PWD=/tmp"])
         self.assertEqual(env("--clearenv", "--setenv", "A", "1 2", "--setenv", "B", ""),
-                         ["A=1 2", "B="])
+                         ["A=1 2", "B=", "PWD=/"])
         # --clearenv first, whatever the order; then --unsetenv, then --setenv.
-        self.assertEqual(env("--setenv", "A", "x", "--clearenv", "--unsetenv", "A"), ["A=x"])
+        self.assertEqual(env("--setenv", "A", "x", "--clearenv", "--unsetenv", "A"),
+                         ["A=x", "PWD=/"])
         inherited = env("--setenv", "ROOTFSCTL_T", "v")
         self.assertIn("ROOTFSCTL_T=v", inherited)
         self.assertTrue(any(v.startswith("PATH=") for v in inherited))
@@ -263,6 +266,47 @@ class RunCases:
         self.assertEqual(proc.returncode, 125)
         self.assertIn(b"--setenv needs two words", proc.stderr)
         self.assertEqual(self.run_("--setenv", "A=B", "c", "--", "true").returncode, 125)
+
+    def test_uid_and_gid_are_taken_with_no_capability(self):
+        out = self.run_ok("--uid", "1234", "--gid", "4321", "--", "sh", "-c",
+                          "id -u; id -g; id -G; grep -E 'Cap(Eff|Prm)' /proc/self/status")
+        self.assertEqual(out.split(), ["1234", "4321", "4321", "CapPrm:", "0000000000000000",
+                                       "CapEff:", "0000000000000000"])
+        proc = self.run_("--uid", "-1", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn(b"--uid expects a number", proc.stderr)
+
+    def test_new_session(self):
+        # Without it the command is in the caller's session, whose leader is outside the
+        # pid namespace (sid 0 there); with it, in the session the sandbox's init made.
+        script = ["sh", "-c", "cut -d' ' -f6 /proc/self/stat"]
+        self.assertEqual(self.run_ok("--", *script), "0\n")
+        self.assertEqual(self.run_ok("--new-session", "--", *script), "1\n")
+
+    def test_info_fd_and_json_status_fd(self):
+        read_info, write_info = os.pipe()
+        read_status, write_status = os.pipe()
+        for fd in (write_info, write_status):
+            os.set_inheritable(fd, True)
+        try:
+            proc = self.run_("--info-fd", write_info, "--json-status-fd", write_status, "--",
+                             "sh", "-c", "ls /proc/self/fd; exit 7",
+                             pass_fds=(write_info, write_status))
+        finally:
+            os.close(write_info)
+            os.close(write_status)
+        with os.fdopen(read_info) as info, os.fdopen(read_status) as status:
+            info_lines, status_lines = info.read().splitlines(), status.read().splitlines()
+        self.assertEqual(proc.returncode, 7, proc.stderr)
+        pid = json.loads(info_lines[0])["child-pid"]
+        self.assertEqual([json.loads(line) for line in info_lines], [{"child-pid": pid}])
+        self.assertEqual([json.loads(line) for line in status_lines],
+                         [{"child-pid": pid}, {"exit-code": 7}])
+        # Neither descriptor reaches the command.
+        self.assertEqual(proc.stdout.decode().split(), ["0", "1", "2", "3"])
+        proc = self.run_("--info-fd", "99", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn(b"--info-fd 99: no such open descriptor", proc.stderr)
 
     def test_true_exits_0(self):
         proc = self.run_("--", "/usr/bin/true")
@@ -608,11 +652,23 @@ class RunRootlessTest(RunCases, unittest.TestCase):
         return subprocess.Popen(self.command(args), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, env=self.env, cwd="/")
 
-    def test_the_caller_is_root_inside_and_nobody_outside(self):
-        out = self.run_ok("--", "sh", "-c", "id -u; id -g; cat /proc/self/uid_map")
+    def test_the_caller_keeps_its_ids_inside_unless_asked(self):
+        # As under bubblewrap (issue 18): the caller's own uid and gid inside, from a
+        # nested user namespace that maps them onto the first one's root.
+        caller = NOBODY if os.geteuid() == 0 else os.geteuid()
+        caller_gid = NOBODY if os.geteuid() == 0 else os.getegid()
+        out = self.run_ok("--", "sh", "-c", "id -u; id -g; touch /tmp/f; stat -c %u /tmp/f")
+        self.assertEqual(out.split(), [str(caller), str(caller_gid), str(caller)])
+        # --uid 0 --gid 0: root of the sandbox, which is the caller outside.
+        out = self.run_ok("--uid", "0", "--gid", "0", "--", "sh", "-c",
+                          "id -u; id -g; cat /proc/self/uid_map")
         uid, gid, inside, outside, count = out.split()
         self.assertEqual((uid, gid, inside, count), ("0", "0", "0", "1"))
-        self.assertEqual(int(outside), NOBODY if os.geteuid() == 0 else os.geteuid())
+        self.assertEqual(int(outside), caller)
+        # Any other id, and still no capability.
+        out = self.run_ok("--uid", "1234", "--gid", "4321", "--", "sh", "-c",
+                          "id -u; id -g; grep CapEff /proc/self/status")
+        self.assertEqual(out.split(), ["1234", "4321", "CapEff:", "0000000000000000"])
 
 
 if __name__ == "__main__":

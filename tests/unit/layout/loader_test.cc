@@ -194,12 +194,37 @@ TEST(VariablesTest, LayoutVarsAreSubstituted) {
 
 TEST(VariablesTest, SetBeatsTheLayout) {
   LoadOptions options;
-  options.set_vars = {{"usr", "/opt/usr"}, {"extra", "unused"}};
+  options.set_vars = {{"usr", "/opt/usr"}};
   auto result = load(kWithVars, options);
   ASSERT_TRUE(result) << outcome(result);
   EXPECT_EQ(result->mounts[0].from, "/opt/usr");
   EXPECT_EQ(result->vars.at("usr"), "/opt/usr");
-  EXPECT_EQ(result->vars.at("extra"), "unused");  // a --set name not in vars is allowed
+}
+
+// Issue 18: `--set workspce=...` was ignored and the default used.
+TEST(VariablesTest, AnUnknownSetNameIsRefused) {
+  LoadOptions options;
+  options.set_vars = {{"usr", "/opt/usr"}, {"us", "/x"}};
+  auto result = load(kWithVars, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().stage, Stage::kUsage);
+  EXPECT_EQ(result.error().to_string(),
+            "--set us: the layout has no variable 'us' (did you mean 'usr'?)");
+  options.set_vars = {{"zzzzzz", "/x"}};
+  EXPECT_EQ(outcome(load(kWithVars, options)),
+            "--set zzzzzz: the layout has no variable 'zzzzzz' (its variables: port, usr)");
+  options.set_vars = {{"x", "/x"}};
+  EXPECT_EQ(outcome(load("version: 1\n", options)),
+            "--set x: the layout has no variable 'x' (it declares and uses none)");
+}
+
+TEST(VariablesTest, ASetNameOnlyAReferenceUsesIsKnown) {
+  LoadOptions options;
+  options.set_vars = {{"rootfs", "/srv/image"}};
+  // `$${rootfs}` is no reference; `${rootfs}` is, declared or not.
+  EXPECT_EQ(outcome(load("version: 1\ndescription: \"$${rootfs}\"\n", options)),
+            "--set rootfs: the layout has no variable 'rootfs' (it declares and uses none)");
+  EXPECT_TRUE(load("version: 1\nroot:\n  bind: ${rootfs}\n", options));
 }
 
 TEST(VariablesTest, SetCanDefineWhatTheLayoutUses) {
@@ -234,9 +259,9 @@ TEST(VariablesTest, UndefinedVariableAtTheScalar) {
 TEST(VariablesTest, SetNamesCountForSuggestions) {
   LoadOptions options;
   options.set_vars = {{"rootfs", "/x"}};
+  // The layout's typo and the --set name are close: the --set is what is named.
   EXPECT_EQ(outcome(load("version: 1\nroot: {bind: \"${rootf}\"}\n", options)),
-            "layout.yaml:2:14: undefined variable 'rootf' (define it under vars: or pass --set "
-            "NAME=VALUE; did you mean 'rootfs'?)");
+            "--set rootfs: the layout has no variable 'rootfs' (did you mean 'rootf'?)");
 }
 
 TEST(VariablesTest, PathsAreCheckedAfterSubstitutionButReportedAtTheScalar) {
