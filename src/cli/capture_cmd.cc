@@ -61,9 +61,12 @@ int capture_main(int argc, char** argv) {
   auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), false);
   // 2. Capture, telling devices from other bind sources by looking in our own tree.
+  // Symlinks are read in the target's tree, never following one (openat2 in its root).
   plan::HostProbe probe("/");
+  plan::HostProbe in_target("/proc/" + std::to_string(*pid) + "/root");
   plan::CaptureOptions capture_options{
-      label, [&](std::string_view path) { return probe.stat(path).type; }};
+      label, [&](std::string_view path) { return probe.stat(path).type; },
+      [&](std::string_view mount_path) { return in_target.symlinks_on(mount_path); }};
   auto capture = plan::capture_layout(*target, *caller, capture_options);
   if (!capture) return report_error(capture.error().wrap(label), false);
   // 3. Write it, and check that it loads back: a capture that does not replay is a bug.

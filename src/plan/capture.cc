@@ -39,6 +39,14 @@ bool writable_path(std::string_view p) {
   return is_valid_utf8(p) && !path::check_normalized(p).has_value();
 }
 
+/// Text a layout can hold: UTF-8 without control characters, not empty.
+bool writable_text(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return !text.empty() && is_valid_utf8(text);
+}
+
 /// `base` + what `full` has beyond `prefix` (a path-prefix of it).
 std::string rebase(std::string_view full, std::string_view prefix, std::string_view base) {
   std::string_view rest = prefix == "/" ? full : full.substr(prefix.size());
@@ -150,11 +158,22 @@ class Capturer {
     out_.layout.description = "The mounts of " + options_.label + ", captured by rootfsctl.";
     out_.header = {
         "Captured from " + options_.label + " by `rootfsctl capture`: its mount tree as a layout.",
-        "Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does",
-        "not record files, directories or symlinks inside them, propagation, or filesystem",
-        "options other than tmpfs size and mode."};
+        "Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the",
+        "symlinks on its tmpfs mounts; it does not record files or directories inside them,",
+        "propagation, or filesystem options other than tmpfs size and mode."};
     if (auto ok = capture_root(*root); !ok) return std::unexpected(ok.error());
-    for (const MountEntry* m : sorted_mounts(*root)) capture_mount(*m);
+    std::vector<const MountEntry*> tmpfs_mounts;
+    if (out_.layout.root && out_.layout.root->kind == layout::RootKind::kTmpfs) {
+      tmpfs_mounts.push_back(root);
+    }
+    for (const MountEntry* m : sorted_mounts(*root)) {
+      const std::size_t before = out_.layout.mounts.size();
+      capture_mount(*m);
+      if (out_.layout.mounts.size() > before && out_.layout.mounts.back().kind == EntryKind::kTmpfs) {
+        tmpfs_mounts.push_back(m);
+      }
+    }
+    for (const MountEntry* m : tmpfs_mounts) capture_symlinks(*m);
     flush_pending();
     return std::move(out_);
   }
@@ -268,6 +287,25 @@ class Capturer {
     if (!(flags & kMountReadOnly) && (source_flags & kMountReadOnly)) e.readonly = false;
     e.options = flag_options(flags, source_flags);
     add(std::move(e));
+  }
+
+  /// The visible symlinks on the tmpfs `m`, as entries (after every mount: the planner
+  /// orders an entry beneath a mount after it).
+  void capture_symlinks(const MountEntry& m) {
+    if (!options_.symlinks_on) return;
+    for (auto& link : options_.symlinks_on(m.target)) {
+      if (link.path == m.target || target_.covering(link.path) != &m) continue;  // hidden
+      if (!writable_path(link.path) || !writable_text(link.to)) {
+        pending_.push_back("not captured: a symlink whose path or text is not UTF-8 or holds "
+                           "control characters, on the tmpfs at " + std::string(m.target));
+        continue;
+      }
+      Entry e;
+      e.kind = EntryKind::kSymlink;
+      e.target = std::move(link.path);
+      e.to = std::move(link.to);
+      add(std::move(e));
+    }
   }
 
   /// An overlay as a union entry: its layers from the super options, split around the

@@ -7,7 +7,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <utility>
 
 #include "core/path.h"
@@ -99,6 +103,72 @@ std::optional<std::uint64_t> HostProbe::fs_type(std::string_view p) const {
   struct statfs st {};
   if (!fd || ::fstatfs(fd.get(), &st) != 0) return std::nullopt;
   return static_cast<std::uint64_t>(st.f_type);
+}
+
+namespace {
+
+struct SymlinkWalk {
+  dev_t dev = 0;
+  std::size_t budget = 0;
+  std::vector<HostProbe::Symlink> found;
+
+  /// Walks the directory `fd` (owned) at `path`, depth first.
+  void walk(int fd, const std::string& path, int depth) {
+    DIR* dir = ::fdopendir(fd);
+    if (dir == nullptr) {
+      ::close(fd);
+      return;
+    }
+    while (budget > 0) {
+      errno = 0;
+      const dirent* entry = ::readdir(dir);
+      if (entry == nullptr) break;
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      --budget;
+      const std::string child = path == "/" ? "/" + std::string(name) : path + "/" + std::string(name);
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISLNK(st.st_mode)) {
+        std::string to(PATH_MAX, '\0');
+        const ssize_t n = ::readlinkat(::dirfd(dir), entry->d_name, to.data(), to.size());
+        if (n > 0 && static_cast<std::size_t>(n) < to.size()) {
+          to.resize(static_cast<std::size_t>(n));
+          found.push_back({child, std::move(to)});
+        }
+      } else if (S_ISDIR(st.st_mode) && st.st_dev == dev && depth < 64) {
+        // Another filesystem mounted here is its own entry, walked on its own.
+        const int sub = ::openat(::dirfd(dir), entry->d_name,
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) walk(sub, child, depth + 1);
+      }
+    }
+    ::closedir(dir);
+  }
+};
+
+}  // namespace
+
+std::vector<HostProbe::Symlink> HostProbe::symlinks_on(std::string_view mount_path,
+                                                       std::size_t limit) const {
+  const int root = root_fd();
+  if (root < 0) return {};
+  std::string rel = mount_path == "/" ? std::string(".") : std::string(mount_path.substr(1));
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const int fd = static_cast<int>(::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how));
+  if (fd < 0) return {};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return {};
+  }
+  SymlinkWalk walk{st.st_dev, limit, {}};
+  walk.walk(fd, std::string(mount_path), 0);
+  std::sort(walk.found.begin(), walk.found.end(),
+            [](const Symlink& a, const Symlink& b) { return a.path < b.path; });
+  return std::move(walk.found);
 }
 
 }  // namespace rootfsctl::plan

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/unique_fd.h"
 
@@ -58,6 +59,18 @@ class HostProbe final : public FsProbe {
   FileInfo lstat(std::string_view path) const override;
   FileInfo stat(std::string_view path) const override;
   std::optional<std::uint64_t> fs_type(std::string_view path) const override;
+
+  /// A symlink found in a tree: its absolute path under the root, and its link text.
+  struct Symlink {
+    std::string path;
+    std::string to;
+    bool operator==(const Symlink&) const = default;
+  };
+  /// The symlinks in the filesystem mounted at `mount_path` (under the root), walked
+  /// without leaving that filesystem or following any link, sorted by path; at most
+  /// `limit` directory entries are looked at (a hostile tree cannot make it run long).
+  /// Empty when the directory cannot be opened.
+  std::vector<Symlink> symlinks_on(std::string_view mount_path, std::size_t limit = 65536) const;
 
  private:
   /// An O_PATH fd of `path` under the root, or -1.

@@ -72,6 +72,23 @@ class CaptureVerifyTest(unittest.TestCase):
             self.assertEqual(self.verify_json(path, b.pid, 0), {"match": True, "drift": []})
             rootfsctl("verify", "sandbox", "--pid", b.pid, check_exit=0)
 
+    def test_captured_sandbox_replays_to_a_runnable_root(self):
+        # The sandbox's /bin, /lib, /lib64, /sbin and /dev links live on its tmpfs mounts:
+        # without them the replayed root cannot exec /bin/sh.
+        with ParkedChild() as a, ParkedChild() as b:
+            rootfsctl("apply", "sandbox", "--pid", a.pid, check_exit=0)
+            path, text = self.capture(a.pid)
+            for link in ("  - symlink: /bin\n    to: usr/bin\n",
+                         "  - symlink: /lib64\n    to: usr/lib64\n",
+                         "  - symlink: /dev/stderr\n    to: /proc/self/fd/2\n"):
+                self.assertIn(link, text)
+            rootfsctl("apply", path, "--pid", b.pid, check_exit=0)
+            proc = subprocess.run(["nsenter", "-t", str(b.pid), "-m", "-p", "-r", "-w", "--",
+                                   "/bin/sh", "-c", "echo runs; readlink /dev/ptmx"],
+                                  capture_output=True, text=True, timeout=30)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(proc.stdout, "runs\npts/ptmx\n")
+
     def test_captured_live_layout_replays(self):
         # No root: the child keeps the host's tree, plus a private /tmp and a read-only
         # /etc. The capture binds / as the root and lists only what differs from it.

@@ -50,9 +50,9 @@ std::string capture_text(std::string_view target, std::string_view caller = kCal
 TEST(CaptureTest, PivotedSandbox) {
   EXPECT_EQ(capture_text(kTarget),
             R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
-# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does
-# not record files, directories or symlinks inside them, propagation, or filesystem
-# options other than tmpfs size and mode.
+# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the
+# symlinks on its tmpfs mounts; it does not record files or directories inside them,
+# propagation, or filesystem options other than tmpfs size and mode.
 version: 1
 name: captured
 description: "The mounts of pid 42, captured by rootfsctl."
@@ -116,9 +116,9 @@ TEST(CaptureTest, RootBindLeavesOutWhatItBringsAlong) {
   }
   EXPECT_EQ(capture_text(changed),
             R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
-# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec); it does
-# not record files, directories or symlinks inside them, propagation, or filesystem
-# options other than tmpfs size and mode.
+# Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the
+# symlinks on its tmpfs mounts; it does not record files or directories inside them,
+# propagation, or filesystem options other than tmpfs size and mode.
 # the root's bind also brings along what pid 42 does not have: /images, /run
 version: 1
 name: captured
@@ -174,6 +174,34 @@ TEST(CaptureTest, SurrogatesAndOverlongFormsAreComments) {
   EXPECT_THAT(text, HasSubstr("control characters: /o\\xc0\\xaf\n"));
   auto loaded = layout::load_layout(text, "captured.yaml");
   EXPECT_TRUE(loaded) << loaded.error().to_string();
+}
+
+// Symlinks on the tmpfs root and on a tmpfs mount become entries; one hidden by a mount
+// on top, one on a bind (whose source brings it), and one a layout cannot hold do not.
+TEST(CaptureTest, SymlinksOnTmpfsMountsAreEntries) {
+  CaptureOptions options{"pid 42", devices, [](std::string_view mount) {
+                           std::vector<HostProbe::Symlink> links;
+                           if (mount == "/") {
+                             links = {{"/bin", "usr/bin"}, {"/tmp/x", "hidden by /tmp"},
+                                      {"/odd", "a\nb"}};
+                           } else if (mount == "/dev") {
+                             links = {{"/dev/ptmx", "pts/ptmx"}};
+                           } else if (mount == "/usr") {
+                             links = {{"/usr/lib64", "lib"}};
+                           }
+                           return links;
+                         }};
+  auto capture = capture_layout(table(kTarget), table(kCaller), options);
+  ASSERT_TRUE(capture);
+  std::vector<std::pair<std::string, std::string>> links;
+  for (const auto& e : capture->layout.mounts) {
+    if (e.kind == layout::EntryKind::kSymlink) links.emplace_back(e.target, e.to);
+  }
+  EXPECT_EQ(links, (std::vector<std::pair<std::string, std::string>>{
+                       {"/bin", "usr/bin"}, {"/dev/ptmx", "pts/ptmx"}}));
+  auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
+  EXPECT_THAT(text, HasSubstr("# not captured: a symlink whose path or text is not UTF-8"));
+  EXPECT_TRUE(layout::load_layout(text, "captured.yaml"));
 }
 
 TEST(CaptureTest, UnionIsCapturedAsAnOverlayEntry) {
