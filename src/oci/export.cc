@@ -161,6 +161,15 @@ void note_outside_mounts(const layout::Layout& layout, std::vector<Finding>& fin
   if (!layout.sysctls.empty()) {
     findings.push_back({"note", -1, "sysctls", "not mounts: set config.json linux.sysctl"});
   }
+  if (!layout.namespaces.empty()) {
+    std::string list;
+    for (const auto& name : layout.namespaces) {
+      const std::string oci = name == "net" ? "network" : name;
+      list += (list.empty() ? "" : ", ") + std::string("{\"type\": \"") + oci + "\"}";
+    }
+    findings.push_back({"note", -1, "namespaces",
+                        "not mounts: set config.json linux.namespaces to [" + list + "]"});
+  }
 }
 
 }  // namespace

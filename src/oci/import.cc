@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
 
 #include "core/path.h"
 #include "oci/json_input.h"
@@ -359,6 +360,66 @@ Result<std::optional<layout::Root>> read_root(const json& spec, const ImportOpti
   return out;
 }
 
+/// OCI namespace types (config-linux.md "Namespaces") as a layout's names.
+std::optional<std::string_view> layout_namespace(std::string_view oci_type) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"mount", "mount"}, {"pid", "pid"},       {"network", "net"}, {"ipc", "ipc"},
+      {"uts", "uts"},     {"user", "user"},     {"cgroup", "cgroup"}, {"time", "time"}};
+  for (const auto& [oci, ours] : kNames) {
+    if (oci == oci_type) return ours;
+  }
+  return std::nullopt;
+}
+
+/// linux.namespaces as the layout's `namespaces:` (new ones only: a layout cannot join an
+/// existing namespace by path, so those are findings), and the hostname with a uts one.
+Result<void> read_namespaces(const json& spec, const std::string& source, layout::Layout& out,
+                             std::vector<Finding>& findings) {
+  auto linux_section = spec.find("linux");
+  if (linux_section == spec.end() || !linux_section->is_object()) return {};
+  auto list = linux_section->find("namespaces");
+  if (list == linux_section->end()) return {};
+  if (!list->is_array()) {
+    return std::unexpected(detail::shape_error(source, "/linux/namespaces", "an array", *list));
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    const std::string where = "/linux/namespaces/" + std::to_string(i);
+    auto type = item.is_object() ? item.find("type") : item.end();
+    if (!item.is_object() || type == item.end() || !type->is_string()) {
+      return std::unexpected(
+          detail::shape_error(source, where, "an object with a string \"type\"", item));
+    }
+    const std::string name = type->get<std::string>();
+    auto ours = layout_namespace(name);
+    if (!ours) {
+      findings.push_back({"warning", -1, "linux.namespaces", "unknown namespace type '" + name +
+                                                                 "'; not imported"});
+      continue;
+    }
+    if (auto path = item.find("path"); path != item.end()) {
+      findings.push_back({"warning", -1, "linux.namespaces",
+                          "the " + name + " namespace joins " +
+                              (path->is_string() ? path->get<std::string>() : path->dump()) +
+                              "; a layout makes new namespaces only: not imported"});
+      continue;
+    }
+    if (std::find(out.namespaces.begin(), out.namespaces.end(), *ours) == out.namespaces.end()) {
+      out.namespaces.emplace_back(*ours);
+    }
+  }
+  auto hostname = spec.find("hostname");
+  if (hostname != spec.end() && hostname->is_string() && !hostname->get<std::string>().empty()) {
+    if (std::find(out.namespaces.begin(), out.namespaces.end(), "uts") != out.namespaces.end()) {
+      out.hostname = hostname->get<std::string>();
+    } else {
+      findings.push_back({"note", -1, "hostname",
+                          "not imported: the spec has no new uts namespace to set it in"});
+    }
+  }
+  return {};
+}
+
 void note_unimported(const json& spec, std::vector<Finding>& findings) {
   auto linux_section = spec.find("linux");
   if (linux_section == spec.end() || !linux_section->is_object()) return;
@@ -404,6 +465,9 @@ Result<Import> import_config(std::string_view json_text, const ImportOptions& op
       result.layout.mounts.push_back(std::move(*entry));
       result.from_index.push_back(static_cast<int>(i));
     }
+  }
+  if (auto ok = read_namespaces(*spec, source, result.layout, result.findings); !ok) {
+    return std::unexpected(ok.error());
   }
   note_unimported(*spec, result.findings);
   return result;

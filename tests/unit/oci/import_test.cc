@@ -211,3 +211,45 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
 
 }  // namespace
 }  // namespace rootfsctl::oci
+
+namespace rootfsctl::oci {
+namespace {
+
+// runc spec's default set, plus a namespace joined by path (which a layout cannot say)
+// and the hostname, which goes with a new uts namespace.
+TEST(OciImportNamespacesTest, NewNamespacesAreTheLayoutsJoinedOnesAreFindings) {
+  auto imported = import_config(R"({"hostname": "box", "linux": {"namespaces": [
+      {"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
+      {"type": "mount"}, {"type": "cgroup", "path": "/proc/1/ns/cgroup"}]}})",
+                                {"config.json", "/b"});
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  EXPECT_EQ(imported->layout.namespaces,
+            (std::vector<std::string>{"pid", "net", "ipc", "uts", "mount"}));
+  EXPECT_EQ(imported->layout.hostname, "box");
+  ASSERT_EQ(imported->findings.size(), 1u);
+  EXPECT_EQ(imported->findings[0].destination, "linux.namespaces");
+  EXPECT_NE(imported->findings[0].message.find("joins /proc/1/ns/cgroup"), std::string::npos);
+}
+
+TEST(OciImportNamespacesTest, AHostnameWithoutUtsIsAFindingAndBadShapesAreErrors) {
+  auto imported = import_config(R"({"hostname": "box", "linux": {"namespaces": [{"type": "pid"}]}})",
+                                {"config.json", "/b"});
+  ASSERT_TRUE(imported);
+  EXPECT_FALSE(imported->layout.hostname);
+  ASSERT_EQ(imported->findings.size(), 1u);
+  EXPECT_EQ(imported->findings[0].destination, "hostname");
+  EXPECT_FALSE(import_config(R"({"linux": {"namespaces": {"type": "pid"}}})"));
+  EXPECT_FALSE(import_config(R"({"linux": {"namespaces": [{"path": "/x"}]}})"));
+}
+
+TEST(OciExportNamespacesTest, NamespacesAreNotedWithTheirOciNames) {
+  layout::Layout layout;
+  layout.namespaces = {"pid", "net"};
+  auto exported = export_mounts(layout);
+  ASSERT_EQ(exported.findings.size(), 1u);
+  EXPECT_EQ(exported.findings[0].message,
+            R"(not mounts: set config.json linux.namespaces to [{"type": "pid"}, {"type": "network"}])");
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci
