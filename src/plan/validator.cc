@@ -260,7 +260,10 @@ class Validator {
       return std::find(layout_.namespaces.begin(), layout_.namespaces.end(), ns) !=
              layout_.namespaces.end();
     };
-    if (layout_.hostname && !has_ns("uts")) {
+    // A live target has a uts namespace or not whatever the layout lists (`namespaces:`
+    // is what `run` makes): there, setting-on-host below says whether the name is the host's.
+    const bool live_uts_known = context_.shared_namespaces.has_value();
+    if (layout_.hostname && !has_ns("uts") && !live_uts_known) {
       add(Severity::kError, "hostname-needs-uts",
           "hostname is set but namespaces has no uts: add uts to namespaces, or the host's "
           "name would change",
