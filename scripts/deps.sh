@@ -19,6 +19,8 @@ packages=(
   man-db groff-base bash-completion zsh
   # the reference sandbox of the start-up benchmark (tests/bench/startup.sh)
   bubblewrap
+  # the format test (scripts/format.sh --check): Debian 12's clang-format is version 14
+  clang-format git
   # the editor test (tests/editor): yaml-language-server runs on Node.js, from npm below
   nodejs
   # fuzzing (scripts/fuzz.sh): libFuzzer needs clang. Not clang-14: libstdc++ 12's
