@@ -59,7 +59,7 @@ _rootfsctl() {
     local bin=${words[0]/#\~/$HOME}
     [[ -x $bin ]] || type -P -- "$bin" >/dev/null || bin=rootfsctl
 
-    local commands="plan apply run mounts verify capture profiles schema oci"
+    local commands="plan apply rollback run mounts verify capture profiles schema oci"
     if ((cword == 1)); then
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
@@ -115,6 +115,8 @@ _rootfsctl() {
             formats="text json tree" ;;
         verify)
             options="--pid --set --format --help -h" ;;
+        rollback)
+            options="--pid --format --help -h" ;;
         capture)
             options="--pid --help -h" ;;
         profiles)

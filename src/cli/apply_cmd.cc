@@ -25,6 +25,14 @@ Examples:
   rootfsctl apply layout.yaml --pid 4242 --dry-run       # plan + validate live, change nothing
   rootfsctl apply layout.yaml --pid 4242 --fail-at 7:EPERM --format json   # rollback drill
   rootfsctl apply sandbox --pid 4242 --ro-bind /srv/data /data   # one more entry
+  rootfsctl apply layout.yaml --pid 4242 --fail-at 7:kill   # crash drill, then:
+  rootfsctl rollback --pid 4242
+
+Crash recovery: before each op its intent is persisted in /run/rootfsctl (see `rootfsctl
+rollback --help`). --fail-at K:kill makes rootfsctl SIGKILL itself once op K's intent is
+persisted, before the op runs; K:kill-after right after op K ran. An apply to a target
+whose earlier apply was interrupted is refused (exit 1, interrupted-apply) until
+`rootfsctl rollback --pid N` has undone it.
 
 Exit codes: 0 applied and verified; 1 validation errors (nothing done); 2 usage or
 manifest error; 3 failed and rolled back cleanly; 4 failed and the rollback is

@@ -20,6 +20,7 @@ int schema_main(int argc, char** argv);
 int profiles_main(int argc, char** argv);
 int capture_main(int argc, char** argv);
 int verify_main(int argc, char** argv);
+int rollback_main(int argc, char** argv);
 int oci_main(int argc, char** argv);
 
 }  // namespace rootfsctl::cli

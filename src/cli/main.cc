@@ -13,6 +13,8 @@ namespace {
 constexpr std::array kCommands{
     Command{"plan", "plan a layout and validate it against a mount table", plan_main},
     Command{"apply", "apply a layout inside a live process's namespaces", apply_main},
+    Command{"rollback", "undo what an interrupted (killed) apply left in a target",
+            rollback_main},
     Command{"run", "run a command in a sandbox assembled from a layout", run_main},
     Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
     Command{"verify", "check that a live tree matches a layout; list the drift", verify_main},
@@ -35,8 +37,10 @@ void print_usage(std::ostream& out) {
          "  rootfsctl plan sandbox                       # the bundled default layout\n"
          "  rootfsctl plan layout.yaml --mountinfo captured.txt --format json\n"
          "  rootfsctl mounts --pid 4242 --format tree\n\n"
+         "  rootfsctl rollback --pid 4242                # after an apply was killed\n\n"
          "Exit codes: 0 ok; 1 validation found errors (nothing done); 2 usage or manifest\n"
-         "error. Run 'rootfsctl COMMAND --help' for a command's options.\n";
+         "error; 3 failed, rolled back; 4 rollback incomplete; 5 target unusable.\n"
+         "Run 'rootfsctl COMMAND --help' for a command's options.\n";
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The whole pipeline for a live target, as a recipe (STYLE §8).
 #include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -60,6 +62,80 @@ void allow_shared_namespace(const layout::Layout& layout, const plan::Validation
   }
 }
 
+/// An error diagnostic that stops the apply before op 1.
+plan::Diagnostic refusal(std::string code, std::string message) {
+  plan::Diagnostic d;
+  d.code = std::move(code);
+  d.message = std::move(message);
+  return d;
+}
+
+/// The state directory and this target's log in it: a leftover of a killed apply, or an
+/// apply running now, stops this one (docs/crash-recovery.md).
+Result<UniqueFd> check_intent_log(const Target& target, std::uint64_t mnt_ns_id,
+                                  std::vector<plan::Diagnostic>& d) {
+  const std::string where = state_dir_path();
+  auto dir = open_state_dir(where);
+  if (!dir) {
+    d.push_back(refusal("state-dir-unsafe", dir.error().to_string() +
+                                                " (crash recovery keeps its logs there; "
+                                                "ROOTFSCTL_STATE_DIR names another)"));
+    return dir;
+  }
+  auto state = find_log(dir->get(), mnt_ns_id);
+  if (!state) {
+    d.push_back(refusal("state-dir-unsafe", state.error().to_string()));
+    return std::unexpected(state.error());
+  }
+  const std::string pid = std::to_string(target.pid);
+  if (*state == LogState::kLeftover) {
+    d.push_back(refusal("interrupted-apply",
+                        "an earlier apply to this target (mount namespace " +
+                            std::to_string(mnt_ns_id) + ") was interrupted and left " + where +
+                            "/" + log_name(mnt_ns_id) +
+                            "; run `rootfsctl rollback --pid " + pid +
+                            "` to undo what it did, then apply again"));
+  } else if (*state == LogState::kBusy) {
+    d.push_back(refusal("apply-in-progress",
+                        "another rootfsctl is applying to this target (mount namespace " +
+                            std::to_string(mnt_ns_id) + ") now"));
+  }
+  return dir;
+}
+
+/// Runs the plan with its intents logged. The log goes when the target is as the plan or
+/// as before says (applied, rolled back cleanly, or committed); it stays, for `rootfsctl
+/// rollback`, when a rollback was incomplete or the worker died.
+Result<ApplyOutcome> execute_logged(Syscalls& sys, const Target& target, int state_dir,
+                                    const LogHeader& header, const plan::Plan& plan,
+                                    const ExecContext& context, ExecOptions exec_options,
+                                    bool& log_kept) {
+  auto log = IntentLog::create(state_dir, header);
+  if (!log) return std::unexpected(log.error());
+  LogSink sink(*log);
+  exec_options.intents = &sink;
+  exec_options.kill_pid = ::getpid();
+  auto outcome = run_in_target(sys, target, [&](Syscalls& inner) {
+    return execute_plan(inner, plan, context, exec_options);
+  });
+  if (!outcome && exec_options.fail_at && exec_options.fail_at->mode != FailAt::Mode::kErrno) {
+    // A helper in another user namespace may not signal rootfsctl; it died as asked, so
+    // die with it (--fail-at K:kill is for tests of recovery).
+    ::raise(SIGKILL);
+  }
+  const bool finished =
+      outcome && (outcome->ok() || outcome->committed ||
+                  (outcome->rollback_clean && outcome->left.empty()));
+  if (finished || !log->has_intents()) {
+    if (auto removed = log->remove(); !removed && outcome) {
+      outcome->left.push_back(removed.error().to_string());
+    }
+  } else {
+    log_kept = true;
+  }
+  return outcome;
+}
+
 }  // namespace
 
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
@@ -68,6 +144,8 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 1. Pin the target, so every later step talks about the same process.
   auto target = pin_target(sys, pid);
   if (!target) return std::unexpected(target.error());
+  auto mnt_ns_id = mnt_ns_id_of(target->mnt_ns.get());
+  if (!mnt_ns_id) return std::unexpected(mnt_ns_id.error());
   result.timings.mark("pin");
   // 2. Read its table (listmount where it equals the text); its files are seen through
   // /proc/N/root.
@@ -101,6 +179,8 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
         diagnostic.severity = plan::Severity::kError;
     }
   }
+  // The intent log: refused while a killed apply's log is left, or one runs now.
+  auto state_dir = check_intent_log(*target, *mnt_ns_id, result.diagnostics);
   result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
@@ -117,9 +197,16 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
                       proc_sys->get(), proc->get()};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
-  auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
-    return execute_plan(inner, result.plan, context, exec_options);
-  });
+  LogHeader header;
+  header.boot_id = current_boot_id();
+  header.mnt_ns_id = *mnt_ns_id;
+  header.pid = target->pid;
+  header.start_time = target->start_time;
+  header.layout = result.plan.layout;
+  header.ops_total = static_cast<int>(result.plan.ops.size());
+  header.writer = ::getpid();
+  auto outcome = execute_logged(sys, *target, state_dir->get(), header, result.plan, context,
+                                exec_options, result.intent_log_kept);
   if (!outcome) return std::unexpected(outcome.error());
   result.outcome = std::move(*outcome);
   result.timings.mark("execute+verify");

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/unique_fd.h"
 #include "exec/executor.h"
+#include "exec/intent_log.h"
 #include "exec/journal.h"
 #include "exec/syscalls.h"
 #include "mountinfo/mountinfo.h"
@@ -77,6 +78,11 @@ Result<void> run_op(ExecState& state, const plan::Op& op);
 /// Checks the assembled tree against the plan: every mount there, with the flags asked
 /// for. Returns the mismatches, one line each. Implemented in verify.cc.
 Result<std::vector<std::string>> verify_tree(ExecState& state);
+
+/// What is at `op`'s target before it runs, and what it made after (intent_facts.cc), for
+/// the intent log. Best effort: what cannot be observed is left unknown.
+Facts observe_before(ExecState& state, const plan::Op& op);
+Facts observe_after(ExecState& state, const plan::Op& op);
 
 /// The stage a failure of `op` is reported under.
 Stage stage_of(const plan::Op& op);

@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -137,11 +139,17 @@ class Driver {
   bool run_one(const plan::Op& op) {
     report(op, "run");
     Result<void> done;
-    if (options_.fail_at && options_.fail_at->op_index == op.index) {
-      Error injected = make_error(detail::stage_of(op), "injected failure (--fail-at)",
-                                  options_.fail_at->errno_value);
-      injected.hint = "injected by --fail-at; drop the option to apply for real";
-      done = std::unexpected(std::move(injected));
+    // The intent is durable before the op touches anything (docs/crash-recovery.md).
+    if (options_.intents) done = options_.intents->before(op, detail::observe_before(state_, op));
+    if (!done) {
+      // Nothing ran: fall through to the failure report below.
+    } else if (injected(op, FailAt::Mode::kKill)) {
+      kill_rootfsctl();
+    } else if (injected(op, FailAt::Mode::kErrno)) {
+      Error fault = make_error(detail::stage_of(op), "injected failure (--fail-at)",
+                               options_.fail_at->errno_value);
+      fault.hint = "injected by --fail-at; drop the option to apply for real";
+      done = std::unexpected(std::move(fault));
     } else {
       done = detail::run_op(state_, op);
     }
@@ -155,11 +163,33 @@ class Driver {
       return false;
     }
     ++outcome_.ops_done;
+    if (injected(op, FailAt::Mode::kKillAfter)) kill_rootfsctl();
+    if (options_.intents) {
+      if (auto logged = options_.intents->after(op, detail::observe_after(state_, op)); !logged) {
+        outcome_.error = logged.error().wrap(op_context(op, state_.plan.ops.size()));
+        outcome_.failed_op = op.index;
+        outcome_.failed_target = op.target;
+        return false;
+      }
+    }
     report(op, "ok");
     if (options_.pause && options_.pause->kind == op.kind) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.pause->milliseconds));
     }
     return true;
+  }
+
+  bool injected(const plan::Op& op, FailAt::Mode mode) const {
+    return options_.fail_at && options_.fail_at->op_index == op.index &&
+           options_.fail_at->mode == mode;
+  }
+
+  /// --fail-at K:kill: the test of crash recovery. SIGKILL, so nothing of rootfsctl runs
+  /// after it: no rollback, no removal of the intent log.
+  [[noreturn]] void kill_rootfsctl() const {
+    if (options_.kill_pid > 0) ::kill(options_.kill_pid, SIGKILL);
+    ::raise(SIGKILL);
+    ::_exit(137);
   }
 
   bool verify() {
@@ -235,6 +265,14 @@ Result<FailAt> parse_fail_at(std::string_view text) {
     return std::unexpected(error);
   }
   if (colon == std::string_view::npos) return fail;
+  if (text.substr(colon + 1) == "kill") {
+    fail.mode = FailAt::Mode::kKill;
+    return fail;
+  }
+  if (text.substr(colon + 1) == "kill-after") {
+    fail.mode = FailAt::Mode::kKillAfter;
+    return fail;
+  }
   fail.errno_value = errno_from_name(text.substr(colon + 1));
   if (fail.errno_value <= 0) {
     return std::unexpected(make_error(Stage::kUsage, "--fail-at: unknown errno '" +

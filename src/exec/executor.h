@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "exec/intent_log.h"
 #include "exec/outcome.h"
 #include "exec/syscalls.h"
 #include "exec/timings.h"
@@ -21,12 +22,18 @@
 namespace rootfsctl::exec {
 
 /// `--fail-at K[:ERRNO]`: op K fails with `errno_value` instead of running.
+/// `--fail-at K:kill` and `K:kill-after` (tests of crash recovery): rootfsctl SIGKILLs
+/// itself once op K's intent is persisted, before the op runs; or right after op K ran,
+/// before its completion is persisted.
 struct FailAt {
+  enum class Mode { kErrno, kKill, kKillAfter };
   int op_index = 0;
   int errno_value = 5;  // EIO
+  Mode mode = Mode::kErrno;
 };
 
-/// Parses "K" or "K:ERRNO" (ERRNO a name such as EPERM, or a number).
+/// Parses "K", "K:ERRNO" (ERRNO a name such as EPERM, or a number), "K:kill" or
+/// "K:kill-after".
 Result<FailAt> parse_fail_at(std::string_view text);
 
 /// A test-only pause after every op of one kind, to widen the window a racer in the
@@ -47,6 +54,10 @@ struct ExecOptions {
   /// 4096, so a plan of any size applies within the descriptor limit.
   std::optional<std::size_t> journal_descriptors;
   std::optional<TestPause> pause;
+  /// Where each op's intent is persisted before it runs (crash recovery); null: nowhere.
+  IntentSink* intents = nullptr;
+  /// The process `--fail-at K:kill` kills: rootfsctl itself, also from a forked helper.
+  pid_t kill_pid = 0;
   /// Called before each op runs and after it finished ("ok", "failed", "undone", ...).
   std::function<void(const plan::Op& op, std::string_view status)> progress;
 };
@@ -93,6 +104,9 @@ struct ApplyResult {
   std::optional<ApplyOutcome> outcome;        // empty when validation failed or dry run
   /// Time per step: pin, read table, plan, validate, execute+verify (those reached).
   Timings timings;
+  /// The intent log was kept for `rootfsctl rollback` (the rollback was incomplete, or
+  /// the worker died).
+  bool intent_log_kept = false;
 };
 
 /// The whole pipeline for a live target: pin `pid`, read its table, plan, validate (errors

@@ -91,6 +91,9 @@ class Syscalls {
   virtual Result<void> fchdir(int fd) = 0;
   /// chdir(2). Stage chdir.
   virtual Result<void> chdir(std::string_view path) = 0;
+  /// chroot(2). Crash recovery takes the target's root as its own before pivot_root(2),
+  /// which works relative to the caller's root. Stage chdir.
+  virtual Result<void> chroot(std::string_view path) = 0;
   /// sethostname(2) in the calling thread's uts namespace. Stage sethostname. (Writing
   /// /proc/sys/kernel/hostname needs global root; sethostname needs CAP_SYS_ADMIN in the
   /// namespace's own user namespace, which a rootless worker has.)

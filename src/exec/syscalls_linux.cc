@@ -385,6 +385,12 @@ class LinuxSyscalls final : public Syscalls {
     return check(::chdir(c_path->c_str()), Stage::kChdir, [&] { return "chdir " + *c_path; });
   }
 
+  Result<void> chroot(std::string_view path) override {
+    auto c_path = c_string(path, Stage::kChdir, "chroot");
+    if (!c_path) return std::unexpected(c_path.error());
+    return check(::chroot(c_path->c_str()), Stage::kChdir, [&] { return "chroot " + *c_path; });
+  }
+
   Result<UniqueFd> fsopen(std::string_view fstype) override {
     auto c_type = c_string(fstype, Stage::kMount, "fsopen");
     if (!c_type) return std::unexpected(c_type.error());

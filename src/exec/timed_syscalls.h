@@ -79,6 +79,9 @@ class TimedSyscalls final : public Syscalls {
   Result<void> chdir(std::string_view path) override {
     return timed([&] { return inner_.chdir(path); });
   }
+  Result<void> chroot(std::string_view path) override {
+    return timed([&] { return inner_.chroot(path); });
+  }
   Result<void> sethostname(std::string_view name) override {
     return timed([&] { return inner_.sethostname(name); });
   }

@@ -356,6 +356,9 @@ class FakeSyscalls : public exec::Syscalls {
     if (result) cwd_ = std::string(path);
     return result;
   }
+  Result<void> chroot(std::string_view path) override {
+    return void_call("chroot(" + quote(path) + ")", Stage::kChdir);
+  }
   Result<void> sethostname(std::string_view name) override {
     auto result = void_call("sethostname(" + quote(name) + ")", Stage::kSethostname);
     if (!result) return result;

@@ -1,0 +1,120 @@
+// rootfsctl rollback --pid N [--format text|json]
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "exec/recover.h"
+
+namespace rootfsctl::cli {
+namespace {
+
+constexpr const char* kRollbackHelp = R"help(
+Undoes what an interrupted `rootfsctl apply` left in process N's mount namespace. Before
+each op, apply persists its intent (what the op will do, what was there before) in
+/run/rootfsctl/mntns-ID.log, keyed by the target's mount namespace id; a clean finish
+removes the log. When rootfsctl was killed mid-apply, the log is left, `apply` refuses
+the target (exit 1, interrupted-apply), and this command undoes the ops it records,
+newest first, removing only what is still the thing apply made (same mount id, same
+device and inode). Nothing is undone past the commit point (the detach of the old root):
+the layout was verified and is in place, so the log is just removed.
+
+ROOTFSCTL_STATE_DIR names another state directory (tests, admins); it must be owned by
+the caller with mode 0700.
+
+Examples:
+  rootfsctl apply sandbox --pid 4242            # killed half-way
+  rootfsctl rollback --pid 4242                 # the target is as before
+  rootfsctl apply sandbox --pid 4242            # and can be applied again
+
+Exit codes: 0 rolled back, or nothing to do (no log, or the apply had committed); 4 the
+rollback is incomplete (what is left is listed; the log is kept, so it can be run
+again); 5 the target is unusable (gone, unreachable, not permitted) or an apply is
+running on it now, or the log cannot be read: nothing was undone.
+)help";
+
+cxxopts::Options rollback_options() {
+  cxxopts::Options options("rollback", "rootfsctl rollback: undo what an interrupted apply left");
+  options.custom_help("--pid N [--format text|json]");
+  options.add_options()("pid", "the target process", cxxopts::value<std::string>())(
+      "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
+      "h,help", "show this help");
+  return options;
+}
+
+std::string report_json(const exec::RecoveryReport& report, pid_t pid) {
+  nlohmann::ordered_json out;
+  auto& r = out["rollback"];
+  r["pid"] = pid;
+  r["mnt_ns_id"] = report.mnt_ns_id;
+  r["log"] = report.log_path;
+  r["found"] = report.found == exec::RecoveryReport::Found::kLog     ? "log"
+               : report.found == exec::RecoveryReport::Found::kStale ? "stale"
+                                                                     : "nothing";
+  if (report.found == exec::RecoveryReport::Found::kLog) {
+    r["layout"] = report.header.layout;
+    r["ops_logged"] = report.outcome.ops_total;
+    r["undone"] = report.outcome.ops_done;
+    r["committed"] = report.outcome.committed;
+    r["torn_tail"] = report.torn_tail;
+  }
+  r["clean"] = report.outcome.left.empty();
+  r["left"] = report.outcome.left;
+  r["log_removed"] = report.log_removed;
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void report_text(const exec::RecoveryReport& report, pid_t pid) {
+  using Found = exec::RecoveryReport::Found;
+  const std::string who = "pid " + std::to_string(pid);
+  if (report.found == Found::kNothing) {
+    std::cout << who << ": no interrupted apply; nothing to roll back\n";
+  } else if (report.found == Found::kStale) {
+    std::cout << who << ": removed " << report.log_path
+              << ", left by another boot (its namespace is gone)\n";
+  } else if (report.outcome.committed) {
+    std::cout << who << ": the interrupted apply of " << report.header.layout
+              << " had passed its commit point; the layout stays applied (nothing undone)\n";
+  } else if (report.outcome.left.empty()) {
+    std::cout << who << ": rolled back the interrupted apply of " << report.header.layout << " ("
+              << report.outcome.ops_done << " undo(s) of " << report.outcome.ops_total
+              << " op(s) started); the target is as it was\n";
+  } else {
+    std::cerr << "rootfsctl: rollback INCOMPLETE for " << who << "; left behind:\n";
+    for (const auto& left : report.outcome.left) std::cerr << "  " << left << "\n";
+    std::cerr << "the log " << report.log_path << " is kept: run `rootfsctl rollback --pid " << pid
+              << "` again once that is fixed\n";
+  }
+}
+
+}  // namespace
+
+int rollback_main(int argc, char** argv) {
+  auto options = rollback_options();
+  int exit_code = kExitOk;
+  auto args = parse_or_explain(options, argc, argv, exit_code, kRollbackHelp);
+  if (!args) return exit_code;
+  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
+  if (!format) return report_error(format.error(), false);
+  const bool json = *format == Format::kJson;
+  if (!args->count("pid")) {
+    return report_error(make_error(Stage::kUsage, "rollback needs --pid N"), json);
+  }
+  auto pid = parse_pid((*args)["pid"].as<std::string>());
+  if (!pid) return report_error(pid.error(), json);
+  // Pin, find the log, undo inside the target, remove the log when nothing is left.
+  auto report = exec::recover_target(exec::linux_syscalls(), *pid);
+  if (!report) {
+    report_error(report.error().wrap("pid " + std::to_string(*pid)), json);
+    return kExitUnusable;
+  }
+  if (json) {
+    std::cout << report_json(*report, *pid);
+    if (!report->outcome.left.empty()) report_text(*report, *pid);
+  } else {
+    report_text(*report, *pid);
+  }
+  return report->exit_code();
+}
+
+}  // namespace rootfsctl::cli
