@@ -85,7 +85,7 @@ mounts:
     readonly: true
     options: [noexec]
 )",
-                            "layout.yaml", {{{"x", "1"}}});
+                            "layout.yaml", {.set_vars = {{"x", "1"}}, .command_line = {}});
   ASSERT_TRUE(layout) << layout.error().to_string();
   EXPECT_EQ(layout->mounts[9].content, "line 1\n\ttabbed $HOME and 1\n");
   EXPECT_EQ(round_trip(*layout), without_provenance(*layout));

@@ -42,7 +42,7 @@ FileType devices(std::string_view path) {
 }
 
 std::string capture_text(std::string_view target, std::string_view caller = kCaller) {
-  auto capture = capture_layout(table(target), table(caller), {"pid 42", devices});
+  auto capture = capture_layout(table(target), table(caller), {"pid 42", devices, {}});
   if (!capture) return "error: " + capture.error().to_string();
   return layout::write_layout(capture->layout, {capture->header, capture->comments});
 }
@@ -167,7 +167,7 @@ TEST(CaptureTest, SurrogatesAndOverlongFormsAreComments) {
   std::string target(kTarget);
   target += "49 40 0:61 / /s\\355\\240\\200 rw - tmpfs x rw\n";
   target += "50 40 0:62 / /o\\300\\257 rw - tmpfs x rw\n";
-  auto capture = capture_layout(table(target), table(kCaller), {"pid 42", devices});
+  auto capture = capture_layout(table(target), table(kCaller), {"pid 42", devices, {}});
   ASSERT_TRUE(capture) << capture.error().to_string();
   auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
   EXPECT_THAT(text, HasSubstr("control characters: /s\\xed\\xa0\\x80\n"));
@@ -255,7 +255,7 @@ TEST(CaptureTest, TmpfsSizeInALayoutsSpelling) {
 }
 
 TEST(CaptureTest, CapturedLayoutLoadsBack) {
-  auto capture = capture_layout(table(kTarget), table(kCaller), {"pid 42", devices});
+  auto capture = capture_layout(table(kTarget), table(kCaller), {"pid 42", devices, {}});
   ASSERT_TRUE(capture);
   auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
   auto loaded = layout::load_layout(text, "captured.yaml");
