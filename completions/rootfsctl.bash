@@ -101,15 +101,19 @@ _rootfsctl() {
         done
     fi
 
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle --cap-add --chdir --unsetenv"
+    # The entry options (--bind SRC DST ...) of plan, apply, run and profiles: those in
+    # `two` take two values, the others one.
+    local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
+    local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --tmpfs --dir --proc --dev"
     case $cmd in
         plan)
-            options="--pid --mountinfo --set --format --help -h"
+            options="--pid --mountinfo --set --format --help -h $entries"
             formats="text json tree mermaid" ;;
         apply)
-            options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h" ;;
+            options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
         run)
-            options="--set --cap-add --chdir --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h" ;;
+            options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
         mounts)
             options="--pid --mountinfo --format --help -h"
             formats="text json tree" ;;
@@ -120,7 +124,7 @@ _rootfsctl() {
         capture)
             options="--pid --help -h" ;;
         profiles)
-            options="--resolved --set --format --help -h" ;;
+            options="--resolved --set --format --help -h $entries" ;;
         schema)
             options="--help -h" ;;
         "oci import")
@@ -133,16 +137,19 @@ _rootfsctl() {
             return ;;
     esac
 
-    # The VALUE of `--setenv VAR VALUE`: anything.
-    ((cword >= 3)) && [[ ${words[cword - 2]} == --setenv ]] && return
+    # The second value of a two-value option: `--setenv VAR VALUE` is anything, the DST of
+    # `--bind SRC DST` a path inside the layout (nothing to offer).
+    ((cword >= 3)) && [[ " $two " == *" ${words[cword - 2]} "* ]] && return
 
     # The value of an option.
     case $opt in
         --pid)
             _rootfsctl_add_pids
             return ;;
-        --mountinfo | --output | -o)
+        --mountinfo | --output | -o | --bind | --bind-try | --ro-bind | --ro-bind-try)
             _rootfsctl_add_files
+            return ;;
+        --symlink | --tmpfs | --dir | --proc | --dev | --uid | --gid | --info-fd | --json-status-fd)
             return ;;
         --bundle)
             local IFS=$'\n'
@@ -176,7 +183,7 @@ _rootfsctl() {
         w=${words[i]}
         if [[ $w == "=" ]]; then
             ((i++))
-        elif [[ $w == --setenv ]]; then
+        elif [[ " $two " == *" $w "* ]]; then
             ((i += 2))
         elif [[ $w == -* ]]; then
             [[ " $takes_value " == *" $w "* && ${words[i + 1]} != "=" ]] && ((i++))

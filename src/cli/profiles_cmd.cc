@@ -20,8 +20,7 @@ name: NAME.yaml in the first directory of the search path that has it.
   show NAME            the profile's file as it is
   show NAME --resolved the merged layout: its `extends` followed, each entry annotated
                        with the file and line it came from, and the chain of files;
-                       --bind SRC DST and the other entry options of `plan` add a
-                       layer on top, annotated "from command line"
+                       the entry options below add a layer on top
 
 Search path: $ROOTFSCTL_PATH (colon-separated), $XDG_CONFIG_HOME/rootfsctl/profiles
 (default ~/.config/rootfsctl/profiles), /etc/rootfsctl/profiles, the installed
@@ -133,8 +132,9 @@ int profiles_main(int argc, char** argv) {
   if (!entries) return report_error(entries.error(), false);
   auto options = profiles_options();
   int exit_code = kExitOk;
+  const std::string help = kProfilesHelp + entry_options_help();
   auto args = parse_or_explain(options, static_cast<int>(argument_words.size()),
-                               argument_words.data(), exit_code, kProfilesHelp);
+                               argument_words.data(), exit_code, help);
   if (!args) return exit_code;
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);

@@ -261,9 +261,11 @@ class Validator {
              layout_.namespaces.end();
     };
     // A live target has a uts namespace or not whatever the layout lists (`namespaces:`
-    // is what `run` makes): there, setting-on-host below says whether the name is the host's.
-    const bool live_uts_known = context_.shared_namespaces.has_value();
-    if (layout_.hostname && !has_ns("uts") && !live_uts_known) {
+    // is what `run` makes): one with its own may be named. One that shares the host's, or
+    // a layout planned without a target, gets this advice rather than setting-on-host.
+    const bool own_uts = context_.shared_namespaces && !context_.shared_namespaces->contains("uts");
+    const bool needs_uts = layout_.hostname && !has_ns("uts") && !own_uts;
+    if (needs_uts) {
       add(Severity::kError, "hostname-needs-uts",
           "hostname is set but namespaces has no uts: add uts to namespaces, or the host's "
           "name would change",
@@ -276,7 +278,7 @@ class Validator {
                             "would change the host; remove it",
           Origin{layout_.source, 0, 0, {}});
     }
-    check_kernel_settings();
+    check_kernel_settings(needs_uts);
     if (layout_.namespaces.empty() || has_ns("pid")) return;
     for (const auto& entry : layout_.mounts) {
       if (entry.kind != EntryKind::kProc) continue;
@@ -294,11 +296,12 @@ class Validator {
     return "ipc";
   }
 
-  void check_kernel_settings() {
+  void check_kernel_settings(bool needs_uts) {
     if (!context_.shared_namespaces) return;
     for (const auto& op : plan_.ops) {
       if (op.entry != "sysctl" && op.entry != "hostname") continue;
       std::string_view ns = owner_of(op.target);
+      if (op.entry == "hostname" && needs_uts) continue;  // hostname-needs-uts said it
       if (!context_.shared_namespaces->contains(std::string(ns))) continue;
       add(Severity::kError, "setting-on-host",
           op.target + " belongs to the " + std::string(ns) +

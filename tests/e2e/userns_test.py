@@ -75,6 +75,11 @@ def ipc_sharing_child():
                   "sh", "-c", "echo ready; read _"])
 
 
+def host_mounts(mountinfo):
+    """(mount id, mount point, options) of each line of a mountinfo text."""
+    return {(f[0], f[4], f[5]) for f in (line.split() for line in mountinfo.splitlines())}
+
+
 class UsernsTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
@@ -88,8 +93,15 @@ class UsernsTest(unittest.TestCase):
         pathlib.Path(self.data, "f").write_text("host data\n")
 
     def tearDown(self):
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
-                         "the host's mount table changed")
+        # Other tests run in parallel in this namespace (runc mounts its own binary while a
+        # container starts): what must not change is every mount that was here before, and
+        # nothing may appear at or under this test's directory.
+        after = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.assertEqual(host_mounts(after) & host_mounts(self.host_before),
+                         host_mounts(self.host_before), "a mount of the host went away")
+        mine = [m for m in host_mounts(after) - host_mounts(self.host_before)
+                if m[1] == self.tmp or m[1].startswith(self.tmp + "/")]
+        self.assertEqual(mine, [], "the host's mount table changed")
         shutil.rmtree(self.tmp)
 
     def layout(self, extra=""):
