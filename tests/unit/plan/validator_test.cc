@@ -440,6 +440,23 @@ mounts:
               ElementsAre("error: overlay /opt: member /srv/gone does not exist"));
 }
 
+TEST(ValidatorTest, TwoEntriesOnOneLineAreEachCheckedWithTheirOwnKeys) {
+  // Flow style puts entries on one line: each op must find its own entry, not the first
+  // one on that line (the second overlay's members, the second bind's optional flag).
+  FakeProbe probe;
+  probe.add("/srv/base", FileType::kDirectory).add("/srv/file", FileType::kRegular);
+  ValidationContext context;
+  context.probe = &probe;
+  auto d = check(load("version: 1\nmounts: [{overlay: /opt, after: [/srv/base]}, "
+                      "{overlay: /var/x, after: [/srv/file]}, {bind: /a, from: /srv/base}, "
+                      "{bind: /b, from: /srv/gone, optional: true}]\n"),
+                 context);
+  EXPECT_THAT(with_code(d, "source-type"),
+              ElementsAre("error: overlay /var/x: member /srv/file is a regular file, not a "
+                          "directory"));
+  EXPECT_THAT(with_code(d, "source-missing"), IsEmpty());
+}
+
 TEST(ValidatorTest, OverlayLayersMustNotBeInsideOneAnother) {
   auto d = check(load(R"(version: 1
 mounts:
