@@ -15,6 +15,7 @@
 #include "layout/loader.h"
 #include "layout/profiles.h"
 #include "mountinfo/mountinfo.h"
+#include "plan/target_facts.h"
 #include "plan/validator.h"
 
 namespace rootfsctl::cli {
@@ -54,12 +55,9 @@ struct Target {
   Result<mountinfo::MountTable> read_table() const;
 };
 
-/// Everything the validator may know about `target`, owning the probe it points to.
-struct TargetFacts {
-  std::unique_ptr<plan::FsProbe> probe;
-  plan::ValidationContext context;
-};
-TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
+/// Everything the validator may know about `target` (plan::live_target_facts for a pid,
+/// the same function apply uses).
+plan::TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
 
 /// A system error for stderr: "[stage mount] op 5/37 ...: EPERM (...)\n" and, when the
 /// error carries no hint of its own, a "  hint: ..." line from errno_advice.

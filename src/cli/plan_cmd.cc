@@ -106,11 +106,15 @@ int plan_main(int argc, char** argv) {
   // 3. Plan: the probe tells file binds from directory binds.
   plan::PlanOptions plan_options;
   if (facts.probe) {
-    plan_options.source_type = [&](std::string_view p) { return facts.probe->stat(p).type; };
+    plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
+    plan_options.target_source_type = [&](std::string_view p) {
+      return facts.target_source_type(p);
+    };
   }
   auto plan = plan::make_plan(*layout, plan_options);
   // 4. Validate, then print.
   auto diagnostics = plan::validate(*layout, plan, facts.context);
+  plan::settle_already_applied(*layout, plan, facts.context, diagnostics);
   std::cout << render(*format, plan, diagnostics, use_color(1));
   return plan::has_errors(diagnostics) ? kExitValidation : kExitOk;
 }

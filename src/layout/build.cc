@@ -39,6 +39,7 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   if (kind == EntryKind::kBind || kind == EntryKind::kDevice) {
     entry.from = string_at(object, "from").value_or(entry.target);
     entry.optional = bool_at(object, "optional").value_or(false);
+    entry.from_target = bool_at(object, "from_target").value_or(false);
   }
   entry.recursive = kind == EntryKind::kBind ? bool_at(object, "recursive").value_or(true) : false;
   entry.readonly = bool_at(object, "readonly");

@@ -22,6 +22,7 @@ constexpr std::array kEntryFields{
               "readonly: true"},
     FieldSpec{"recursive", ValueType::kBool, bits({kBind}), 0, "recursive: false"},
     FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice}), 0, "optional: true"},
+    FieldSpec{"from_target", ValueType::kBool, bits({kBind, kDevice}), 0, "from_target: true"},
     FieldSpec{"options", ValueType::kOptions,
               bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kRemount}), 0,
               "options: [nosuid, nodev]"},

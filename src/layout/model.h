@@ -41,10 +41,12 @@ struct Entry {
   std::string target;  // normalised absolute path, inside the new root when there is one
   Origin origin;       // file and line of the kind key
 
-  // bind, device: the source path in the target's current tree (defaults to `target`).
+  // bind, device: the source path (defaults to `target`): rootfsctl's own path, or with
+  // from_target, a path of the target's current tree (the same tree until it pivots).
   std::string from;
-  bool recursive = true;  // bind only
-  bool optional = false;  // bind, device: skip when the source is missing
+  bool recursive = true;     // bind only
+  bool optional = false;     // bind, device: skip when the source is missing
+  bool from_target = false;  // bind, device: `from` is looked up inside the target
 
   std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, ..., remount
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...

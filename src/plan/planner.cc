@@ -172,18 +172,28 @@ class Planner {
   bool skipped_as_optional(const Entry& entry) {
     if (!entry.optional || !options_.source_type) return false;
     if (entry.kind != EntryKind::kBind && entry.kind != EntryKind::kDevice) return false;
-    if (options_.source_type(entry.from) != FileType::kMissing) return false;
+    if (source_type(entry) != FileType::kMissing) return false;
     plan_.skipped.push_back(
         {std::string(layout::kind_name(entry.kind)) + " " + entry.target + " <- " + entry.from,
          entry.origin});
     return true;
   }
 
+  /// The type of a bind or device entry's source where it is looked up: rootfsctl's own
+  /// tree, or the target's with from_target.
+  FileType source_type(const Entry& entry) const {
+    if (entry.from_target && options_.target_source_type) {
+      return options_.target_source_type(entry.from);
+    }
+    return options_.source_type ? options_.source_type(entry.from) : FileType::kUnknown;
+  }
+
   void plan_bind(const Entry& entry) {
-    bool file = options_.source_type && options_.source_type(entry.from) == FileType::kRegular;
+    bool file = source_type(entry) == FileType::kRegular;
     ensure_mount_point(entry.target, file, "mount point for " + entry.target);
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
+    op.from_target = entry.from_target;
     if (entry.recursive) op.flags = {"rec"};
     op.entry = "bind";
     mounts_[entry.target] = false;
@@ -229,6 +239,7 @@ class Planner {
     ensure_mount_point(entry.target, true, "placeholder for device " + entry.target);
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
+    op.from_target = entry.from_target;
     op.entry = "device";
     mounts_[entry.target] = false;
   }

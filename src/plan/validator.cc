@@ -89,6 +89,7 @@ class Validator {
     check_table();
     check_userns();
     check_target_root();
+    check_assembled();
     check_shared_with_userns();
     if (!context_.probe && needs_probe_) {
       add(Severity::kNote, "offline",
@@ -365,7 +366,10 @@ class Validator {
     bool device = op.entry == "device";
     // A device source is looked at without following links: a symlink could be swapped
     // for something else between the check and the mount.
-    FileInfo info = device ? context_.probe->lstat(op.source) : context_.probe->stat(op.source);
+    // Sources are the caller's paths where the facts say so (a live apply).
+    const FsProbe& where =
+        context_.source_probe && !op.from_target ? *context_.source_probe : *context_.probe;
+    FileInfo info = device ? where.lstat(op.source) : where.stat(op.source);
     if (info.type == FileType::kUnknown) return;
     const Entry* entry = view_.entry_for(op);
     bool optional = entry && entry->optional;
@@ -634,6 +638,18 @@ class Validator {
 
   // rootfsctl enters another user namespace as its root (uid and gid 0, as nsenter -U and
   // runc do); a namespace whose maps have no 0 has no such user.
+  // Applying a rooted layout again (an engine that retries, a second `apply sandbox`)
+  // would pivot into a second root on top of the first; a runc container has pivoted
+  // before anyone sees it. Mounts without a root (a hot-add) apply to any target.
+  void check_assembled() {
+    if (!context_.assembled || !layout_.root) return;
+    add(Severity::kError, "target-assembled",
+        "the target has already pivoted into a root of its own (an earlier apply or run, or "
+        "a container runtime); a layout with a root would stack a second root on it: apply "
+        "a layout without `root` to add mounts to it, or start a fresh target",
+        layout_.root->origin);
+  }
+
   void check_target_root() {
     if (!context_.target_ids) return;
     const auto& ids = *context_.target_ids;

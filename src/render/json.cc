@@ -63,6 +63,7 @@ Json op_json(const plan::Op& op) {
   if (op.mode) out["mode"] = octal_mode(*op.mode);
   put_optional_string(out, "entry", op.entry);
   if (op.exist_ok) out["exist_ok"] = true;
+  if (op.from_target) out["from_target"] = true;
   if (op.commit) out["commit"] = true;
   return out;
 }

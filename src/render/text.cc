@@ -33,6 +33,7 @@ std::string source_text(const Op& op) {
   if (op.kind == OpKind::kSymlink) return "-> " + escape_for_display(op.source);
   std::string out;
   if (!op.source.empty()) out = "<- " + escape_for_display(op.source);
+  if (op.from_target) out += " (target's)";
   if (!op.fstype.empty() && op.fstype != op.source) {
     out += (out.empty() ? "(" : " (") + escape_for_display(op.fstype) + ")";
   }

@@ -457,6 +457,48 @@ TEST(ValidatorTest, TwoEntriesOnOneLineAreEachCheckedWithTheirOwnKeys) {
   EXPECT_THAT(with_code(d, "source-missing"), IsEmpty());
 }
 
+TEST(ValidatorTest, ARootOnAnAssembledTargetIsRefusedAHotAddIsNot) {
+  ValidationContext context;
+  context.assembled = true;
+  auto rooted = check(load("version: 1\nroot:\n  tmpfs: {}\nmounts:\n  - tmpfs: /tmp\n"),
+                      context);
+  EXPECT_EQ(with_code(rooted, "target-assembled").size(), 1u);
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"), context),
+                        "target-assembled"),
+              IsEmpty());
+  context.assembled = false;
+  EXPECT_THAT(with_code(check(load("version: 1\nroot:\n  tmpfs: {}\n"), context),
+                        "target-assembled"),
+              IsEmpty());
+}
+
+TEST(ValidatorTest, BindSourcesAreCheckedWhereTheyAreLookedUp) {
+  FakeProbe target;
+  target.add("/in-target", FileType::kDirectory);
+  FakeProbe caller;
+  caller.add("/on-host", FileType::kDirectory);
+  ValidationContext context;
+  context.probe = &target;
+  context.source_probe = &caller;
+  auto d = check(load(R"(version: 1
+mounts:
+  - bind: /a
+    from: /on-host
+  - bind: /b
+    from: /in-target
+    from_target: true
+  - bind: /c
+    from: /in-target
+  - bind: /d
+    from: /on-host
+    from_target: true
+)"),
+                 context);
+  EXPECT_THAT(with_code(d, "source-missing"),
+              ElementsAre(HasSubstr("bind /c: source /in-target does not exist"),
+                          HasSubstr("bind /d: source /on-host does not exist")));
+}
+
 TEST(ValidatorTest, OverlayLayersMustNotBeInsideOneAnother) {
   auto d = check(load(R"(version: 1
 mounts:
