@@ -52,9 +52,9 @@ constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size() +
 
 constexpr auto kEntryKeys = entry_keys();
 
-constexpr std::array<std::string_view, 10> kTopLevelKeys{
-    "version",    "name",     "description", "extends", "vars",
-    "namespaces", "hostname", "sysctls",     "root",    "mounts",
+constexpr std::array<std::string_view, 11> kTopLevelKeys{
+    "version",  "name",        "description", "extends", "vars",   "namespaces",
+    "hostname", "propagation", "sysctls",     "root",    "mounts",
 };
 
 constexpr std::array<std::string_view, 3> kRootKeys{"tmpfs", "bind", "readonly"};

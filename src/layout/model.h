@@ -94,6 +94,9 @@ struct Layout {
   // For `run`: "mount", "pid", "user", "uts", "ipc", "net", "cgroup", "time".
   std::vector<std::string> namespaces;
   std::optional<std::string> hostname;
+  /// `propagation: keep`: a layout without a root leaves the propagation of the target's /
+  /// as it is, instead of making it rslave first, so new mounts reach its peers.
+  bool keep_propagation = false;
   std::map<std::string, std::string> sysctls;
   std::optional<Root> root;
   std::vector<Entry> mounts;

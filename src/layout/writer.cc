@@ -176,6 +176,7 @@ std::string write_layout(const Layout& layout, const WriteOptions& options) {
   w.string_map("vars", layout.vars, false);
   if (!layout.namespaces.empty()) w.key("", "namespaces", flow_list(layout.namespaces));
   if (layout.hostname) w.key("", "hostname", value_scalar(*layout.hostname));
+  if (layout.keep_propagation) w.key("", "propagation", "keep");
   w.string_map("sysctls", layout.sysctls, true);
   if (layout.root) w.root(*layout.root);
   auto comments_at = [&](std::size_t i) {

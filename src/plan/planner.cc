@@ -107,6 +107,7 @@ class Planner {
   // systemd does for PrivateTmp=.
   void plan_propagation() {
     bool pivot = layout_.root.has_value();
+    if (!pivot && layout_.keep_propagation) return;  // asked for; the validator warns
     Op& op = emit(OpKind::kPropagation, "/",
                   Origin::implicit(pivot ? "pivot prerequisite: make / rprivate so nothing "
                                            "propagates to the host"

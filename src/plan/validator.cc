@@ -90,6 +90,7 @@ class Validator {
     check_userns();
     check_target_root();
     check_assembled();
+    check_propagation();
     check_shared_with_userns();
     if (!context_.probe && needs_probe_) {
       add(Severity::kNote, "offline",
@@ -650,6 +651,41 @@ class Validator {
         layout_.root->origin);
   }
 
+  // A layout without a root makes the target's / rslave first and leaves it so (nothing
+  // it mounts leaks to the host); `propagation: keep` leaves / alone. Either way, on a
+  // target whose / is shared on purpose, say what happens to its peers.
+  void check_propagation() {
+    if (layout_.root) {
+      if (layout_.keep_propagation) {
+        add(Severity::kError, "propagation-keep-with-root",
+            "propagation: keep cannot apply to a layout with a root: the pivot needs / "
+            "private; remove it",
+            layout_.root->origin);
+      }
+      return;
+    }
+    // Only a live target keeps what the apply does to its /; a plan for `run` (no --pid)
+    // is for a fresh copy, cut off on purpose (check_table's note).
+    if (!context_.target_mnt_ns) return;
+    const mountinfo::MountEntry* root = context_.table ? context_.table->covering("/") : nullptr;
+    if (!root || !root->shared_group()) return;
+    const std::string group = "shared:" + std::to_string(*root->shared_group());
+    if (layout_.keep_propagation) {
+      add(Severity::kWarning, "mounts-propagate",
+          "the target's / is shared (" + group + ") and propagation: keep leaves it so: "
+          "every mount of this layout also appears at the same place in /'s peers (the host "
+          "too, when it is one)",
+          Origin{layout_.source, 0, 0, {}});
+    } else {
+      add(Severity::kWarning, "propagation-changed",
+          "the target's / is shared (" + group + "); the apply makes it rslave first and "
+          "leaves it so: mounts made later inside the target no longer reach its peers "
+          "(as Kubernetes mountPropagation: Bidirectional expects); set propagation: keep "
+          "to leave it shared",
+          Origin::implicit("target"));
+    }
+  }
+
   void check_target_root() {
     if (!context_.target_ids) return;
     const auto& ids = *context_.target_ids;
@@ -703,7 +739,11 @@ class Validator {
 
   void check_table() {
     if (!context_.table || context_.table->size() == 0) return;
-    if (const auto* root = context_.table->covering("/"); root && root->shared_group()) {
+    // A live target without a root gets check_propagation's warning instead: there the
+    // change outlasts the apply.
+    const bool live_hot_add = !layout_.root && context_.target_mnt_ns;
+    if (const auto* root = context_.table->covering("/");
+        root && root->shared_group() && !live_hot_add) {
       add(Severity::kNote, layout_.root ? "pivot-shared-root" : "shared-propagation",
           "the target's / is shared (shared:" + std::to_string(*root->shared_group()) +
               "); op 1 makes it " + (layout_.root ? "rprivate" : "rslave") +

@@ -160,6 +160,63 @@ class AssembledTargetTest(unittest.TestCase):
             self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
 
 
+def root_propagation(child):
+    """The optional fields of the target's / line in its mountinfo ("shared:7", ...)."""
+    for line in child.mountinfo().splitlines():
+        fields = line.split()
+        if fields[4] == "/":
+            optional = fields[6:fields.index("-")]
+    return optional
+
+
+class PropagationTest(unittest.TestCase):
+    """A target whose / is shared on purpose: a hot-add makes it rslave (warned about,
+    rolled back on failure), or with `propagation: keep` leaves it shared (warned about:
+    the mounts reach the peers)."""
+
+    def setUp(self):
+        require_root(self)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before)
+
+    def layout(self, extra):
+        path = pathlib.Path(self.tmp.name) / "hot-add.yaml"
+        path.write_text(f"version: 1\n{extra}mounts:\n  - tmpfs: /tmp\n")
+        return path
+
+    def test_default_makes_root_rslave_and_says_so(self):
+        with ParkedChild(script="mount --make-rshared /") as child:
+            self.assertTrue(root_propagation(child)[0].startswith("shared:"))
+            layout = self.layout("")
+            plan = rootfsctl("plan", layout, "--pid", child.pid, "--format", "json")
+            self.assertIn(("warning", "propagation-changed"), diagnostics(plan.stdout))
+            # A failure at the last op: the rollback gives / its peer group back.
+            before = root_propagation(child)
+            rootfsctl("apply", layout, "--pid", child.pid, "--fail-at", "3", check_exit=3)
+            self.assertEqual(root_propagation(child), before)
+            proc = rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            self.assertIn(b"warning[propagation-changed]", proc.stderr)
+            self.assertFalse(any(f.startswith("shared:") for f in root_propagation(child)))
+
+    def test_keep_leaves_root_shared(self):
+        with ParkedChild(script="mount --make-rshared /") as child:
+            layout = self.layout("propagation: keep\n")
+            plan = rootfsctl("plan", layout, "--pid", child.pid, "--format", "json")
+            found = diagnostics(plan.stdout)
+            self.assertIn(("warning", "mounts-propagate"), found)
+            self.assertNotIn(("warning", "propagation-changed"), found)
+            self.assertEqual([op["op"] for op in json.loads(plan.stdout)["ops"]].count(
+                "propagation"), 0)
+            before = root_propagation(child)
+            proc = rootfsctl("apply", layout, "--pid", child.pid, check_exit=0)
+            self.assertIn(b"warning[mounts-propagate]", proc.stderr)
+            self.assertEqual(root_propagation(child), before)
+
+
 if __name__ == "__main__":
     support.configure(sys.argv[1], sys.argv[2])
     unittest.main(argv=[sys.argv[0], *sys.argv[3:]])

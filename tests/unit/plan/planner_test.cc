@@ -381,6 +381,15 @@ mounts:
   EXPECT_TRUE(make_plan(layout, live).skipped.empty());
 }
 
+TEST(PlannerTest, PropagationKeepLeavesTheTargetsRootAlone) {
+  auto rslave = make_plan(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"));
+  ASSERT_FALSE(rslave.ops.empty());
+  EXPECT_EQ(rslave.ops[0].kind, OpKind::kPropagation);
+  auto keep = make_plan(load("version: 1\npropagation: keep\nmounts:\n  - tmpfs: /tmp\n"));
+  for (const auto& op : keep.ops) EXPECT_NE(op.kind, OpKind::kPropagation) << op.to_string();
+  EXPECT_EQ(keep.ops.size() + 1, rslave.ops.size());
+}
+
 TEST(PlannerTest, FromTargetSourcesAreLookedUpInTheTargetsTree) {
   auto layout = load(R"(version: 1
 mounts:

@@ -457,6 +457,25 @@ TEST(ValidatorTest, TwoEntriesOnOneLineAreEachCheckedWithTheirOwnKeys) {
   EXPECT_THAT(with_code(d, "source-missing"), IsEmpty());
 }
 
+TEST(ValidatorTest, ASharedRootIsWarnedAboutEitherWay) {
+  auto shared = table("1 0 8:1 / / rw shared:7 - ext4 /dev/sda1 rw\n");
+  auto slave = table("1 0 8:1 / / rw master:7 - ext4 /dev/sda1 rw\n");
+  ValidationContext context;
+  context.table = &shared;
+  context.target_mnt_ns = 4026532000u;  // a live target
+  auto hot_add = load("version: 1\nmounts:\n  - tmpfs: /tmp\n");
+  auto keep = load("version: 1\npropagation: keep\nmounts:\n  - tmpfs: /tmp\n");
+  EXPECT_THAT(with_code(check(hot_add, context), "propagation-changed"),
+              ElementsAre(HasSubstr("/ is shared (shared:7); the apply makes it rslave")));
+  EXPECT_THAT(with_code(check(keep, context), "mounts-propagate"),
+              ElementsAre(HasSubstr("/ is shared (shared:7) and propagation: keep")));
+  context.table = &slave;
+  EXPECT_THAT(with_code(check(hot_add, context), "propagation-changed"), IsEmpty());
+  EXPECT_THAT(with_code(check(keep, context), "mounts-propagate"), IsEmpty());
+  auto rooted = load("version: 1\npropagation: keep\nroot:\n  tmpfs: {}\n");
+  EXPECT_EQ(with_code(check(rooted, context), "propagation-keep-with-root").size(), 1u);
+}
+
 TEST(ValidatorTest, ARootOnAnAssembledTargetIsRefusedAHotAddIsNot) {
   ValidationContext context;
   context.assembled = true;
