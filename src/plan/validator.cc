@@ -579,6 +579,16 @@ class Validator {
             op.to_string() + " writes " + where.host_path + " through " + where.via +
                 ", which outlives the sandbox; mount a tmpfs above it to keep it private",
             op.origin, op.index);
+      } else if (!op.origin.is_implicit() && info.type == FileType::kMissing &&
+                 warned_.insert(op.origin.to_string()).second) {
+        // The layout asked for it in the target's own tree, which for a fresh child or
+        // `run` without a root is the host's: said as apply will do it.
+        add(Severity::kWarning, "creates-in-existing-tree",
+            op.to_string() + " creates " + where.host_path +
+                " in the target's existing tree, where it outlives the apply (for a child "
+                "that has not pivoted, or `run` without a root, that tree is the host's); "
+                "mount a tmpfs above it to keep it private",
+            op.origin, op.index);
       }
     }
   }

@@ -457,6 +457,23 @@ TEST(ValidatorTest, TwoEntriesOnOneLineAreEachCheckedWithTheirOwnKeys) {
   EXPECT_THAT(with_code(d, "source-missing"), IsEmpty());
 }
 
+TEST(ValidatorTest, AnEntryCreatedInTheExistingTreeIsWarnedAbout) {
+  // Without a root the target's tree is, for a fresh child or `run`, the host's.
+  FakeProbe probe;
+  probe.add("/srv", FileType::kDirectory).add("/srv/new", FileType::kMissing);
+  ValidationContext context;
+  context.probe = &probe;
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - dir: /srv/new\n"), context),
+                        "creates-in-existing-tree"),
+              ElementsAre(HasSubstr("creates /srv/new in the target's existing tree")));
+  // Under a fresh tmpfs of the layout: nothing outlives it.
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /srv\n"
+                                   "  - dir: /srv/new\n"),
+                              context),
+                        "creates-in-existing-tree"),
+              IsEmpty());
+}
+
 TEST(ValidatorTest, ASharedRootIsWarnedAboutEitherWay) {
   auto shared = table("1 0 8:1 / / rw shared:7 - ext4 /dev/sda1 rw\n");
   auto slave = table("1 0 8:1 / / rw master:7 - ext4 /dev/sda1 rw\n");
