@@ -24,7 +24,7 @@ constexpr std::array kStageNames{
     StageName{Stage::kMount, "mount"},         StageName{Stage::kUmount, "umount"},
     StageName{Stage::kPivotRoot, "pivot_root"}, StageName{Stage::kCreate, "create"},
     StageName{Stage::kChdir, "chdir"},         StageName{Stage::kSethostname, "sethostname"},
-    StageName{Stage::kInternal, "internal"},
+    StageName{Stage::kExec, "exec"},           StageName{Stage::kInternal, "internal"},
 };
 
 struct ErrnoName {

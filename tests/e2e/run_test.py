@@ -366,12 +366,29 @@ class RunCases:
         self.assertIn(b"apply failed: [stage create] op 5/", proc.stderr)
         self.assertIn(b"injected by --fail-at", proc.stderr)
         self.assertIn(b"rollback: clean", proc.stderr)
+        # JSON: one document on stderr, nothing on stdout (it is CMD's), on every exit.
         proc = self.run_("--fail-at", "5:EPERM", "--format", "json", "--", "true")
         self.assertEqual(proc.returncode, 125)
-        outcome = json.loads(proc.stdout)
+        self.assertEqual(proc.stdout, b"")
+        outcome = json.loads(proc.stderr)
         self.assertEqual(outcome["error"]["op_index"], 5)
         self.assertEqual(outcome["error"]["errno"], "EPERM")
         self.assertTrue(outcome["rollback"]["clean"])
+
+    def test_json_reports_go_to_stderr_on_126_and_127(self):
+        for command, status, errno in (("rootfsctl-no-such-command", 127, "ENOENT"),
+                                       ("/usr", 126, "EACCES")):
+            with self.subTest(command):
+                proc = self.run_("--format", "json", "--", command)
+                self.assertEqual(proc.returncode, status, proc.stderr)
+                self.assertEqual(proc.stdout, b"")
+                report = json.loads(proc.stderr)
+                self.assertEqual(report["error"]["stage"], "exec")
+                self.assertEqual(report["error"]["errno"], errno)
+        proc = self.run_("--format", "json", "--set", "nosuch=1", "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertEqual(proc.stdout, b"")
+        self.assertIn("error", json.loads(proc.stderr))
 
     def timings(self, stderr):
         """The phases --timings printed, in order, and the total it gave."""
