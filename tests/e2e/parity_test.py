@@ -170,14 +170,17 @@ class ParityCases:
         return directory
 
     def run_as_user(self, argv, stdin=subprocess.DEVNULL, **kwargs):
-        """argv as the user under test, stderr a file anyone may open (reopening
-        /dev/stderr checks its permissions). (status, stdout, stderr)"""
-        with tempfile.TemporaryFile() as err:
-            os.fchmod(err.fileno(), 0o666)
-            proc = subprocess.run([*self.prefix, *argv], stdin=stdin, stdout=subprocess.PIPE,
-                                  stderr=err, env=self.env, cwd="/", timeout=60, **kwargs)
+        """argv as the user under test, stdout and stderr files anyone may open (reopening
+        /dev/stdout or /dev/stderr checks the file's permissions, and a pipe of root's is
+        mode 0600). (status, stdout, stderr)"""
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            for f in (out, err):
+                os.fchmod(f.fileno(), 0o666)
+            proc = subprocess.run([*self.prefix, *argv], stdin=stdin, stdout=out, stderr=err,
+                                  env=self.env, cwd="/", timeout=60, **kwargs)
+            out.seek(0)
             err.seek(0)
-            return proc.returncode, proc.stdout.decode(errors="replace"), \
+            return proc.returncode, out.read().decode(errors="replace"), \
                 err.read().decode(errors="replace")
 
     def both(self, command, bwrap_options=(), run_options=(), **kwargs):
@@ -232,34 +235,35 @@ class ParityCases:
                                "/proc/self/fd/2\n", ""))
 
     def in_terminal(self, argv):
-        """argv in a tmux pane (a real terminal, its pty the user's), run by the user under
-        test; what it printed to the pane and its status, captured through a file."""
+        """argv in a tmux pane (a real terminal, its pty the user's: stdin, stdout and
+        stderr all on it), run by the user under test: what the pane shows after it."""
         work = self.scratch()
-        out = os.path.join(work, "out")
-        script = f"{shlex.join(argv)} > {out} 2>&1; echo $? > {out}.status"
+        done = os.path.join(work, "done")
+        script = f"{shlex.join(argv)}; echo status=$?; touch {done}; exec sleep 60"
         sock = os.path.join(work, "tmux.sock")
         tmux = [*self.prefix, "tmux", "-S", sock, "-f", "/dev/null"]
-        subprocess.run([*tmux, "new-session", "-d", "-x", "80", "-y", "24",
+        subprocess.run([*tmux, "new-session", "-d", "-s", "parity", "-x", "80", "-y", "24",
                         "sh", "-c", script], env=self.env, cwd="/", check=True, timeout=30)
         try:
             deadline = time.monotonic() + 30
-            while not os.path.exists(out + ".status"):
+            while not os.path.exists(done):
                 self.assertLess(time.monotonic(), deadline, f"{argv} did not finish in tmux")
                 time.sleep(0.05)
-            time.sleep(0.05)
-            return pathlib.Path(out + ".status").read_text().strip(), \
-                pathlib.Path(out).read_text()
+            pane = subprocess.run([*tmux, "capture-pane", "-p", "-t", "parity"], env=self.env,
+                                  cwd="/", check=True, capture_output=True, timeout=30)
+            return pane.stdout.decode(errors="replace").rstrip("\n") + "\n"
         finally:
             subprocess.run([*tmux, "kill-server"], env=self.env, cwd="/",
                            capture_output=True, timeout=30)
 
     def test_tty_in_a_terminal(self):
-        # stdin a terminal: both bind it on /dev/console, where ttyname(3) finds it.
+        # A terminal on stdin and stdout: both bind it on /dev/console, where ttyname(3)
+        # finds it.
         probe = ["sh", "-c", "tty; test -t 0 && test -t 1 && echo terminal"]
         theirs = self.in_terminal([*self.bwrap(), *probe])
         ours = self.in_terminal([*self.rootfsctl(), *probe])
         self.assertEqual(ours, theirs)
-        self.assertEqual(ours, ("0", "/dev/console\nterminal\n"))
+        self.assertEqual(ours, "/dev/console\nterminal\nstatus=0\n")
 
     def test_chdir(self):
         self.assert_same(["sh", "-c", 'pwd; echo "$PWD"'], ["--chdir", "/tmp"],
@@ -304,15 +308,15 @@ class ParityCases:
         data = self.scratch()
         pathlib.Path(data, "file").write_text("data\n")
         layout = STDIN_LAYOUT.replace("{data}", data)
-        probe = ["sh", "-c", "ls /; cat /data/file; cat /proc/self/mountinfo"]
+        probe = ["sh", "-c", "ls /; cat /data/file; echo ---; cat /proc/self/mountinfo"]
         theirs = self.run_as_user(["bwrap", *(["--cap-drop", "ALL"] if not self.rootless
                                               else []),
                                    *[data if w == "{data}" else w for w in BWRAP_STDIN_LAYOUT],
                                    *probe])
-        with tempfile.TemporaryFile() as stdin:
-            stdin.write(layout.encode())
-            stdin.seek(0)
-            from_stdin = self.run_as_user([self.binary, "run", "-", "--", *probe], stdin=stdin)
+        # The pipes are the user's own, as in a shell.
+        from_stdin = self.run_as_user(
+            ["bash", "-c", f"printf %s {shlex.quote(layout)} | {shlex.quote(self.binary)} run -"
+             f" -- {shlex.join(probe)}"])
         from_pipe = self.run_as_user(
             ["bash", "-c", f"{shlex.quote(self.binary)} run <(printf %s {shlex.quote(layout)})"
              f" -- {shlex.join(probe)}"])
@@ -320,7 +324,7 @@ class ParityCases:
         def tree(result):
             status, out, err = result
             self.assertEqual((status, err), (0, ""), result)
-            listing, _, mountinfo = out.partition("data\n")
+            listing, _, mountinfo = out.partition("data\n---\n")
             mounts = sorted((target, fstype, "ro" if "ro" in options.split(",") else "rw")
                             for target, fstype, options in support.mounts_of(mountinfo)
                             # bubblewrap as root covers /proc/irq and /proc/bus read-only
