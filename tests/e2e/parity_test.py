@@ -458,6 +458,26 @@ class ParityAsRootTest(ParityCases, unittest.TestCase):
         # `rootfsctl run --cap-add ALL` is plain bubblewrap's.
         self.assertEqual(everything["CapEff"], plain["CapEff"])
 
+    def test_difference_root_under_plain_bubblewrap_can_remount_a_read_only_bind(self):
+        # The control of the read-only scenario: with the caller's capabilities kept, the
+        # attack works, under plain bubblewrap and under `rootfsctl run --cap-add ALL`.
+        attack = ["sh", "-c", "mount -o remount,bind,rw /data && touch /data/x"]
+        for name, command in (
+                ("bwrap", self.bwrap(["--ro-bind", "{data}", "/data"], cap_drop=False)),
+                ("rootfsctl", self.rootfsctl(["--ro-bind", "{data}", "/data"])),
+                ("rootfsctl --cap-add ALL",
+                 self.rootfsctl(["--cap-add", "ALL", "--ro-bind", "{data}", "/data"]))):
+            with self.subTest(name):
+                data = self.scratch()
+                result = self.run_as_user([data if w == "{data}" else w for w in command]
+                                          + attack)
+                if name == "rootfsctl":
+                    self.assertNotEqual(result[0], 0, result)
+                    self.assertEqual(os.listdir(data), [])
+                else:
+                    self.assertEqual(result, (0, "", ""))
+                    self.assertEqual(os.listdir(data), ["x"])
+
 
 class ParityRootlessTest(ParityCases, unittest.TestCase):
     rootless = True
