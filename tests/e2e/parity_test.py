@@ -113,16 +113,6 @@ def comm(pid):
         return ""
 
 
-def wait_for_descendant(pid, name, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(comm(d) == name for d in descendants(pid)):
-            time.sleep(0.2)  # past the exec, with the handlers of everyone above it set
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{name} did not start under {pid}")
-
-
 class ParityCases:
     """Scenarios both privilege levels share. Subclasses set `rootless`."""
 
@@ -159,6 +149,11 @@ class ParityCases:
     def bwrap(self, options=(), cap_drop=True):
         drop = ["--cap-drop", "ALL"] if cap_drop and not self.rootless else []
         return ["bwrap", *drop, *BWRAP_SANDBOX, *options]
+
+    def bwrap_bare(self, options):
+        """bwrap with only `options` (not the sandbox's), capabilities dropped as root."""
+        drop = ["--cap-drop", "ALL"] if not self.rootless else []
+        return ["bwrap", *drop, *options]
 
     def rootfsctl(self, options=()):
         return [self.binary, "run", *options, "--"]
@@ -309,10 +304,9 @@ class ParityCases:
         pathlib.Path(data, "file").write_text("data\n")
         layout = STDIN_LAYOUT.replace("{data}", data)
         probe = ["sh", "-c", "ls /; cat /data/file; echo ---; cat /proc/self/mountinfo"]
-        theirs = self.run_as_user(["bwrap", *(["--cap-drop", "ALL"] if not self.rootless
-                                              else []),
-                                   *[data if w == "{data}" else w for w in BWRAP_STDIN_LAYOUT],
-                                   *probe])
+        theirs = self.run_as_user(
+            [*self.bwrap_bare([data if w == "{data}" else w for w in BWRAP_STDIN_LAYOUT]),
+             *probe])
         # The pipes are the user's own, as in a shell.
         from_stdin = self.run_as_user(
             ["bash", "-c", f"printf %s {shlex.quote(layout)} | {shlex.quote(self.binary)} run -"
@@ -342,12 +336,12 @@ class ParityCases:
         layout = os.path.join(self.scratch(0o755), "no-dev.yaml")
         pathlib.Path(layout).write_text(STDIN_LAYOUT.split("  - bind: /data")[0])
         os.chmod(layout, 0o644)
+        mounts_under_dev = r"s|^\S* \S* \S* \S* \(/dev\S*\) .* - \(\S*\) .*|\1 \2|p"
         probe = ["sh", "-c", "ls -A /dev; readlink /dev/fd /dev/stdin /dev/stdout /dev/stderr "
-                 "/dev/ptmx; touch /dev/shm/x && echo shm-writable; echo ---; sed -n 's|^[^ ]* [^ ]* [^ ]* [^ ]* \\(/dev[^ ]*\\) .* - \\([^ ]*\\) .*|\\1 \\2|p' "
-                 "/proc/self/mountinfo"]
-        theirs = self.run_as_user(["bwrap", *(["--cap-drop", "ALL"] if not self.rootless
-                                              else []),
-                                   *BWRAP_STDIN_LAYOUT[:-3], "--dev", "/dev", *probe])
+                 "/dev/ptmx; touch /dev/shm/x && echo shm-writable; echo ---; "
+                 f"sed -n '{mounts_under_dev}' /proc/self/mountinfo"]
+        theirs = self.run_as_user([*self.bwrap_bare([*BWRAP_STDIN_LAYOUT[:-3], "--dev", "/dev"]),
+                                   *probe])
         ours = self.run_as_user([self.binary, "run", layout, "--dev", "/dev", "--", *probe])
         self.assertEqual((ours[0], ours[2]), (0, ""), ours)
         self.assertEqual((theirs[0], theirs[2]), (0, ""), theirs)
