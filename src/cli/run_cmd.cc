@@ -70,6 +70,7 @@ Examples:
   rootfsctl run --timings -- true                # milliseconds per phase, on stderr
   rootfsctl run --cap-add CAP_NET_RAW -- ping -c1 127.0.0.1
   rootfsctl run --chdir /tmp --clearenv --setenv PATH /usr/bin --setenv HOME /tmp -- env
+  rootfsctl run --unsetenv DISPLAY --unsetenv XAUTHORITY -- env
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
   rootfsctl run manifests/image.yaml --set rootfs=/srv/debian --uid 0 --gid 0 -- apt update
   rootfsctl run --new-session -- sh -c 'ps -o sid= $$'

@@ -452,6 +452,26 @@ class RunCases:
                         proc.wait()
                     proc.stderr.close()
 
+    def test_a_signal_as_soon_as_the_command_runs_is_forwarded(self):
+        # The command can run before rootfsctl's wait(); a signal in between was fatal to
+        # rootfsctl (about 1 run in 15 rootless, found by e2e_parity): it must wait,
+        # blocked, and reach the command.
+        script = "trap 'echo got; exit 3' TERM; echo ready; while :; do sleep 0.05; done"
+        for attempt in range(20):
+            with self.subTest(attempt=attempt):
+                proc = subprocess.Popen(self.command(["--", "sh", "-c", script]),
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=self.env, cwd="/")
+                try:
+                    self.assertEqual(proc.stdout.readline(), b"ready\n")
+                    proc.send_signal(signal.SIGTERM)
+                    out, err = proc.communicate(timeout=10)
+                finally:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+                self.assertEqual((proc.returncode, out), (3, b"got\n"), err)
+
     def test_ctrl_c_reaches_the_command_once(self):
         # The terminal sends SIGINT to the whole foreground process group: rootfsctl, pid 1
         # and the command. Neither rootfsctl nor pid 1 may pass it on a second time.
