@@ -20,6 +20,7 @@ import shlex
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -374,6 +375,24 @@ class RunCases:
         self.assertEqual(outcome["error"]["op_index"], 5)
         self.assertEqual(outcome["error"]["errno"], "EPERM")
         self.assertTrue(outcome["rollback"]["clean"])
+
+    def test_layout_from_stdin_is_read_through_descriptor_0(self):
+        # A socket cannot be reopened through /dev/stdin, nor a file the caller was handed
+        # but may not open (rootless: a root-owned 0600 file redirected in).
+        text = b"version: 1\nextends: [sandbox]\n"
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            theirs.sendall(text)
+            theirs.shutdown(socket.SHUT_WR)
+            proc = self.run_("-", "--", "echo", "from-socket", stdin=ours)
+        self.assertEqual(proc.stdout, b"from-socket\n", proc.stderr)
+        with tempfile.NamedTemporaryFile(prefix="rootfsctl-stdin-") as layout:
+            layout.write(text)
+            layout.flush()
+            os.chmod(layout.name, 0o600)
+            with open(layout.name, "rb") as handed:
+                proc = self.run_("-", "--", "echo", "from-file", stdin=handed)
+        self.assertEqual(proc.stdout, b"from-file\n", proc.stderr)
 
     def test_json_reports_go_to_stderr_on_126_and_127(self):
         for command, status, errno in (("rootfsctl-no-such-command", 127, "ENOENT"),
