@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -64,8 +66,16 @@ std::string_view errno_advice(Stage stage, int errno_value) {
   // that set up a tree.
   if (stage == Stage::kRead || stage == Stage::kParse) return {};
   const bool in_namespace = stage == Stage::kOpenNs || stage == Stage::kSetns;
+  // "Run as root" is no advice to root: there the cause is a user namespace, a locked
+  // mount or a security module.
+  const bool root = ::geteuid() == 0;
   switch (errno_value) {
     case EPERM:
+      if (root) {
+        return "not permitted even as root: the target's user namespace may lock the flag or "
+               "refuse the filesystem, or a security module (AppArmor, SELinux) refuses; "
+               "`rootfsctl plan LAYOUT --pid N` lists what a user namespace locks";
+      }
       if (in_namespace || stage == Stage::kUnshare) {
         return "entering another process's namespaces needs CAP_SYS_ADMIN over them: run as "
                "root, or use `rootfsctl run`, which makes a user namespace of its own";
@@ -75,10 +85,13 @@ std::string_view errno_advice(Stage stage, int errno_value) {
     case ESRCH:
       return "the target process is gone (or was replaced): start it again and pass its new pid";
     case ENOENT:
+      if (in_namespace) {
+        return "no such process (or it has exited): pass the pid of a running process";
+      }
       return "a path is missing: `rootfsctl plan LAYOUT --pid N` lists missing sources and "
              "mount points";
     case EACCES:
-      if (in_namespace) {
+      if (in_namespace && !root) {
         return "another user's process: its namespaces open only to root (or to its own user "
                "with ptrace access); run as root";
       }

@@ -129,7 +129,12 @@ class Validator {
             "]); " +
             (layout_.root ? "rootfsctl never pivots there"
                           : "applying would change that namespace's mounts") +
-            ": give the pid of a process in its own mount namespace",
+            ": give the pid of a process in its own mount namespace" +
+            // What --allow-shared-namespace permits: no root, and not the host's.
+            (!layout_.root && ns == context_.caller_mnt_ns && ns != context_.host_mnt_ns &&
+                     ns != kInitialMountNsInode
+                 ? std::string(", or pass --allow-shared-namespace to change this one anyway")
+                 : std::string()),
         Origin::implicit("target"));
   }
 
@@ -375,11 +380,14 @@ class Validator {
     const Entry* entry = view_.entry_for(op);
     bool optional = entry && entry->optional;
     if (info.type == FileType::kMissing) {
+      // A root cannot be optional (the loader refuses the key there): no such advice.
+      const char* fix = op.entry == "root"
+                            ? " does not exist: create the image directory, or fix the path"
+                            : " does not exist: create it, fix the path, or add optional: true";
       add(optional ? Severity::kNote : Severity::kError,
           optional ? "source-optional-missing" : "source-missing",
           std::string(op.entry) + " " + op.target + ": source " + op.source +
-              (optional ? " does not exist; skipped (optional: true)"
-                        : " does not exist: create it, fix the path, or add optional: true"),
+              (optional ? " does not exist; skipped (optional: true)" : fix),
           op.origin, op.index);
       return;
     }
