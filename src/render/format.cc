@@ -17,10 +17,36 @@ void append_hex_byte(std::string& out, unsigned byte) {
 }
 
 // Code points a terminal acts on rather than prints: C0 controls, DEL and the C1 controls
-// (U+009B is a one-byte CSI on some terminals), and the backslash that starts our escapes.
-bool needs_escape(std::uint32_t code_point) {
-  return code_point < 0x20 || code_point == '\\' || (code_point >= 0x7F && code_point < 0xA0);
+// (U+009B is a one-byte CSI on some terminals).
+bool is_control(std::uint32_t code_point) {
+  return code_point < 0x20 || (code_point >= 0x7F && code_point < 0xA0);
 }
+
+/// Whether the code point at text[i] (decoded as `code_point`) is shown as `\xNN`.
+bool needs_escape(std::string_view text, std::size_t i, std::uint32_t code_point, Escape mode) {
+  if (is_control(code_point)) return true;
+  if (mode != Escape::kTable && code_point >= 0x80) return true;
+  switch (code_point) {
+    case '\\':
+      // Only a backslash that would read as the start of an escape is escaped in tables.
+      return mode == Escape::kRaw || mode == Escape::kPairs ||
+             (i + 1 < text.size() && text[i + 1] == 'x');
+    case ' ':
+      return mode == Escape::kRaw;
+    case '"':
+    case '$':
+    case '`':
+      return mode == Escape::kPairs;
+    default:
+      return false;
+  }
+}
+
+struct Glyphs {
+  std::string_view tee, corner, bar;
+};
+constexpr Glyphs kBoxGlyphs{"├─", "└─", "│ "};
+constexpr Glyphs kAsciiGlyphs{"|-", "`-", "| "};
 
 std::string_view ansi_start(Style style) {
   switch (style) {
@@ -62,7 +88,7 @@ std::vector<std::size_t> column_widths(const std::vector<std::vector<Cell>>& row
 }
 
 void append_tree(const std::vector<TreeNode>& nodes, std::size_t index, const std::string& prefix,
-                 std::string_view branch, std::vector<bool>& visited,
+                 std::string_view branch, const Glyphs& glyphs, std::vector<bool>& visited,
                  std::vector<std::vector<Cell>>& rows) {
   visited[index] = true;
   auto cells = nodes[index].cells;
@@ -72,7 +98,7 @@ void append_tree(const std::vector<TreeNode>& nodes, std::size_t index, const st
   // A node's children continue the vertical line of its own branch when it has later
   // siblings ("├─" -> "│ "), and blank space when it was the last one ("└─" -> "  ").
   const std::string child_prefix =
-      branch.empty() ? prefix : prefix + (branch == "├─" ? "│ " : "  ");
+      branch.empty() ? prefix : prefix + std::string(branch == glyphs.tee ? glyphs.bar : "  ");
   std::vector<std::size_t> children;
   for (auto child : nodes[index].children) {
     if (child < nodes.size() && !visited[child]) children.push_back(child);
@@ -80,18 +106,21 @@ void append_tree(const std::vector<TreeNode>& nodes, std::size_t index, const st
   for (std::size_t i = 0; i < children.size(); ++i) {
     if (visited[children[i]]) continue;  // reached twice through a malformed forest
     const bool last = i + 1 == children.size();
-    append_tree(nodes, children[i], child_prefix, last ? "└─" : "├─", visited, rows);
+    append_tree(nodes, children[i], child_prefix, last ? glyphs.corner : glyphs.tee, glyphs,
+                visited, rows);
   }
 }
 
 }  // namespace
 
-std::string escape_for_display(std::string_view text) {
+std::string escape_for_display(std::string_view text) { return escape_field(text, Escape::kTable); }
+
+std::string escape_field(std::string_view text, Escape mode) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     const auto step = decode_utf8(text, i);
-    if (step.valid && !needs_escape(step.code_point)) {
+    if (step.valid && !needs_escape(text, i, step.code_point, mode)) {
       out += text.substr(i, step.length);
     } else {
       for (std::size_t k = 0; k < step.length; ++k) {
@@ -124,7 +153,8 @@ std::string styled(std::string_view text, Style style, bool color) {
 }
 
 std::string format_table(const std::vector<std::vector<Cell>>& rows,
-                         const std::vector<Align>& aligns, bool color, std::string_view indent) {
+                         const std::vector<Align>& aligns, bool color, std::string_view indent,
+                         std::size_t /*width*/) {
   const auto widths = column_widths(rows);
   std::string out;
   for (const auto& row : rows) {
@@ -148,11 +178,14 @@ std::string format_table(const std::vector<std::vector<Cell>>& rows,
 }
 
 std::vector<std::vector<Cell>> tree_rows(const std::vector<TreeNode>& nodes,
-                                         const std::vector<std::size_t>& roots) {
+                                         const std::vector<std::size_t>& roots, bool ascii) {
   std::vector<std::vector<Cell>> rows;
   std::vector<bool> visited(nodes.size(), false);
+  const Glyphs& glyphs = ascii ? kAsciiGlyphs : kBoxGlyphs;
   for (auto root : roots) {
-    if (root < nodes.size() && !visited[root]) append_tree(nodes, root, "", "", visited, rows);
+    if (root < nodes.size() && !visited[root]) {
+      append_tree(nodes, root, "", "", glyphs, visited, rows);
+    }
   }
   return rows;
 }

@@ -12,9 +12,20 @@
 
 namespace rootfsctl::render {
 
-/// `text` safe to print on a terminal: C0 controls, DEL, C1 controls, '\' and bytes that
-/// are not valid UTF-8 become `\xNN` (one per byte); everything else is kept.
+/// `text` safe to print on a terminal, as findmnt (libsmartcols) shows it: C0 controls,
+/// DEL, C1 controls and bytes that are not valid UTF-8 become `\xNN` (one per byte), and a
+/// backslash only when an `x` follows it (so `\xNN` always means an escape and a path
+/// like `back\slash` reads as itself); everything else is kept.
 std::string escape_for_display(std::string_view text);
+
+/// How a field is escaped, by output form (findmnt's rules, checked by tests/e2e).
+enum class Escape {
+  kTable,       // tables and trees in a UTF-8 locale: escape_for_display
+  kTableAscii,  // the same in any other locale: every byte >= 0x80 is `\xNN` too
+  kRaw,         // -r: also ' ' and every '\' (fields are space-separated), non-ASCII
+  kPairs,       // -P: also '"', '\', '$' and '`' (values are shell-quoted), non-ASCII
+};
+std::string escape_field(std::string_view text, Escape mode);
 
 /// Width of already escaped text in columns: one per code point.
 std::size_t display_width(std::string_view text);
@@ -42,7 +53,7 @@ enum class Align { kLeft, kRight };
 /// styles wrap only the text.
 std::string format_table(const std::vector<std::vector<Cell>>& rows,
                          const std::vector<Align>& aligns, bool color,
-                         std::string_view indent = "");
+                         std::string_view indent = "", std::size_t width = 0);
 
 /// A forest for findmnt-style trees: every node has its cells; the first cell gets the
 /// tree prefix ("├─", "└─", "│ ").
@@ -52,8 +63,10 @@ struct TreeNode {
 };
 
 /// Table rows for the forest under `roots`, depth first, the first cell of each row
-/// prefixed with the branch drawing. Roots get no prefix.
+/// prefixed with the branch drawing: box drawing ("├─", "└─", "│ "), or findmnt's ASCII
+/// ("|-", "`-", "| ") when `ascii` (a locale that is not UTF-8). Roots get no prefix.
 std::vector<std::vector<Cell>> tree_rows(const std::vector<TreeNode>& nodes,
-                                         const std::vector<std::size_t>& roots);
+                                         const std::vector<std::size_t>& roots,
+                                         bool ascii = false);
 
 }  // namespace rootfsctl::render

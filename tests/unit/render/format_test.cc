@@ -11,10 +11,22 @@ TEST(EscapeTest, EscapesControlsBackslashAndInvalidBytes) {
   EXPECT_EQ(escape_for_display("/mnt/a\nb"), "/mnt/a\\x0ab");
   EXPECT_EQ(escape_for_display("tab\there"), "tab\\x09here");
   EXPECT_EQ(escape_for_display("\x1b[31mred"), "\\x1b[31mred");
+  // A backslash is escaped only where it would read as an escape, as findmnt shows it.
   EXPECT_EQ(escape_for_display("a\\x0ab"), "a\\x5cx0ab");
+  EXPECT_EQ(escape_for_display("back\\slash\\"), "back\\slash\\");
   EXPECT_EQ(escape_for_display("/mnt/a\x80"), "/mnt/a\\x80");
   EXPECT_EQ(escape_for_display("\xc2\x9b"), "\\xc2\\x9b");  // C1 CSI
   EXPECT_EQ(escape_for_display("/my disk/\xc3\xbc\"'"), "/my disk/\xc3\xbc\"'");
+}
+
+// findmnt's rules per form (util-linux 2.38, checked against findmnt by e2e_findmnt).
+TEST(EscapeTest, RawPairsAndAsciiForms) {
+  const std::string_view text = "/a b\\c\"$`\xc3\xa9\xe9\n";
+  EXPECT_EQ(escape_field(text, Escape::kTable), "/a b\\c\"$`\xc3\xa9\\xe9\\x0a");
+  EXPECT_EQ(escape_field(text, Escape::kTableAscii), "/a b\\c\"$`\\xc3\\xa9\\xe9\\x0a");
+  EXPECT_EQ(escape_field(text, Escape::kRaw), "/a\\x20b\\x5cc\"$`\\xc3\\xa9\\xe9\\x0a");
+  EXPECT_EQ(escape_field(text, Escape::kPairs),
+            "/a b\\x5cc\\x22\\x24\\x60\\xc3\\xa9\\xe9\\x0a");
 }
 
 TEST(EscapeTest, DisplayWidthCountsCodePoints) {
@@ -71,6 +83,14 @@ TEST(TreeRowsTest, VisitsEachNodeOnceEvenInACycle) {
   const auto rows = tree_rows(nodes, {0, 1});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1][0].text, "└─b");
+}
+
+TEST(TreeRowsTest, AsciiWithoutAUtf8Locale) {
+  std::vector<TreeNode> nodes{
+      {{{"/"}}, {1, 3}}, {{{"/dev"}}, {2}}, {{{"/dev/pts"}}, {}}, {{{"/tmp"}}, {}}};
+  std::string out;
+  for (const auto& row : tree_rows(nodes, {0}, /*ascii=*/true)) out += row[0].text + "\n";
+  EXPECT_EQ(out, "/\n|-/dev\n| `-/dev/pts\n`-/tmp\n");
 }
 
 }  // namespace
