@@ -36,7 +36,7 @@ Examples:
   rootfsctl mounts -T /usr/lib -o TARGET,SOURCE,FSROOT
   rootfsctl mounts -t notmpfs,proc -l
   rootfsctl mounts --pid 4242 --format json
-  cat /proc/self/mountinfo | rootfsctl mounts --mountinfo - -r -o TARGET,PROPAGATION
+  rootfsctl mounts --mountinfo - -r -o TARGET,FSROOT < captured.txt
 )";
 
 cxxopts::Options mounts_options() {
