@@ -112,9 +112,11 @@ Result<mountinfo::MountFilter> filter_from(const cxxopts::ParseResult& args) {
 /// -l, -r, -P and --format choose one form; two of them conflict.
 Result<render::MountsForm> form_from(const cxxopts::ParseResult& args, Format format,
                                      const mountinfo::MountFilter& filter) {
+  // -r and -P are lists already, so -l adds nothing to them (findmnt refuses -lr; this
+  // accepts it).
   const auto forms = args.count("list") + args.count("raw") + args.count("pairs");
-  if (forms > 1) {
-    return std::unexpected(make_error(Stage::kUsage, "-l, -r and -P are three forms; give one"));
+  if (args.count("raw") && args.count("pairs")) {
+    return std::unexpected(make_error(Stage::kUsage, "-r and -P are two forms; give one"));
   }
   if (forms > 0 && format != Format::kText) {
     return std::unexpected(make_error(Stage::kUsage, "-l, -r and -P go with --format text"));

@@ -173,6 +173,14 @@ Forest mount_forest(const mountinfo::MountTable& table, const std::vector<std::s
       has_parent[n] = true;
     }
   }
+  // Children in mount id order, as libmount's mnt_table_next_child_fs gives findmnt's
+  // tree (a table's order can differ: mounts copied into a new namespace keep their
+  // order but not their ids' order).
+  for (auto& node : forest.nodes) {
+    std::sort(node.children.begin(), node.children.end(), [&](std::size_t a, std::size_t b) {
+      return entries[shown[a]].id < entries[shown[b]].id;
+    });
+  }
   std::vector<bool> reached(shown.size(), false);
   for (std::size_t n = 0; n < shown.size(); ++n) {
     if (has_parent[n]) continue;

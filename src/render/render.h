@@ -127,8 +127,8 @@ std::string mount_column_names();
 enum class MountsForm {
   kTree,   // findmnt's default: nested by parent, aligned
   kList,   // -l: one mount a line in table order, aligned
-  kRaw,    // -r: space-separated, fields escaped so they hold no space
-  kPairs,  // -P: NAME="value" pairs
+  kRaw,    // -r: space-separated, fields escaped so they hold no space, in table order
+  kPairs,  // -P: NAME="value" pairs, in table order
 };
 
 struct MountsView {
@@ -139,7 +139,8 @@ struct MountsView {
 };
 
 /// The entries `shown` (indices into table.entries()) as findmnt prints them. In a tree,
-/// a mount hangs under its nearest shown ancestor (so filters keep the nesting); roots are
+/// a mount hangs under its nearest shown ancestor (so filters keep the nesting), children
+/// in mount id order (libmount's); roots are
 /// shown entries without one, in table order, and entries caught in a parent cycle are
 /// further roots, so every entry appears exactly once.
 std::string mounts_view(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown,
