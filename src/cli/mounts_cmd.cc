@@ -63,8 +63,10 @@ cxxopts::Options mounts_options() {
       ("n,noheadings", "no header line")
       ("format", "text (findmnt's forms), json or tree",
        cxxopts::value<std::string>()->default_value("text"), "F")
+      // Every command takes --color; main takes it out of argv (cli/terminal.h). Listed
+      // here so that mounts --help, which colours, shows it.
       ("color", "colour: auto (a terminal without NO_COLOR or TERM=dumb), always, never",
-       cxxopts::value<std::string>()->default_value("auto"), "WHEN")
+       cxxopts::value<std::string>(), "WHEN")
       ("paths", "", cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help");
   options.parse_positional({"paths"});
@@ -148,9 +150,7 @@ Result<render::MountsView> view_from(const cxxopts::ParseResult& args, Format fo
     view.columns = std::move(*columns);
   }
   view.headings = args.count("noheadings") == 0;
-  auto when = parse_color_when(args["color"].as<std::string>());
-  if (!when) return std::unexpected(when.error());
-  view.terminal = terminal_for(STDOUT_FILENO, *when);
+  view.terminal = terminal_for(STDOUT_FILENO, color_when());
   return view;
 }
 

@@ -23,7 +23,44 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+ColorWhen g_color_when = ColorWhen::kAuto;
+
 }  // namespace
+
+void set_color_when(ColorWhen when) { g_color_when = when; }
+
+ColorWhen color_when() { return g_color_when; }
+
+Result<void> take_color_option(int& argc, char** argv) {
+  int out = 1;
+  for (int in = 1; in < argc; ++in) {
+    const std::string_view word = argv[in];
+    if (word == "--") {
+      while (in < argc) argv[out++] = argv[in++];
+      break;
+    }
+    std::optional<std::string_view> value;
+    if (word.starts_with("--color=")) {
+      value = word.substr(8);
+    } else if (word == "--color") {
+      if (in + 1 >= argc) {
+        Error error = make_error(Stage::kUsage, "--color needs a value");
+        error.hint = "--color=auto, --color=always or --color=never";
+        return std::unexpected(error);
+      }
+      value = argv[++in];
+    } else {
+      argv[out++] = argv[in];
+      continue;
+    }
+    auto when = parse_color_when(*value);
+    if (!when) return std::unexpected(when.error());
+    set_color_when(*when);
+  }
+  argv[out] = nullptr;
+  argc = out;
+  return {};
+}
 
 Result<ColorWhen> parse_color_when(std::string_view text) {
   if (text == "auto") return ColorWhen::kAuto;

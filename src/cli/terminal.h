@@ -15,6 +15,16 @@ enum class ColorWhen { kAuto, kAlways, kNever };
 /// --color's value: "auto", "always" or "never" (a usage error names the choices).
 Result<ColorWhen> parse_color_when(std::string_view text);
 
+/// The --color of this run (every command takes it; main takes it out of argv before
+/// the command parses its own options). kAuto until set.
+void set_color_when(ColorWhen when);
+ColorWhen color_when();
+
+/// Takes every `--color=WHEN` and `--color WHEN` out of argv[1..argc) up to a "--" (after
+/// which the words are a command's, as in `run -- ls --color`), sets the last one, and
+/// shortens argc. A bad value is a usage error.
+Result<void> take_color_option(int& argc, char** argv);
+
 /// True when the locale (LC_ALL, else LC_CTYPE, else LANG, as setlocale(3) reads them)
 /// names UTF-8; an unset locale is "C", which is not.
 bool locale_is_utf8();

@@ -46,14 +46,35 @@ struct Cell {
 
 enum class Align { kLeft, kRight };
 
+/// `text` cut into pieces of at most `width` columns (`first_width` for the first piece):
+/// after a space (dropped at the cut) or a comma, or before a '/', when the piece can end
+/// there, else between two code points; an escape `\xNN` and an ANSI sequence are never
+/// cut (ANSI sequences take no width). A width of 0 is unlimited.
+std::vector<std::string> wrap_pieces(std::string_view text, std::size_t first_width,
+                                     std::size_t width);
+
+/// One line of free text (no '\n') for a terminal `width` columns wide (0: unlimited): the
+/// pieces of wrap_pieces, continuation lines prefixed by `indent`, each ended by '\n'.
+std::string wrap_text(std::string_view line, std::size_t width, std::string_view indent);
+
 /// Rows of cells aligned in columns separated by two spaces, each line prefixed by
-/// `indent` and ended by '\n'. `aligns[i]` applies to column i (left when absent).
+/// `indent` and ended by '\n'. With a `width`, the widest columns are narrowed until the
+/// table fits (none below 8 columns or its header), and a cell wider than its column
+/// continues on the next lines, as libsmartcols wraps cells. `aligns[i]` applies to column i (left when absent).
 /// Columns empty in every row take no space; trailing empty cells are dropped and the
 /// last cell is not padded, so no line ends in spaces. Padding is computed on the plain text,
 /// styles wrap only the text.
 std::string format_table(const std::vector<std::vector<Cell>>& rows,
                          const std::vector<Align>& aligns, bool color,
                          std::string_view indent = "", std::size_t width = 0);
+
+/// The pieces of format_table, for a renderer that puts more between rows: the column
+/// widths it uses (fitted to `width`), the width the table has unfitted, and one row.
+std::vector<std::size_t> table_widths(const std::vector<std::vector<Cell>>& rows,
+                                      std::string_view indent, std::size_t width);
+std::size_t natural_width(const std::vector<std::vector<Cell>>& rows, std::string_view indent);
+std::string format_row(const std::vector<Cell>& row, const std::vector<std::size_t>& widths,
+                       const std::vector<Align>& aligns, bool color, std::string_view indent);
 
 /// A forest for findmnt-style trees: every node has its cells; the first cell gets the
 /// tree prefix ("├─", "└─", "│ ").

@@ -65,8 +65,10 @@ std::string with_diagnostics_json(std::string_view object,
 ///   "  3  bind   new_root  /usr  <- /usr  [rec]  manifests/sandbox.yaml:13"
 /// The scope column appears when some op is not in the current tree (a pivoting plan);
 /// a header line explains it. Then the diagnostics and the summary, as diagnostics_text.
+/// With a `width` (0: unlimited), every line fits it: the table's widest columns narrow
+/// and their cells continue on the next lines, long header and diagnostic lines wrap.
 std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics,
-                      bool color);
+                      bool color, std::size_t width = 0);
 
 /// The mount tree the plan leaves behind, findmnt style (TARGET SOURCE FSTYPE OPTIONS).
 /// Built from the mount and bind ops of the tree the layout names (the new root when the
@@ -74,7 +76,10 @@ std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic
 /// nearest ancestor-or-self of its target (so stacked mounts nest), remounts merge their
 /// flags (recursively with "rec"), umounts remove a subtree. Symlinks follow the tree on
 /// a "symlinks:" block, one "/bin -> usr/bin" a line.
-std::string plan_tree(const plan::Plan& plan, bool color);
+/// `ascii` draws the branches as findmnt does without a UTF-8 locale; `width` as in
+/// plan_text.
+std::string plan_tree(const plan::Plan& plan, bool color, bool ascii = false,
+                      std::size_t width = 0);
 
 /// The op flow as a Mermaid flowchart (renders on GitHub, GitLab and mermaid.live): one
 /// node per op, labelled "3. bind /usr ← /usr [rec]", chained in plan order and grouped in
@@ -87,7 +92,9 @@ std::string plan_mermaid(const plan::Plan& plan);
 
 /// One line per diagnostic, "error[duplicate-target] layout.yaml:30: message", then the
 /// summary "lint: 1 error, 2 warnings, 0 notes" (singular for exactly one).
-std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color);
+/// A `width` (0: unlimited) wraps long lines, continuation lines indented by two spaces.
+std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color,
+                             std::size_t width = 0);
 
 /// What text output may use on the reader's terminal. The command line decides it from
 /// the tty, $COLUMNS, the locale, --color, NO_COLOR and TERM (cli/terminal.h).
