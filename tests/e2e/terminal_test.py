@@ -117,6 +117,15 @@ class SurfaceTest(unittest.TestCase):
         self.assertIn(b"did you mean '--noheadings'?", proc.stderr)
 
 
+    def test_mistyped_profile_name_gets_a_suggestion(self):
+        for command in (("plan", "sandbx"), ("profiles", "show", "sandbx")):
+            with self.subTest(command=command):
+                proc = run(*command)
+                self.assertEqual(proc.returncode, 2)
+                self.assertIn(b"no layout file or profile named 'sandbx' (did you mean "
+                              b"'sandbox'?)", proc.stderr)
+
+
 class CaptureTest(unittest.TestCase):
     def test_piped_capture_with_comments_and_crlf(self):
         proc = run("mounts", "--mountinfo", "-", "-r", "-o", "TARGET,SOURCE,OPTIONS,FSROOT,PROPAGATION",
