@@ -62,7 +62,7 @@ _rootfsctl() {
     local commands="plan apply rollback run mounts verify capture profiles schema oci"
     if ((cword == 1)); then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+            COMPREPLY=($(compgen -W "--help -h --version -V" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         fi
