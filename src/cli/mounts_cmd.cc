@@ -45,30 +45,24 @@ cxxopts::Options mounts_options() {
       "[--pid N | --mountinfo FILE|-] [-l|-r|-P] [-n] [-o COLUMNS] [-T PATH] [-S SOURCE]\n"
       "       [-t TYPES] [-O OPTIONS] [--format text|json|tree] [--color WHEN]");
   options.positional_help("[SOURCE | TARGET] [TARGET]");
-  options.add_options()
-      ("pid", "the table of live process N", cxxopts::value<std::string>(), "N")
-      ("mountinfo", "a captured mountinfo file; - for standard input",
-       cxxopts::value<std::string>(), "FILE")
-      ("T,target", "the mount containing PATH", cxxopts::value<std::string>(), "PATH")
-      ("S,source", "mounts of SOURCE (a device, a name or MAJ:MIN)",
-       cxxopts::value<std::string>(), "SOURCE")
-      ("t,types", "filesystem types, comma-separated; a leading no negates",
-       cxxopts::value<std::string>(), "TYPES")
-      ("O,options", "mount options that must be present (noX: absent)",
-       cxxopts::value<std::string>(), "OPTIONS")
-      ("o,output", "the columns to print", cxxopts::value<std::string>(), "COLUMNS")
-      ("l,list", "one mount a line, no tree")
-      ("r,raw", "space-separated fields, escaped, no alignment")
-      ("P,pairs", "NAME=\"value\" pairs")
-      ("n,noheadings", "no header line")
-      ("format", "text (findmnt's forms), json or tree",
-       cxxopts::value<std::string>()->default_value("text"), "F")
+  options.add_options()("pid", "the table of live process N", cxxopts::value<std::string>(), "N")(
+      "mountinfo", "a captured mountinfo file; - for standard input", cxxopts::value<std::string>(),
+      "FILE")("T,target", "the mount containing PATH", cxxopts::value<std::string>(), "PATH")(
+      "S,source", "mounts of SOURCE (a device, a name or MAJ:MIN)", cxxopts::value<std::string>(),
+      "SOURCE")("t,types", "filesystem types, comma-separated; a leading no negates",
+                cxxopts::value<std::string>(),
+                "TYPES")("O,options", "mount options that must be present (noX: absent)",
+                         cxxopts::value<std::string>(), "OPTIONS")(
+      "o,output", "the columns to print", cxxopts::value<std::string>(), "COLUMNS")(
+      "l,list", "one mount a line, no tree")(
+      "r,raw", "space-separated fields, escaped, no alignment")("P,pairs", "NAME=\"value\" pairs")(
+      "n,noheadings", "no header line")("format", "text (findmnt's forms), json or tree",
+                                        cxxopts::value<std::string>()->default_value("text"), "F")
       // Every command takes --color; main takes it out of argv (cli/terminal.h). Listed
       // here so that mounts --help, which colours, shows it.
       ("color", "colour: auto (a terminal without NO_COLOR or TERM=dumb), always, never",
-       cxxopts::value<std::string>(), "WHEN")
-      ("paths", "", cxxopts::value<std::vector<std::string>>())
-      ("h,help", "show this help");
+       cxxopts::value<std::string>(),
+       "WHEN")("paths", "", cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
   options.parse_positional({"paths"});
   return options;
 }
@@ -91,14 +85,14 @@ Result<mountinfo::MountFilter> filter_from(const cxxopts::ParseResult& args) {
   filter.containing = optional_value(args, "target");
   filter.types = optional_value(args, "types");
   filter.options = optional_value(args, "options");
-  const auto paths =
-      args.count("paths") ? args["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto paths = args.count("paths") ? args["paths"].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{};
   if (paths.size() > 2) {
-    return std::unexpected(
-        make_error(Stage::kUsage, "unexpected argument '" + paths[2] + "'"));
+    return std::unexpected(make_error(Stage::kUsage, "unexpected argument '" + paths[2] + "'"));
   }
   if (!paths.empty() && (filter.source || filter.containing)) {
-    Error error = make_error(Stage::kUsage, "a SOURCE or TARGET argument and -S/-T name mounts twice");
+    Error error =
+        make_error(Stage::kUsage, "a SOURCE or TARGET argument and -S/-T name mounts twice");
     error.hint = "give either the argument or the option";
     return std::unexpected(error);
   }

@@ -66,8 +66,8 @@ Result<ColorWhen> parse_color_when(std::string_view text) {
   if (text == "auto") return ColorWhen::kAuto;
   if (text == "always") return ColorWhen::kAlways;
   if (text == "never") return ColorWhen::kNever;
-  Error error = make_error(Stage::kUsage, "--color expects auto, always or never, got '" +
-                                              std::string(text) + "'");
+  Error error = make_error(
+      Stage::kUsage, "--color expects auto, always or never, got '" + std::string(text) + "'");
   error.hint = "for example --color=never";
   return std::unexpected(error);
 }

@@ -27,9 +27,7 @@ std::vector<std::string_view> split_options(std::string_view list) {
   return items;
 }
 
-std::string_view option_name(std::string_view option) {
-  return option.substr(0, option.find('='));
-}
+std::string_view option_name(std::string_view option) { return option.substr(0, option.find('=')); }
 
 /// Removes the first item named `name` from `items`; true when there was one.
 bool remove_first(std::vector<std::string_view>& items, std::string_view name) {
@@ -64,8 +62,8 @@ std::optional<std::pair<unsigned, unsigned>> device_number(std::string_view spec
   const char* end = spec.data() + spec.size();
   auto first = std::from_chars(spec.data(), spec.data() + colon, major);
   auto second = std::from_chars(spec.data() + colon + 1, end, minor);
-  if (first.ec != std::errc{} || first.ptr != spec.data() + colon ||
-      second.ec != std::errc{} || second.ptr != end) {
+  if (first.ec != std::errc{} || first.ptr != spec.data() + colon || second.ec != std::errc{} ||
+      second.ptr != end) {
     return std::nullopt;
   }
   return std::pair{major, minor};
@@ -129,7 +127,8 @@ std::string merged_options(const MountEntry& entry) {
   items.insert(items.end(), super_items.begin(), super_items.end());
   // libmount removes "rw" twice (one per list), then "ro" until two of the pair are gone:
   // so one "ro" on either side makes the whole mount "ro".
-  int rw = static_cast<int>(remove_first(items, "rw")) + static_cast<int>(remove_first(items, "rw"));
+  int rw =
+      static_cast<int>(remove_first(items, "rw")) + static_cast<int>(remove_first(items, "rw"));
   int ro = 0;
   if (rw != 2) {
     ro += static_cast<int>(remove_first(items, "ro"));
@@ -196,9 +195,9 @@ std::vector<std::size_t> select_mounts(const MountTable& table, const MountFilte
   bool positional_is_source = false;
   if (filter.source_or_target) {
     const auto& spec = *filter.source_or_target;
-    positional_is_source = std::any_of(
-        table.entries().begin(), table.entries().end(),
-        [&](const MountEntry& entry) { return source_matches(entry, spec); });
+    positional_is_source =
+        std::any_of(table.entries().begin(), table.entries().end(),
+                    [&](const MountEntry& entry) { return source_matches(entry, spec); });
   }
   return indices_where(table, [&](const MountEntry& entry) {
     if (filter.containing && mount_point.empty()) return false;

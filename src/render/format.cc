@@ -128,9 +128,9 @@ void fit_columns(std::vector<std::size_t>& widths, const std::vector<Cell>& head
     return sum + (columns > 1 ? 2 * (columns - 1) : 0);
   };
   // A header row (bold, as every table here styles its header) keeps its names whole.
-  const bool has_header = !header.empty() && std::all_of(header.begin(), header.end(), [](const Cell& c) {
-    return c.style == Style::kBold;
-  });
+  const bool has_header =
+      !header.empty() && std::all_of(header.begin(), header.end(),
+                                     [](const Cell& c) { return c.style == Style::kBold; });
   auto minimum = [&](std::size_t i) {
     const std::size_t header_width =
         has_header && i < header.size() ? display_width(header[i].text) : 0;

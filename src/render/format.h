@@ -60,13 +60,13 @@ std::string wrap_text(std::string_view line, std::size_t width, std::string_view
 /// Rows of cells aligned in columns separated by two spaces, each line prefixed by
 /// `indent` and ended by '\n'. With a `width`, the widest columns are narrowed until the
 /// table fits (none below 8 columns or its header), and a cell wider than its column
-/// continues on the next lines, as libsmartcols wraps cells. `aligns[i]` applies to column i (left when absent).
-/// Columns empty in every row take no space; trailing empty cells are dropped and the
+/// continues on the next lines, as libsmartcols wraps cells. `aligns[i]` applies to column i (left
+/// when absent). Columns empty in every row take no space; trailing empty cells are dropped and the
 /// last cell is not padded, so no line ends in spaces. Padding is computed on the plain text,
 /// styles wrap only the text.
 std::string format_table(const std::vector<std::vector<Cell>>& rows,
-                         const std::vector<Align>& aligns, bool color,
-                         std::string_view indent = "", std::size_t width = 0);
+                         const std::vector<Align>& aligns, bool color, std::string_view indent = "",
+                         std::size_t width = 0);
 
 /// The pieces of format_table, for a renderer that puts more between rows: the column
 /// widths it uses (fitted to `width`), the width the table has unfitted, and one row.
@@ -87,7 +87,6 @@ struct TreeNode {
 /// prefixed with the branch drawing: box drawing ("├─", "└─", "│ "), or findmnt's ASCII
 /// ("|-", "`-", "| ") when `ascii` (a locale that is not UTF-8). Roots get no prefix.
 std::vector<std::vector<Cell>> tree_rows(const std::vector<TreeNode>& nodes,
-                                         const std::vector<std::size_t>& roots,
-                                         bool ascii = false);
+                                         const std::vector<std::size_t>& roots, bool ascii = false);
 
 }  // namespace rootfsctl::render

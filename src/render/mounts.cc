@@ -63,17 +63,28 @@ std::string source_text(const MountEntry& entry) {
 /// The column's bytes, before escaping.
 std::string field(const MountEntry& entry, MountColumn column) {
   switch (column) {
-    case MountColumn::kTarget: return std::string(entry.target);
-    case MountColumn::kSource: return source_text(entry);
-    case MountColumn::kFstype: return std::string(entry.fstype);
-    case MountColumn::kOptions: return mountinfo::merged_options(entry);
-    case MountColumn::kVfsOptions: return std::string(entry.options);
-    case MountColumn::kFsOptions: return std::string(entry.super_options);
-    case MountColumn::kFsroot: return std::string(entry.root);
-    case MountColumn::kPropagation: return mountinfo::findmnt_propagation(entry);
-    case MountColumn::kOptFields: return std::string(entry.optional_fields);
-    case MountColumn::kId: return std::to_string(entry.id);
-    case MountColumn::kParent: return std::to_string(entry.parent);
+    case MountColumn::kTarget:
+      return std::string(entry.target);
+    case MountColumn::kSource:
+      return source_text(entry);
+    case MountColumn::kFstype:
+      return std::string(entry.fstype);
+    case MountColumn::kOptions:
+      return mountinfo::merged_options(entry);
+    case MountColumn::kVfsOptions:
+      return std::string(entry.options);
+    case MountColumn::kFsOptions:
+      return std::string(entry.super_options);
+    case MountColumn::kFsroot:
+      return std::string(entry.root);
+    case MountColumn::kPropagation:
+      return mountinfo::findmnt_propagation(entry);
+    case MountColumn::kOptFields:
+      return std::string(entry.optional_fields);
+    case MountColumn::kId:
+      return std::to_string(entry.id);
+    case MountColumn::kParent:
+      return std::to_string(entry.parent);
     case MountColumn::kMajMin:
       return std::to_string(entry.major) + ":" + std::to_string(entry.minor);
   }
@@ -82,10 +93,13 @@ std::string field(const MountEntry& entry, MountColumn column) {
 
 Escape escape_mode(const MountsView& view) {
   switch (view.form) {
-    case MountsForm::kRaw: return Escape::kRaw;
-    case MountsForm::kPairs: return Escape::kPairs;
+    case MountsForm::kRaw:
+      return Escape::kRaw;
+    case MountsForm::kPairs:
+      return Escape::kPairs;
     case MountsForm::kTree:
-    case MountsForm::kList: break;
+    case MountsForm::kList:
+      break;
   }
   return view.terminal.utf8 ? Escape::kTable : Escape::kTableAscii;
 }
@@ -150,9 +164,42 @@ struct Forest {
   std::vector<std::size_t> roots;
 };
 
+/// Every entry's position in a depth-first walk of the whole table (children by mount
+/// id, roots in table order): where findmnt meets it. Entries in a parent cycle, which
+/// no walk from a root reaches, come last.
+std::vector<std::size_t> walk_rank(const std::vector<MountEntry>& entries,
+                                   const std::map<int, std::size_t>& index) {
+  std::vector<std::vector<std::size_t>> children(entries.size());
+  std::vector<std::size_t> roots;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto parent = index.find(entries[i].parent);
+    if (parent == index.end() || parent->second == i) {
+      roots.push_back(i);
+    } else {
+      children[parent->second].push_back(i);
+    }
+  }
+  std::vector<std::size_t> rank(entries.size(), entries.size());
+  std::size_t next = 0;
+  std::vector<std::size_t> stack(roots.rbegin(), roots.rend());
+  while (!stack.empty()) {
+    const auto node = stack.back();
+    stack.pop_back();
+    if (rank[node] != entries.size()) continue;
+    rank[node] = next++;
+    auto& kids = children[node];
+    std::sort(kids.begin(), kids.end(), [&](std::size_t a, std::size_t b) {
+      return entries[a].id > entries[b].id;  // reversed: the stack pops the smallest first
+    });
+    stack.insert(stack.end(), kids.begin(), kids.end());
+  }
+  return rank;
+}
+
 /// Shown entries nested under their nearest shown ancestors. Roots are the entries
-/// without one, in table order; then, so a parent cycle in a malformed table cannot hide
-/// entries, the first unreached entry of each cycle.
+/// without one, in the order findmnt's walk meets them (a filter promotes a mount whose
+/// ancestors are hidden to where they were); then, so a parent cycle in a malformed
+/// table cannot hide entries, the first unreached entry of each cycle.
 Forest mount_forest(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown,
                     const std::vector<MountColumn>& columns, Escape mode) {
   const auto& entries = table.entries();
@@ -181,9 +228,15 @@ Forest mount_forest(const mountinfo::MountTable& table, const std::vector<std::s
       return entries[shown[a]].id < entries[shown[b]].id;
     });
   }
-  std::vector<bool> reached(shown.size(), false);
+  std::vector<std::size_t> candidates;
   for (std::size_t n = 0; n < shown.size(); ++n) {
-    if (has_parent[n]) continue;
+    if (!has_parent[n]) candidates.push_back(n);
+  }
+  const auto rank = walk_rank(entries, index);
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [&](std::size_t a, std::size_t b) { return rank[shown[a]] < rank[shown[b]]; });
+  std::vector<bool> reached(shown.size(), false);
+  for (auto n : candidates) {
     forest.roots.push_back(n);
     mark_reachable(forest.nodes, n, reached);
   }
@@ -226,8 +279,7 @@ std::string aligned(const mountinfo::MountTable& table, const std::vector<std::s
     const auto mode = escape_mode(view);
     for (auto i : shown) rows.push_back(cells(table.entries()[i], view.columns, mode));
   }
-  return format_table(rows, aligns(view.columns), view.terminal.color, "",
-                      view.terminal.width);
+  return format_table(rows, aligns(view.columns), view.terminal.color, "", view.terminal.width);
 }
 
 std::string raw(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown,
@@ -268,8 +320,7 @@ std::vector<std::size_t> all_entries(const mountinfo::MountTable& table) {
 }  // namespace
 
 std::vector<MountColumn> default_mount_columns() {
-  return {MountColumn::kTarget, MountColumn::kSource, MountColumn::kFstype,
-          MountColumn::kOptions};
+  return {MountColumn::kTarget, MountColumn::kSource, MountColumn::kFstype, MountColumn::kOptions};
 }
 
 Result<std::vector<MountColumn>> parse_mount_columns(std::string_view list) {
@@ -307,10 +358,13 @@ std::string mount_column_names() {
 std::string mounts_view(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown,
                         const MountsView& view) {
   switch (view.form) {
-    case MountsForm::kRaw: return raw(table, shown, view);
-    case MountsForm::kPairs: return pairs(table, shown, view);
+    case MountsForm::kRaw:
+      return raw(table, shown, view);
+    case MountsForm::kPairs:
+      return pairs(table, shown, view);
     case MountsForm::kTree:
-    case MountsForm::kList: break;
+    case MountsForm::kList:
+      break;
   }
   return aligned(table, shown, view);
 }
@@ -318,8 +372,8 @@ std::string mounts_view(const mountinfo::MountTable& table, const std::vector<st
 std::string mounts_text(const mountinfo::MountTable& table) {
   MountsView view;
   view.form = MountsForm::kList;
-  view.columns = {MountColumn::kId,     MountColumn::kParent,  MountColumn::kMajMin,
-                  MountColumn::kTarget, MountColumn::kSource,  MountColumn::kFstype,
+  view.columns = {MountColumn::kId,      MountColumn::kParent,     MountColumn::kMajMin,
+                  MountColumn::kTarget,  MountColumn::kSource,     MountColumn::kFstype,
                   MountColumn::kOptions, MountColumn::kPropagation};
   return mounts_view(table, all_entries(table), view);
 }

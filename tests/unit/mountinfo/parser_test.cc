@@ -87,10 +87,18 @@ TEST(ParseMountinfo, NumbersOfEveryLength) {
 TEST(ParseMountinfo, NumbersRejectEveryNonDigit) {
   // Bytes just outside '0'..'9' and ones that could fool a nibble check.
   // The quoted field is escaped: a control byte or a byte >= 0x80 shows as \xNN.
-  for (auto [bad, shown] : std::initializer_list<std::pair<std::string, std::string>>{
-           {"1/", "1/"}, {"1:", "1:"}, {"/1", "/1"}, {"12a4", "12a4"}, {"1\x1a", "1\\x1a"},
-           {"1\xfa", "1\\xfa"}, {"+1", "+1"}, {"0x10", "0x10"}, {"9999999a", "9999999a"},
-           {"1234567/", "1234567/"}, {"4294967296", "4294967296"}}) {
+  for (auto [bad, shown] :
+       std::initializer_list<std::pair<std::string, std::string>>{{"1/", "1/"},
+                                                                  {"1:", "1:"},
+                                                                  {"/1", "/1"},
+                                                                  {"12a4", "12a4"},
+                                                                  {"1\x1a", "1\\x1a"},
+                                                                  {"1\xfa", "1\\xfa"},
+                                                                  {"+1", "+1"},
+                                                                  {"0x10", "0x10"},
+                                                                  {"9999999a", "9999999a"},
+                                                                  {"1234567/", "1234567/"},
+                                                                  {"4294967296", "4294967296"}}) {
     EXPECT_EQ(parse_error(std::string(kFirstLine) + "1 0 0:" + bad + " / / rw - t s rw\n"),
               "line 2: expected major:minor, got '0:" + shown + "'");
   }

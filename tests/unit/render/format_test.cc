@@ -25,8 +25,7 @@ TEST(EscapeTest, RawPairsAndAsciiForms) {
   EXPECT_EQ(escape_field(text, Escape::kTable), "/a b\\c\"$`\xc3\xa9\\xe9\\x0a");
   EXPECT_EQ(escape_field(text, Escape::kTableAscii), "/a b\\c\"$`\\xc3\\xa9\\xe9\\x0a");
   EXPECT_EQ(escape_field(text, Escape::kRaw), "/a\\x20b\\x5cc\"$`\\xc3\\xa9\\xe9\\x0a");
-  EXPECT_EQ(escape_field(text, Escape::kPairs),
-            "/a b\\x5cc\\x22\\x24\\x60\\xc3\\xa9\\xe9\\x0a");
+  EXPECT_EQ(escape_field(text, Escape::kPairs), "/a b\\x5cc\\x22\\x24\\x60\\xc3\\xa9\\xe9\\x0a");
 }
 
 TEST(EscapeTest, DisplayWidthCountsCodePoints) {
@@ -95,7 +94,8 @@ TEST(TreeRowsTest, AsciiWithoutAUtf8Locale) {
 
 TEST(WrapTest, BreaksAfterSpacesAndCommasBeforeSlashesElseAnywhere) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(wrap_pieces("rw,nosuid,nodev,relatime", 10, 10), (V{"rw,nosuid,", "nodev,", "relatime"}));
+  EXPECT_EQ(wrap_pieces("rw,nosuid,nodev,relatime", 10, 10),
+            (V{"rw,nosuid,", "nodev,", "relatime"}));
   EXPECT_EQ(wrap_pieces("/work/tree/manifests/a.yaml:10", 12, 12),
             (V{"/work/tree", "/manifests", "/a.yaml:10"}));
   EXPECT_EQ(wrap_pieces("implicit: mount point", 12, 12), (V{"implicit:", "mount point"}));
@@ -130,7 +130,8 @@ TEST(FormatTableTest, FitsAWidthByNarrowingTheWidestColumn) {
             "    /target\n"
             "    /path\n");
   // Unlimited (0) is the table as it always was.
-  EXPECT_EQ(format_table(rows, {Align::kRight}, false, "", 0), format_table(rows, {Align::kRight}, false));
+  EXPECT_EQ(format_table(rows, {Align::kRight}, false, "", 0),
+            format_table(rows, {Align::kRight}, false));
 }
 
 }  // namespace

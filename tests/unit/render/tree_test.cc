@@ -213,7 +213,7 @@ TEST(MountColumnsTest, ParsesNamesAndSuggests) {
   auto columns = parse_mount_columns("target,Maj:Min,fs-options");
   ASSERT_TRUE(columns.has_value());
   EXPECT_EQ(*columns, (std::vector<MountColumn>{MountColumn::kTarget, MountColumn::kMajMin,
-                                                 MountColumn::kFsOptions}));
+                                                MountColumn::kFsOptions}));
   auto plus = parse_mount_columns("+PROPAGATION");
   ASSERT_TRUE(plus.has_value());
   EXPECT_EQ(plus->size(), 5u);
