@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/terminal.h"
 #include "render/render.h"
 
 namespace rootfsctl::cli {
@@ -28,11 +29,7 @@ Result<Format> parse_format(const std::string& name, const std::vector<std::stri
   return Format::kText;
 }
 
-bool use_color(int fd) {
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && *no_color) return false;
-  return ::isatty(fd) == 1;
-}
+bool use_color(int fd) { return color_for(color_when(), fd); }
 
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
   std::map<std::string, std::string> out;

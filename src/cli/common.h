@@ -33,7 +33,8 @@ enum class Format { kText, kJson, kTree, kMermaid };
 
 /// Parses --format; `allowed` lists the names the command accepts.
 Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed);
-/// Colour on a terminal only, and never when NO_COLOR is set (no-color.org).
+/// Colour for output on `fd` as --color says (cli/terminal.h): by default on a terminal
+/// only, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
 bool use_color(int fd);
 /// Parses repeated `--set K=V` values.
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/terminal.h"
 #include "plan/planner.h"
 #include "render/render.h"
 
@@ -57,17 +58,17 @@ std::string render(Format format, const plan::Plan& plan,
     case Format::kJson:
       return render::plan_json(plan, diagnostics);
     case Format::kTree:
-      return render::plan_tree(plan, color) + "\n" +
-             render::diagnostics_text(diagnostics, color);
+      return render::plan_tree(plan, color, !locale_is_utf8(), output_width(1)) + "\n" +
+             render::diagnostics_text(diagnostics, color, output_width(1));
     case Format::kMermaid:
       // The picture alone on stdout, so it can be piped to mmdc or pasted into Markdown;
       // the diagnostics go to stderr.
-      std::cerr << render::diagnostics_text(diagnostics, use_color(2));
+      std::cerr << render::diagnostics_text(diagnostics, use_color(2), output_width(2));
       return render::plan_mermaid(plan);
     case Format::kText:
       break;
   }
-  return render::plan_text(plan, diagnostics, color);
+  return render::plan_text(plan, diagnostics, color, output_width(1));
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/utf8.h"
+
 namespace rootfsctl {
 namespace {
 
@@ -172,15 +174,29 @@ std::string Error::render() const {
   std::string_view shown = std::string_view(excerpt).substr(begin, kWindow);
   std::string prefix = begin > 0 ? "..." : "";
   std::string suffix = begin + shown.size() < excerpt.size() ? "..." : "";
-  out += "\n  " + prefix + std::string(shown) + suffix + "\n  " +
-         std::string(prefix.size(), ' ');
-  // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
-  // point, so UTF-8 continuation bytes add no space. Tabs stay tabs to line up.
-  for (std::size_t i = begin; i < column && i < begin + shown.size(); ++i) {
-    auto byte = static_cast<unsigned char>(excerpt[i]);
-    if ((byte & 0xC0) == 0x80) continue;
-    out += byte == '\t' ? '\t' : ' ';
+  // The excerpt is the input's bytes (a mountinfo line may hold any): control bytes and
+  // bytes that are not UTF-8 are shown as `\xNN`, never sent to the terminal raw.
+  std::string escaped;
+  std::string caret_pad;
+  for (std::size_t i = 0; i < shown.size();) {
+    const auto step = decode_utf8(shown, i);
+    const bool control = step.valid && step.code_point != '\t' &&
+                         (step.code_point < 0x20 || (step.code_point >= 0x7F && step.code_point < 0xA0));
+    const bool raw = step.valid && !control;
+    if (raw) {
+      escaped.append(shown.substr(i, step.length));
+    } else {
+      for (std::size_t k = 0; k < step.length; ++k) escaped += "\\x" + to_hex(shown.substr(i + k, 1));
+    }
+    // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
+    // point, four per escaped byte. Tabs stay tabs to line up.
+    if (begin + i < column) {
+      if (!raw) caret_pad.append(4 * step.length, ' ');
+      else caret_pad += shown[i] == '\t' ? '\t' : ' ';
+    }
+    i += step.length;
   }
+  out += "\n  " + prefix + escaped + suffix + "\n  " + std::string(prefix.size(), ' ') + caret_pad;
   out += "^";
   return out;
 }
