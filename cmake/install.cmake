@@ -2,7 +2,7 @@
 # CMake and pkg-config projects.
 #
 #   bin/rootfsctl
-#   share/rootfsctl/profiles/*.yaml          on the profile search path (DESIGN §6)
+#   share/rootfsctl/profiles/*.yaml          on the profile search path (docs/layouts.md, composing profiles)
 #   share/rootfsctl/layout.schema.json       for editors and other validators
 #   share/man/man1/rootfsctl.1, man5/rootfsctl-layout.5
 #   share/bash-completion/completions/rootfsctl, share/zsh/site-functions/_rootfsctl

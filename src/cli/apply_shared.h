@@ -12,7 +12,7 @@ namespace rootfsctl::cli {
 /// Applies `layout` to process `pid` (exec::apply with the Linux syscalls) and prints the
 /// outcome as `rootfsctl apply` does: validation diagnostics, the dry-run plan, the
 /// failure and its rollback, or a one-line success; with `json`, the JSON shapes of
-/// DESIGN §5 on stdout. Returns the exit code (0, 1, 2, 3 or 4).
+/// docs/commands.md on stdout. Returns the exit code (0, 1, 2, 3 or 4).
 int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyOptions& options,
                      bool json);
 

@@ -1,4 +1,4 @@
-// Shared pieces of the subcommands: exit codes (DESIGN §5), output formats, finding the
+// Shared pieces of the subcommands: exit codes (docs/commands.md), output formats, finding the
 // layout a command names, and describing the target whose table is read.
 #pragma once
 
@@ -20,7 +20,7 @@
 
 namespace rootfsctl::cli {
 
-/// Exit codes, DESIGN §5.
+/// Exit codes, docs/commands.md.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitValidation = 1;  // validation found errors; nothing done
 inline constexpr int kExitUsage = 2;       // usage or manifest error
@@ -40,7 +40,7 @@ bool use_color(int fd);
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
 
 /// layout::find_profile: an existing file path as given, else a profile name on the
-/// search path (DESIGN §6). Commands that load a layout use layout::load_profile.
+/// search path (docs/layouts.md, composing profiles). Commands that load a layout use layout::load_profile.
 Result<std::string> find_layout(const std::string& name_or_path);
 /// layout::profile_search_path.
 std::vector<std::string> profile_search_path();

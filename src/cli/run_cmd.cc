@@ -24,7 +24,7 @@ namespace rootfsctl::cli {
 namespace {
 
 /// `run`'s own failures, whatever the stage: CMD's statuses own every other code
-/// (DESIGN §5, as env(1), chroot(8) and timeout(1) do).
+/// (docs/commands.md, as env(1), chroot(8) and timeout(1) do).
 constexpr int kExitRunFailed = 125;
 
 constexpr const char* kRunHelp = R"help(

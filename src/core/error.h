@@ -9,7 +9,7 @@
 
 namespace rootfsctl {
 
-/// Where in the pipeline an error arose. The executor stages match DESIGN §5 names.
+/// Where in the pipeline an error arose. The executor stages match docs/commands.md names.
 enum class Stage {
   kUsage,     // bad command line
   kManifest,  // layout syntax, schema or variable error

@@ -1,4 +1,4 @@
-// Normalised absolute paths, as the layout format requires them (DESIGN §1): they start
+// Normalised absolute paths, as the layout format requires them (docs/layouts.md): they start
 // with '/', have no empty, '.' or '..' components and no trailing '/', except "/" itself.
 #pragma once
 

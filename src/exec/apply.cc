@@ -1,4 +1,4 @@
-// The whole pipeline for a live target, as a recipe (STYLE §8).
+// The whole pipeline for a live target, as a recipe (docs/architecture.md §6).
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>

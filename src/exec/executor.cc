@@ -127,7 +127,7 @@ class Driver {
   void run_ops() {
     for (const auto& op : state_.plan.ops) {
       // Verification runs on the assembled tree before the commit point, while a
-      // mismatch can still be rolled back (DESIGN §4).
+      // mismatch can still be rolled back (docs/architecture.md §4).
       if (op.kind == plan::OpKind::kPivotRoot && !verify()) return;
       bool ok = run_one(op);
       outcome_.committed = state_.committed;

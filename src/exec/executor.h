@@ -1,4 +1,4 @@
-// The executor (DESIGN §4): a validated plan turned into mounts inside a target's mount
+// The executor (docs/architecture.md §4): a validated plan turned into mounts inside a target's mount
 // namespace, transactionally: every op that succeeds records its inverse in a journal;
 // on failure the journal runs in reverse, past undo errors. The detach of the old root is
 // the commit point.

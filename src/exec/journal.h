@@ -1,4 +1,4 @@
-// The rollback journal (STYLE §7): after each step succeeds, push its inverse; on failure
+// The rollback journal (docs/architecture.md §6): after each step succeeds, push its inverse; on failure
 // run them in reverse, collecting undo errors rather than stopping; at the commit point
 // drop them.
 #pragma once

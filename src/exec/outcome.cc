@@ -1,4 +1,4 @@
-// ApplyOutcome <-> JSON (DESIGN §5). The contract's fields come first; extra fields carry
+// ApplyOutcome <-> JSON (docs/commands.md). The contract's fields come first; extra fields carry
 // everything else so a forked helper's outcome crosses the pipe unchanged.
 //
 // Strings follow the renderers' byte rule (src/render/render.h): a string that is not

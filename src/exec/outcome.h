@@ -1,6 +1,6 @@
 // What an apply did: success, or the failure with its stage and errno and what the
 // rollback left. A plain value, serialisable to JSON so a forked helper (rootless targets)
-// can hand it back over a pipe, and printed by `apply --format json` (DESIGN §5).
+// can hand it back over a pipe, and printed by `apply --format json` (docs/commands.md).
 #pragma once
 
 #include <optional>
@@ -30,13 +30,13 @@ struct ApplyOutcome {
   bool operator==(const ApplyOutcome&) const = default;
 };
 
-/// DESIGN §5 JSON: on failure {"error": {"stage", "errno", "op_index", "target",
+/// docs/commands.md JSON: on failure {"error": {"stage", "errno", "op_index", "target",
 /// "message"}, "rollback": {"clean", "left"}}; on success {"applied": {...}}. Extra
 /// fields carry the rest so outcome_from_json(outcome_to_json(o)) == o.
 std::string outcome_to_json(const ApplyOutcome& outcome);
 Result<ApplyOutcome> outcome_from_json(std::string_view text);
 
-/// The exit code DESIGN §5 gives an outcome: 0, 3 (rolled back cleanly), 4 (not clean).
+/// The exit code docs/commands.md gives an outcome: 0, 3 (rolled back cleanly), 4 (not clean).
 int outcome_exit_code(const ApplyOutcome& outcome);
 
 }  // namespace rootfsctl::exec

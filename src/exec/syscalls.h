@@ -1,8 +1,8 @@
-// The one seam for every syscall the executor makes (STYLE §3). The Linux implementation
+// The one seam for every syscall the executor makes (docs/architecture.md §6). The Linux implementation
 // (syscalls_linux.cc) is the only file that includes mount headers; a recording fake
 // (tests/support/fake_syscalls.h) drives the executor's and the rollback's unit tests.
 //
-// Every call returns a Result whose Error carries the stage (DESIGN §5: open_ns, setns,
+// Every call returns a Result whose Error carries the stage (docs/commands.md: open_ns, setns,
 // unshare, mount, umount, pivot_root, create, chdir, ...) and the errno captured on the
 // line after the syscall. Paths are never re-resolved behind the caller's back: calls
 // that take a directory fd and a name work on exactly that.

@@ -414,7 +414,7 @@ class LinuxSyscalls final : public Syscalls {
     auto c_path = c_string(path, Stage::kMount, "open_tree");
     if (!c_path) return std::unexpected(c_path.error());
     // AT_SYMLINK_NOFOLLOW: a final symlink is never followed to a place the caller did
-    // not open itself (DESIGN §4).
+    // not open itself (docs/architecture.md §4).
     unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW;
     if (recursive) flags |= AT_RECURSIVE;
     if (path.empty()) flags |= AT_EMPTY_PATH;

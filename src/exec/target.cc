@@ -1,4 +1,4 @@
-// Pinning a target process (DESIGN §4): a pid is only a name, and names are recycled.
+// Pinning a target process (docs/architecture.md §4): a pid is only a name, and names are recycled.
 // The start time read before and after opening everything, plus a pidfd signalled with
 // 0 at the end, prove every fd opened in between belongs to one process.
 #include "exec/target.h"

@@ -1,4 +1,4 @@
-// Post-apply verification (DESIGN §4): before the commit point, re-read the mount table
+// Post-apply verification (docs/architecture.md §4): before the commit point, re-read the mount table
 // and check that every mount the plan made is there with the flags it asked for.
 #include <fcntl.h>
 

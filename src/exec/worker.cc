@@ -1,4 +1,4 @@
-// Entering a target's namespaces without the caller ever changing (DESIGN §4): a thread
+// Entering a target's namespaces without the caller ever changing (docs/architecture.md §4): a thread
 // with its own fs_struct for a target in the caller's user namespace, a forked helper for
 // one in another user namespace.
 #include "exec/worker.h"

@@ -1,5 +1,5 @@
 // Running work inside a target's mount namespace without the caller's threads ever
-// changing namespace, root or cwd (DESIGN §4).
+// changing namespace, root or cwd (docs/architecture.md §4).
 //
 // Same user namespace: a short-lived std::thread unshares CLONE_FS (so setns, chdir,
 // umask and pivot_root affect only it), setns()s into the mount namespace and runs the

@@ -742,7 +742,7 @@ Result<void> Checker::check_required_fields(const std::string& entry, const std:
   return {};
 }
 
-// `- remove: /path` drops an inherited entry (DESIGN §6); it is an entry of its own, so
+// `- remove: /path` drops an inherited entry (docs/layouts.md, composing profiles); it is an entry of its own, so
 // it takes no other key, and a file that extends nothing has nothing to drop.
 Result<void> Checker::check_remove_entry(const std::string& entry,
                                          const std::vector<std::string>& keys) {

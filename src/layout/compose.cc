@@ -17,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-// The top-level values that a later file overrides as a whole, in the order DESIGN §1
+// The top-level values that a later file overrides as a whole, in the order docs/layouts.md
 // lists them.
 constexpr std::array<std::string_view, 6> kScalarKeys{"name",     "description", "namespaces",
                                                       "hostname", "propagation", "root"};

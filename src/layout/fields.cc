@@ -40,7 +40,7 @@ constexpr std::array<std::string_view, 12> kKindNames{
     "device", "symlink", "dir",  "file",  "overlay", "remount",
 };
 
-// "remove" (DESIGN §6) is an entry of its own rather than a kind: it produces nothing.
+// "remove" (docs/layouts.md, composing profiles) is an entry of its own rather than a kind: it produces nothing.
 constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> entry_keys() {
   std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> keys{};
   std::size_t i = 0;

@@ -53,7 +53,7 @@ std::string fields_of(EntryKind kind);
 /// "tmpfs, dir, file": the kinds a field applies to.
 std::string kinds_of(const FieldSpec& field);
 
-/// Top-level keys, in the order DESIGN §1 lists them.
+/// Top-level keys, in the order docs/layouts.md lists them.
 std::span<const std::string_view> top_level_keys();
 /// Keys of `root`, and of `root.tmpfs`.
 std::span<const std::string_view> root_keys();

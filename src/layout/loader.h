@@ -30,7 +30,7 @@ inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 /// line as excerpt, and a hint where one helps; the first problem in the file is reported
 /// (`version` and `vars` are checked before the rest, since everything depends on them).
 ///
-/// What is accepted, beyond DESIGN §1: UTF-8 text without NUL or other control characters
+/// What is accepted, beyond docs/layouts.md: UTF-8 text without NUL or other control characters
 /// (tab, CR, LF excepted) of at most kMaxLayoutBytes; one YAML document; no anchors,
 /// aliases or tags other than !!str (anchors are refused where they are defined, so alias
 /// bombs cost nothing); at most 64 levels of nesting and 100000 nodes. Scalars: quoted

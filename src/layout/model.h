@@ -1,4 +1,4 @@
-// The layout model (DESIGN §1): what a process's filesystem tree should be. Plain values;
+// The layout model (docs/layouts.md): what a process's filesystem tree should be. Plain values;
 // every entry keeps the location it was read from so planned ops can name their origin.
 #pragma once
 
@@ -76,7 +76,7 @@ struct Root {
   bool operator==(const Root&) const = default;
 };
 
-/// `- remove: /path` in a profile: drops the inherited entries at `target` (DESIGN §6).
+/// `- remove: /path` in a profile: drops the inherited entries at `target` (docs/layouts.md, composing profiles).
 struct Removal {
   std::string target;
   Origin origin;  // file and line of the `remove` key

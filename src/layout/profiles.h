@@ -1,4 +1,4 @@
-// Profiles (DESIGN §6): layouts found by name on a search path, composed through
+// Profiles (docs/layouts.md, composing profiles): layouts found by name on a search path, composed through
 // `extends`. Resolution reads files; merging and ${var} expansion are compose.h's.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Run-time validation against schemas/layout.schema.json (DESIGN §1: the one source of
+// Run-time validation against schemas/layout.schema.json (docs/layouts.md: the one source of
 // truth for the shape), with valijson. The loader's own checks run first and catch what
 // users get wrong with better messages; this is the guarantee that what the loader
 // accepts, the schema accepts too. Internal to src/layout; the only file that includes

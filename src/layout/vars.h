@@ -1,4 +1,4 @@
-// ${name} substitution in layout strings (DESIGN §1: `vars`, overridden by --set).
+// ${name} substitution in layout strings (docs/layouts.md: `vars`, overridden by --set).
 // Internal to src/layout.
 #pragma once
 

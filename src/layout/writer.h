@@ -21,7 +21,7 @@ struct WriteOptions {
 };
 
 /// Writes `layout` as a version 1 YAML document, deterministically: keys in the order of
-/// DESIGN §1, an entry's keys only where they differ from the loader's defaults (bind and
+/// docs/layouts.md, an entry's keys only where they differ from the loader's defaults (bind and
 /// device `from` equal to the target, `recursive: true`), strings plain where YAML reads
 /// them back as the same string and double-quoted otherwise, a `$` before `$` or `{`
 /// doubled so variable substitution gives it back. Strings must be UTF-8 (the loader accepts

@@ -1,4 +1,4 @@
-// Validation results (DESIGN §3): severity, a stable code, the origin and a message that
+// Validation results (docs/architecture.md §3): severity, a stable code, the origin and a message that
 // says how to fix it.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The plan (DESIGN §2): an ordered list of ops, a plain value that can be printed,
+// The plan (docs/architecture.md §2): an ordered list of ops, a plain value that can be printed,
 // compared, serialised and diffed.
 #pragma once
 

@@ -140,7 +140,7 @@ class Planner {
       op.scope = Scope::kNewRoot;
       op.target = "/";
       // An image root is bound recursively: read-only covers what it carries along
-      // (DESIGN §1), as for any recursive bind.
+      // (docs/layouts.md), as for any recursive bind.
       op.flags = root.kind == layout::RootKind::kBind ? std::vector<std::string>{"ro", "rec"}
                                                       : std::vector<std::string>{"ro"};
       op.entry = "root";

@@ -1,4 +1,4 @@
-// The planner (DESIGN §2): Layout -> Plan, a pure function.
+// The planner (docs/architecture.md §2): Layout -> Plan, a pure function.
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// The validator (DESIGN §3): Plan x MountTable x filesystem probe -> diagnostics, before
+// The validator (docs/architecture.md §3): Plan x MountTable x filesystem probe -> diagnostics, before
 // any syscall. Errors mean nothing is executed.
 #pragma once
 

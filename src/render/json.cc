@@ -1,4 +1,4 @@
-// JSON renderers: plan_json and mounts_json (DESIGN §5). nlohmann::ordered_json keeps the
+// JSON renderers: plan_json and mounts_json (docs/commands.md). nlohmann::ordered_json keeps the
 // fields in the documented order; every string goes through put_string so the output is
 // valid UTF-8 whatever bytes a path holds (the rule is in render.h).
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Renderers (DESIGN §5): plans, diagnostics and mount tables as text, JSON and trees.
+// Renderers (docs/commands.md): plans, diagnostics and mount tables as text, JSON and trees.
 //
 // Every function here is pure and deterministic: the same input gives byte-identical
 // output, so plans and tables can be diffed in CI and compared whole in tests.
@@ -41,7 +41,7 @@
 
 namespace rootfsctl::render {
 
-/// The plan and its diagnostics as JSON (DESIGN §5), pretty-printed with a 2-space
+/// The plan and its diagnostics as JSON (docs/commands.md), pretty-printed with a 2-space
 /// indent and a trailing newline:
 ///   {"layout", "name",
 ///    "ops": [{"index", "op", "target", "source"?, "fstype"?, "flags"?, "data"?, "origin",
@@ -104,7 +104,7 @@ struct Terminal {
   std::size_t width = 0;   // columns a line may take; 0 is unlimited
 };
 
-/// The table as JSON (DESIGN §5), pretty-printed with a 2-space indent and a trailing
+/// The table as JSON (docs/commands.md), pretty-printed with a 2-space indent and a trailing
 /// newline: {"mounts": [{"id", "parent", "major", "minor", "root", "target", "options",
 /// "optional_fields": [..], "fstype", "source", "super_options", "propagation",
 /// "shared"?, "master"?, "propagate_from"?}]}, strings unescaped (`\040` is a space) and

@@ -2,7 +2,7 @@
 // from a thread or a forked helper, and the mount API through the Linux syscall layer,
 // against children parked in new namespaces (see exec_plumbing_support.h for safety).
 //
-// Facts asserted here because the design depends on them (DESIGN §4):
+// Facts asserted here because the design depends on them (docs/architecture.md §4):
 // - a thread that unshared CLONE_FS can setns into another mount namespace, and nothing
 //   of it (namespace, root, cwd, umask) shows on any other thread of the process;
 // - setns(CLONE_NEWUSER) is refused with EINVAL in a multithreaded process, so a target

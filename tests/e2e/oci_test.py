@@ -24,7 +24,7 @@ from support import ParkedChild, require_root, rootfsctl
 BUSYBOX = "/bin/busybox"
 APPLETS = ["sh", "cat", "grep", "sleep", "ls", "echo", "stat"]
 
-# Bind sources are paths in the target's current tree (DESIGN §1). Before the runtime
+# Bind sources are paths in the target's current tree (docs/layouts.md). Before the runtime
 # pivots (createRuntime) that is the host's tree; after it (apply --pid on a created
 # container, poststart), the container's own.
 LAYOUT = """version: 1

@@ -1,4 +1,4 @@
-// A recording fake of the syscall seam (STYLE §3), for unprivileged unit tests of the
+// A recording fake of the syscall seam (docs/architecture.md §6), for unprivileged unit tests of the
 // executor, the rollback, pinning and the worker.
 //
 // Every call is recorded as one line, strace-like, with fds shown as symbolic handles:

@@ -1,4 +1,4 @@
-// Outcome JSON: DESIGN §5's shape, exact round trips, valid UTF-8 whatever the bytes,
+// Outcome JSON: docs/commands.md's shape, exact round trips, valid UTF-8 whatever the bytes,
 // and the exit codes.
 #include "exec/outcome.h"
 
@@ -125,7 +125,7 @@ TEST(OutcomeJson, BytesThatAreNotUtf8AreKeptInHex) {
 }
 
 TEST(OutcomeJson, ReadsTheContractShapeAlone) {
-  // What another tool might write: DESIGN §5's fields and nothing else.
+  // What another tool might write: docs/commands.md's fields and nothing else.
   auto o = outcome_from_json(
       R"({"error": {"stage": "pivot_root", "errno": "EINVAL", "op_index": 35,)"
       R"( "target": "/", "message": "pivot_root . ."}, "rollback": {"clean": true, "left": []}})");

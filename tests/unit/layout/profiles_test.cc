@@ -1,4 +1,4 @@
-// Profile resolution and composition (DESIGN §6): extends, the merge rules, removals,
+// Profile resolution and composition (docs/layouts.md, composing profiles): extends, the merge rules, removals,
 // vars and --set, cycles and missing parents with their chain, and provenance.
 #include "layout/profiles.h"
 
