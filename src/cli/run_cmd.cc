@@ -312,6 +312,8 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
   add_console(request.layout);
+  // The sandbox is rootfsctl's own child and dies with it: no intent log to keep.
+  request.apply.intent_log = false;
   if (auto ok = process_options(args, request); !ok) return std::unexpected(ok.error());
   if (args.count("fail-at")) {
     auto fail_at = exec::parse_fail_at(args["fail-at"].as<std::string>());

@@ -133,6 +133,19 @@ Result<ApplyOutcome> execute_logged(Syscalls& sys, const Target& target, int sta
   return outcome;
 }
 
+/// The same without a log (ApplyOptions::intent_log off): `--fail-at K:kill` still kills.
+Result<ApplyOutcome> execute_unlogged(Syscalls& sys, const Target& target, const plan::Plan& plan,
+                                      const ExecContext& context, ExecOptions exec_options) {
+  exec_options.kill_pid = ::getpid();
+  auto outcome = run_in_target(sys, target, [&](Syscalls& inner) {
+    return execute_plan(inner, plan, context, exec_options);
+  });
+  if (!outcome && exec_options.fail_at && exec_options.fail_at->mode != FailAt::Mode::kErrno) {
+    ::raise(SIGKILL);
+  }
+  return outcome;
+}
+
 }  // namespace
 
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
@@ -183,7 +196,8 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   result.already_applied =
       plan::settle_already_applied(layout, result.plan, facts.context, result.diagnostics);
   // The intent log: refused while a killed apply's log is left, or one runs now.
-  auto state_dir = check_intent_log(*target, *mnt_ns_id, result.diagnostics);
+  Result<UniqueFd> state_dir = UniqueFd();
+  if (options.intent_log) state_dir = check_intent_log(*target, *mnt_ns_id, result.diagnostics);
   result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run || result.already_applied) {
     return result;
@@ -216,8 +230,10 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   header.layout = result.plan.layout;
   header.ops_total = static_cast<int>(result.plan.ops.size());
   header.writer = ::getpid();
-  auto outcome = execute_logged(sys, *target, state_dir->get(), header, result.plan, context,
-                                exec_options, result.intent_log_kept);
+  auto outcome = options.intent_log
+                     ? execute_logged(sys, *target, state_dir->get(), header, result.plan,
+                                      context, exec_options, result.intent_log_kept)
+                     : execute_unlogged(sys, *target, result.plan, context, exec_options);
   if (!outcome) return std::unexpected(outcome.error());
   result.outcome = std::move(*outcome);
   result.timings.mark("execute+verify");

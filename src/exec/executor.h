@@ -106,6 +106,11 @@ struct ApplyOptions {
   bool dry_run = false;                // plan, validate against the live target, stop
   bool allow_shared_namespace = false;  // apply a root-less layout in the caller's own namespace
   bool strict = false;                  // validation warnings are errors
+  /// Persist each op's intent for `rootfsctl rollback` (crash recovery). `run` turns it
+  /// off: its target is its own child, which dies with it (PR_SET_PDEATHSIG), namespace
+  /// and all, so there is nothing to recover, and an fsync per op on a disk-backed /run
+  /// costs more than the whole rest of the apply.
+  bool intent_log = true;
 };
 
 struct ApplyResult {

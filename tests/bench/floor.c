@@ -8,11 +8,14 @@
  * What manifests/sandbox.yaml asks for: new mount, pid and ipc namespaces; a 64M tmpfs
  * root; /usr bound read-only (recursively); the /bin, /lib, /lib64 and /sbin links;
  * proc; a /dev tmpfs with null, zero, full, random, urandom and tty bound onto empty
- * files, the fd, stdin, stdout and stderr links, devpts with a ptmx link, mqueue and a shm tmpfs; a /tmp tmpfs. The new root is
- * assembled under /tmp of the new mount namespace (private, so the host never sees it),
- * as bubblewrap assembles its own. */
+ * files, the fd, stdin, stdout and stderr links, devpts with a ptmx link, mqueue and a
+ * shm tmpfs; a /tmp tmpfs. The new root is assembled under /tmp of the new mount
+ * namespace (private, so the host never sees it), as bubblewrap assembles its own. CMD
+ * runs as `rootfsctl run` runs it: no capabilities (bounding set, ambient, permitted,
+ * effective, inheritable) and no_new_privs. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -94,6 +97,19 @@ static void assemble(void) {
   check(chdir("/"), "chdir /");
 }
 
+/* What `rootfsctl run` does before exec: every capability set emptied, no_new_privs. */
+static void drop_privileges(void) {
+  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap) {
+    check(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop from the bounding set");
+  }
+  check(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient");
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  check((int)syscall(SYS_capset, &header, data), "capset");
+  check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench_floor CMD [ARGS...]\n");
@@ -108,6 +124,7 @@ int main(int argc, char **argv) {
     pid_t cmd = fork();
     if (cmd < 0) die("fork");
     if (cmd == 0) {
+      drop_privileges();
       execvp(argv[1], argv + 1);
       _exit(errno == ENOENT ? 127 : 126);
     }

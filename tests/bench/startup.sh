@@ -17,8 +17,9 @@ for f in "$bench/bench_floor" "$bench/bench_startup" "$build/src/rootfsctl"; do
   [[ -x $f ]] || { echo "startup.sh: $f missing: bash scripts/build.sh" >&2; exit 2; }
 done
 
-# What manifests/sandbox.yaml says, in bubblewrap's words.
-bwrap_sandbox=(bwrap --unshare-pid --unshare-ipc
+# What manifests/sandbox.yaml and `run` do, in bubblewrap's words: --cap-drop ALL because
+# run drops every capability by default (bubblewrap sets no_new_privs itself).
+bwrap_sandbox=(bwrap --unshare-pid --unshare-ipc --cap-drop ALL
   --tmpfs / --ro-bind /usr /usr
   --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
   --symlink usr/sbin /sbin
