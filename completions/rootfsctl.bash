@@ -122,7 +122,8 @@ _rootfsctl() {
         rollback)
             options="--pid --format --help -h" ;;
         capture)
-            options="--pid --help -h" ;;
+            options="--pid --format --help -h"
+            formats="yaml json" ;;
         profiles)
             options="--resolved --set --format --help -h $entries" ;;
         schema)

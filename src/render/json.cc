@@ -191,6 +191,23 @@ std::string profile_file_json(std::string_view name, std::string_view path,
   return dump(out);
 }
 
+std::string capture_json(std::string_view target, const layout::Layout& layout,
+                         const std::vector<std::string>& comments, std::string_view yaml) {
+  Json out = Json::object();
+  put_string(out, "target", target);
+  Json mounts = Json::array();
+  for (const auto& entry : layout.mounts) {
+    Json item = Json::object();
+    item["kind"] = std::string(layout::kind_name(entry.kind));
+    put_string(item, "target", entry.target);
+    mounts.push_back(std::move(item));
+  }
+  out["mounts"] = std::move(mounts);
+  put_strings(out, "comments", comments);
+  put_string(out, "yaml", yaml);
+  return dump(out);
+}
+
 std::string resolved_profile_json(std::string_view name, const layout::ResolvedProfile& resolved,
                                   std::string_view yaml) {
   Json out = Json::object();

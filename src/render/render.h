@@ -179,6 +179,12 @@ std::string profile_file_json(std::string_view name, std::string_view path,
 std::string resolved_profile_json(std::string_view name, const layout::ResolvedProfile& resolved,
                                   std::string_view yaml);
 
+/// `capture --format json`: {"target", "mounts": [{"kind", "target"}], "comments":
+/// [lines capture could not express as entries], "yaml" (the layout text, as without
+/// --format json)}.
+std::string capture_json(std::string_view target, const layout::Layout& layout,
+                         const std::vector<std::string>& comments, std::string_view yaml);
+
 /// `oci import --format json`: {"output" (path or null), "layout" (YAML or null when
 /// nothing was importable), "entries", "findings": [{"severity", "index" (or null),
 /// "destination", "message"}]}.

@@ -65,6 +65,12 @@ class CaptureVerifyTest(unittest.TestCase):
             self.assertIn("  - device: /dev/null\n", text)
             # Deterministic: a second capture is byte-identical.
             self.assertEqual(self.capture(a.pid)[1], text)
+            # --format json carries the same layout text and what it holds.
+            report = json.loads(rootfsctl("capture", "--pid", a.pid, "--format", "json",
+                                          check_exit=0).stdout)
+            self.assertEqual(report["yaml"], text)
+            self.assertEqual(report["target"], f"pid {a.pid}")
+            self.assertIn({"kind": "device", "target": "/dev/null"}, report["mounts"])
             rootfsctl("apply", path, "--pid", b.pid, check_exit=0)
             self.assertEqual(mount_tree(b.mountinfo()), mount_tree(a.mountinfo()))
             # Both trees match the capture, and B matches the original layout too.

@@ -73,7 +73,7 @@ def format_values(help_text):
     """The --format values a command's help names ("text, json, tree or mermaid")."""
     for line in help_text.split("\n"):
         if re.match(r"^\s+--format\b", line):
-            return set(re.findall(r"\b(text|json|tree|mermaid)\b", line))
+            return set(re.findall(r"\b(text|json|tree|mermaid|yaml)\b", line))
     return set()
 
 
