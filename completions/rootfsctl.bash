@@ -105,7 +105,7 @@ _rootfsctl() {
     # `two` take two values, the others one.
     local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
     local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --tmpfs --dir --proc --dev"
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
     case $cmd in
         plan)
             options="--pid --mountinfo --set --format --help -h $entries"
@@ -113,7 +113,7 @@ _rootfsctl() {
         apply)
             options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
         run)
-            options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
+            options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --keep-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
         mounts)
             options="--pid --mountinfo --target -T --source -S --types -t --options -O --output -o --list -l --raw -r --pairs -P --noheadings -n --format --color --help -h"
             formats="text json tree" ;;
@@ -173,7 +173,7 @@ _rootfsctl() {
         --mountinfo | --output | -o | --bind | --bind-try | --ro-bind | --ro-bind-try)
             _rootfsctl_add_files
             return ;;
-        --symlink | --tmpfs | --dir | --proc | --dev | --uid | --gid | --info-fd | --json-status-fd)
+        --symlink | --tmpfs | --dir | --proc | --dev | --uid | --gid | --info-fd | --json-status-fd | --keep-fd)
             return ;;
         --bundle)
             local IFS=$'\n'

@@ -43,7 +43,8 @@ keeps CAP (a name from capabilities(7), with or without "CAP_"; ALL keeps every 
 If anything fails, the child is killed and CMD never runs. In a pid namespace the child
 stays as pid 1: it passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on to
 CMD, reaps orphans, and exits when CMD exits (whatever CMD left running is killed with
-it). rootfsctl passes the same signals on. CMD gets file descriptors 0, 1 and 2 and no others.
+it). rootfsctl passes the same signals on. CMD gets file descriptors 0, 1 and 2 and no others
+(--keep-fd FD passes FD too).
 
 CMD runs as your own uid and gid, rootless too (as under bubblewrap: a second user
 namespace maps them onto the first one's root); --uid N --gid N choose others, and
@@ -76,6 +77,7 @@ Examples:
   rootfsctl run --new-session -- sh -c 'ps -o sid= $$'
   rootfsctl run --info-fd 3 -- sleep 10 3>info.json     # {"child-pid": 4242}
   rootfsctl run --json-status-fd 3 -- false 3>&1        # child-pid, then {"exit-code": 1}
+  rootfsctl run --keep-fd 3 -- sh -c 'cat <&3' 3<input.txt  # only 0-2 otherwise
   rootfsctl run --ro-bind "$PWD" /src --chdir /src -- ls
   printf 'version: 1\nextends: [sandbox]\n' | rootfsctl run - -- true
 
@@ -110,7 +112,9 @@ cxxopts::Options run_options() {
       ("uid", "CMD's uid inside (default: yours; 0 is root of the sandbox)",
        cxxopts::value<std::string>())
       ("gid", "CMD's gid inside (default: yours)", cxxopts::value<std::string>())
-      ("new-session", "start CMD in a new session (setsid), cut off from the terminal")
+      ("new-session", "start CMD in a new session (setsid), cut off from the terminal")(
+          "keep-fd", "let CMD have open descriptor FD (repeatable; by default only 0, 1, 2)",
+          cxxopts::value<std::vector<std::string>>())
       ("info-fd", "write {\"child-pid\": N} to descriptor FD once the sandbox is ready",
        cxxopts::value<std::string>())
       ("json-status-fd", "write {\"child-pid\": N} then {\"exit-code\": N} to descriptor FD",
@@ -242,6 +246,32 @@ Result<int> status_fd(const cxxopts::ParseResult& args, const std::string& name)
   return static_cast<int>(*fd);
 }
 
+/// --keep-fd FD...: open descriptors above 2 that CMD gets (everything else is closed).
+Result<void> keep_fds(const cxxopts::ParseResult& args, Request& request) {
+  if (!args.count("keep-fd")) return {};
+  const auto& texts = args["keep-fd"].as<std::vector<std::string>>();
+  if (texts.size() > static_cast<std::size_t>(exec::kMaxKeptFds)) {
+    return std::unexpected(make_error(Stage::kUsage, "--keep-fd: at most " +
+                                                         std::to_string(exec::kMaxKeptFds) +
+                                                         " descriptors"));
+  }
+  for (const auto& text : texts) {
+    int fd = -1;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fd);
+    if (ec != std::errc{} || end != text.data() + text.size() || fd < 3) {
+      return std::unexpected(make_error(
+          Stage::kUsage, "--keep-fd expects a descriptor number from 3 up, got '" + text + "'"));
+    }
+    if (::fcntl(fd, F_GETFD) < 0) {
+      return std::unexpected(
+          make_error(Stage::kUsage, "--keep-fd " + text + ": no such open descriptor"));
+    }
+    request.spawn.keep_fds.push_back(fd);
+  }
+  std::sort(request.spawn.keep_fds.begin(), request.spawn.keep_fds.end());
+  return {};
+}
+
 /// --uid, --gid, --new-session and the status descriptors. Rootless, CMD is the caller's
 /// own uid and gid by default, as under bubblewrap; --uid 0 --gid 0 makes it root of the
 /// sandbox (the maps make it the caller outside).
@@ -268,7 +298,7 @@ Result<void> process_options(const cxxopts::ParseResult& args, Request& request)
   if (!status) return std::unexpected(status.error());
   request.info_fd = *info;
   request.json_status_fd = *status;
-  return {};
+  return keep_fds(args, request);
 }
 
 /// The caller's terminal goes on /dev/console, so that `tty` (which finds stdin's device

@@ -416,6 +416,8 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.uid = uid;
   plan.gid = gid;
   plan.new_session = options.new_session;
+  plan.keep_fds = options.keep_fds.data();
+  plan.keep_fd_count = static_cast<int>(options.keep_fds.size());
   plan.park_fd = park_child.get();
   plan.status_fd = status_write.get();
   plan.parent_park_fd = park_parent.get();

@@ -47,7 +47,13 @@ struct SpawnOptions {
   /// setsid(2) before the command: no controlling terminal, so it cannot push input
   /// into the caller's terminal (TIOCSTI, CVE-2017-5226).
   bool new_session = false;
+  /// Descriptors above 2 that reach the command (--keep-fd), sorted, at most kMaxKeptFds;
+  /// every other one is closed before it runs.
+  std::vector<int> keep_fds;
 };
+
+/// At most this many --keep-fd descriptors.
+inline constexpr int kMaxKeptFds = 64;
 
 /// The clone(2) CLONE_NEW* flags for `namespaces` (mount, pid, user, uts, ipc, net,
 /// cgroup, time): CLONE_NEWNS always, CLONE_NEWUSER also when `user_namespace`. An

@@ -57,13 +57,25 @@ void wait_for_release(const ChildPlan& plan) {
 // exec: whatever the caller had open (its layout file, a terminal's extra fds, a
 // journal) stays out of the sandbox. close_range(2), Linux 5.9.
 // The /proc descriptor for --uid's nested maps stays too, until switch_ids closes it.
+// The descriptors --keep-fd names stay as well. No allocation (after fork): a fixed array,
+// insertion-sorted.
 void close_inherited_fds(const ChildPlan& plan) {
+  constexpr int kMaxKept = 2 + exec::kMaxKeptFds;
+  int keep[kMaxKept];
+  int count = 0;
+  auto add = [&](int fd) {
+    if (fd < 3 || count == kMaxKept) return;
+    int i = count++;
+    for (; i > 0 && keep[i - 1] > fd; --i) keep[i] = keep[i - 1];
+    keep[i] = fd;
+  };
+  add(plan.status_fd);
+  add(plan.proc_fd);
+  for (int i = 0; i < plan.keep_fd_count; ++i) add(plan.keep_fds[i]);
   unsigned first = 3;
-  int keep[2] = {plan.status_fd, plan.proc_fd};
-  if (keep[1] >= 0 && keep[1] < keep[0]) std::swap(keep[0], keep[1]);
-  for (int fd : keep) {
-    if (fd < 0) continue;
-    const auto kept = static_cast<unsigned>(fd);
+  for (int i = 0; i < count; ++i) {
+    const auto kept = static_cast<unsigned>(keep[i]);
+    if (kept < first) continue;  // named twice
     if (kept > first && ::close_range(first, kept - 1, 0) != 0) {
       fail(plan, ChildStep::kCloseFds, errno);
     }

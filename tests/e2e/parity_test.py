@@ -422,12 +422,16 @@ class ParityCases:
         try:
             os.set_inheritable(write_end, True)
             theirs, ours = self.both(["ls", "/proc/self/fd"], pass_fds=(write_end,))
+            # Unless asked: --keep-fd passes the one named, as bubblewrap passes them all.
+            kept = self.run_as_user([*self.rootfsctl(("--keep-fd", str(write_end))),
+                                     "ls", "/proc/self/fd"], pass_fds=(write_end,))
         finally:
             os.close(read_end)
             os.close(write_end)
         fds = lambda result: sorted(int(fd) for fd in result[1].split())  # noqa: E731
         self.assertEqual(fds(ours), [0, 1, 2, 3])  # 3: ls's own directory
         self.assertEqual(fds(theirs), sorted([0, 1, 2, 3, write_end]))
+        self.assertEqual(fds(kept), fds(theirs))
 
     def test_difference_signals_are_forwarded_where_bubblewrap_dies(self):
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
