@@ -42,7 +42,9 @@ permitted): nothing was attempted.
 
 cxxopts::Options apply_options() {
   cxxopts::Options options("apply", "rootfsctl apply: apply a layout inside a live process");
-  options.custom_help("LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]] [--format F]");
+  options.custom_help(
+      "LAYOUT --pid N [--set K=V]... [--bind SRC DST]... [--dry-run] [--fail-at K[:ERRNO]] "
+      "[--allow-shared-namespace] [--strict] [-v] [--format F]");
   options.positional_help("");
   options.add_options()
       ("layout", "layout file or profile name", cxxopts::value<std::string>())

@@ -364,7 +364,8 @@ Result<layout::Layout> hook_layout(layout::Layout layout, const oci::State& stat
 int hook_main(int argc, char** argv) {
   cxxopts::Options options("oci hook", "rootfsctl oci hook: apply a layout from an OCI hook");
   options.custom_help(
-      "LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--format text|json] < state.json");
+      "LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--dry-run] [--format text|json] "
+      "< state.json");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",

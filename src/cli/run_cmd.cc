@@ -95,8 +95,8 @@ cxxopts::Options run_options() {
   options.custom_help(
       "[LAYOUT | -] [--set K=V]... [--bind SRC DST]... [--cap-add CAP]... [--chdir DIR] "
       "[--uid N] [--gid N] [--new-session] [--clearenv] [--unsetenv VAR]... "
-      "[--setenv VAR VALUE]... [--info-fd FD] [--json-status-fd FD] [--fail-at K[:ERRNO]] "
-      "[--timings] [--format F] -- CMD [ARGS...]");
+      "[--setenv VAR VALUE]... [--info-fd FD] [--json-status-fd FD] [--keep-fd FD]... "
+      "[--fail-at K[:ERRNO]] [-v] [--timings] [--format F] -- CMD [ARGS...]");
   options.positional_help("");
   // One option a line reads as the table it is.
   // clang-format off
