@@ -109,7 +109,7 @@ _rootfsctl() {
     case $cmd in
         plan)
             options="--pid --mountinfo --set --format --help -h $entries"
-            formats="text json tree mermaid" ;;
+            formats="text json tree mermaid sarif" ;;
         apply)
             options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
         run)

@@ -26,6 +26,7 @@ Result<Format> parse_format(const std::string& name, const std::vector<std::stri
   if (name == "json") return Format::kJson;
   if (name == "tree") return Format::kTree;
   if (name == "mermaid") return Format::kMermaid;
+  if (name == "sarif") return Format::kSarif;
   return Format::kText;
 }
 

@@ -29,7 +29,7 @@ inline constexpr int kExitLeftover = 4;    // apply failed, rollback incomplete
 inline constexpr int kExitUnusable =
     5;  // target gone, unreachable or not permitted; nothing attempted
 
-enum class Format { kText, kJson, kTree, kMermaid };
+enum class Format { kText, kJson, kTree, kMermaid, kSarif };
 
 /// Parses --format; `allowed` lists the names the command accepts.
 Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed);

@@ -27,6 +27,7 @@ Examples:
   rootfsctl plan sandbox --format mermaid > sandbox.mmd   # a flowchart, by phase
   rootfsctl plan manifests/image.yaml --set rootfs=/srv/debian
   rootfsctl plan layout.yaml --mountinfo captured.txt --format json > plan.json
+  rootfsctl plan layout.yaml --mountinfo captured.txt --format sarif > plan.sarif  # CI
   rootfsctl plan sandbox --ro-bind /srv/data /data --tmpfs /data/cache
   generate-layout | rootfsctl plan -          # LAYOUT from stdin (or <(generate-layout))
 
@@ -44,7 +45,7 @@ cxxopts::Options plan_options() {
       ("mountinfo", "validate offline against a captured table", cxxopts::value<std::string>())
       ("set", "set a layout variable, NAME=VALUE (repeatable)",
        cxxopts::value<std::vector<std::string>>())
-      ("format", "text, json, tree or mermaid",
+      ("format", "text, json, tree, mermaid or sarif",
        cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
   options.parse_positional({"layout"});
@@ -57,6 +58,8 @@ std::string render(Format format, const plan::Plan& plan,
   switch (format) {
     case Format::kJson:
       return render::plan_json(plan, diagnostics);
+    case Format::kSarif:
+      return render::plan_sarif(diagnostics, ROOTFSCTL_VERSION);
     case Format::kTree:
       return render::plan_tree(plan, color, !locale_is_utf8(), output_width(1)) + "\n" +
              render::diagnostics_text(diagnostics, color, output_width(1));
@@ -84,7 +87,8 @@ int plan_main(int argc, char** argv) {
       parse_or_explain(options, static_cast<int>(words.size()), words.data(), exit_code, help);
   if (!args) return exit_code;
   auto format =
-      parse_format((*args)["format"].as<std::string>(), {"text", "json", "tree", "mermaid"});
+      parse_format((*args)["format"].as<std::string>(),
+                   {"text", "json", "tree", "mermaid", "sarif"});
   bool json = format && *format == Format::kJson;
   if (!format) return report_error(format.error(), false);
   if (!args->count("layout")) {

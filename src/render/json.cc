@@ -3,6 +3,8 @@
 // valid UTF-8 whatever bytes a path holds (the rule is in render.h).
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "mountinfo/select.h"
 #include "render/format.h"
 #include "render/render.h"
@@ -113,6 +115,54 @@ std::string with_diagnostics_json(std::string_view object,
   Json diags = Json::array();
   for (const auto& diagnostic : diagnostics) diags.push_back(diagnostic_json(diagnostic));
   out["diagnostics"] = std::move(diags);
+  return dump(out);
+}
+
+std::string plan_sarif(const std::vector<plan::Diagnostic>& diagnostics,
+                       std::string_view version) {
+  Json rules = Json::array();
+  std::set<std::string> seen;
+  Json results = Json::array();
+  for (const auto& d : diagnostics) {
+    if (seen.insert(d.code).second) {
+      Json rule = Json::object();
+      put_string(rule, "id", d.code);
+      rules.push_back(std::move(rule));
+    }
+    Json result = Json::object();
+    put_string(result, "ruleId", d.code);
+    result["level"] = std::string(plan::severity_name(d.severity));
+    Json message = Json::object();
+    put_string(message, "text", d.message);
+    result["message"] = std::move(message);
+    if (!d.origin.is_implicit()) {
+      Json artifact = Json::object();
+      put_string(artifact, "uri", d.origin.file);
+      Json physical = Json::object();
+      physical["artifactLocation"] = std::move(artifact);
+      if (d.origin.line > 0) {  // a whole-layout diagnostic names the file only
+        Json region = Json::object();
+        region["startLine"] = d.origin.line;
+        if (d.origin.column > 0) region["startColumn"] = d.origin.column;
+        physical["region"] = std::move(region);
+      }
+      Json location = Json::object();
+      location["physicalLocation"] = std::move(physical);
+      result["locations"] = Json::array({std::move(location)});
+    }
+    results.push_back(std::move(result));
+  }
+  Json driver = Json::object();
+  driver["name"] = "rootfsctl";
+  put_string(driver, "version", version);
+  driver["rules"] = std::move(rules);
+  Json run = Json::object();
+  run["tool"] = Json::object({{"driver", std::move(driver)}});
+  run["results"] = std::move(results);
+  Json out = Json::object();
+  out["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  out["version"] = "2.1.0";
+  out["runs"] = Json::array({std::move(run)});
   return dump(out);
 }
 

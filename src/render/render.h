@@ -50,6 +50,12 @@ namespace rootfsctl::render {
 /// Optional fields are left out when empty (false, 0, unset).
 std::string plan_json(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics);
 
+/// `plan --format sarif`: the diagnostics as a SARIF 2.1.0 log (one run, tool "rootfsctl"
+/// at `version`), for CI code scanning: each result has the diagnostic's code as ruleId,
+/// error/warning/note as level, the message (which says the fix) and, when the diagnostic
+/// has a file position, its artifact, line and column.
+std::string plan_sarif(const std::vector<plan::Diagnostic>& diagnostics, std::string_view version);
+
 /// `run --info-fd` and the first line of `--json-status-fd`, bubblewrap's shape:
 /// {"child-pid": N} and a newline.
 std::string child_pid_json(long pid);

@@ -73,7 +73,7 @@ def format_values(help_text):
     """The --format values a command's help names ("text, json, tree or mermaid")."""
     for line in help_text.split("\n"):
         if re.match(r"^\s+--format\b", line):
-            return set(re.findall(r"\b(text|json|tree|mermaid|yaml)\b", line))
+            return set(re.findall(r"\b(text|json|tree|mermaid|yaml|sarif)\b", line))
     return set()
 
 
@@ -418,7 +418,8 @@ class BashCompletionTest(unittest.TestCase):
                 self.assertEach(self.complete(*path, "--format", "=", ""),
                                 lambda r: self.assertEqual(set(r), values))
         self.assertEach(self.complete("plan", "x", "--format", ""),
-                        lambda r: self.assertEqual(r, ["text", "json", "tree", "mermaid"]))
+                        lambda r: self.assertEqual(r, ["text", "json", "tree", "mermaid",
+                                                       "sarif"]))
 
     def test_profile_names_from_the_binary(self):
         self.assertIn("sandbox", self.fixture.profiles)
@@ -502,7 +503,7 @@ class ZshCompletionTest(unittest.TestCase):
 
     def test_values_and_positions(self):
         self.assertEqual(self.fixture.zsh("rootfsctl plan x --format "),
-                         ["text", "json", "tree", "mermaid"])
+                         ["text", "json", "tree", "mermaid", "sarif"])
         self.assertEqual(set(self.fixture.zsh("rootfsctl mounts --format=")),
                          {"text", "json", "tree"})
         self.assertEqual(self.fixture.zsh("rootfsctl run sand"), ["sandbox"])
