@@ -39,7 +39,9 @@ npm_tools() {
   [[ "${1:-}" == "--build" ]] && return 0
   local tools
   tools="$(dirname "$0")/../tools"
-  [[ -x "$tools/node_modules/.bin/yaml-language-server" ]] && return 0
+  [[ -x "$tools/node_modules/.bin/yaml-language-server" &&
+     -f "$tools/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" ]] &&
+    return 0
   echo "deps: installing the npm tools (tools/package-lock.json)" >&2
   npm ci --prefix "$tools" --no-audit --no-fund >/dev/null
 }
