@@ -34,9 +34,9 @@ constexpr std::array kEntryFields{
     FieldSpec{"create", ValueType::kPath, bits({kOverlay}), 0, "create: /srv/upper"},
 };
 
-constexpr std::array<std::string_view, 12> kKindNames{
-    "bind",   "tmpfs",   "proc", "sysfs", "devpts",  "mqueue",
-    "device", "symlink", "dir",  "file",  "overlay", "remount",
+constexpr std::array<std::string_view, 14> kKindNames{
+    "bind",   "tmpfs",   "proc", "sysfs", "devpts",  "mqueue",  "device",
+    "symlink", "dir",  "file",  "overlay", "remount", "mask", "readonly-path",
 };
 
 // "remove" (DESIGN §6) is an entry of its own rather than a kind: it produces nothing.

@@ -27,6 +27,8 @@ enum class EntryKind {
   kFile,
   kOverlay,
   kRemount,
+  kMask,          // the path made inaccessible: an empty read-only file or directory over it
+  kReadonlyPath,  // the path bound read-only onto itself, recursively
 };
 
 /// "bind", "tmpfs", ... as written in layouts.
@@ -34,6 +36,7 @@ std::string_view kind_name(EntryKind kind);
 /// Parses a kind key; nullopt when `name` is not one.
 std::optional<EntryKind> kind_from_name(std::string_view name);
 /// True for kinds that put a mount on their target (everything but symlink/dir/file/remount).
+/// mask and readonly-path do, but only on a path that exists: they never create one.
 bool is_mount_kind(EntryKind kind);
 
 struct Entry {

@@ -50,6 +50,12 @@ class Exporter {
             "remount has no OCI mount equivalent; not exported (for read-only, list the path "
             "in linux.readonlyPaths)");
         return nullptr;
+      case EntryKind::kMask:
+        note("not a mount in OCI: listed in linux.maskedPaths");
+        return nullptr;
+      case EntryKind::kReadonlyPath:
+        note("not a mount in OCI: listed in linux.readonlyPaths");
+        return nullptr;
     }
     return nullptr;
   }

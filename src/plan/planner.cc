@@ -163,6 +163,8 @@ class Planner {
       case EntryKind::kFile: return plan_file(entry);
       case EntryKind::kOverlay: return plan_overlay(entry);
       case EntryKind::kRemount: return defer_remount(entry, remount_flags(entry));
+      case EntryKind::kMask: return plan_mask(entry);
+      case EntryKind::kReadonlyPath: return plan_readonly_path(entry);
     }
   }
 
@@ -230,6 +232,32 @@ class Planner {
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
     op.entry = "device";
+    mounts_[entry.target] = false;
+  }
+
+  // A mask hides what is at its target and creates nothing: no mount point and no parents
+  // (a path that is not there has nothing to hide; the executor skips it with a note).
+  // Whether it is a directory (an empty tmpfs) or anything else (an empty file bound on
+  // it) is decided on the handle at apply time, so the op names what both share: a
+  // read-only tmpfs of mode 0000 whose source mountinfo shows as "mask".
+  void plan_mask(const Entry& entry) {
+    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    op.source = "mask";
+    op.fstype = "tmpfs";
+    op.flags = {"ro", "nosuid", "nodev", "noexec"};
+    op.data = "mode=0000";
+    op.entry = "mask";
+    mounts_[entry.target] = false;
+  }
+
+  // The path bound onto itself, recursively, read-only from the moment it is attached
+  // (one op: the executor sets the flags on the detached copy). Like a mask, it creates
+  // nothing; a missing path is skipped with a note.
+  void plan_readonly_path(const Entry& entry) {
+    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    op.source = entry.target;
+    op.flags = {"rec", "ro"};
+    op.entry = "readonly-path";
     mounts_[entry.target] = false;
   }
 

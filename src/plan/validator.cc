@@ -354,7 +354,9 @@ class Validator {
           skipped.origin);
     }
     for (const auto& op : plan_.ops) {
-      if (op.kind == OpKind::kBind) check_bind_source(op);
+      // A readonly-path's "source" is its own target, in the tree being built; whether it
+      // is there is decided on the handle at apply time (missing: skipped with a note).
+      if (op.kind == OpKind::kBind && op.entry != "readonly-path") check_bind_source(op);
       if (op.kind == OpKind::kMount && op.fstype == "overlay") check_overlay_members(op);
     }
   }
