@@ -51,11 +51,9 @@ class Exporter {
             "in linux.readonlyPaths)");
         return nullptr;
       case EntryKind::kMask:
-        note("not a mount in OCI: listed in linux.maskedPaths");
-        return nullptr;
       case EntryKind::kReadonlyPath:
-        note("not a mount in OCI: listed in linux.readonlyPaths");
-        return nullptr;
+        return nullptr;  // linux.maskedPaths and readonlyPaths: note_outside_mounts
+
     }
     return nullptr;
   }
@@ -166,6 +164,19 @@ void note_outside_mounts(const layout::Layout& layout, std::vector<Finding>& fin
   }
   if (!layout.sysctls.empty()) {
     findings.push_back({"note", -1, "sysctls", "not mounts: set config.json linux.sysctl"});
+  }
+  // What runtimes mask and make read-only is a list of paths in config.json's `linux`;
+  // the note gives it whole, ready to paste.
+  for (auto [kind, key] : {std::pair{EntryKind::kMask, "maskedPaths"},
+                           std::pair{EntryKind::kReadonlyPath, "readonlyPaths"}}) {
+    ordered_json paths = ordered_json::array();
+    for (const auto& entry : layout.mounts) {
+      if (entry.kind == kind) paths.push_back(entry.target);
+    }
+    if (paths.empty()) continue;
+    findings.push_back({"note", -1, std::string("linux.") + key,
+                        "not mounts: set config.json linux." + std::string(key) + " to " +
+                            paths.dump(-1, ' ', false, ordered_json::error_handler_t::replace)});
   }
   if (!layout.namespaces.empty()) {
     std::string list;

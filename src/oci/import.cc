@@ -420,10 +420,49 @@ Result<void> read_namespaces(const json& spec, const std::string& source, layout
   return {};
 }
 
+/// linux.maskedPaths and linux.readonlyPaths as `mask` and `readonly-path` entries, after
+/// the mounts (the planner puts each after the /proc or /sys mount it is beneath). A path
+/// a layout cannot name (relative, or not normalised) is a finding.
+Result<void> read_protected_paths(const json& spec, const std::string& source, Import& result) {
+  auto linux_section = spec.find("linux");
+  if (linux_section == spec.end() || !linux_section->is_object()) return {};
+  constexpr std::pair<const char*, layout::EntryKind> kKeys[] = {
+      {"maskedPaths", layout::EntryKind::kMask},
+      {"readonlyPaths", layout::EntryKind::kReadonlyPath}};
+  const int after_mounts = spec.contains("mounts") ? static_cast<int>(spec["mounts"].size()) : 0;
+  for (const auto& [key, kind] : kKeys) {
+    auto list = linux_section->find(key);
+    if (list == linux_section->end()) continue;
+    const std::string pointer = std::string("/linux/") + key;
+    if (!list->is_array()) {
+      return std::unexpected(detail::shape_error(source, pointer, "an array", *list));
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json& item = (*list)[i];
+      if (!item.is_string()) {
+        return std::unexpected(detail::shape_error(source, pointer + "/" + std::to_string(i),
+                                                   "a string", item));
+      }
+      const std::string path = item.get<std::string>();
+      if (auto problem = path::check_normalized(path)) {
+        result.findings.push_back({"warning", -1, std::string("linux.") + key,
+                                   "'" + path + "': " + *problem + "; not imported"});
+        continue;
+      }
+      layout::Entry entry;
+      entry.kind = kind;
+      entry.target = path;
+      result.layout.mounts.push_back(std::move(entry));
+      result.from_index.push_back(after_mounts);
+    }
+  }
+  return {};
+}
+
 void note_unimported(const json& spec, std::vector<Finding>& findings) {
   auto linux_section = spec.find("linux");
   if (linux_section == spec.end() || !linux_section->is_object()) return;
-  for (const char* key : {"maskedPaths", "readonlyPaths", "devices"}) {
+  for (const char* key : {"devices"}) {
     auto it = linux_section->find(key);
     if (it == linux_section->end() || !it->is_array() || it->empty()) continue;
     findings.push_back({"note", -1, std::string("linux.") + key,
@@ -467,6 +506,9 @@ Result<Import> import_config(std::string_view json_text, const ImportOptions& op
     }
   }
   if (auto ok = read_namespaces(*spec, source, result.layout, result.findings); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = read_protected_paths(*spec, source, result); !ok) {
     return std::unexpected(ok.error());
   }
   note_unimported(*spec, result.findings);

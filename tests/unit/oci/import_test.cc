@@ -1,4 +1,6 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -201,10 +203,18 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
   EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
   std::vector<std::string> targets;
   for (const auto& e : result.layout.mounts) targets.push_back(e.target);
-  EXPECT_EQ(targets, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm",
-                                               "/dev/mqueue", "/sys"}));
-  // cgroup is reported, as are devpts gid=5 and the paths runc masks.
-  EXPECT_EQ(result.findings.size(), 4u) << testing::PrintToString(messages(result.findings));
+  EXPECT_EQ(targets,
+            (std::vector<std::string>{
+                "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                // linux.maskedPaths, then linux.readonlyPaths (issue 20)
+                "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+                "/proc/scsi", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                "/proc/sysrq-trigger"}));
+  EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kMask);
+  EXPECT_EQ(result.layout.mounts[16].kind, layout::EntryKind::kReadonlyPath);
+  // cgroup is reported, as is devpts gid=5; the masked and read-only paths are not.
+  EXPECT_EQ(result.findings.size(), 2u) << testing::PrintToString(messages(result.findings));
   auto loaded = layout::load_layout(layout::write_layout(result.layout), "imported.yaml");
   EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().to_string());
 }
@@ -249,6 +259,39 @@ TEST(OciExportNamespacesTest, NamespacesAreNotedWithTheirOciNames) {
   ASSERT_EQ(exported.findings.size(), 1u);
   EXPECT_EQ(exported.findings[0].message,
             R"(not mounts: set config.json linux.namespaces to [{"type": "pid"}, {"type": "network"}])");
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci
+
+namespace rootfsctl::oci {
+namespace {
+
+TEST(OciImportProtectedPathsTest, MaskedAndReadOnlyPathsBecomeEntriesAndExportBack) {
+  auto imported = import_config(R"({"linux": {"maskedPaths": ["/proc/kcore", "proc/x", "/a/../b"],
+      "readonlyPaths": ["/proc/sys"]}})");
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  ASSERT_EQ(imported->layout.mounts.size(), 2u);
+  EXPECT_EQ(imported->layout.mounts[0].kind, layout::EntryKind::kMask);
+  EXPECT_EQ(imported->layout.mounts[0].target, "/proc/kcore");
+  EXPECT_EQ(imported->layout.mounts[1].kind, layout::EntryKind::kReadonlyPath);
+  EXPECT_EQ(imported->layout.mounts[1].target, "/proc/sys");
+  // What a layout cannot name is a warning each, with the path.
+  ASSERT_EQ(imported->findings.size(), 2u);
+  EXPECT_THAT(imported->findings[0].to_string(), ::testing::HasSubstr("linux.maskedPaths: warning: 'proc/x'"));
+  // Export gives the lists back, for config.json's linux section.
+  auto exported = export_mounts(imported->layout);
+  EXPECT_EQ(nlohmann::json::parse(exported.mounts_json), nlohmann::json::array());
+  std::vector<std::string> found;
+  for (const auto& f : exported.findings) found.push_back(f.to_string());
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "linux.maskedPaths: note: not mounts: set config.json linux.maskedPaths "
+                       "to [\"/proc/kcore\"]",
+                       "linux.readonlyPaths: note: not mounts: set config.json "
+                       "linux.readonlyPaths to [\"/proc/sys\"]"}));
+  auto shape = import_config(R"({"linux": {"readonlyPaths": [7]}})");
+  ASSERT_FALSE(shape);
+  EXPECT_EQ(shape.error().message, "/linux/readonlyPaths/0: expected a string, got number");
 }
 
 }  // namespace
