@@ -53,6 +53,11 @@ struct Entry {
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...
   std::optional<std::string> size;    // tmpfs: "64M", "50%"
   std::optional<std::uint32_t> mode;  // tmpfs, dir, file: permission bits
+  // Filesystem options the kernel takes for this kind (tmpfs(5), devpts in mount(8)):
+  std::optional<std::uint32_t> uid;        // tmpfs: owner of the root directory
+  std::optional<std::uint32_t> gid;        // tmpfs: group of the root; devpts: of new ptys
+  std::optional<std::string> nr_inodes;    // tmpfs: inode limit, "1000", "10k"
+  std::optional<std::uint32_t> ptmxmode;   // devpts: mode of its ptmx node
 
   std::string to;                      // symlink: link text
   std::optional<std::string> content;  // file

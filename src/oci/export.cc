@@ -103,13 +103,16 @@ class Exporter {
     ordered_json mount = base(entry, type, type);
     if (entry.kind == EntryKind::kDevpts) {
       // What rootfsctl's planner passes for devpts: a private instance.
-      for (const char* option : {"newinstance", "ptmxmode=0666", "mode=620"}) {
-        mount["options"].push_back(option);
-      }
+      mount["options"].push_back("newinstance");
+      mount["options"].push_back("ptmxmode=" + octal(entry.ptmxmode.value_or(0666)));
+      mount["options"].push_back("mode=620");
     }
     flags(entry, mount, false);
     if (entry.mode) mount["options"].push_back("mode=" + octal(*entry.mode));
     if (entry.size) mount["options"].push_back("size=" + *entry.size);
+    if (entry.uid) mount["options"].push_back("uid=" + std::to_string(*entry.uid));
+    if (entry.gid) mount["options"].push_back("gid=" + std::to_string(*entry.gid));
+    if (entry.nr_inodes) mount["options"].push_back("nr_inodes=" + *entry.nr_inodes);
     return mount;
   }
 

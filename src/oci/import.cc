@@ -45,6 +45,22 @@ std::optional<std::uint32_t> parse_mode(std::string_view text) {
   return mode;
 }
 
+bool valid_size(std::string_view size);
+
+/// A uid or gid in mount data: decimal, 0 to 4294967294.
+std::optional<std::uint32_t> parse_id(std::string_view text) {
+  std::uint32_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id, 10);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (id == 4294967295u) return std::nullopt;
+  return id;
+}
+
+/// tmpfs nr_inodes=: a count with an optional k, m or g suffix.
+bool valid_count(std::string_view count) {
+  return !count.empty() && count.back() != '%' && valid_size(count);
+}
+
 bool valid_size(std::string_view size) {
   if (size.empty()) return false;
   std::size_t digits = 0;
@@ -256,9 +272,19 @@ class MountImporter {
           entry.mode = parse_mode(value);
           return true;
         }
-        return false;
+        return id_option(key, value, entry) ||
+               (key == "nr_inodes" && valid_count(value) && (entry.nr_inodes = value, true));
       case EntryKind::kDevpts:
+        if (key == "ptmxmode" && parse_mode(value)) {
+          // The planner's default needs no key.
+          if (*parse_mode(value) != 0666) entry.ptmxmode = parse_mode(value);
+          return true;
+        }
         if (is_rootfsctl_devpts_option(option)) return true;
+        if (key == "gid" && parse_id(value)) {
+          entry.gid = parse_id(value);
+          return true;
+        }
         if (key == "newinstance" || key == "ptmxmode" || key == "mode" || key == "gid") {
           warn("devpts option '" + option +
                "' dropped: rootfsctl mounts devpts with newinstance,ptmxmode=0666,mode=620");
@@ -282,6 +308,15 @@ class MountImporter {
       default:
         return false;
     }
+  }
+
+  /// tmpfs uid= and gid=, as the layout keys of the same names.
+  static bool id_option(const std::string& key, const std::string& value, Entry& entry) {
+    if (key != "uid" && key != "gid") return false;
+    auto id = parse_id(value);
+    if (!id) return false;
+    (key == "uid" ? entry.uid : entry.gid) = id;
+    return true;
   }
 
   /// OCI's overlay replaces the destination with lowerdir (+ upperdir); a layout's overlay

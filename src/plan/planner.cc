@@ -39,6 +39,17 @@ std::string tmpfs_data(const std::optional<std::string>& size,
   return data;
 }
 
+/// The filesystem options beyond size and mode, in mount data's spelling, each after a
+/// comma: ",uid=1000,gid=1000,nr_inodes=10k". The field table admits each only on the
+/// kinds whose filesystem takes it.
+std::string ids_data(const Entry& entry) {
+  std::string data;
+  if (entry.uid) data += ",uid=" + std::to_string(*entry.uid);
+  if (entry.gid) data += ",gid=" + std::to_string(*entry.gid);
+  if (entry.nr_inodes) data += ",nr_inodes=" + *entry.nr_inodes;
+  return data;
+}
+
 /// Every proper ancestor of every entry's target: a target in this set has entries
 /// beneath it.
 std::unordered_set<std::string_view> parents_of_entries(const std::vector<Entry>& entries) {
@@ -205,9 +216,15 @@ class Planner {
     op.fstype = std::string(fstype);
     op.flags = entry.options;
     op.entry = std::string(fstype);
-    if (entry.kind == EntryKind::kTmpfs) op.data = tmpfs_data(entry.size, entry.mode);
+    if (entry.kind == EntryKind::kTmpfs) {
+      op.data = tmpfs_data(entry.size, entry.mode) + ids_data(entry);
+      if (op.data.starts_with(',')) op.data.erase(0, 1);
+    }
     // A private devpts instance, as bubblewrap and runc mount it; ptmx through the link.
-    if (entry.kind == EntryKind::kDevpts) op.data = "newinstance,ptmxmode=0666,mode=620";
+    if (entry.kind == EntryKind::kDevpts) {
+      op.data = "newinstance,ptmxmode=" + octal(entry.ptmxmode.value_or(0666)) + ",mode=620" +
+                ids_data(entry);
+    }
     bool ro_now = entry.readonly == true && !has_entries_beneath_.contains(entry.target);
     if (ro_now) op.flags.insert(op.flags.begin(), "ro");
     mounts_[entry.target] = entry.kind == EntryKind::kTmpfs;

@@ -75,31 +75,60 @@ TEST(OciImportTest, RelativeBindSourceIsInTheBundle) {
   EXPECT_EQ(result.layout.mounts[0].from, "/b/files/x");
 }
 
-TEST(OciImportTest, TmpfsSizeAndModeCarryUidDoesNot) {
+TEST(OciImportTest, TmpfsSizeModeAndUidCarry) {
   auto result = import_mount(R"({"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
                                  "options": ["nosuid", "noexec", "nodev", "mode=1777",
-                                             "size=65536k", "uid=1000"]})");
+                                             "size=65536k", "uid=1000", "huge=always"]})");
   ASSERT_EQ(result.layout.mounts.size(), 1u);
   const Entry& e = result.layout.mounts[0];
   EXPECT_EQ(e.kind, EntryKind::kTmpfs);
   EXPECT_EQ(e.mode, 01777u);
   EXPECT_EQ(e.size, "65536k");
+  EXPECT_EQ(e.uid, 1000u);
   EXPECT_EQ(e.options, (std::vector<std::string>{"nosuid", "noexec", "nodev"}));
   EXPECT_EQ(messages(result.findings),
-            (std::vector<std::string>{"mounts[0] /dev/shm: warning: option 'uid=1000' has no "
-                                      "layout equivalent for a tmpfs entry; dropped"}));
+            (std::vector<std::string>{"mounts[0] /dev/shm: warning: option 'huge=always' has "
+                                      "no layout equivalent for a tmpfs entry; dropped"}));
 }
 
-TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndReportsGid) {
+// runc's default devpts: gid=5 is the layout's gid key now (issue 20); ptmxmode=0666 is
+// the planner's default, so it needs no key; another ptmxmode is kept.
+TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndItsGid) {
   auto result = import_mount(R"({"destination": "/dev/pts", "type": "devpts", "source": "devpts",
       "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]})");
   ASSERT_EQ(result.layout.mounts.size(), 1u);
   EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kDevpts);
   EXPECT_EQ(result.layout.mounts[0].options, (std::vector<std::string>{"nosuid", "noexec"}));
-  EXPECT_EQ(messages(result.findings),
-            (std::vector<std::string>{"mounts[0] /dev/pts: warning: devpts option 'gid=5' "
+  EXPECT_EQ(result.layout.mounts[0].gid, 5u);
+  EXPECT_FALSE(result.layout.mounts[0].ptmxmode);
+  EXPECT_TRUE(result.findings.empty()) << testing::PrintToString(messages(result.findings));
+  auto other = import_mount(R"({"destination": "/dev/pts", "type": "devpts",
+      "options": ["ptmxmode=0620", "mode=0600"]})");
+  EXPECT_EQ(other.layout.mounts[0].ptmxmode, 0620u);
+  EXPECT_EQ(messages(other.findings),
+            (std::vector<std::string>{"mounts[0] /dev/pts: warning: devpts option 'mode=0600' "
                                       "dropped: rootfsctl mounts devpts with "
                                       "newinstance,ptmxmode=0666,mode=620"}));
+  // And back: export writes what import read.
+  auto exported = nlohmann::json::parse(export_mounts(result.layout).mounts_json);
+  EXPECT_EQ(exported[0]["options"],
+            nlohmann::json::parse(R"(["newinstance", "ptmxmode=0666", "mode=620", "nosuid",
+                                      "noexec", "gid=5"])"));
+}
+
+TEST(OciImportTest, TmpfsKeepsUidGidAndNrInodes) {
+  auto result = import_mount(R"({"destination": "/scratch", "type": "tmpfs",
+      "options": ["uid=1000", "gid=100", "nr_inodes=10k", "uid=-1"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].uid, 1000u);
+  EXPECT_EQ(result.layout.mounts[0].gid, 100u);
+  EXPECT_EQ(result.layout.mounts[0].nr_inodes, "10k");
+  EXPECT_EQ(messages(result.findings),
+            (std::vector<std::string>{"mounts[0] /scratch: warning: option 'uid=-1' has no "
+                                      "layout equivalent for a tmpfs entry; dropped"}));
+  auto exported = nlohmann::json::parse(export_mounts(result.layout).mounts_json);
+  EXPECT_EQ(exported[0]["options"],
+            nlohmann::json::parse(R"(["uid=1000", "gid=100", "nr_inodes=10k"])"));
 }
 
 TEST(OciImportTest, CgroupAndUnknownTypesAreReportedNotImported) {
@@ -213,8 +242,9 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
                 "/proc/sysrq-trigger"}));
   EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kMask);
   EXPECT_EQ(result.layout.mounts[16].kind, layout::EntryKind::kReadonlyPath);
-  // cgroup is reported, as is devpts gid=5; the masked and read-only paths are not.
-  EXPECT_EQ(result.findings.size(), 2u) << testing::PrintToString(messages(result.findings));
+  // cgroup is reported; devpts gid=5 and the masked and read-only paths are not.
+  EXPECT_EQ(result.layout.mounts[2].gid, 5u);
+  EXPECT_EQ(result.findings.size(), 1u) << testing::PrintToString(messages(result.findings));
   auto loaded = layout::load_layout(layout::write_layout(result.layout), "imported.yaml");
   EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().to_string());
 }
