@@ -6,6 +6,7 @@
 #   share/rootfsctl/layout.schema.json       for editors and other validators
 #   share/man/man1/rootfsctl.1, man5/rootfsctl-layout.5
 #   share/bash-completion/completions/rootfsctl, share/zsh/site-functions/_rootfsctl
+#   share/doc/rootfsctl/{LICENSE,README.md,CHANGELOG.md,docs/*.md}
 #   include/rootfsctl/<module>/*.h, lib/librootfsctl_<module>.a
 #   lib/cmake/rootfsctl/                     find_package(rootfsctl): rootfsctl::rootfsctl
 #                                            (everything) and rootfsctl::<module>
@@ -30,8 +31,19 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/rootfsctl.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME rootfsctl)
 install(FILES ${PROJECT_SOURCE_DIR}/completions/_rootfsctl
         DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/README.md
+              ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
+        FILES_MATCHING PATTERN "*.md")
 
-# The library: every module, its public headers, and how to find them.
+# The library: every module, its public headers, and how to find them. Headers that are
+# internal to a module (no public header includes them) stay in the source tree.
+set(rootfsctl_internal_headers "")
+foreach(header exec_state.h table_impl.h build.h checks.h compose.h fields.h schema_check.h
+               schema_annotations.h vars.h)
+  list(APPEND rootfsctl_internal_headers PATTERN ${header} EXCLUDE)
+endforeach()
 get_property(rootfsctl_modules GLOBAL PROPERTY ROOTFSCTL_MODULES)
 set(rootfsctl_module_targets "")
 set(rootfsctl_pc_libs "")
@@ -40,7 +52,8 @@ foreach(module IN LISTS rootfsctl_modules)
   # Dependents before their dependencies, as a static link line wants them.
   string(PREPEND rootfsctl_pc_libs " -lrootfsctl_${module}")
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/${module}/
-          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl/${module} FILES_MATCHING PATTERN "*.h")
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl/${module} FILES_MATCHING PATTERN "*.h"
+          ${rootfsctl_internal_headers})
 endforeach()
 install(TARGETS ${rootfsctl_module_targets} rootfsctl_lib EXPORT rootfsctlTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

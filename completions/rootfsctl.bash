@@ -62,7 +62,7 @@ _rootfsctl() {
     local commands="plan apply rollback run mounts verify capture profiles schema oci"
     if ((cword == 1)); then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+            COMPREPLY=($(compgen -W "--help -h --version -V" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         fi
@@ -105,7 +105,7 @@ _rootfsctl() {
     # `two` take two values, the others one.
     local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
     local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --tmpfs --dir --proc --dev"
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --tmpfs --dir --proc --dev"
     case $cmd in
         plan)
             options="--pid --mountinfo --set --format --help -h $entries"
@@ -115,7 +115,7 @@ _rootfsctl() {
         run)
             options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
         mounts)
-            options="--pid --mountinfo --format --help -h"
+            options="--pid --mountinfo --target -T --source -S --types -t --options -O --output -o --list -l --raw -r --pairs -P --noheadings -n --format --color --help -h"
             formats="text json tree" ;;
         verify)
             options="--pid --set --format --help -h" ;;
@@ -140,6 +140,29 @@ _rootfsctl() {
     # The second value of a two-value option: `--setenv VAR VALUE` is anything, the DST of
     # `--bind SRC DST` a path inside the layout (nothing to offer).
     ((cword >= 3)) && [[ " $two " == *" ${words[cword - 2]} "* ]] && return
+
+    # The values of mounts' own options (findmnt's): columns, types, --color.
+    if [[ $cmd == mounts ]]; then
+        case $opt in
+            --output | -o)
+                local IFS=$'\n' prefix=""
+                [[ $cur == *,* ]] && prefix=${cur%,*},
+                COMPREPLY=($(compgen -P "$prefix" -W "TARGET SOURCE FSTYPE OPTIONS VFS-OPTIONS FS-OPTIONS FSROOT PROPAGATION OPT-FIELDS ID PARENT MAJ:MIN" -- "${cur##*,}"))
+                compopt -o nospace 2>/dev/null
+                return ;;
+            --types | -t)
+                COMPREPLY=($(compgen -W "$(awk '{ print $NF }' /proc/filesystems 2>/dev/null)" -- "$cur"))
+                return ;;
+            --target | -T)
+                _rootfsctl_add_files
+                return ;;
+            --source | -S | --options | -O)
+                return ;;
+            --color)
+                COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+                return ;;
+        esac
+    fi
 
     # The value of an option.
     case $opt in

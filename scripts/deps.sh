@@ -17,8 +17,9 @@ packages=(
   runc jq
   # man pages and completions (tests/e2e/docs_test.py): man -l, groff -ww, and real shells
   man-db groff-base bash-completion zsh
-  # the reference sandbox of the start-up benchmark (tests/bench/startup.sh)
-  bubblewrap
+  # the reference sandbox of the start-up benchmark (tests/bench/startup.sh) and of the
+  # parity test (tests/e2e/parity_test.py), which runs `tty` in a tmux pane
+  bubblewrap tmux
   # the format test (scripts/format.sh --check): Debian 12's clang-format is version 14
   clang-format git
   # the editor test (tests/editor): yaml-language-server runs on Node.js, from npm below

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/terminal.h"
 #include "render/render.h"
 
 namespace rootfsctl::cli {
@@ -64,7 +65,8 @@ int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyO
     if (json) {
       std::cout << render::plan_json(result->plan, result->diagnostics);
     } else if (options.dry_run) {
-      std::cout << render::plan_text(result->plan, result->diagnostics, use_color(1));
+      std::cout << render::plan_text(result->plan, result->diagnostics, use_color(1),
+                                     output_width(1));
     } else {
       std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
     }

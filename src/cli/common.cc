@@ -7,20 +7,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "plan/target_ids.h"
+#include "cli/terminal.h"
 #include "render/render.h"
 
 namespace rootfsctl::cli {
-namespace {
-
-std::optional<std::uint64_t> ns_inode(const std::string& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return std::nullopt;
-  return static_cast<std::uint64_t>(st.st_ino);
-}
-
-}  // namespace
-
 Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed) {
   bool ok = false;
   std::string list;
@@ -39,11 +29,7 @@ Result<Format> parse_format(const std::string& name, const std::vector<std::stri
   return Format::kText;
 }
 
-bool use_color(int fd) {
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && *no_color) return false;
-  return ::isatty(fd) == 1;
-}
+bool use_color(int fd) { return color_for(color_when(), fd); }
 
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
   std::map<std::string, std::string> out;
@@ -82,33 +68,11 @@ Result<mountinfo::MountTable> Target::read_table() const {
   return table;
 }
 
-TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table) {
-  TargetFacts facts;
-  facts.context.table = &table;
+plan::TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table) {
   // A captured table is all CI knows: offline mode checks nothing else.
-  if (target.mountinfo_file) return facts;
-  std::string proc = target.pid ? "/proc/" + std::to_string(*target.pid) : "/proc/self";
-  facts.probe = std::make_unique<plan::HostProbe>(target.pid ? proc + "/root" : "/");
-  facts.context.probe = facts.probe.get();
-  facts.context.filesystems = plan::read_proc_filesystems();
-  facts.context.kernel_release = plan::read_kernel_release();
-  if (target.pid) {
-    facts.context.target_mnt_ns = ns_inode(proc + "/ns/mnt");
-    facts.context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
-    facts.context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
-    auto target_user = ns_inode(proc + "/ns/user");
-    auto host_user = ns_inode("/proc/1/ns/user");
-    facts.context.user_namespace = target_user && host_user && *target_user != *host_user;
-    // The same facts apply reads (exec/apply.cc), so plan --pid, apply --dry-run and
-    // apply agree before op 1.
-    facts.context.shared_namespaces = plan::read_shared_namespaces(*target.pid);
-    facts.context.target_ids = plan::read_target_ids(*target.pid);
-  } else {
-    // No live target: the plan is for a namespace `run` would create from this one,
-    // which needs a user namespace when not root.
-    facts.context.user_namespace = ::geteuid() != 0;
-  }
-  return facts;
+  if (target.mountinfo_file) return plan::offline_facts(table);
+  if (target.pid) return plan::live_target_facts(*target.pid, table);
+  return plan::own_namespace_facts(table);
 }
 
 std::string failure_text(const Error& error) {

@@ -15,6 +15,7 @@
 #include "layout/loader.h"
 #include "layout/profiles.h"
 #include "mountinfo/mountinfo.h"
+#include "plan/target_facts.h"
 #include "plan/validator.h"
 
 namespace rootfsctl::cli {
@@ -32,7 +33,8 @@ enum class Format { kText, kJson, kTree, kMermaid };
 
 /// Parses --format; `allowed` lists the names the command accepts.
 Result<Format> parse_format(const std::string& name, const std::vector<std::string>& allowed);
-/// Colour on a terminal only, and never when NO_COLOR is set (no-color.org).
+/// Colour for output on `fd` as --color says (cli/terminal.h): by default on a terminal
+/// only, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
 bool use_color(int fd);
 /// Parses repeated `--set K=V` values.
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
@@ -54,12 +56,9 @@ struct Target {
   Result<mountinfo::MountTable> read_table() const;
 };
 
-/// Everything the validator may know about `target`, owning the probe it points to.
-struct TargetFacts {
-  std::unique_ptr<plan::FsProbe> probe;
-  plan::ValidationContext context;
-};
-TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
+/// Everything the validator may know about `target` (plan::live_target_facts for a pid,
+/// the same function apply uses).
+plan::TargetFacts gather_facts(const Target& target, const mountinfo::MountTable& table);
 
 /// A system error for stderr: "[stage mount] op 5/37 ...: EPERM (...)\n" and, when the
 /// error carries no hint of its own, a "  hint: ..." line from errno_advice.

@@ -3,8 +3,10 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/terminal.h"
 #include "core/suggest.h"
 
 namespace rootfsctl::cli {
@@ -38,9 +40,42 @@ void print_usage(std::ostream& out) {
          "  rootfsctl plan layout.yaml --mountinfo captured.txt --format json\n"
          "  rootfsctl mounts --pid 4242 --format tree\n\n"
          "  rootfsctl rollback --pid 4242                # after an apply was killed\n\n"
+         "Every command takes --color=auto|always|never (auto: on a terminal, never with\n"
+         "NO_COLOR set or TERM=dumb). Text fits the terminal's width, else $COLUMNS.\n\n"
          "Exit codes: 0 ok; 1 validation found errors (nothing done); 2 usage or manifest\n"
          "error; 3 failed, rolled back; 4 rollback incomplete; 5 target unusable.\n"
-         "Run 'rootfsctl COMMAND --help' for a command's options.\n";
+         "Run 'rootfsctl COMMAND --help' (or 'rootfsctl help COMMAND') for a command's\n"
+         "options; 'rootfsctl -V' prints the version.\n";
+}
+
+const Command* find_command(std::string_view name) {
+  for (const auto& command : kCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+int unknown_command(std::string_view name) {
+  std::array<std::string_view, kCommands.size()> names{};
+  for (std::size_t i = 0; i < kCommands.size(); ++i) names[i] = kCommands[i].name;
+  std::cerr << "rootfsctl: unknown command '" << name << "'";
+  if (auto hint = rootfsctl::did_you_mean(name, names); !hint.empty()) {
+    std::cerr << " (" << hint << ")";
+  }
+  std::cerr << "\nRun 'rootfsctl --help' for the list of commands.\n";
+  return 2;
+}
+
+/// `rootfsctl help CMD [SUB]` is `rootfsctl CMD [SUB] --help`, as git and cargo have it.
+int help_for(int argc, char** argv) {
+  const Command* command = find_command(argv[2]);
+  if (command == nullptr) return unknown_command(argv[2]);
+  std::vector<char*> words{argv[2]};
+  for (int i = 3; i < argc; ++i) words.push_back(argv[i]);
+  static char help[] = "--help";
+  words.push_back(help);
+  words.push_back(nullptr);
+  return command->run(static_cast<int>(words.size()) - 1, words.data());
 }
 
 }  // namespace
@@ -48,28 +83,25 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   using namespace rootfsctl::cli;
+  // --color is every command's: taken out before the command parses its options.
+  if (auto color = take_color_option(argc, argv); !color) {
+    std::cerr << "rootfsctl: " << color.error().render() << "\n";
+    return 2;
+  }
   if (argc < 2) {
     print_usage(std::cerr);
     return 2;
   }
   std::string_view name = argv[1];
+  if (name == "help" && argc > 2) return help_for(argc, argv);
   if (name == "--help" || name == "-h" || name == "help") {
     print_usage(std::cout);
     return 0;
   }
-  if (name == "--version") {
+  if (name == "--version" || name == "-V") {
     std::cout << "rootfsctl " ROOTFSCTL_VERSION "\n";
     return 0;
   }
-  std::array<std::string_view, kCommands.size()> names{};
-  for (std::size_t i = 0; i < kCommands.size(); ++i) {
-    if (kCommands[i].name == name) return kCommands[i].run(argc - 1, argv + 1);
-    names[i] = kCommands[i].name;
-  }
-  std::cerr << "rootfsctl: unknown command '" << name << "'";
-  if (auto hint = rootfsctl::did_you_mean(name, names); !hint.empty()) {
-    std::cerr << " (" << hint << ")";
-  }
-  std::cerr << "\nRun 'rootfsctl --help' for the list of commands.\n";
-  return 2;
+  if (const Command* command = find_command(name)) return command->run(argc - 1, argv + 1);
+  return unknown_command(name);
 }

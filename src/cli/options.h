@@ -10,10 +10,12 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/common.h"
+#include "core/suggest.h"
 
 namespace rootfsctl::cli {
 
@@ -42,6 +44,45 @@ inline Result<void> refuse_silent_input(const cxxopts::Options& options,
   return {};
 }
 
+/// cxxopts' message with its typographic quotes (‘x’) as the plain ones every other
+/// message of rootfsctl uses.
+inline std::string plain_quotes(std::string_view message) {
+  std::string out;
+  for (std::size_t i = 0; i < message.size();) {
+    const auto rest = message.substr(i);
+    if (rest.starts_with("\u2018") || rest.starts_with("\u2019")) {
+      out += '\'';
+      i += 3;  // both are three bytes of UTF-8
+    } else {
+      out += message[i++];
+    }
+  }
+  return out;
+}
+
+/// "unknown option '--formt' (did you mean '--format'?)" for cxxopts' no_such_option,
+/// whose message is "Option ‘formt’ does not exist" (the name without its dashes).
+inline std::string unknown_option_message(const cxxopts::Options& options,
+                                          std::string_view what) {
+  std::string name = plain_quotes(what);
+  const auto open = name.find('\'');
+  const auto close = name.rfind('\'');
+  if (open == std::string::npos || close <= open) return name;
+  name = name.substr(open + 1, close - open - 1);
+  const std::string dashes = name.size() == 1 ? "-" : "--";
+  std::vector<std::string> candidates;
+  for (const auto& group : options.groups()) {
+    for (const auto& option : options.group_help(group).options) {
+      for (const auto& long_name : option.l) candidates.push_back("--" + long_name);
+    }
+  }
+  std::string out = "unknown option '" + dashes + name + "'";
+  if (auto hint = did_you_mean(dashes + name, candidates); !hint.empty()) {
+    out += " (" + hint + ")";
+  }
+  return out;
+}
+
 /// Parses argv with `options`; on --help prints the option table and then `help_text` (the
 /// command's prose and examples) to stdout and returns nullopt with `exit_code` 0; on a
 /// usage error (refuse_silent_input's included) prints it and returns nullopt with exit
@@ -62,9 +103,14 @@ inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& op
       return std::nullopt;
     }
     return result;
+  } catch (const cxxopts::exceptions::no_such_option& e) {
+    std::cerr << "rootfsctl: " << unknown_option_message(options, e.what()) << "\nRun 'rootfsctl "
+              << options.program() << " --help' for usage.\n";
+    exit_code = kExitUsage;
+    return std::nullopt;
   } catch (const cxxopts::exceptions::exception& e) {
-    std::cerr << "rootfsctl: " << e.what() << "\nRun 'rootfsctl " << options.program()
-              << " --help' for usage.\n";
+    std::cerr << "rootfsctl: " << plain_quotes(e.what()) << "\nRun 'rootfsctl "
+              << options.program() << " --help' for usage.\n";
     exit_code = kExitUsage;
     return std::nullopt;
   }

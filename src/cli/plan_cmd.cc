@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/terminal.h"
 #include "plan/planner.h"
 #include "render/render.h"
 
@@ -57,17 +58,17 @@ std::string render(Format format, const plan::Plan& plan,
     case Format::kJson:
       return render::plan_json(plan, diagnostics);
     case Format::kTree:
-      return render::plan_tree(plan, color) + "\n" +
-             render::diagnostics_text(diagnostics, color);
+      return render::plan_tree(plan, color, !locale_is_utf8(), output_width(1)) + "\n" +
+             render::diagnostics_text(diagnostics, color, output_width(1));
     case Format::kMermaid:
       // The picture alone on stdout, so it can be piped to mmdc or pasted into Markdown;
       // the diagnostics go to stderr.
-      std::cerr << render::diagnostics_text(diagnostics, use_color(2));
+      std::cerr << render::diagnostics_text(diagnostics, use_color(2), output_width(2));
       return render::plan_mermaid(plan);
     case Format::kText:
       break;
   }
-  return render::plan_text(plan, diagnostics, color);
+  return render::plan_text(plan, diagnostics, color, output_width(1));
 }
 
 }  // namespace
@@ -106,11 +107,15 @@ int plan_main(int argc, char** argv) {
   // 3. Plan: the probe tells file binds from directory binds.
   plan::PlanOptions plan_options;
   if (facts.probe) {
-    plan_options.source_type = [&](std::string_view p) { return facts.probe->stat(p).type; };
+    plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
+    plan_options.target_source_type = [&](std::string_view p) {
+      return facts.target_source_type(p);
+    };
   }
   auto plan = plan::make_plan(*layout, plan_options);
   // 4. Validate, then print.
   auto diagnostics = plan::validate(*layout, plan, facts.context);
+  plan::settle_already_applied(*layout, plan, facts.context, diagnostics);
   std::cout << render(*format, plan, diagnostics, use_color(1));
   return plan::has_errors(diagnostics) ? kExitValidation : kExitOk;
 }

@@ -70,6 +70,7 @@ Examples:
   rootfsctl run --timings -- true                # milliseconds per phase, on stderr
   rootfsctl run --cap-add CAP_NET_RAW -- ping -c1 127.0.0.1
   rootfsctl run --chdir /tmp --clearenv --setenv PATH /usr/bin --setenv HOME /tmp -- env
+  rootfsctl run --unsetenv DISPLAY --unsetenv XAUTHORITY -- env
   setpriv --reuid=nobody --regid=nogroup --clear-groups rootfsctl run -- id   # rootless
   rootfsctl run manifests/image.yaml --set rootfs=/srv/debian --uid 0 --gid 0 -- apt update
   rootfsctl run --new-session -- sh -c 'ps -o sid= $$'
@@ -82,6 +83,9 @@ Exit codes: CMD's status (128+N when signal N killed it); 125 rootfsctl itself f
 (usage, layout, validation or apply error; CMD did not run); 126 CMD could not be
 executed; 127 CMD was not found. When SIGINT or SIGQUIT killed CMD, rootfsctl kills
 itself with the same signal, as env and sudo do, so that one Ctrl-C stops a shell loop.
+With --format json, rootfsctl's own report of a 125, 126 or 127 is one JSON document on
+stderr ({"error": ...}, an apply outcome, or the plan with its diagnostics): stdout is
+CMD's alone.
 )help";
 
 cxxopts::Options run_options() {
@@ -118,7 +122,7 @@ cxxopts::Options run_options() {
       ("clearenv", "start CMD's environment empty, but for --setenv")
       ("v,verbose", "print each op as it runs, on stderr")
       ("timings", "print where the time went, phase by phase, on stderr when done")
-      ("format", "how its own failures are printed: text or json",
+      ("format", "how its own failures are printed, on stderr: text or json",
        cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
   // clang-format on
@@ -193,9 +197,14 @@ Result<std::vector<std::string>> command_environment(const cxxopts::ParseResult&
   return environment;
 }
 
-/// Prints `error` as every command does, and gives `run`'s status for it.
+/// Prints `error` and gives `run`'s status for it. stdout belongs to CMD, so with --format
+/// json the error document goes to stderr, alone (no text around it), on every exit.
 int fail(const Error& error, bool json) {
-  report_error(error, json);
+  if (!json) {
+    report_error(error, false);
+  } else {
+    std::cerr << render::error_json(error);
+  }
   return kExitRunFailed;
 }
 
@@ -343,9 +352,12 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
 }
 
 /// A failed apply: what failed and what the rollback did, on stderr; with --format json
-/// also the outcome on stdout (CMD never ran, so stdout carries nothing else).
+/// the outcome document instead (stdout is CMD's, even when CMD never ran).
 void print_failure(const exec::ApplyOutcome& outcome, bool json) {
-  if (json) std::cout << exec::outcome_to_json(outcome) << "\n";
+  if (json) {
+    std::cerr << exec::outcome_to_json(outcome) << "\n";
+    return;
+  }
   std::cerr << "rootfsctl: run: apply failed: " << failure_text(*outcome.error);
   for (const auto& mismatch : outcome.verify_mismatches) {
     std::cerr << "  verify: " << mismatch << "\n";
@@ -373,12 +385,18 @@ void print_timings(const exec::Timings& timings) {
   std::cerr << line;
 }
 
-/// A command that could not be executed, said the way env(1) says it.
-void print_exec_failure(const std::string& command, int errno_value) {
-  std::cerr << "rootfsctl: run: " << command << ": " << std::strerror(errno_value);
-  if (errno_value == ENOENT && command.find('/') == std::string::npos) {
-    std::cerr << " (not found on PATH inside the sandbox)";
+/// A command that could not be executed, said the way env(1) says it (126 and 127), or
+/// with --format json as an error document with stage "exec".
+void print_exec_failure(const std::string& command, int errno_value, bool json) {
+  const bool not_on_path = errno_value == ENOENT && command.find('/') == std::string::npos;
+  if (json) {
+    Error error = make_error(Stage::kExec, command, errno_value);
+    if (not_on_path) error.hint = "not found on PATH inside the sandbox";
+    std::cerr << render::error_json(error);
+    return;
   }
+  std::cerr << "rootfsctl: run: " << command << ": " << std::strerror(errno_value);
+  if (not_on_path) std::cerr << " (not found on PATH inside the sandbox)";
   std::cerr << "\n";
 }
 
@@ -462,8 +480,11 @@ int run_main(int argc, char** argv) {
   timings.append(result->timings);
   // 5. Validation errors: nothing was done; say why. (~ParkedChild kills the child.)
   if (!result->outcome) {
-    if (json) std::cout << render::plan_json(result->plan, result->diagnostics);
-    std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    if (json) {
+      std::cerr << render::plan_json(result->plan, result->diagnostics);
+    } else {
+      std::cerr << render::diagnostics_text(result->diagnostics, use_color(2));
+    }
     if (show_timings) print_timings(timings);
     return kExitRunFailed;
   }
@@ -483,7 +504,9 @@ int run_main(int argc, char** argv) {
   if (request->json_status_fd >= 0)
     write_all(request->json_status_fd, render::exit_code_json(*status));
   timings.mark("command");  // from release until it and its namespaces were gone
-  if (child->exec_errno() != 0) print_exec_failure(line.command.front(), child->exec_errno());
+  if (child->exec_errno() != 0) {
+    print_exec_failure(line.command.front(), child->exec_errno(), json);
+  }
   if (show_timings) print_timings(timings);
   if (child->term_signal() == SIGINT || child->term_signal() == SIGQUIT) {
     return die_of(child->term_signal());

@@ -23,6 +23,7 @@ makes is there, of the right type, with the flags it asks for (ro, nosuid, nodev
            along from rootfsctl's own tree are accounted for)
   type     mounted, but another filesystem type
   flags    mounted, but without a flag asked for (or with one asked to be clear)
+  setting  a sysctl or the hostname of the layout reads back another value inside N
 With a `root`, N has pivoted into it, so its paths are the layout's paths and every mount
 of its tree is checked; without one, only mounts at or beneath the layout's targets.
 

@@ -1,11 +1,15 @@
 #include "core/error.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <utility>
+
+#include "core/utf8.h"
 
 namespace rootfsctl {
 namespace {
@@ -24,7 +28,7 @@ constexpr std::array kStageNames{
     StageName{Stage::kMount, "mount"},         StageName{Stage::kUmount, "umount"},
     StageName{Stage::kPivotRoot, "pivot_root"}, StageName{Stage::kCreate, "create"},
     StageName{Stage::kChdir, "chdir"},         StageName{Stage::kSethostname, "sethostname"},
-    StageName{Stage::kInternal, "internal"},
+    StageName{Stage::kExec, "exec"},           StageName{Stage::kInternal, "internal"},
 };
 
 struct ErrnoName {
@@ -64,8 +68,16 @@ std::string_view errno_advice(Stage stage, int errno_value) {
   // that set up a tree.
   if (stage == Stage::kRead || stage == Stage::kParse) return {};
   const bool in_namespace = stage == Stage::kOpenNs || stage == Stage::kSetns;
+  // "Run as root" is no advice to root: there the cause is a user namespace, a locked
+  // mount or a security module.
+  const bool root = ::geteuid() == 0;
   switch (errno_value) {
     case EPERM:
+      if (root) {
+        return "not permitted even as root: the target's user namespace may lock the flag or "
+               "refuse the filesystem, or a security module (AppArmor, SELinux) refuses; "
+               "`rootfsctl plan LAYOUT --pid N` lists what a user namespace locks";
+      }
       if (in_namespace || stage == Stage::kUnshare) {
         return "entering another process's namespaces needs CAP_SYS_ADMIN over them: run as "
                "root, or use `rootfsctl run`, which makes a user namespace of its own";
@@ -75,10 +87,13 @@ std::string_view errno_advice(Stage stage, int errno_value) {
     case ESRCH:
       return "the target process is gone (or was replaced): start it again and pass its new pid";
     case ENOENT:
+      if (in_namespace) {
+        return "no such process (or it has exited): pass the pid of a running process";
+      }
       return "a path is missing: `rootfsctl plan LAYOUT --pid N` lists missing sources and "
              "mount points";
     case EACCES:
-      if (in_namespace) {
+      if (in_namespace && !root) {
         return "another user's process: its namespaces open only to root (or to its own user "
                "with ptrace access); run as root";
       }
@@ -159,15 +174,29 @@ std::string Error::render() const {
   std::string_view shown = std::string_view(excerpt).substr(begin, kWindow);
   std::string prefix = begin > 0 ? "..." : "";
   std::string suffix = begin + shown.size() < excerpt.size() ? "..." : "";
-  out += "\n  " + prefix + std::string(shown) + suffix + "\n  " +
-         std::string(prefix.size(), ' ');
-  // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
-  // point, so UTF-8 continuation bytes add no space. Tabs stay tabs to line up.
-  for (std::size_t i = begin; i < column && i < begin + shown.size(); ++i) {
-    auto byte = static_cast<unsigned char>(excerpt[i]);
-    if ((byte & 0xC0) == 0x80) continue;
-    out += byte == '\t' ? '\t' : ' ';
+  // The excerpt is the input's bytes (a mountinfo line may hold any): control bytes and
+  // bytes that are not UTF-8 are shown as `\xNN`, never sent to the terminal raw.
+  std::string escaped;
+  std::string caret_pad;
+  for (std::size_t i = 0; i < shown.size();) {
+    const auto step = decode_utf8(shown, i);
+    const bool control = step.valid && step.code_point != '\t' &&
+                         (step.code_point < 0x20 || (step.code_point >= 0x7F && step.code_point < 0xA0));
+    const bool raw = step.valid && !control;
+    if (raw) {
+      escaped.append(shown.substr(i, step.length));
+    } else {
+      for (std::size_t k = 0; k < step.length; ++k) escaped += "\\x" + to_hex(shown.substr(i + k, 1));
+    }
+    // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
+    // point, four per escaped byte. Tabs stay tabs to line up.
+    if (begin + i < column) {
+      if (!raw) caret_pad.append(4 * step.length, ' ');
+      else caret_pad += shown[i] == '\t' ? '\t' : ' ';
+    }
+    i += step.length;
   }
+  out += "\n  " + prefix + escaped + suffix + "\n  " + std::string(prefix.size(), ' ') + caret_pad;
   out += "^";
   return out;
 }

@@ -27,6 +27,7 @@ enum class Stage {
   kCreate,
   kChdir,
   kSethostname,
+  kExec,  // `run`: the command could not be executed
   kInternal,
 };
 

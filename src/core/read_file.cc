@@ -99,6 +99,10 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t limit
 
 Result<std::string> read_file_or_pipe(const std::string& path, std::size_t limit,
                                       std::string_view what, std::string too_large_hint) {
+  // Standard input is read through descriptor 0 itself, whatever it is (a pipe, a socket,
+  // a file redirected in): reopening /dev/stdin fails for sockets, and for a file the
+  // caller was handed but may not open itself.
+  if (path == "/dev/stdin") return read_stream(0, path, limit, what, std::move(too_large_hint));
   // The same non-blocking open as open_regular_file, then one look at what it is.
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   struct stat st {};

@@ -14,35 +14,32 @@
 #include "exec/worker.h"
 #include "mountinfo/mountinfo.h"
 #include "plan/planner.h"
-#include "plan/target_ids.h"
+#include "plan/target_facts.h"
 #include "plan/validator.h"
 
 namespace rootfsctl::exec {
 namespace {
 
-std::optional<std::uint64_t> ns_inode(const char* file) {
-  struct stat st {};
-  if (::stat(file, &st) != 0) return std::nullopt;
-  return static_cast<std::uint64_t>(st.st_ino);
-}
-
-/// What the validator may know about a pinned target. pid 1's namespace may be
-/// unreadable (a VM init); the validator then says it compared with ours only.
-plan::ValidationContext context_for(const Target& target, const mountinfo::MountTable& table,
-                                    const plan::FsProbe& probe) {
-  plan::ValidationContext context;
-  context.table = &table;
-  context.probe = &probe;
-  context.filesystems = plan::read_proc_filesystems();
-  context.user_namespace = target.other_user_ns;
-  context.kernel_release = plan::read_kernel_release();
-  context.target_mnt_ns = target.mnt_ns_inode;
-  context.caller_mnt_ns = ns_inode("/proc/self/ns/mnt");
-  context.host_mnt_ns = ns_inode("/proc/1/ns/mnt");
-  // Read from /proc/N as `plan --pid` reads them (cli gather_facts), so both agree.
-  context.shared_namespaces = plan::read_shared_namespaces(target.pid);
-  if (target.other_user_ns) context.target_ids = plan::read_target_ids(target.pid);
-  return context;
+/// The bind sources of `plan`, cloned here in rootfsctl's own mount namespace, for a target
+/// that has its own root: inside it the same path names the target's file, and the user
+/// named the caller's (what `plan --pid` checked). open_tree(2) clones only mounts of the
+/// caller's namespace, so this is done before entering. Device sources are opened without
+/// following a final symlink, as inside.
+Result<SourceTrees> clone_sources(Syscalls& sys, const plan::Plan& plan) {
+  SourceTrees trees;
+  auto root = sys.open_path("/", O_PATH | O_DIRECTORY);
+  if (!root) return std::unexpected(root.error());
+  for (const auto& op : plan.ops) {
+    if (op.kind != plan::OpKind::kBind || op.from_target) continue;
+    const bool device = op.entry == "device";
+    auto source = sys.openat2(root->get(), op.source, O_PATH | (device ? O_NOFOLLOW : 0), 0,
+                              kResolveNoMagicLinks);
+    if (!source) return std::unexpected(source.error().wrap("bind source " + op.source));
+    auto tree = sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+    if (!tree) return std::unexpected(tree.error().wrap("clone bind source " + op.source));
+    trees.emplace(op.index, std::move(*tree));
+  }
+  return trees;
 }
 
 /// `--allow-shared-namespace` turns the refusal into a warning, for layouts without a
@@ -152,10 +149,14 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   auto table = mountinfo::read_live_table(pid);
   if (!table) return std::unexpected(table.error());
   result.timings.mark("read table");
-  plan::HostProbe probe("/proc/" + std::to_string(pid) + "/root");
+  // The same facts `plan --pid` gathers, so both come to the same verdict.
+  const auto facts = plan::live_target_facts(pid, *table);
   // 3. Plan, with the probe telling file binds from directory binds.
   plan::PlanOptions plan_options;
-  plan_options.source_type = [&](std::string_view p) { return probe.stat(p).type; };
+  plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
+  plan_options.target_source_type = [&](std::string_view p) {
+    return facts.target_source_type(p);
+  };
   result.plan = plan::make_plan(layout, plan_options);
   result.timings.mark("plan");
   // A --fail-at past the last op would never fire: the drill would "pass" untested.
@@ -169,7 +170,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
     return std::unexpected(error);
   }
   // 4. Validate against the live target; errors mean nothing is executed.
-  const auto validation = context_for(*target, *table, probe);
+  const auto& validation = facts.context;
   result.diagnostics = plan::validate(layout, result.plan, validation);
   if (options.allow_shared_namespace)
     allow_shared_namespace(layout, validation, result.diagnostics);
@@ -179,10 +180,14 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
         diagnostic.severity = plan::Severity::kError;
     }
   }
+  result.already_applied =
+      plan::settle_already_applied(layout, result.plan, facts.context, result.diagnostics);
   // The intent log: refused while a killed apply's log is left, or one runs now.
   auto state_dir = check_intent_log(*target, *mnt_ns_id, result.diagnostics);
   result.timings.mark("validate");
-  if (plan::has_errors(result.diagnostics) || options.dry_run) return result;
+  if (plan::has_errors(result.diagnostics) || options.dry_run || result.already_applied) {
+    return result;
+  }
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
   auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
   if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
@@ -193,8 +198,14 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   auto proc_sys = sys.openat2(proc->get(), "sys", O_PATH | O_DIRECTORY, 0,
                               kResolveBeneath | kResolveNoSymlinks);
   if (!proc_sys) return std::unexpected(proc_sys.error());
+  SourceTrees sources;
+  if (validation.assembled) {
+    auto cloned = clone_sources(sys, result.plan);
+    if (!cloned) return std::unexpected(cloned.error());
+    sources = std::move(*cloned);
+  }
   ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
-                      proc_sys->get(), proc->get()};
+                      proc_sys->get(), proc->get(), &sources};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   LogHeader header;

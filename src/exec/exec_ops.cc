@@ -846,19 +846,37 @@ Result<void> check_device(const Op& op, const struct stat& st) {
   return {};
 }
 
-Result<void> run_bind(ExecState& state, const Op& op) {
-  if (op.entry == "readonly-path") return run_readonly_path(state, op);
-  bool device = op.entry == "device";
-  // Sources live in the target's current tree. A device source is opened without
-  // following a symlink and checked through the same fd that is then cloned.
+/// The detached copy of a bind op's source: the one cloned on rootfsctl's side before
+/// entering (a target with its own root), else one cloned from the target's current tree.
+/// A device source is opened without following a symlink and checked through the same fd
+/// that is then cloned (or through the clone itself).
+Result<UniqueFd> source_tree(ExecState& state, const Op& op, bool device) {
+  if (state.context.sources) {
+    if (auto it = state.context.sources->find(op.index); it != state.context.sources->end()) {
+      UniqueFd tree = std::move(it->second);
+      state.context.sources->erase(it);
+      if (device) {
+        auto st = state.sys.fstatat(tree.get(), "");
+        if (!st) return std::unexpected(st.error());
+        if (auto ok = check_device(op, *st); !ok) return std::unexpected(ok.error());
+      }
+      return tree;
+    }
+  }
   auto source = state.resolve(Scope::kCurrent, op.source, device ? O_NOFOLLOW : 0);
   if (!source) return std::unexpected(source.error());
   if (device) {
     auto st = state.sys.fstatat(source->get(), "");
     if (!st) return std::unexpected(st.error());
-    if (auto ok = check_device(op, *st); !ok) return ok;
+    if (auto ok = check_device(op, *st); !ok) return std::unexpected(ok.error());
   }
-  auto tree = state.sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+  return state.sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+}
+
+Result<void> run_bind(ExecState& state, const Op& op) {
+  if (op.entry == "readonly-path") return run_readonly_path(state, op);
+  bool device = op.entry == "device";
+  auto tree = source_tree(state, op, device);
   if (!tree) return std::unexpected(tree.error());
   auto target = mount_point(state, op, device ? O_NOFOLLOW : 0);
   if (!target) return std::unexpected(target.error());

@@ -7,10 +7,12 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "core/error.h"
+#include "core/unique_fd.h"
 #include "exec/intent_log.h"
 #include "exec/outcome.h"
 #include "exec/syscalls.h"
@@ -62,6 +64,11 @@ struct ExecOptions {
   std::function<void(const plan::Op& op, std::string_view status)> progress;
 };
 
+/// Bind sources cloned (open_tree OPEN_TREE_CLONE) on rootfsctl's side before entering a
+/// target that has its own root, by op index: their paths are the caller's, and once
+/// inside, a path would name the target's file instead (docs/execution.md).
+using SourceTrees = std::map<int, UniqueFd>;
+
 /// What the executor needs to know about the target besides the plan.
 struct ExecContext {
   int pid_ns_fd = -1;  // the target's pid namespace, for proc's pidns option
@@ -83,6 +90,9 @@ struct ExecContext {
   /// through the target's /proc, which may show another pid namespace or be a fake. -1:
   /// the executor opens one itself (a private instance needs no path in the target).
   int proc_fd = -1;
+  /// The bind sources cloned before entering; a bind op found here attaches its clone,
+  /// one that is not resolves its source in the target's current tree. Null: none.
+  SourceTrees* sources = nullptr;
 };
 
 /// Runs `plan` on the calling thread, which must already be inside the target's mount
@@ -107,6 +117,9 @@ struct ApplyResult {
   /// The intent log was kept for `rootfsctl rollback` (the rollback was incomplete, or
   /// the worker died).
   bool intent_log_kept = false;
+  /// The target has its own root and already holds the plan's tree: nothing was done
+  /// (a note "already-applied" says so).
+  bool already_applied = false;
 };
 
 /// The whole pipeline for a live target: pin `pid`, read its table, plan, validate (errors

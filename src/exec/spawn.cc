@@ -91,6 +91,27 @@ class SignalForwarder {
   std::array<bool, kForwarded.size()> installed_{};
 };
 
+// From release() until wait() has its forwarder in place, the forwarded signals stay
+// blocked in the calling thread: the command may already run then, and a SIGTERM or SIGINT
+// in that window would kill rootfsctl (and, through PDEATHSIG, the sandbox) instead of
+// reaching the command. wait() unblocks them once it forwards, so they are passed on late,
+// not lost. Per thread, as the signal mask is: release() and wait() run on one thread.
+thread_local bool t_blocked_since_release = false;
+thread_local sigset_t t_mask_before_release;
+
+void block_forwarded() {
+  sigset_t set;
+  ::sigemptyset(&set);
+  for (int sig : kForwarded) ::sigaddset(&set, sig);
+  t_blocked_since_release = ::pthread_sigmask(SIG_BLOCK, &set, &t_mask_before_release) == 0;
+}
+
+void unblock_forwarded() {
+  if (!t_blocked_since_release) return;
+  ::pthread_sigmask(SIG_SETMASK, &t_mask_before_release, nullptr);
+  t_blocked_since_release = false;
+}
+
 /// One report from the child, or nullopt at EOF (the child exec'd or exited).
 std::optional<ChildReport> read_report(int fd) {
   ChildReport report;
@@ -258,6 +279,7 @@ Result<void> ParkedChild::release() {
   if (!release_fd_) {
     return std::unexpected(make_error(Stage::kInternal, "release: no parked child"));
   }
+  block_forwarded();
   char byte = detail::kReleaseByte;
   ssize_t n = 0;
   do {
@@ -267,6 +289,7 @@ Result<void> ParkedChild::release() {
   int e = errno;
   release_fd_.reset();
   if (n != 1) {
+    unblock_forwarded();
     return std::unexpected(
         make_error(Stage::kFork, "release child " + std::to_string(pid_) + " (it has exited)", e));
   }
@@ -283,6 +306,7 @@ void ParkedChild::abort() {
   pidfd_.reset();
   status_fd_.reset();
   pid_ = -1;
+  unblock_forwarded();
 }
 
 Result<int> ParkedChild::wait() {
@@ -296,6 +320,7 @@ Result<int> ParkedChild::wait() {
   int e = 0;
   {
     SignalForwarder forwarder(pidfd_.get());
+    unblock_forwarded();  // what came since release() is forwarded now
     // Why the exec failed; else, from pid 1, how the command ended (kExited), or EOF when
     // the command itself was the child (the pipe is O_CLOEXEC) or pid 1 was killed.
     report = read_report(status_fd_.get());

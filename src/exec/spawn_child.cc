@@ -203,6 +203,14 @@ void switch_ids(const ChildPlan& plan) {
     fail(plan, ChildStep::kIds, errno, 2);
   }
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // What rootfsctl forwards may come as soon as it releases this child, before pid 1 is
+  // ready for it: blocked, it waits (a pid namespace's init would drop it unhandled), for
+  // supervise()'s sigwaitinfo, or, without a pid namespace, for the command, whose mask
+  // exec_command() clears. Blocked signals are never ignored (kernel/signal.c).
+  sigset_t forwarded;
+  ::sigemptyset(&forwarded);
+  for (int sig : kForwarded) ::sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
   if (plan.nested_user_namespace) return;
   // Leaving uid 0 cleared the effective set (KEEPCAPS keeps only the permitted one), and
   // drop_privileges needs CAP_SETPCAP effective to shrink the bounding set.

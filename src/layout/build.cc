@@ -45,6 +45,7 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   if (kind == EntryKind::kBind || kind == EntryKind::kDevice) {
     entry.from = string_at(object, "from").value_or(entry.target);
     entry.optional = bool_at(object, "optional").value_or(false);
+    entry.from_target = bool_at(object, "from_target").value_or(false);
   }
   entry.recursive = kind == EntryKind::kBind ? bool_at(object, "recursive").value_or(true) : false;
   entry.readonly = bool_at(object, "readonly");
@@ -109,6 +110,9 @@ void set_top_level(Layout& layout, std::string_view key, const json& expanded,
   if (key == "description") layout.description = string_at(expanded, "description").value_or("");
   if (key == "namespaces") layout.namespaces = strings_at(expanded, "namespaces");
   if (key == "hostname") layout.hostname = string_at(expanded, "hostname");
+  if (key == "propagation") {
+    layout.keep_propagation = string_at(expanded, "propagation") == std::optional<std::string>("keep");
+  }
   if (key == "root") {
     layout.root = build_root(expanded["root"], origin_at(document, "/root", source_name));
   }

@@ -87,7 +87,7 @@ class Checker {
     std::string_view name;
     Check check;
   };
-  static const std::array<TopLevelKey, 10> kTopLevel;
+  static const std::array<TopLevelKey, 11> kTopLevel;
 
   // Access and messages.
   const json& node(const std::string& pointer) const;
@@ -133,6 +133,7 @@ class Checker {
   Result<void> check_name(const std::string& pointer);
   Result<void> check_description(const std::string& pointer);
   Result<void> check_hostname(const std::string& pointer);
+  Result<void> check_propagation(const std::string& pointer);
   Result<void> check_extends(const std::string& pointer);
   Result<void> check_namespaces(const std::string& pointer);
   Result<void> check_sysctls(const std::string& pointer);
@@ -161,7 +162,7 @@ class Checker {
   std::vector<std::string> extends_;
 };
 
-const std::array<Checker::TopLevelKey, 10> Checker::kTopLevel{
+const std::array<Checker::TopLevelKey, 11> Checker::kTopLevel{
     TopLevelKey{"version", &Checker::check_done},
     TopLevelKey{"name", &Checker::check_name},
     TopLevelKey{"description", &Checker::check_description},
@@ -169,6 +170,7 @@ const std::array<Checker::TopLevelKey, 10> Checker::kTopLevel{
     TopLevelKey{"vars", &Checker::check_done},
     TopLevelKey{"namespaces", &Checker::check_namespaces},
     TopLevelKey{"hostname", &Checker::check_hostname},
+    TopLevelKey{"propagation", &Checker::check_propagation},
     TopLevelKey{"sysctls", &Checker::check_sysctls},
     TopLevelKey{"root", &Checker::check_root},
     TopLevelKey{"mounts", &Checker::check_mounts},
@@ -591,6 +593,18 @@ Result<void> Checker::check_hostname(const std::string& pointer) {
   return std::unexpected(
       error_at_value(pointer, "invalid hostname " + in_quotes(name),
                      "a hostname has 1 to " + std::to_string(kMaxHostname) + " characters"));
+}
+
+Result<void> Checker::check_propagation(const std::string& pointer) {
+  static constexpr std::array<std::string_view, 2> kModes{"rslave", "keep"};
+  if (!node(pointer).is_string()) {
+    return std::unexpected(type_error(pointer, "'propagation'", "rslave or keep"));
+  }
+  const auto& mode = node(pointer).get_ref<const std::string&>();
+  if (std::find(kModes.begin(), kModes.end(), mode) != kModes.end()) return {};
+  std::string hint = did_you_mean(mode, kModes);
+  if (hint.empty()) hint = "propagation: rslave (the default) or keep";
+  return std::unexpected(error_at_value(pointer, "unknown propagation " + in_quotes(mode), hint));
 }
 
 Result<void> Checker::check_extends(const std::string& pointer) {

@@ -19,8 +19,8 @@ using nlohmann::json;
 
 // The top-level values that a later file overrides as a whole, in the order DESIGN §1
 // lists them.
-constexpr std::array<std::string_view, 5> kScalarKeys{"name", "description", "namespaces",
-                                                      "hostname", "root"};
+constexpr std::array<std::string_view, 6> kScalarKeys{"name",     "description", "namespaces",
+                                                      "hostname", "propagation", "root"};
 
 /// A piece of one file: a top-level value, a sysctl or a mounts entry.
 struct Piece {

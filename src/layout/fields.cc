@@ -22,6 +22,7 @@ constexpr std::array kEntryFields{
               "readonly: true"},
     FieldSpec{"recursive", ValueType::kBool, bits({kBind}), 0, "recursive: false"},
     FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice}), 0, "optional: true"},
+    FieldSpec{"from_target", ValueType::kBool, bits({kBind, kDevice}), 0, "from_target: true"},
     FieldSpec{"options", ValueType::kOptions,
               bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kRemount}), 0,
               "options: [nosuid, nodev]"},
@@ -55,9 +56,9 @@ constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size() +
 
 constexpr auto kEntryKeys = entry_keys();
 
-constexpr std::array<std::string_view, 10> kTopLevelKeys{
-    "version",    "name",     "description", "extends", "vars",
-    "namespaces", "hostname", "sysctls",     "root",    "mounts",
+constexpr std::array<std::string_view, 11> kTopLevelKeys{
+    "version",  "name",        "description", "extends", "vars",   "namespaces",
+    "hostname", "propagation", "sysctls",     "root",    "mounts",
 };
 
 constexpr std::array<std::string_view, 3> kRootKeys{"tmpfs", "bind", "readonly"};

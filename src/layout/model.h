@@ -44,10 +44,12 @@ struct Entry {
   std::string target;  // normalised absolute path, inside the new root when there is one
   Origin origin;       // file and line of the kind key
 
-  // bind, device: the source path in the target's current tree (defaults to `target`).
+  // bind, device: the source path (defaults to `target`): rootfsctl's own path, or with
+  // from_target, a path of the target's current tree (the same tree until it pivots).
   std::string from;
-  bool recursive = true;  // bind only
-  bool optional = false;  // bind, device: skip when the source is missing
+  bool recursive = true;     // bind only
+  bool optional = false;     // bind, device: skip when the source is missing
+  bool from_target = false;  // bind, device: `from` is looked up inside the target
 
   std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, ..., remount
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...
@@ -100,6 +102,9 @@ struct Layout {
   // For `run`: "mount", "pid", "user", "uts", "ipc", "net", "cgroup", "time".
   std::vector<std::string> namespaces;
   std::optional<std::string> hostname;
+  /// `propagation: keep`: a layout without a root leaves the propagation of the target's /
+  /// as it is, instead of making it rslave first, so new mounts reach its peers.
+  bool keep_propagation = false;
   std::map<std::string, std::string> sysctls;
   std::optional<Root> root;
   std::vector<Entry> mounts;

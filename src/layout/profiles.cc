@@ -8,7 +8,9 @@
 #include <memory>
 #include <set>
 #include <utility>
+#include <vector>
 
+#include "core/suggest.h"
 #include "layout/compose.h"
 
 namespace rootfsctl::layout {
@@ -211,6 +213,10 @@ Result<std::string> find_profile(const std::string& name_or_path) {
   }
   Error error = make_error(Stage::kUsage, "no layout file or profile named '" + name_or_path + "'");
   error.hint = "give a path to a .yaml file, or a profile name from `rootfsctl profiles`";
+  // A near miss of a profile on the search path ("sandbx") is most likely that profile.
+  std::vector<std::string> names;
+  for (const auto& profile : list_profiles()) names.push_back(profile.name);
+  if (auto hint = did_you_mean(name_or_path, names); !hint.empty()) error.hint = hint;
   return std::unexpected(error);
 }
 

@@ -129,6 +129,7 @@ class Writer {
     if (e.readonly) key(in, "readonly", *e.readonly ? "true" : "false");
     if (e.kind == EntryKind::kBind && !e.recursive) key(in, "recursive", "false");
     if (from_kind && e.optional) key(in, "optional", "true");
+    if (from_kind && e.from_target) key(in, "from_target", "true");
     if (!e.options.empty()) key(in, "options", flow_list(e.options));
     if (!e.before.empty()) key(in, "before", flow_list(e.before));
     if (!e.after.empty()) key(in, "after", flow_list(e.after));
@@ -179,6 +180,7 @@ std::string write_layout(const Layout& layout, const WriteOptions& options) {
   w.string_map("vars", layout.vars, false);
   if (!layout.namespaces.empty()) w.key("", "namespaces", flow_list(layout.namespaces));
   if (layout.hostname) w.key("", "hostname", value_scalar(*layout.hostname));
+  if (layout.keep_propagation) w.key("", "propagation", "keep");
   w.string_map("sysctls", layout.sysctls, true);
   if (layout.root) w.root(*layout.root);
   auto comments_at = [&](std::size_t i) {

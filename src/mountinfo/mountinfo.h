@@ -84,10 +84,14 @@ class MountTable {
 inline constexpr std::size_t kMaxMountinfoBytes = std::size_t{256} << 20;
 
 /// Parses mountinfo text. Errors are Stage::kParse with the 1-based line number in
-/// `where.line` and a message naming the field.
+/// `where.line` and a message naming the field. As libmount, blank lines and lines whose
+/// first non-blank byte is '#' are skipped, and a '\r' before a line's '\n' is dropped.
 Result<MountTable> parse_mountinfo(std::string_view text);
 /// Reads and parses a file (a captured table).
 Result<MountTable> read_mountinfo_file(const std::string& path);
+/// Reads and parses what an open descriptor gives until EOF (`--mountinfo -`: a capture
+/// piped in); `name` names it in errors ("standard input"). The same size limit applies.
+Result<MountTable> read_mountinfo_fd(int fd, const std::string& name);
 /// Reads and parses /proc/<pid>/mountinfo; pid 0 means "self".
 Result<MountTable> read_mountinfo_pid(pid_t pid);
 /// The same table as read_mountinfo_pid(pid), read through listmount(2)/statmount(2)

@@ -35,6 +35,24 @@ constexpr std::size_t kMaxExcerpt = 256;
 
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
+/// A piece of the file quoted in an error message, safe for a terminal: control bytes and
+/// bytes >= 0x80 as `\xNN` (the file's bytes are not trusted to be text).
+std::string escape_bytes(std::string_view bytes) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+      continue;
+    }
+    out += "\\x";
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0xF];
+  }
+  return out;
+}
+
 // The kernel escapes ' ', '\t', '\n' and '\\' as \ooo (fs/proc_namespace.c, mangle()), and
 // filesystems' show_options may escape more (seq_show_option: ",= \t\n\\"). A backslash
 // that does not start three octal digits of at most \377 is an ordinary byte.
@@ -208,6 +226,8 @@ class Parser {
   };
 
   bool parse_line(MountEntry& entry);
+  bool is_blank_or_comment() const;
+  void skip_line();
   Field take();
   char* find_backslash(char* from) const {
     auto* found =
@@ -239,10 +259,10 @@ bool Parser::parse(std::vector<MountEntry>& entries) {
     ++line_no_;
     line_begin_ = pos_;
     line_end_ = nullptr;
-    // An empty line carries no mount; tolerate them so hand-edited captures still parse.
-    if (*pos_ == '\n') {
-      scanner_.next();
-      ++pos_;
+    // Blank lines and '#' comments carry no mount: libmount skips them (leading blanks
+    // and all), so hand-edited or annotated captures parse as findmnt reads them.
+    if (is_blank_or_comment()) {
+      skip_line();
       continue;
     }
     // Filled on the stack and copied: emplace_back() would zero the 128-byte slot with
@@ -253,6 +273,21 @@ bool Parser::parse(std::vector<MountEntry>& entries) {
     parsed_a_line_ = true;
   }
   return true;
+}
+
+bool Parser::is_blank_or_comment() const {
+  const char* p = pos_;
+  while (p < end_ && (*p == ' ' || *p == '\t')) ++p;
+  if (p < end_ && *p == '\r' && p + 1 < end_ && p[1] == '\n') ++p;  // a CRLF blank line
+  return p == end_ || *p == '\n' || *p == '#';
+}
+
+// Consumes the scanner's delimiters up to and including the line's '\n', so scanner and
+// pos_ stay together.
+void Parser::skip_line() {
+  std::size_t at = scanner_.next();
+  while (at < static_cast<std::size_t>(end_ - text_) && text_[at] != '\n') at = scanner_.next();
+  pos_ = text_ + at + 1;
 }
 
 // The scanner and pos_ move together: every delimiter it yields ends the field at pos_.
@@ -293,6 +328,8 @@ bool Parser::take_number_fields(MountEntry& entry) {
 bool Parser::take_string(std::string_view what, std::string_view& out, bool allow_empty) {
   if (line_end_ != nullptr) return fail(what, nullptr);
   Field field = take();
+  // A capture saved with CRLF line ends: libmount drops the '\r' before the '\n'.
+  if (line_end_ != nullptr && field.end > field.begin && field.end[-1] == '\r') --field.end;
   if (field.begin == field.end && !allow_empty) return fail(what, &field);
   auto size = static_cast<std::size_t>(field.end - field.begin);
   if (backslash_ < field.begin) backslash_ = find_backslash(field.begin);
@@ -337,7 +374,7 @@ bool Parser::fail(std::string_view what, const Field* got) {
   } else if (quote) {
     std::string_view quoted = got->view().substr(0, kMaxQuoted);
     message += ", got '";
-    message += quoted;
+    message += escape_bytes(quoted);
     message += quoted.size() < got->view().size() ? "...'" : "'";
   }
   if (line_end_ == nullptr) {

@@ -90,6 +90,12 @@ Result<MountTable> read_mountinfo_file(const std::string& path) {
   return parse_bytes(std::move(*bytes), path);
 }
 
+Result<MountTable> read_mountinfo_fd(int fd, const std::string& name) {
+  auto bytes = read_all(fd, name, 0);
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  return parse_bytes(std::move(*bytes), name);
+}
+
 Result<MountTable> read_mountinfo_pid(pid_t pid) {
   if (pid < 0) {
     return std::unexpected(

@@ -22,7 +22,7 @@ HostView::HostView(const layout::Layout& layout, const Plan& plan)
     }
   }
   for (const auto& entry : layout.mounts) {
-    entries_.emplace(OriginKey{entry.origin.file, entry.origin.line}, &entry);
+    entries_.emplace(OriginKey{entry.origin.file, entry.origin.line, entry.origin.column}, &entry);
   }
 }
 
@@ -47,7 +47,7 @@ HostView::Backing HostView::backing(const Op& op) const {
 
 const layout::Entry* HostView::entry_for(const Op& op) const {
   if (op.origin.is_implicit()) return nullptr;
-  auto it = entries_.find(OriginKey{op.origin.file, op.origin.line});
+  auto it = entries_.find(OriginKey{op.origin.file, op.origin.line, op.origin.column});
   return it == entries_.end() ? nullptr : it->second;
 }
 

@@ -41,12 +41,14 @@ class HostView {
   struct OriginKey {
     std::string_view file;
     int line = 0;
+    int column = 0;  // two entries on one line (flow style) differ here
     bool operator==(const OriginKey&) const = default;
   };
   struct OriginHash {
     std::size_t operator()(const OriginKey& key) const noexcept {
       return std::hash<std::string_view>{}(key.file) ^
-             (static_cast<std::size_t>(key.line) * 0x9e3779b97f4a7c15ull);
+             (static_cast<std::size_t>(key.line) * 0x9e3779b97f4a7c15ull) ^
+             (static_cast<std::size_t>(key.column) << 20);
     }
   };
   std::unordered_map<OriginKey, const layout::Entry*, OriginHash> entries_;

@@ -53,6 +53,7 @@ struct Op {
   std::optional<std::uint32_t> mode;
   std::string entry;               // layout kind that produced it ("device", "root", ...)
   bool exist_ok = false;           // mkdir of a mount point that may already exist
+  bool from_target = false;        // bind: `source` is in the target's tree, not rootfsctl's
   bool commit = false;             // the commit point: nothing after it can be undone
   Origin origin;
 

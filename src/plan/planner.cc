@@ -118,6 +118,7 @@ class Planner {
   // systemd does for PrivateTmp=.
   void plan_propagation() {
     bool pivot = layout_.root.has_value();
+    if (!pivot && layout_.keep_propagation) return;  // asked for; the validator warns
     Op& op = emit(OpKind::kPropagation, "/",
                   Origin::implicit(pivot ? "pivot prerequisite: make / rprivate so nothing "
                                            "propagates to the host"
@@ -185,18 +186,28 @@ class Planner {
   bool skipped_as_optional(const Entry& entry) {
     if (!entry.optional || !options_.source_type) return false;
     if (entry.kind != EntryKind::kBind && entry.kind != EntryKind::kDevice) return false;
-    if (options_.source_type(entry.from) != FileType::kMissing) return false;
+    if (source_type(entry) != FileType::kMissing) return false;
     plan_.skipped.push_back(
         {std::string(layout::kind_name(entry.kind)) + " " + entry.target + " <- " + entry.from,
          entry.origin});
     return true;
   }
 
+  /// The type of a bind or device entry's source where it is looked up: rootfsctl's own
+  /// tree, or the target's with from_target.
+  FileType source_type(const Entry& entry) const {
+    if (entry.from_target && options_.target_source_type) {
+      return options_.target_source_type(entry.from);
+    }
+    return options_.source_type ? options_.source_type(entry.from) : FileType::kUnknown;
+  }
+
   void plan_bind(const Entry& entry) {
-    bool file = options_.source_type && options_.source_type(entry.from) == FileType::kRegular;
+    bool file = source_type(entry) == FileType::kRegular;
     ensure_mount_point(entry.target, file, "mount point for " + entry.target);
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
+    op.from_target = entry.from_target;
     if (entry.recursive) op.flags = {"rec"};
     op.entry = "bind";
     mounts_[entry.target] = false;
@@ -248,6 +259,7 @@ class Planner {
     ensure_mount_point(entry.target, true, "placeholder for device " + entry.target);
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
+    op.from_target = entry.from_target;
     op.entry = "device";
     mounts_[entry.target] = false;
   }
@@ -273,6 +285,7 @@ class Planner {
   void plan_readonly_path(const Entry& entry) {
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.target;
+    op.from_target = true;  // its own path in the tree being built: never cloned up front
     op.flags = {"rec", "ro"};
     op.entry = "readonly-path";
     mounts_[entry.target] = false;

@@ -16,6 +16,9 @@ struct PlanOptions {
   /// pure function of its inputs: the CLI passes a probe of the target's tree, tests pass
   /// a table.
   std::function<FileType(std::string_view source)> source_type;
+  /// The same for a source of the target's own tree (an entry with from_target); unset:
+  /// source_type.
+  std::function<FileType(std::string_view source)> target_source_type;
 };
 
 /// Plans `layout`: implicit propagation first; the root; entries in stable topological

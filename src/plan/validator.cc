@@ -89,6 +89,8 @@ class Validator {
     check_table();
     check_userns();
     check_target_root();
+    check_assembled();
+    check_propagation();
     check_shared_with_userns();
     check_mapped_ids();
     if (!context_.probe && needs_probe_) {
@@ -128,7 +130,12 @@ class Validator {
             "]); " +
             (layout_.root ? "rootfsctl never pivots there"
                           : "applying would change that namespace's mounts") +
-            ": give the pid of a process in its own mount namespace",
+            ": give the pid of a process in its own mount namespace" +
+            // What --allow-shared-namespace permits: no root, and not the host's.
+            (!layout_.root && ns == context_.caller_mnt_ns && ns != context_.host_mnt_ns &&
+                     ns != kInitialMountNsInode
+                 ? std::string(", or pass --allow-shared-namespace to change this one anyway")
+                 : std::string()),
         Origin::implicit("target"));
   }
 
@@ -368,16 +375,22 @@ class Validator {
     bool device = op.entry == "device";
     // A device source is looked at without following links: a symlink could be swapped
     // for something else between the check and the mount.
-    FileInfo info = device ? context_.probe->lstat(op.source) : context_.probe->stat(op.source);
+    // Sources are the caller's paths where the facts say so (a live apply).
+    const FsProbe& where =
+        context_.source_probe && !op.from_target ? *context_.source_probe : *context_.probe;
+    FileInfo info = device ? where.lstat(op.source) : where.stat(op.source);
     if (info.type == FileType::kUnknown) return;
     const Entry* entry = view_.entry_for(op);
     bool optional = entry && entry->optional;
     if (info.type == FileType::kMissing) {
+      // A root cannot be optional (the loader refuses the key there): no such advice.
+      const char* fix = op.entry == "root"
+                            ? " does not exist: create the image directory, or fix the path"
+                            : " does not exist: create it, fix the path, or add optional: true";
       add(optional ? Severity::kNote : Severity::kError,
           optional ? "source-optional-missing" : "source-missing",
           std::string(op.entry) + " " + op.target + ": source " + op.source +
-              (optional ? " does not exist; skipped (optional: true)"
-                        : " does not exist: create it, fix the path, or add optional: true"),
+              (optional ? " does not exist; skipped (optional: true)" : fix),
           op.origin, op.index);
       return;
     }
@@ -577,6 +590,16 @@ class Validator {
             op.to_string() + " writes " + where.host_path + " through " + where.via +
                 ", which outlives the sandbox; mount a tmpfs above it to keep it private",
             op.origin, op.index);
+      } else if (!op.origin.is_implicit() && info.type == FileType::kMissing &&
+                 warned_.insert(op.origin.to_string()).second) {
+        // The layout asked for it in the target's own tree, which for a fresh child or
+        // `run` without a root is the host's: said as apply will do it.
+        add(Severity::kWarning, "creates-in-existing-tree",
+            op.to_string() + " creates " + where.host_path +
+                " in the target's existing tree, where it outlives the apply (for a child "
+                "that has not pivoted, or `run` without a root, that tree is the host's); "
+                "mount a tmpfs above it to keep it private",
+            op.origin, op.index);
       }
     }
   }
@@ -637,6 +660,53 @@ class Validator {
 
   // rootfsctl enters another user namespace as its root (uid and gid 0, as nsenter -U and
   // runc do); a namespace whose maps have no 0 has no such user.
+  // Applying a rooted layout again (an engine that retries, a second `apply sandbox`)
+  // would pivot into a second root on top of the first; a runc container has pivoted
+  // before anyone sees it. Mounts without a root (a hot-add) apply to any target.
+  void check_assembled() {
+    if (!context_.assembled || !layout_.root) return;
+    add(Severity::kError, "target-assembled",
+        "the target has already pivoted into a root of its own (an earlier apply or run, or "
+        "a container runtime); a layout with a root would stack a second root on it: apply "
+        "a layout without `root` to add mounts to it, or start a fresh target",
+        layout_.root->origin);
+  }
+
+  // A layout without a root makes the target's / rslave first and leaves it so (nothing
+  // it mounts leaks to the host); `propagation: keep` leaves / alone. Either way, on a
+  // target whose / is shared on purpose, say what happens to its peers.
+  void check_propagation() {
+    if (layout_.root) {
+      if (layout_.keep_propagation) {
+        add(Severity::kError, "propagation-keep-with-root",
+            "propagation: keep cannot apply to a layout with a root: the pivot needs / "
+            "private; remove it",
+            layout_.root->origin);
+      }
+      return;
+    }
+    // Only a live target keeps what the apply does to its /; a plan for `run` (no --pid)
+    // is for a fresh copy, cut off on purpose (check_table's note).
+    if (!context_.target_mnt_ns) return;
+    const mountinfo::MountEntry* root = context_.table ? context_.table->covering("/") : nullptr;
+    if (!root || !root->shared_group()) return;
+    const std::string group = "shared:" + std::to_string(*root->shared_group());
+    if (layout_.keep_propagation) {
+      add(Severity::kWarning, "mounts-propagate",
+          "the target's / is shared (" + group + ") and propagation: keep leaves it so: "
+          "every mount of this layout also appears at the same place in /'s peers (the host "
+          "too, when it is one)",
+          Origin{layout_.source, 0, 0, {}});
+    } else {
+      add(Severity::kWarning, "propagation-changed",
+          "the target's / is shared (" + group + "); the apply makes it rslave first and "
+          "leaves it so: mounts made later inside the target no longer reach its peers "
+          "(as Kubernetes mountPropagation: Bidirectional expects); set propagation: keep "
+          "to leave it shared",
+          Origin::implicit("target"));
+    }
+  }
+
   void check_target_root() {
     if (!context_.target_ids) return;
     const auto& ids = *context_.target_ids;
@@ -715,7 +785,11 @@ class Validator {
 
   void check_table() {
     if (!context_.table || context_.table->size() == 0) return;
-    if (const auto* root = context_.table->covering("/"); root && root->shared_group()) {
+    // A live target without a root gets check_propagation's warning instead: there the
+    // change outlasts the apply.
+    const bool live_hot_add = !layout_.root && context_.target_mnt_ns;
+    if (const auto* root = context_.table->covering("/");
+        root && root->shared_group() && !live_hot_add) {
       add(Severity::kNote, layout_.root ? "pivot-shared-root" : "shared-propagation",
           "the target's / is shared (shared:" + std::to_string(*root->shared_group()) +
               "); op 1 makes it " + (layout_.root ? "rprivate" : "rslave") +

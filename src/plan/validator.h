@@ -23,6 +23,12 @@ namespace rootfsctl::plan {
 struct ValidationContext {
   const mountinfo::MountTable* table = nullptr;  // the target's mount table
   const FsProbe* probe = nullptr;                // the target's files; null when offline
+  /// Where bind, device and root sources are looked up: the caller's tree for a live
+  /// apply. Null: `probe`.
+  const FsProbe* source_probe = nullptr;
+  /// The target has already pivoted into a root of its own (has_own_root): a layout with
+  /// a root would stack a second one.
+  bool assembled = false;
   std::optional<std::set<std::string>> filesystems;  // /proc/filesystems of the kernel
   bool user_namespace = false;  // the target lives in a non-initial user namespace
   std::optional<std::string> kernel_release;  // uname -r, for what older kernels refuse

@@ -17,14 +17,18 @@
 //   field "<name>_hex" is an array with the hex of every element, in the same order.
 //
 // - Text output (tables, trees, diagnostics) never lets a path break a line or drive the
-//   terminal: C0 control characters, DEL, C1 control characters (U+0080..U+009F), the
-//   backslash, and bytes that are not valid UTF-8 are shown as `\xNN`, one per byte
-//   (as findmnt does), so "/mnt/a\nb" prints as `/mnt/a\x0ab` and a literal backslash
-//   as `\x5c`. Columns are aligned by code points. ANSI colour only when asked for.
+//   terminal: C0 control characters, DEL, C1 control characters (U+0080..U+009F) and
+//   bytes that are not valid UTF-8 are shown as `\xNN`, one per byte
+//   (as findmnt does), so "/mnt/a\nb" prints as `/mnt/a\x0ab`. A backslash is escaped
+//   (`\x5c`) only where it would read as the start of an escape, before an `x`, as
+//   findmnt shows it; raw and pairs output escape more (format.h, Escape). Columns are
+//   aligned by code points. ANSI colour only when asked for.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -61,8 +65,10 @@ std::string with_diagnostics_json(std::string_view object,
 ///   "  3  bind   new_root  /usr  <- /usr  [rec]  manifests/sandbox.yaml:13"
 /// The scope column appears when some op is not in the current tree (a pivoting plan);
 /// a header line explains it. Then the diagnostics and the summary, as diagnostics_text.
+/// With a `width` (0: unlimited), every line fits it: the table's widest columns narrow
+/// and their cells continue on the next lines, long header and diagnostic lines wrap.
 std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics,
-                      bool color);
+                      bool color, std::size_t width = 0);
 
 /// The mount tree the plan leaves behind, findmnt style (TARGET SOURCE FSTYPE OPTIONS).
 /// Built from the mount and bind ops of the tree the layout names (the new root when the
@@ -70,7 +76,10 @@ std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic
 /// nearest ancestor-or-self of its target (so stacked mounts nest), remounts merge their
 /// flags (recursively with "rec"), umounts remove a subtree. Symlinks follow the tree on
 /// a "symlinks:" block, one "/bin -> usr/bin" a line.
-std::string plan_tree(const plan::Plan& plan, bool color);
+/// `ascii` draws the branches as findmnt does without a UTF-8 locale; `width` as in
+/// plan_text.
+std::string plan_tree(const plan::Plan& plan, bool color, bool ascii = false,
+                      std::size_t width = 0);
 
 /// The op flow as a Mermaid flowchart (renders on GitHub, GitLab and mermaid.live): one
 /// node per op, labelled "3. bind /usr ← /usr [rec]", chained in plan order and grouped in
@@ -83,24 +92,72 @@ std::string plan_mermaid(const plan::Plan& plan);
 
 /// One line per diagnostic, "error[duplicate-target] layout.yaml:30: message", then the
 /// summary "lint: 1 error, 2 warnings, 0 notes" (singular for exactly one).
-std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color);
+/// A `width` (0: unlimited) wraps long lines, continuation lines indented by two spaces.
+std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color,
+                             std::size_t width = 0);
+
+/// What text output may use on the reader's terminal. The command line decides it from
+/// the tty, $COLUMNS, the locale, --color, NO_COLOR and TERM (cli/terminal.h).
+struct Terminal {
+  bool color = false;
+  bool utf8 = true;        // box-drawing trees and non-ASCII text; else findmnt's ASCII
+  std::size_t width = 0;   // columns a line may take; 0 is unlimited
+};
 
 /// The table as JSON (DESIGN §5), pretty-printed with a 2-space indent and a trailing
 /// newline: {"mounts": [{"id", "parent", "major", "minor", "root", "target", "options",
-/// "optional_fields": [..], "fstype", "source", "super_options"}]}, strings unescaped
-/// (`\040` is a space) and written by the byte rule above ("target_hex", ...).
+/// "optional_fields": [..], "fstype", "source", "super_options", "propagation",
+/// "shared"?, "master"?, "propagate_from"?}]}, strings unescaped (`\040` is a space) and
+/// written by the byte rule above ("target_hex", ...). "propagation" is findmnt's
+/// PROPAGATION ("shared", "private", then ",slave" and ",unbindable"); "shared" is the
+/// peer group, "master" the master's, "propagate_from" the nearest visible dominant one.
+/// `shown` lists the entries to include (indices into table.entries(), in order).
+std::string mounts_json(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown);
 std::string mounts_json(const mountinfo::MountTable& table);
 
-/// The table as findmnt --list does, aligned columns
-/// ID PARENT MAJ:MIN TARGET SOURCE FSTYPE OPTIONS PROPAGATION, one mount a line in table
-/// order. OPTIONS are the per-mount options followed by the superblock options that add
-/// to them (findmnt's merge: "rw,nosuid,relatime,size=64k").
+/// findmnt's columns (-o). SOURCE is findmnt's `source[/root]` for a mount of a
+/// subdirectory (a bind of one); OPTIONS merges the mount's and the superblock's options
+/// (mountinfo::merged_options); FSROOT is the mounted directory of the filesystem.
+enum class MountColumn {
+  kTarget, kSource, kFstype, kOptions, kVfsOptions, kFsOptions, kFsroot, kPropagation,
+  kOptFields, kId, kParent, kMajMin,
+};
+/// The default columns: TARGET SOURCE FSTYPE OPTIONS.
+std::vector<MountColumn> default_mount_columns();
+/// A comma list of column names, case-insensitive ("target,SOURCE"); a leading '+'
+/// appends to the default columns, as findmnt's `-o +PROPAGATION`. A usage error names an
+/// unknown column, with a suggestion.
+Result<std::vector<MountColumn>> parse_mount_columns(std::string_view list);
+/// Every column name, for --help.
+std::string mount_column_names();
+
+enum class MountsForm {
+  kTree,   // findmnt's default: nested by parent, aligned
+  kList,   // -l: one mount a line in table order, aligned
+  kRaw,    // -r: space-separated, fields escaped so they hold no space, in table order
+  kPairs,  // -P: NAME="value" pairs, in table order
+};
+
+struct MountsView {
+  MountsForm form = MountsForm::kTree;
+  std::vector<MountColumn> columns = default_mount_columns();
+  bool headings = true;
+  Terminal terminal;
+};
+
+/// The entries `shown` (indices into table.entries()) as findmnt prints them. In a tree,
+/// a mount hangs under its nearest shown ancestor (so filters keep the nesting), children
+/// in mount id order (libmount's); roots are
+/// shown entries without one, in table order, and entries caught in a parent cycle are
+/// further roots, so every entry appears exactly once.
+std::string mounts_view(const mountinfo::MountTable& table, const std::vector<std::size_t>& shown,
+                        const MountsView& view);
+
+/// The whole table as `findmnt --list -o ID,PARENT,MAJ:MIN,TARGET,SOURCE,FSTYPE,OPTIONS,
+/// PROPAGATION`.
 std::string mounts_text(const mountinfo::MountTable& table);
 
-/// The table as findmnt's default tree (TARGET SOURCE FSTYPE OPTIONS) built from parent
-/// ids: roots are the entries whose parent is not in the table (or is themselves),
-/// children are in table order. Entries caught in a parent cycle are printed as further
-/// roots, so every entry appears exactly once.
+/// The whole table as findmnt's default tree (TARGET SOURCE FSTYPE OPTIONS).
 std::string mounts_tree(const mountinfo::MountTable& table, bool color);
 
 /// A command's error as JSON, the one shape of every command (apply's outcome carries the

@@ -33,6 +33,7 @@ std::string source_text(const Op& op) {
   if (op.kind == OpKind::kSymlink) return "-> " + escape_for_display(op.source);
   std::string out;
   if (!op.source.empty()) out = "<- " + escape_for_display(op.source);
+  if (op.from_target) out += " (target's)";
   if (!op.fstype.empty() && op.fstype != op.source) {
     out += (out.empty() ? "(" : " (") + escape_for_display(op.fstype) + ")";
   }
@@ -82,15 +83,42 @@ std::vector<Cell> op_row(const Op& op, bool show_scope) {
   return row;
 }
 
-std::string plan_header(const plan::Plan& plan, bool show_scope, bool color) {
+/// The op table. Too wide for `width`, each op's origin (the last, longest column) moves
+/// to a line of its own under the op, and the rest is fitted.
+std::string ops_table(std::vector<std::vector<Cell>> rows, bool color, std::size_t width) {
+  constexpr std::string_view kIndent = "  ";
+  if (width == 0 || natural_width(rows, kIndent) <= width) {
+    return format_table(rows, {Align::kRight}, color, kIndent);
+  }
+  std::vector<Cell> origins;
+  for (auto& row : rows) {
+    origins.push_back(std::move(row.back()));
+    row.pop_back();
+  }
+  const auto widths = table_widths(rows, kIndent, width);
+  // Origins start under the op name: the index column and its separator.
+  const std::string under(display_width(kIndent) + widths[0] + 2, ' ');
+  std::string out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out += format_row(rows[i], widths, {Align::kRight}, color, kIndent);
+    for (auto& line : wrap_pieces(origins[i].text, width - under.size(), width - under.size())) {
+      out += under + styled(line, origins[i].style, color) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string plan_header(const plan::Plan& plan, bool show_scope, bool color, std::size_t width) {
   std::string out = "plan";
   if (!plan.name.empty()) out += " " + escape_for_display(plan.name);
   if (!plan.layout.empty()) out += " (" + escape_for_display(plan.layout) + ")";
-  out = styled(out, Style::kBold, color) + ": " + plural(plan.ops.size(), "op") + "\n";
+  out = wrap_text(styled(out, Style::kBold, color) + ": " + plural(plan.ops.size(), "op"), width,
+                  "  ");
   if (show_scope) {
-    out +=
+    out += wrap_text(
         "scope: new_root = inside the new root until pivot_root, "
-        "old_root = the old root after it\n";
+        "old_root = the old root after it",
+        width, "  ");
   }
   return out;
 }
@@ -107,7 +135,7 @@ Style severity_style(Severity severity) {
   return Style::kPlain;
 }
 
-std::string diagnostic_line(const plan::Diagnostic& diagnostic, bool color) {
+std::string diagnostic_line(const plan::Diagnostic& diagnostic, bool color, std::size_t width) {
   std::string out =
       styled(plan::severity_name(diagnostic.severity), severity_style(diagnostic.severity), color);
   out += styled("[" + escape_for_display(diagnostic.code) + "]", Style::kBold, color);
@@ -116,7 +144,7 @@ std::string diagnostic_line(const plan::Diagnostic& diagnostic, bool color) {
   if (!origin.is_implicit() || !origin.reason.empty()) {
     out += " " + escape_for_display(origin.to_string());
   }
-  return out + ": " + escape_for_display(diagnostic.message) + "\n";
+  return wrap_text(out + ": " + escape_for_display(diagnostic.message), width, "  ");
 }
 
 std::size_t count_severity(const std::vector<plan::Diagnostic>& diagnostics, Severity severity) {
@@ -128,18 +156,19 @@ std::size_t count_severity(const std::vector<plan::Diagnostic>& diagnostics, Sev
 }  // namespace
 
 std::string plan_text(const plan::Plan& plan, const std::vector<plan::Diagnostic>& diagnostics,
-                      bool color) {
+                      bool color, std::size_t width) {
   const bool show_scope = std::any_of(plan.ops.begin(), plan.ops.end(),
                                       [](const Op& op) { return op.scope != Scope::kCurrent; });
   std::vector<std::vector<Cell>> rows;
   for (const auto& op : plan.ops) rows.push_back(op_row(op, show_scope));
-  return plan_header(plan, show_scope, color) + format_table(rows, {Align::kRight}, color, "  ") +
-         "\n" + diagnostics_text(diagnostics, color);
+  return plan_header(plan, show_scope, color, width) + ops_table(rows, color, width) + "\n" +
+         diagnostics_text(diagnostics, color, width);
 }
 
-std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color) {
+std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, bool color,
+                             std::size_t width) {
   std::string out;
-  for (const auto& diagnostic : diagnostics) out += diagnostic_line(diagnostic, color);
+  for (const auto& diagnostic : diagnostics) out += diagnostic_line(diagnostic, color, width);
   const auto errors = count_severity(diagnostics, Severity::kError);
   out +=
       "lint: " + styled(plural(errors, "error"), errors > 0 ? Style::kRed : Style::kPlain, color) +

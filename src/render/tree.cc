@@ -199,14 +199,14 @@ std::string symlinks_text(const plan::Plan& plan) {
 
 }  // namespace
 
-std::string plan_tree(const plan::Plan& plan, bool color) {
+std::string plan_tree(const plan::Plan& plan, bool color, bool ascii, std::size_t width) {
   const auto tree = build_tree(plan);
   std::vector<std::vector<Cell>> rows{{{"TARGET", Style::kBold},
                                        {"SOURCE", Style::kBold},
                                        {"FSTYPE", Style::kBold},
                                        {"OPTIONS", Style::kBold}}};
-  for (auto& row : tree_rows(tree_nodes(tree.nodes()), {0})) rows.push_back(std::move(row));
-  return format_table(rows, {}, color) + symlinks_text(plan);
+  for (auto& row : tree_rows(tree_nodes(tree.nodes()), {0}, ascii)) rows.push_back(std::move(row));
+  return format_table(rows, {}, color, "", width) + symlinks_text(plan);
 }
 
 }  // namespace rootfsctl::render

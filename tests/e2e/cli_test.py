@@ -160,7 +160,11 @@ class MountsTest(unittest.TestCase):
         self.assertEqual(by_id[31]["optional_fields"], ["shared:9", "master:2"])
         self.assertEqual(set(by_id[22]),
                          {"id", "parent", "major", "minor", "root", "target", "options",
-                          "optional_fields", "fstype", "source", "super_options"})
+                          "optional_fields", "fstype", "source", "super_options",
+                          "propagation", "shared"})
+        self.assertEqual(by_id[22]["propagation"], "shared")
+        self.assertEqual((by_id[31]["propagation"], by_id[31]["shared"], by_id[31]["master"]),
+                         ("shared,slave", 9, 2))
 
     def test_text_and_tree_keep_one_line_per_mount(self):
         for fmt in ("text", "tree"):

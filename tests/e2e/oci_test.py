@@ -104,7 +104,9 @@ class OciTest(unittest.TestCase):
         self.layout = pathlib.Path(self.tmp) / "extra.yaml"
         self.layout.write_text(LAYOUT.format(source=self.host_dir))
         self.inside_layout = pathlib.Path(self.tmp) / "extra-inside.yaml"
-        self.inside_layout.write_text(LAYOUT.format(source="/bin"))
+        # A source of the container's own tree, asked for explicitly: its /bin (busybox).
+        self.inside_layout.write_text(LAYOUT.format(source="/bin") +
+                                      "    from_target: true\n")
         self.containers = []
 
     def tearDown(self):
@@ -167,11 +169,34 @@ class OciTest(unittest.TestCase):
         self.bundle.runc("start", cid)
         self.assert_extra_mounts(cid, host_source=False)
 
-    def test_host_source_after_the_pivot_is_a_validation_error(self):
+    def test_host_source_after_the_pivot_comes_from_the_host(self):
+        # runc has pivoted during create: the bind source is still the caller's path, cloned
+        # before rootfsctl enters (inside, the host directory does not exist).
         cid, _ = self.create()
         state = json.loads(self.bundle.runc("state", cid).stdout)
-        proc = rootfsctl("apply", self.layout, "--pid", state["pid"], check_exit=1)
+        proc = rootfsctl("plan", self.layout, "--pid", state["pid"], check_exit=0)
+        self.assertNotIn(b"source-missing", proc.stdout + proc.stderr)
+        proc = rootfsctl("apply", self.layout, "--pid", state["pid"], check_exit=0)
+        self.assertIn(b"verified", proc.stdout)
+        self.bundle.runc("start", cid)
+        self.assert_extra_mounts(cid)
+
+    def test_source_of_the_container_asked_for_explicitly(self):
+        # from_target: a path the container has and the host does not.
+        cid, _ = self.create()
+        state = json.loads(self.bundle.runc("state", cid).stdout)
+        layout = pathlib.Path(self.tmp) / "from-target.yaml"
+        layout.write_text("version: 1\nmounts:\n  - bind: /mnt/host\n"
+                          "    from: /rootfsctl-only-in-container\n    from_target: true\n")
+        proc = rootfsctl("apply", layout, "--pid", state["pid"], check_exit=1)
         self.assertIn(b"error[source-missing]", proc.stderr)
+        self.assertFalse(os.path.exists("/rootfsctl-only-in-container"))
+        (self.bundle.rootfs / "rootfsctl-only-in-container").mkdir()
+        (self.bundle.rootfs / "rootfsctl-only-in-container" / "mark").write_text("inside\n")
+        rootfsctl("apply", layout, "--pid", state["pid"], check_exit=0)
+        self.bundle.runc("start", cid)
+        mark = self.bundle.runc("exec", cid, "cat", "/mnt/host/mark").stdout
+        self.assertEqual(mark, b"inside\n")
 
     def test_failing_hook_fails_the_container_and_rolls_back(self):
         self.bundle.set_hook("createRuntime", ["oci", "hook", self.layout, "--fail-at", "2:EPERM"])

@@ -29,6 +29,18 @@ for f in bin/rootfsctl share/rootfsctl/profiles/sandbox.yaml share/rootfsctl/lay
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
 [[ ! -e $prefix/include/rootfsctl/cli ]] || fail "the command line's headers were installed"
+for f in share/doc/rootfsctl/LICENSE share/doc/rootfsctl/README.md share/doc/rootfsctl/CHANGELOG.md \
+         share/doc/rootfsctl/docs/stability.md; do
+  [[ -e $prefix/$f ]] || fail "not installed: $f"
+done
+for f in exec/exec_state.h mountinfo/table_impl.h layout/checks.h layout/fields.h; do
+  [[ ! -e $prefix/include/rootfsctl/$f ]] || fail "an internal header was installed: $f"
+done
+# Every installed header compiles on its own (the consumer's flags, nothing else).
+for h in $(cd "$prefix/include/rootfsctl" && find . -name '*.h' | sort); do
+  echo "#include \"${h#./}\"" | c++ -std=c++23 -fsyntax-only -I"$prefix/include/rootfsctl" \
+    -x c++ - 2>"$work/header.log" || { cat "$work/header.log" >&2; fail "$h does not compile alone"; }
+done
 cmp -s "$prefix/share/rootfsctl/layout.schema.json" "$source/schemas/layout.schema.json" ||
   fail "installed schema differs from schemas/layout.schema.json"
 "$prefix/bin/rootfsctl" schema | cmp -s - "$prefix/share/rootfsctl/layout.schema.json" ||

@@ -26,6 +26,19 @@ TEST(LoaderTest, ReportsUnknownKeyAtTheKeyWithSuggestion) {
             "      ^");
 }
 
+TEST(LoaderTest, PropagationIsRslaveOrKeep) {
+  auto keep = load("version: 1\npropagation: keep\nmounts:\n  - tmpfs: /tmp\n");
+  ASSERT_TRUE(keep) << keep.error().to_string();
+  EXPECT_TRUE(keep->keep_propagation);
+  auto rslave = load("version: 1\npropagation: rslave\n");
+  ASSERT_TRUE(rslave) << rslave.error().to_string();
+  EXPECT_FALSE(rslave->keep_propagation);
+  auto typo = load("version: 1\npropagation: kep\n");
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().to_string(),
+            "layout.yaml:2:14: unknown propagation 'kep' (did you mean 'keep'?)");
+}
+
 TEST(LoaderTest, LoadsAFullLayout) {
   auto result = load(R"(version: 1
 name: sandbox
@@ -387,7 +400,7 @@ const MistakeCase kMistakes[] = {
      "layout.yaml:2:1: layout is empty (a layout is a mapping that starts with 'version: 1')"},
     {"UnknownTopLevelFar", "version: 1\nfrobnicate: 1\n",
      "layout.yaml:2:1: unknown key 'frobnicate' (keys of a layout: version, name, description, "
-     "extends, vars, namespaces, hostname, sysctls, root, mounts)"},
+     "extends, vars, namespaces, hostname, propagation, sysctls, root, mounts)"},
     {"NameNotString", "version: 1\nname: [a]\n",
      "layout.yaml:2:7: 'name' must be a string, not a list"},
     {"ExtendsString", "version: 1\nextends: base\n",

@@ -70,6 +70,7 @@ mounts:
   - device: /dev/null
     from: /dev/zero
     optional: true
+    from_target: true
   - symlink: /bin
     to: usr/bin
   - dir: /run/app

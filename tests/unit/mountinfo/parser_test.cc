@@ -86,10 +86,21 @@ TEST(ParseMountinfo, NumbersOfEveryLength) {
 
 TEST(ParseMountinfo, NumbersRejectEveryNonDigit) {
   // Bytes just outside '0'..'9' and ones that could fool a nibble check.
-  for (std::string bad : {"1/", "1:", "/1", "12a4", "1\x1a", "1\xfa", "+1", "0x10", "9999999a",
-                          "1234567/", "4294967296"}) {
+  // The quoted field is escaped: a control byte or a byte >= 0x80 shows as \xNN.
+  for (auto [bad, shown] :
+       std::initializer_list<std::pair<std::string, std::string>>{{"1/", "1/"},
+                                                                  {"1:", "1:"},
+                                                                  {"/1", "/1"},
+                                                                  {"12a4", "12a4"},
+                                                                  {"1\x1a", "1\\x1a"},
+                                                                  {"1\xfa", "1\\xfa"},
+                                                                  {"+1", "+1"},
+                                                                  {"0x10", "0x10"},
+                                                                  {"9999999a", "9999999a"},
+                                                                  {"1234567/", "1234567/"},
+                                                                  {"4294967296", "4294967296"}}) {
     EXPECT_EQ(parse_error(std::string(kFirstLine) + "1 0 0:" + bad + " / / rw - t s rw\n"),
-              "line 2: expected major:minor, got '0:" + bad + "'");
+              "line 2: expected major:minor, got '0:" + shown + "'");
   }
   EXPECT_EQ(parse_error(std::string(kFirstLine) + "12345678x 0 0:1 / / rw - t s rw\n"),
             "line 2: expected mount ID, got '12345678x'");
@@ -298,6 +309,47 @@ TEST(ParseMountinfo, LongFieldIsCutInTheMessage) {
   std::string text =
       std::string(kFirstLine) + "1 " + std::string(100, '7') + " 0:1 / / rw - tmpfs none rw\n";
   EXPECT_EQ(parse_error(text), "line 2: expected parent ID, got '" + std::string(64, '7') + "...'");
+}
+
+// libmount skips blank lines and '#' comments (leading blanks allowed) and drops the '\r'
+// of CRLF line ends; a capture edited on another system parses as findmnt reads it.
+TEST(ParseMountinfo, CommentsBlankLinesAndCrlfAsLibmount) {
+  auto table = parse_mountinfo(
+      "# captured on host A\r\n"
+      "   \t\n"
+      "  # indented comment\n"
+      "1 0 0:1 / / rw - tmpfs none rw,size=4k\r\n"
+      "\r\n"
+      "2 1 0:2 / /proc rw - proc proc rw\r\n"
+      "#last");
+  ASSERT_TRUE(table.has_value()) << table.error().render();
+  ASSERT_EQ(table->size(), 2u);
+  EXPECT_EQ(table->entries()[0].super_options, "rw,size=4k");
+  EXPECT_EQ(table->entries()[1].super_options, "rw");
+  EXPECT_EQ(table->entries()[1].target, "/proc");
+}
+
+TEST(ParseMountinfo, AnErrorAfterACommentCountsItsLine) {
+  auto table = parse_mountinfo("# c\n1 0 0:1 / / rw - t s rw\n2 x\n");
+  ASSERT_FALSE(table.has_value());
+  EXPECT_EQ(table.error().where.line, 3);
+}
+
+// A parse error never sends the file's control bytes to the terminal: the quoted field and
+// the excerpt under the message are escaped (the excerpt keeps the raw bytes; render()
+// escapes them and keeps the caret under the right column).
+TEST(ParseMountinfo, ErrorsShowHostileBytesEscaped) {
+  auto table = parse_mountinfo(
+      "1 0 0:1 / / rw - t s rw\n"
+      "2 1 0:\x1b[2J /x\x07 rw - t s rw\n");
+  ASSERT_FALSE(table.has_value());
+  const auto shown = table.error().render();
+  EXPECT_EQ(shown.find('\x1b'), std::string::npos) << shown;
+  EXPECT_EQ(shown.find('\x07'), std::string::npos) << shown;
+  EXPECT_NE(shown.find("got '0:\\x1b[2J'"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("2 1 0:\\x1b[2J /x\\x07 rw"), std::string::npos) << shown;
+  // The caret sits under the field's first byte, past "2 1 ": column 5.
+  EXPECT_NE(shown.find("\n      ^"), std::string::npos) << shown;
 }
 
 }  // namespace

@@ -381,5 +381,39 @@ mounts:
   EXPECT_TRUE(make_plan(layout, live).skipped.empty());
 }
 
+TEST(PlannerTest, PropagationKeepLeavesTheTargetsRootAlone) {
+  auto rslave = make_plan(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"));
+  ASSERT_FALSE(rslave.ops.empty());
+  EXPECT_EQ(rslave.ops[0].kind, OpKind::kPropagation);
+  auto keep = make_plan(load("version: 1\npropagation: keep\nmounts:\n  - tmpfs: /tmp\n"));
+  for (const auto& op : keep.ops) EXPECT_NE(op.kind, OpKind::kPropagation) << op.to_string();
+  EXPECT_EQ(keep.ops.size() + 1, rslave.ops.size());
+}
+
+TEST(PlannerTest, FromTargetSourcesAreLookedUpInTheTargetsTree) {
+  auto layout = load(R"(version: 1
+mounts:
+  - bind: /etc/hosts
+    from: /srv/hosts
+    from_target: true
+  - bind: /etc/motd
+    from: /srv/hosts
+)");
+  // The same path is a file in the target's tree and a directory in rootfsctl's.
+  PlanOptions live;
+  live.source_type = [](std::string_view) { return FileType::kDirectory; };
+  live.target_source_type = [](std::string_view) { return FileType::kRegular; };
+  auto plan = make_plan(layout, live);
+  std::vector<std::string> binds;
+  for (const auto& op : plan.ops) {
+    if (op.kind == OpKind::kMkfile || op.kind == OpKind::kBind) {
+      binds.push_back(op.to_string().substr(0, op.to_string().find(" (")) +
+                      (op.from_target ? " target's" : ""));
+    }
+  }
+  EXPECT_THAT(binds, ElementsAre("mkfile /etc/hosts", "bind /etc/hosts <- /srv/hosts [rec] target's",
+                                 "bind /etc/motd <- /srv/hosts [rec]"));
+}
+
 }  // namespace
 }  // namespace rootfsctl::plan

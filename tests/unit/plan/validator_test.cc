@@ -440,6 +440,101 @@ mounts:
               ElementsAre("error: overlay /opt: member /srv/gone does not exist"));
 }
 
+TEST(ValidatorTest, TwoEntriesOnOneLineAreEachCheckedWithTheirOwnKeys) {
+  // Flow style puts entries on one line: each op must find its own entry, not the first
+  // one on that line (the second overlay's members, the second bind's optional flag).
+  FakeProbe probe;
+  probe.add("/srv/base", FileType::kDirectory).add("/srv/file", FileType::kRegular);
+  ValidationContext context;
+  context.probe = &probe;
+  auto d = check(load("version: 1\nmounts: [{overlay: /opt, after: [/srv/base]}, "
+                      "{overlay: /var/x, after: [/srv/file]}, {bind: /a, from: /srv/base}, "
+                      "{bind: /b, from: /srv/gone, optional: true}]\n"),
+                 context);
+  EXPECT_THAT(with_code(d, "source-type"),
+              ElementsAre("error: overlay /var/x: member /srv/file is a regular file, not a "
+                          "directory"));
+  EXPECT_THAT(with_code(d, "source-missing"), IsEmpty());
+}
+
+TEST(ValidatorTest, AnEntryCreatedInTheExistingTreeIsWarnedAbout) {
+  // Without a root the target's tree is, for a fresh child or `run`, the host's.
+  FakeProbe probe;
+  probe.add("/srv", FileType::kDirectory).add("/srv/new", FileType::kMissing);
+  ValidationContext context;
+  context.probe = &probe;
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - dir: /srv/new\n"), context),
+                        "creates-in-existing-tree"),
+              ElementsAre(HasSubstr("creates /srv/new in the target's existing tree")));
+  // Under a fresh tmpfs of the layout: nothing outlives it.
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /srv\n"
+                                   "  - dir: /srv/new\n"),
+                              context),
+                        "creates-in-existing-tree"),
+              IsEmpty());
+}
+
+TEST(ValidatorTest, ASharedRootIsWarnedAboutEitherWay) {
+  auto shared = table("1 0 8:1 / / rw shared:7 - ext4 /dev/sda1 rw\n");
+  auto slave = table("1 0 8:1 / / rw master:7 - ext4 /dev/sda1 rw\n");
+  ValidationContext context;
+  context.table = &shared;
+  context.target_mnt_ns = 4026532000u;  // a live target
+  auto hot_add = load("version: 1\nmounts:\n  - tmpfs: /tmp\n");
+  auto keep = load("version: 1\npropagation: keep\nmounts:\n  - tmpfs: /tmp\n");
+  EXPECT_THAT(with_code(check(hot_add, context), "propagation-changed"),
+              ElementsAre(HasSubstr("/ is shared (shared:7); the apply makes it rslave")));
+  EXPECT_THAT(with_code(check(keep, context), "mounts-propagate"),
+              ElementsAre(HasSubstr("/ is shared (shared:7) and propagation: keep")));
+  context.table = &slave;
+  EXPECT_THAT(with_code(check(hot_add, context), "propagation-changed"), IsEmpty());
+  EXPECT_THAT(with_code(check(keep, context), "mounts-propagate"), IsEmpty());
+  auto rooted = load("version: 1\npropagation: keep\nroot:\n  tmpfs: {}\n");
+  EXPECT_EQ(with_code(check(rooted, context), "propagation-keep-with-root").size(), 1u);
+}
+
+TEST(ValidatorTest, ARootOnAnAssembledTargetIsRefusedAHotAddIsNot) {
+  ValidationContext context;
+  context.assembled = true;
+  auto rooted = check(load("version: 1\nroot:\n  tmpfs: {}\nmounts:\n  - tmpfs: /tmp\n"),
+                      context);
+  EXPECT_EQ(with_code(rooted, "target-assembled").size(), 1u);
+  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"), context),
+                        "target-assembled"),
+              IsEmpty());
+  context.assembled = false;
+  EXPECT_THAT(with_code(check(load("version: 1\nroot:\n  tmpfs: {}\n"), context),
+                        "target-assembled"),
+              IsEmpty());
+}
+
+TEST(ValidatorTest, BindSourcesAreCheckedWhereTheyAreLookedUp) {
+  FakeProbe target;
+  target.add("/in-target", FileType::kDirectory);
+  FakeProbe caller;
+  caller.add("/on-host", FileType::kDirectory);
+  ValidationContext context;
+  context.probe = &target;
+  context.source_probe = &caller;
+  auto d = check(load(R"(version: 1
+mounts:
+  - bind: /a
+    from: /on-host
+  - bind: /b
+    from: /in-target
+    from_target: true
+  - bind: /c
+    from: /in-target
+  - bind: /d
+    from: /on-host
+    from_target: true
+)"),
+                 context);
+  EXPECT_THAT(with_code(d, "source-missing"),
+              ElementsAre(HasSubstr("bind /c: source /in-target does not exist"),
+                          HasSubstr("bind /d: source /on-host does not exist")));
+}
+
 TEST(ValidatorTest, OverlayLayersMustNotBeInsideOneAnother) {
   auto d = check(load(R"(version: 1
 mounts:

@@ -135,7 +135,9 @@ TEST(MountsJsonTest, WritesTheDocumentedShapeWithHexForInvalidBytes) {
       ],
       "fstype": "tmpfs",
       "source": "none",
-      "super_options": "rw,size=65536k"
+      "super_options": "rw,size=65536k",
+      "propagation": "shared",
+      "shared": 1
     },
     {
       "id": 23,
@@ -152,7 +154,10 @@ TEST(MountsJsonTest, WritesTheDocumentedShapeWithHexForInvalidBytes) {
       ],
       "fstype": "ext4",
       "source": "/dev/sda1",
-      "super_options": "rw"
+      "super_options": "rw",
+      "propagation": "shared,slave",
+      "shared": 2,
+      "master": 1
     }
   ]
 }

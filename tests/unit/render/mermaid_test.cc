@@ -64,7 +64,7 @@ TEST(PlanMermaidTest, PathsCannotBreakOutOfTheirLabel) {
   b.add(OpKind::kWrite, Scope::kCurrent, "/etc/motd", at(2)).data = "hello\n";
   std::string out = plan_mermaid(b.build());
   EXPECT_NE(out.find("op1[\"1. bind /mnt/a#quot;]\\x0a  x--#gt;y[#quot;#lt;b#gt;#35;1#amp; ← "
-                     "/src\\x5cdir\"]\n"),
+                     "/src\\dir\"]\n"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("op2(\"2. write /etc/motd (6 bytes)\")"), std::string::npos) << out;

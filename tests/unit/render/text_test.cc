@@ -3,6 +3,7 @@
 #include <string>
 
 #include "fixtures.h"
+#include "render/format.h"
 #include "render/render.h"
 
 namespace rootfsctl::render {
@@ -119,6 +120,23 @@ TEST(DiagnosticsTextTest, ImplicitOriginAndPlurals) {
             "error[missing-source] manifests/sandbox.yaml:7: no /srv/a\\x0a\n"
             "lint: 2 errors, 0 warnings, 0 notes\n");
   EXPECT_EQ(diagnostics_text({}, false), "lint: 0 errors, 0 warnings, 0 notes\n");
+}
+
+// Issue 22: `COLUMNS=80 rootfsctl plan sandbox` has no line longer than 80. Too wide, the
+// origin moves under its op and the other columns narrow; unlimited, nothing changes.
+TEST(PlanTextTest, FitsTheTerminalWidth) {
+  const auto plan = sandbox_plan();
+  const auto diagnostics = three_diagnostics();
+  for (std::size_t width : {80u, 60u}) {
+    const auto out = plan_text(plan, diagnostics, false, width);
+    for (std::size_t start = 0, end; start < out.size(); start = end + 1) {
+      end = out.find('\n', start);
+      EXPECT_LE(display_width(out.substr(start, end - start)), width) << out;
+    }
+    EXPECT_NE(out.find("\n      manifests/sandbox.yaml:13\n"), std::string::npos) << out;
+  }
+  EXPECT_EQ(plan_text(plan, diagnostics, false, 0), plan_text(plan, diagnostics, false));
+  EXPECT_EQ(plan_text(plan, diagnostics, false, 1000), plan_text(plan, diagnostics, false));
 }
 
 }  // namespace

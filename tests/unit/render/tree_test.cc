@@ -105,36 +105,38 @@ constexpr std::string_view kTable =
     "27 26 0:25 / /mnt/new\\012line ro - tmpfs tmpfs ro\n"
     "28 24 0:26 / /dev/mqueue rw - mqueue mqueue rw\n";
 
+// findmnt --list -o ID,PARENT,MAJ:MIN,TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION: numbers
+// right-aligned, a bind of a subdirectory as source[/dir], findmnt's propagation words.
 TEST(MountsTextTest, AlignedListWithEscapedPaths) {
   EXPECT_EQ(mounts_text(table(kTable)),
-            "ID  PARENT  MAJ:MIN  TARGET            SOURCE     FSTYPE  OPTIONS              "
-            "            PROPAGATION\n"
-            "22       1  0:21     /                 none       tmpfs   rw,relatime,size=65536k"
-            "          shared\n"
-            "23      22  0:22     /proc             proc       proc    "
-            "rw,nosuid,nodev,noexec,relatime  shared\n"
-            "24      22  0:23     /dev              tmpfs      tmpfs   rw,nosuid,size=64k,mode=755"
-            "      shared\n"
-            "25      24  0:24     /dev/pts          devpts     devpts  rw,nosuid,noexec,mode=620"
-            "        slave\n"
-            "26      22  8:1      /mnt/new\\x0aline  /dev/sda1  ext4    rw                     "
-            "          private\n"
-            "27      26  0:25     /mnt/new\\x0aline  tmpfs      tmpfs   ro                     "
-            "          private\n"
-            "28      24  0:26     /dev/mqueue       mqueue     mqueue  rw                     "
-            "          private\n");
+            "ID  PARENT  MAJ:MIN  TARGET            SOURCE             FSTYPE  OPTIONS        "
+            "                  PROPAGATION\n"
+            "22       1     0:21  /                 none               tmpfs   rw,relatime,size"
+            "=65536k          shared\n"
+            "23      22     0:22  /proc             proc               proc    rw,nosuid,nodev,"
+            "noexec,relatime  shared\n"
+            "24      22     0:23  /dev              tmpfs              tmpfs   rw,nosuid,size=6"
+            "4k,mode=755      shared\n"
+            "25      24     0:24  /dev/pts          devpts             devpts  rw,nosuid,noexec"
+            ",mode=620        private,slave\n"
+            "26      22      8:1  /mnt/new\\x0aline  /dev/sda1[/srv/a]  ext4    rw           "
+            "                    private\n"
+            "27      26     0:25  /mnt/new\\x0aline  tmpfs              tmpfs   ro           "
+            "                    private\n"
+            "28      24     0:26  /dev/mqueue       mqueue             mqueue  rw           "
+            "                    private\n");
 }
 
 TEST(MountsTreeTest, NestedAndStackedMountsFromParentIds) {
   EXPECT_EQ(mounts_tree(table(kTable), false),
-            "TARGET                SOURCE     FSTYPE  OPTIONS\n"
-            "/                     none       tmpfs   rw,relatime,size=65536k\n"
-            "├─/proc               proc       proc    rw,nosuid,nodev,noexec,relatime\n"
-            "├─/dev                tmpfs      tmpfs   rw,nosuid,size=64k,mode=755\n"
-            "│ ├─/dev/pts          devpts     devpts  rw,nosuid,noexec,mode=620\n"
-            "│ └─/dev/mqueue       mqueue     mqueue  rw\n"
-            "└─/mnt/new\\x0aline    /dev/sda1  ext4    rw\n"
-            "  └─/mnt/new\\x0aline  tmpfs      tmpfs   ro\n");
+            "TARGET                SOURCE             FSTYPE  OPTIONS\n"
+            "/                     none               tmpfs   rw,relatime,size=65536k\n"
+            "├─/proc               proc               proc    rw,nosuid,nodev,noexec,relatime\n"
+            "├─/dev                tmpfs              tmpfs   rw,nosuid,size=64k,mode=755\n"
+            "│ ├─/dev/pts          devpts             devpts  rw,nosuid,noexec,mode=620\n"
+            "│ └─/dev/mqueue       mqueue             mqueue  rw\n"
+            "└─/mnt/new\\x0aline    /dev/sda1[/srv/a]  ext4    rw\n"
+            "  └─/mnt/new\\x0aline  tmpfs              tmpfs   ro\n");
 }
 
 TEST(MountsTreeTest, OrphansAndCyclesAreStillShownOnce) {
@@ -159,6 +161,66 @@ TEST(MountsTreeTest, ColourAndDeterminism) {
   EXPECT_NE(mounts_tree(t, true).find("\x1b[1mTARGET\x1b[0m"), std::string::npos);
   EXPECT_EQ(mounts_tree(t, false).find('\x1b'), std::string::npos);
   EXPECT_EQ(mounts_tree(mountinfo::MountTable{}, false), "TARGET  SOURCE  FSTYPE  OPTIONS\n");
+}
+
+// The forms and columns of `mounts` (findmnt's -l, -r, -P, -o, -n).
+TEST(MountsViewTest, ColumnsAndForms) {
+  const auto t = table(
+      "22 1 0:21 / / rw shared:1 - tmpfs none rw\n"
+      "26 22 8:1 /srv/a /mnt/a\\040b rw master:1 - ext4 /dev/sda1 ro\n"
+      "27 26 0:25 / /mnt/a\\040b/c\\134d rw unbindable - tmpfs q\"s rw\n");
+  MountsView view;
+  view.columns = {MountColumn::kTarget, MountColumn::kFsroot, MountColumn::kPropagation,
+                  MountColumn::kOptions};
+  view.form = MountsForm::kRaw;
+  EXPECT_EQ(mounts_view(t, {0, 1, 2}, view),
+            "TARGET FSROOT PROPAGATION OPTIONS\n"
+            "/ / shared rw\n"
+            "/mnt/a\\x20b /srv/a private,slave ro\n"
+            "/mnt/a\\x20b/c\\x5cd / private,unbindable rw\n");
+  view.form = MountsForm::kPairs;
+  view.columns = {MountColumn::kSource, MountColumn::kMajMin, MountColumn::kId,
+                  MountColumn::kParent};
+  EXPECT_EQ(mounts_view(t, {1, 2}, view),
+            "SOURCE=\"/dev/sda1[/srv/a]\" MAJ:MIN=\"8:1\" ID=\"26\" PARENT=\"22\"\n"
+            "SOURCE=\"q\\x22s\" MAJ:MIN=\"0:25\" ID=\"27\" PARENT=\"26\"\n");
+  view.form = MountsForm::kList;
+  view.headings = false;
+  view.columns = {MountColumn::kId, MountColumn::kTarget};
+  EXPECT_EQ(mounts_view(t, {0, 2}, view), "22  /\n27  /mnt/a b/c\\d\n");
+}
+
+// A filtered tree keeps the nesting: a mount hangs under its nearest shown ancestor, and
+// the tree is drawn in the TARGET column wherever -o puts it.
+TEST(MountsViewTest, FilteredTreeAndTargetColumnAnywhere) {
+  const auto t = table(
+      "1 0 0:1 / / rw - ext4 a rw\n"
+      "2 1 0:2 / /x rw - proc p rw\n"
+      "3 2 0:3 / /x/y rw - tmpfs t rw\n"
+      "4 1 0:4 / /z rw - tmpfs u rw\n");
+  MountsView view;
+  view.columns = {MountColumn::kSource, MountColumn::kTarget};
+  EXPECT_EQ(mounts_view(t, {0, 2, 3}, view),
+            "SOURCE  TARGET\n"
+            "a       /\n"
+            "t       ├─/x/y\n"
+            "u       └─/z\n");
+  view.terminal.utf8 = false;
+  EXPECT_EQ(mounts_view(t, {2, 3}, view), "SOURCE  TARGET\nt       /x/y\nu       /z\n");
+}
+
+TEST(MountColumnsTest, ParsesNamesAndSuggests) {
+  auto columns = parse_mount_columns("target,Maj:Min,fs-options");
+  ASSERT_TRUE(columns.has_value());
+  EXPECT_EQ(*columns, (std::vector<MountColumn>{MountColumn::kTarget, MountColumn::kMajMin,
+                                                MountColumn::kFsOptions}));
+  auto plus = parse_mount_columns("+PROPAGATION");
+  ASSERT_TRUE(plus.has_value());
+  EXPECT_EQ(plus->size(), 5u);
+  auto bad = parse_mount_columns("TARGET,SORCE");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "unknown column 'SORCE'");
+  EXPECT_NE(bad.error().hint.find("did you mean 'SOURCE'?"), std::string::npos) << bad.error().hint;
 }
 
 }  // namespace
