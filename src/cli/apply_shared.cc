@@ -46,6 +46,9 @@ int report(const exec::ApplyResult& result, pid_t pid, bool json) {
               << ms(outcome.elapsed_ms) << " ms (" << outcome.syscalls << " syscalls, "
               << ms(outcome.syscall_ms) << " ms in them); verified\n";
   }
+  if (outcome.ok() && !json) {
+    for (const auto& skipped : outcome.skipped) std::cerr << "note: " << skipped << "\n";
+  }
   return exec::outcome_exit_code(outcome);
 }
 

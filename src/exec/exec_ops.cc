@@ -663,7 +663,130 @@ Result<void> run_overlay(ExecState& state, const Op& op) {
   return attach(state, op, std::move(*mount), target->get());
 }
 
+// Masks and read-only paths (OCI maskedPaths/readonlyPaths, systemd InaccessiblePaths=/
+// ReadOnlyPaths=) go onto paths that exist in a tree rootfsctl did not make: a hostile
+// image may have put a symlink where /proc/kcore should be. So the path is looked up
+// once, with no symlink followed anywhere on the way, and the mount goes onto that handle
+// (the CVE-2025-31133 shape: a name swapped for a symlink never sends the mount, or
+// anything else, to the link's destination). Nothing is created, written or chmod'ed.
+
+/// Records that `op` found nothing to do, for the outcome and for verification.
+void skip(ExecState& state, const Op& op, std::string_view why) {
+  state.skipped_ops.insert(op.index);
+  state.skipped.push_back("op " + std::to_string(op.index) + " " + op.entry + " " + op.target +
+                          ": " + std::string(why) + "; skipped");
+}
+
+/// The handle of a mask's or readonly-path's target, or nothing when the path is not
+/// there (skipped, as runc skips a missing maskedPath). A symlink, at the end or on the
+/// way, is refused: the entry would otherwise protect something other than it names.
+Result<std::optional<UniqueFd>> find_protected(ExecState& state, const Op& op) {
+  auto root = state.root_for(op.scope);
+  if (!root) return std::unexpected(root.error());
+  std::string_view rel =
+      op.target == "/" ? std::string_view(".") : std::string_view(op.target).substr(1);
+  // With O_PATH|O_NOFOLLOW, RESOLVE_NO_SYMLINKS hands back a final symlink itself, so it
+  // can be named below; one on the way fails with ELOOP.
+  auto fd = state.sys.openat2(*root, rel, O_PATH | O_NOFOLLOW, 0,
+                              kResolveInRoot | kResolveNoSymlinks);
+  if (!fd) {
+    int err = fd.error().errno_value;
+    if (err == ENOENT || err == ENOTDIR) {
+      skip(state, op, "not there");
+      return std::optional<UniqueFd>{};
+    }
+    if (err != ELOOP) return std::unexpected(fd.error());
+    return std::unexpected(refusal("symlink-on-path",
+                                   op.entry + " " + op.target +
+                                       ": a directory on the path is a symlink; rootfsctl "
+                                       "never mounts through one",
+                                   ELOOP, "name the path the link points to"));
+  }
+  auto st = state.sys.fstatat(fd->get(), "");
+  if (!st) return std::unexpected(st.error());
+  if (S_ISLNK(st->st_mode)) {
+    return std::unexpected(refusal("symlink-target",
+                                   op.entry + " " + op.target +
+                                       " is a symlink; its destination is left alone and the "
+                                       "apply refused",
+                                   ELOOP,
+                                   "an image that puts a symlink where a protected path "
+                                   "should be is not to be trusted"));
+  }
+  return std::optional<UniqueFd>(std::move(*fd));
+}
+
+/// A fresh tmpfs for a mask ("mask" in mountinfo's source column, mode 0000 as the op's
+/// data says), detached; `read_only` makes the superblock read-only too.
+Result<UniqueFd> mask_filesystem(ExecState& state, const Op& op, bool read_only,
+                                 MountFlags attributes) {
+  auto fs = state.sys.fsopen(op.fstype);
+  if (!fs) return std::unexpected(fs.error());
+  auto named = state.sys.fsconfig(fs->get(), FsConfig::kSetString, "source", op.source, 0);
+  if (!named) return std::unexpected(named.error());
+  if (auto ok = configure(state, fs->get(), op.data); !ok) return std::unexpected(ok.error());
+  if (read_only) {
+    auto ok = state.sys.fsconfig(fs->get(), FsConfig::kSetFlag, "ro", {}, 0);
+    if (!ok) return std::unexpected(ok.error());
+  }
+  if (auto ok = state.sys.fsconfig(fs->get(), FsConfig::kCreate, {}, {}, 0); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return state.sys.fsmount(fs->get(), attributes);
+}
+
+/// What masks a non-directory: an empty file of mode 0000 in a private tmpfs (never the
+/// host's /dev/null, which a write would reach), cloned into a mount of its own and made
+/// read-only before it is attached anywhere.
+Result<UniqueFd> mask_file(ExecState& state, const Op& op) {
+  constexpr std::string_view kName = "masked";
+  Attributes attributes = attributes_of(op);
+  auto fs = mask_filesystem(state, op, false, attributes.set & ~kMountReadOnly);
+  if (!fs) return std::unexpected(fs.error());
+  auto file = state.sys.openat2(fs->get(), kName, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0,
+                                kHere);
+  if (!file) return std::unexpected(file.error());
+  auto clone = state.sys.open_tree_clone(fs->get(), kName, false);
+  if (!clone) {
+    // Cloning from a detached mount needs a recent kernel (6.18 does it).
+    return std::unexpected(clone.error().wrap("clone the empty file that masks " + op.target));
+  }
+  auto ro = state.sys.mount_setattr(clone->get(), false, attributes.set, attributes.clear,
+                                    std::nullopt);
+  if (!ro) return std::unexpected(ro.error());
+  return clone;
+}
+
+// A mask: an empty read-only tmpfs over a directory, an empty read-only file over
+// anything else, decided on the handle.
+Result<void> run_mask(ExecState& state, const Op& op) {
+  auto target = find_protected(state, op);
+  if (!target) return std::unexpected(target.error());
+  if (!*target) return {};
+  auto st = state.sys.fstatat((*target)->get(), "");
+  if (!st) return std::unexpected(st.error());
+  auto mask = S_ISDIR(st->st_mode) ? mask_filesystem(state, op, true, attributes_of(op).set)
+                                   : mask_file(state, op);
+  if (!mask) return std::unexpected(mask.error());
+  return attach(state, op, std::move(*mask), (*target)->get());
+}
+
+// A read-only path: a recursive clone of what is there, made read-only (submounts too)
+// while still detached, then attached onto the very object it was cloned from.
+Result<void> run_readonly_path(ExecState& state, const Op& op) {
+  auto target = find_protected(state, op);
+  if (!target) return std::unexpected(target.error());
+  if (!*target) return {};
+  auto tree = state.sys.open_tree_clone((*target)->get(), "", true);
+  if (!tree) return std::unexpected(tree.error());
+  Attributes change = attributes_of(op);
+  auto ro = state.sys.mount_setattr(tree->get(), true, change.set, change.clear, std::nullopt);
+  if (!ro) return std::unexpected(ro.error());
+  return attach(state, op, std::move(*tree), (*target)->get());
+}
+
 Result<void> run_mount(ExecState& state, const Op& op) {
+  if (op.entry == "mask") return run_mask(state, op);
   if (op.fstype == "overlay") return run_overlay(state, op);
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
@@ -751,6 +874,7 @@ Result<UniqueFd> source_tree(ExecState& state, const Op& op, bool device) {
 }
 
 Result<void> run_bind(ExecState& state, const Op& op) {
+  if (op.entry == "readonly-path") return run_readonly_path(state, op);
   bool device = op.entry == "device";
   auto tree = source_tree(state, op, device);
   if (!tree) return std::unexpected(tree.error());

@@ -4,8 +4,10 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "core/unique_fd.h"
@@ -47,6 +49,10 @@ struct ExecState {
   /// How many descriptors undos may keep (ExecOptions::journal_descriptors); past it an
   /// undo keeps its path and finds its object again (exec_ops.cc).
   std::size_t descriptor_budget = 0;
+  /// Ops that found nothing to do (a mask or readonly-path whose path is not there): what
+  /// verification does not expect, and one line each for the outcome.
+  std::set<int> skipped_ops{};
+  std::vector<std::string> skipped{};
   std::size_t descriptors_held = 0;
 
   /// Whether the next undo keeps a descriptor (and counts it).

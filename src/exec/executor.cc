@@ -104,6 +104,7 @@ class Driver {
       outcome_.error = ok.error();
     }
     if (!outcome_.ok() && !outcome_.committed) roll_back();
+    if (outcome_.ok()) outcome_.skipped = state_.skipped;
     state_.sys.umask(saved_umask);
     outcome_.elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)

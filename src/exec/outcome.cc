@@ -202,6 +202,9 @@ Result<ApplyOutcome> parse_outcome(const Json& json) {
   auto mismatches = get_list(json, "verify_mismatches");
   if (!mismatches) return std::unexpected(mismatches.error());
   outcome.verify_mismatches = std::move(*mismatches);
+  auto skipped = get_list(json, "skipped");
+  if (!skipped) return std::unexpected(skipped.error());
+  outcome.skipped = std::move(*skipped);
   if (auto done = parse_rollback(json, outcome); !done) return std::unexpected(done.error());
   const Json& failure = failed ? json.at("error") : json;
   outcome.failed_op = get_or(failure, failed ? "op_index" : "failed_op", 0);
@@ -244,6 +247,7 @@ std::string outcome_to_json(const ApplyOutcome& outcome) {
     if (!outcome.verify_mismatches.empty()) {
       put_list(json, "verify_mismatches", outcome.verify_mismatches);
     }
+    if (!outcome.skipped.empty()) put_list(json, "skipped", outcome.skipped);
     if (!rollback_is_default(outcome)) json["rollback"] = rollback_json(outcome);
     if (outcome.failed_op != 0) json["failed_op"] = outcome.failed_op;
     if (!outcome.failed_target.empty()) put_text(json, "failed_target", outcome.failed_target);

@@ -21,6 +21,7 @@ struct ApplyOutcome {
   bool rollback_clean = true;      // every undo succeeded
   std::vector<std::string> left;   // what an incomplete rollback left, one line each
   std::vector<std::string> verify_mismatches;  // post-apply verification findings
+  std::vector<std::string> skipped;  // ops with nothing to do (a mask of a missing path)
   bool committed = false;          // the old root was detached (no rollback possible)
   double elapsed_ms = 0;           // wall time inside the target's namespace
   int syscalls = 0;                // syscalls made through the seam while executing

@@ -24,6 +24,12 @@ std::vector<std::string> strings_at(const json& object, const char* key) {
   return object[key].get<std::vector<std::string>>();
 }
 
+// Checked before: an integer from 0 to 4294967294.
+std::optional<std::uint32_t> id_at(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) return std::nullopt;
+  return static_cast<std::uint32_t>(object[key].get<std::uint64_t>());
+}
+
 // Checked before: 3 or 4 octal digits.
 std::optional<std::uint32_t> mode_at(const json& object, const char* key) {
   auto text = string_at(object, key);
@@ -46,6 +52,10 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   entry.options = strings_at(object, "options");
   entry.size = string_at(object, "size");
   entry.mode = mode_at(object, "mode");
+  entry.uid = id_at(object, "uid");
+  entry.gid = id_at(object, "gid");
+  entry.nr_inodes = string_at(object, "nr_inodes");
+  entry.ptmxmode = mode_at(object, "ptmxmode");
   entry.to = string_at(object, "to").value_or("");
   entry.content = string_at(object, "content");
   entry.before = strings_at(object, "before");

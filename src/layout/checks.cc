@@ -44,6 +44,14 @@ bool is_size(std::string_view s) {
   return is_digits(s);
 }
 
+// tmpfs(5) `nr_inodes=`: a count with an optional k, m or g suffix (no percentage).
+bool is_count(std::string_view s) {
+  if (s.empty()) return false;
+  constexpr std::string_view kSuffixes = "kKmMgG";
+  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+  return is_digits(s);
+}
+
 bool is_sysctl_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxSysctlName) return false;
   if (s.front() == '.' || s.front() == '/' || s.front() == '-') return false;
@@ -107,6 +115,8 @@ class Checker {
   Result<void> check_bool(const std::string& pointer, std::string_view subject);
   Result<void> check_mode(const std::string& pointer, std::string_view subject);
   Result<void> check_size(const std::string& pointer, std::string_view subject);
+  Result<void> check_count(const std::string& pointer, std::string_view subject);
+  Result<void> check_id(const std::string& pointer, std::string_view subject);
   Result<void> check_options(const std::string& pointer, std::string_view subject);
   Result<void> check_text(const std::string& pointer, std::string_view subject);
   Result<void> check_link_text(const std::string& pointer, std::string_view subject);
@@ -285,6 +295,8 @@ Result<void> Checker::check_deferred(const DeferredValue& value) {
       return check_mode(value.pointer, value.subject);
     case DeferredCheck::kSize:
       return check_size(value.pointer, value.subject);
+    case DeferredCheck::kCount:
+      return check_count(value.pointer, value.subject);
     case DeferredCheck::kText:
       return check_text(value.pointer, value.subject);
     case DeferredCheck::kLinkText:
@@ -313,6 +325,10 @@ Result<void> Checker::check_value(const std::string& pointer, std::string_view s
       return check_mode(pointer, subject);
     case ValueType::kSize:
       return check_size(pointer, subject);
+    case ValueType::kCount:
+      return check_count(pointer, subject);
+    case ValueType::kId:
+      return check_id(pointer, subject);
     case ValueType::kOptions:
       return check_options(pointer, subject);
     case ValueType::kText:
@@ -400,6 +416,45 @@ Result<void> Checker::check_size(const std::string& pointer, std::string_view su
   if (is_size(*size)) return {};
   return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(*size),
                                         with_expansion(hint, pointer, *size)));
+}
+
+Result<void> Checker::check_count(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  const std::string hint = "write a count like 1000, or with k, m or g like 10k";
+  if (value.is_number_integer()) {
+    if (value.get<std::int64_t>() >= 0) {
+      expanded_.at(json::json_pointer(pointer)) = std::to_string(value.get<std::int64_t>());
+      return {};
+    }
+    return std::unexpected(error_at_value(pointer, "invalid count " + number_text(pointer), hint));
+  }
+  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a count like 10k"));
+  const std::string& raw = value.get_ref<const std::string&>();
+  if (raw.size() > kMaxShortValue) {
+    return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(raw), hint));
+  }
+  if (deferring(pointer, DeferredCheck::kCount, subject)) return {};
+  auto count = expand(pointer);
+  if (!count) return std::unexpected(count.error());
+  if (is_count(*count)) return {};
+  return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(*count),
+                                        with_expansion(hint, pointer, *count)));
+}
+
+// A uid or gid as the kernel takes it in mount data: 0 to 2^32-2 ((uid_t)-1 means none).
+Result<void> Checker::check_id(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  constexpr std::int64_t kMaxId = 4294967294;
+  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<std::int64_t>() < 0) {
+    return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
+                                          "a uid or gid is 0 to 4294967294"));
+  }
+  if (value.is_number_integer()) {
+    if (value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxId)) return {};
+    return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
+                                          "a uid or gid is 0 to 4294967294"));
+  }
+  return std::unexpected(type_error(pointer, subject, "a number like 1000"));
 }
 
 Result<void> Checker::check_options(const std::string& pointer, std::string_view subject) {

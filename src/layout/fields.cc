@@ -28,6 +28,10 @@ constexpr std::array kEntryFields{
               "options: [nosuid, nodev]"},
     FieldSpec{"size", ValueType::kSize, bits({kTmpfs}), 0, "size: 64M"},
     FieldSpec{"mode", ValueType::kMode, bits({kTmpfs, kDir, kFile}), 0, "mode: \"0755\""},
+    FieldSpec{"uid", ValueType::kId, bits({kTmpfs}), 0, "uid: 1000"},
+    FieldSpec{"gid", ValueType::kId, bits({kTmpfs, kDevpts}), 0, "gid: 5"},
+    FieldSpec{"nr_inodes", ValueType::kCount, bits({kTmpfs}), 0, "nr_inodes: 10k"},
+    FieldSpec{"ptmxmode", ValueType::kMode, bits({kDevpts}), 0, "ptmxmode: \"0666\""},
     FieldSpec{"to", ValueType::kLinkText, bits({kSymlink}), bits({kSymlink}), "to: usr/bin"},
     FieldSpec{"content", ValueType::kText, bits({kFile}), 0, "content: \"hello\\n\""},
     FieldSpec{"before", ValueType::kPathList, bits({kOverlay}), 0, "before: [/srv/patches]"},
@@ -35,9 +39,9 @@ constexpr std::array kEntryFields{
     FieldSpec{"create", ValueType::kPath, bits({kOverlay}), 0, "create: /srv/upper"},
 };
 
-constexpr std::array<std::string_view, 12> kKindNames{
-    "bind",   "tmpfs",   "proc", "sysfs", "devpts",  "mqueue",
-    "device", "symlink", "dir",  "file",  "overlay", "remount",
+constexpr std::array<std::string_view, 14> kKindNames{
+    "bind",   "tmpfs",   "proc", "sysfs", "devpts",  "mqueue",  "device",
+    "symlink", "dir",  "file",  "overlay", "remount", "mask", "readonly-path",
 };
 
 // "remove" (docs/layouts.md, composing profiles) is an entry of its own rather than a kind: it produces nothing.

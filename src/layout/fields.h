@@ -23,6 +23,8 @@ enum class ValueType {
   kOptions,   // list of per-mount option names (core/mount_flags)
   kText,      // any string
   kLinkText,  // non-empty string (a symlink's target, relative or absolute)
+  kId,        // a uid or gid: an integer from 0 to 4294967294
+  kCount,     // a count with an optional k, m or g suffix: "1000", "10k"
 };
 
 /// A set of entry kinds, one bit per EntryKind.

@@ -17,6 +17,7 @@ constexpr std::array kKindNames{
     KindName{EntryKind::kDevice, "device"},   KindName{EntryKind::kSymlink, "symlink"},
     KindName{EntryKind::kDir, "dir"},         KindName{EntryKind::kFile, "file"},
     KindName{EntryKind::kOverlay, "overlay"}, KindName{EntryKind::kRemount, "remount"},
+    KindName{EntryKind::kMask, "mask"},       KindName{EntryKind::kReadonlyPath, "readonly-path"},
 };
 
 }  // namespace

@@ -27,6 +27,8 @@ enum class EntryKind {
   kFile,
   kOverlay,
   kRemount,
+  kMask,          // the path made inaccessible: an empty read-only file or directory over it
+  kReadonlyPath,  // the path bound read-only onto itself, recursively
 };
 
 /// "bind", "tmpfs", ... as written in layouts.
@@ -34,6 +36,7 @@ std::string_view kind_name(EntryKind kind);
 /// Parses a kind key; nullopt when `name` is not one.
 std::optional<EntryKind> kind_from_name(std::string_view name);
 /// True for kinds that put a mount on their target (everything but symlink/dir/file/remount).
+/// mask and readonly-path do, but only on a path that exists: they never create one.
 bool is_mount_kind(EntryKind kind);
 
 struct Entry {
@@ -52,6 +55,11 @@ struct Entry {
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...
   std::optional<std::string> size;    // tmpfs: "64M", "50%"
   std::optional<std::uint32_t> mode;  // tmpfs, dir, file: permission bits
+  // Filesystem options the kernel takes for this kind (tmpfs(5), devpts in mount(8)):
+  std::optional<std::uint32_t> uid;        // tmpfs: owner of the root directory
+  std::optional<std::uint32_t> gid;        // tmpfs: group of the root; devpts: of new ptys
+  std::optional<std::string> nr_inodes;    // tmpfs: inode limit, "1000", "10k"
+  std::optional<std::uint32_t> ptmxmode;   // devpts: mode of its ptmx node
 
   std::string to;                      // symlink: link text
   std::optional<std::string> content;  // file

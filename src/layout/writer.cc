@@ -121,6 +121,10 @@ class Writer {
     if (e.kind == EntryKind::kSymlink) key(in, "to", value_scalar(e.to));
     if (e.size) key(in, "size", value_scalar(*e.size));
     if (e.mode) key(in, "mode", mode_scalar(*e.mode));
+    if (e.uid) key(in, "uid", std::to_string(*e.uid));
+    if (e.gid) key(in, "gid", std::to_string(*e.gid));
+    if (e.nr_inodes) key(in, "nr_inodes", value_scalar(*e.nr_inodes));
+    if (e.ptmxmode) key(in, "ptmxmode", mode_scalar(*e.ptmxmode));
     if (e.content) key(in, "content", value_scalar(*e.content));
     if (e.readonly) key(in, "readonly", *e.readonly ? "true" : "false");
     if (e.kind == EntryKind::kBind && !e.recursive) key(in, "recursive", "false");

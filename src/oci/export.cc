@@ -50,6 +50,10 @@ class Exporter {
             "remount has no OCI mount equivalent; not exported (for read-only, list the path "
             "in linux.readonlyPaths)");
         return nullptr;
+      case EntryKind::kMask:
+      case EntryKind::kReadonlyPath:
+        return nullptr;  // linux.maskedPaths and readonlyPaths: note_outside_mounts
+
     }
     return nullptr;
   }
@@ -99,13 +103,16 @@ class Exporter {
     ordered_json mount = base(entry, type, type);
     if (entry.kind == EntryKind::kDevpts) {
       // What rootfsctl's planner passes for devpts: a private instance.
-      for (const char* option : {"newinstance", "ptmxmode=0666", "mode=620"}) {
-        mount["options"].push_back(option);
-      }
+      mount["options"].push_back("newinstance");
+      mount["options"].push_back("ptmxmode=" + octal(entry.ptmxmode.value_or(0666)));
+      mount["options"].push_back("mode=620");
     }
     flags(entry, mount, false);
     if (entry.mode) mount["options"].push_back("mode=" + octal(*entry.mode));
     if (entry.size) mount["options"].push_back("size=" + *entry.size);
+    if (entry.uid) mount["options"].push_back("uid=" + std::to_string(*entry.uid));
+    if (entry.gid) mount["options"].push_back("gid=" + std::to_string(*entry.gid));
+    if (entry.nr_inodes) mount["options"].push_back("nr_inodes=" + *entry.nr_inodes);
     return mount;
   }
 
@@ -160,6 +167,19 @@ void note_outside_mounts(const layout::Layout& layout, std::vector<Finding>& fin
   }
   if (!layout.sysctls.empty()) {
     findings.push_back({"note", -1, "sysctls", "not mounts: set config.json linux.sysctl"});
+  }
+  // What runtimes mask and make read-only is a list of paths in config.json's `linux`;
+  // the note gives it whole, ready to paste.
+  for (auto [kind, key] : {std::pair{EntryKind::kMask, "maskedPaths"},
+                           std::pair{EntryKind::kReadonlyPath, "readonlyPaths"}}) {
+    ordered_json paths = ordered_json::array();
+    for (const auto& entry : layout.mounts) {
+      if (entry.kind == kind) paths.push_back(entry.target);
+    }
+    if (paths.empty()) continue;
+    findings.push_back({"note", -1, std::string("linux.") + key,
+                        "not mounts: set config.json linux." + std::string(key) + " to " +
+                            paths.dump(-1, ' ', false, ordered_json::error_handler_t::replace)});
   }
   if (!layout.namespaces.empty()) {
     std::string list;

@@ -45,6 +45,22 @@ std::optional<std::uint32_t> parse_mode(std::string_view text) {
   return mode;
 }
 
+bool valid_size(std::string_view size);
+
+/// A uid or gid in mount data: decimal, 0 to 4294967294.
+std::optional<std::uint32_t> parse_id(std::string_view text) {
+  std::uint32_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id, 10);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (id == 4294967295u) return std::nullopt;
+  return id;
+}
+
+/// tmpfs nr_inodes=: a count with an optional k, m or g suffix.
+bool valid_count(std::string_view count) {
+  return !count.empty() && count.back() != '%' && valid_size(count);
+}
+
 bool valid_size(std::string_view size) {
   if (size.empty()) return false;
   std::size_t digits = 0;
@@ -256,9 +272,19 @@ class MountImporter {
           entry.mode = parse_mode(value);
           return true;
         }
-        return false;
+        return id_option(key, value, entry) ||
+               (key == "nr_inodes" && valid_count(value) && (entry.nr_inodes = value, true));
       case EntryKind::kDevpts:
+        if (key == "ptmxmode" && parse_mode(value)) {
+          // The planner's default needs no key.
+          if (*parse_mode(value) != 0666) entry.ptmxmode = parse_mode(value);
+          return true;
+        }
         if (is_rootfsctl_devpts_option(option)) return true;
+        if (key == "gid" && parse_id(value)) {
+          entry.gid = parse_id(value);
+          return true;
+        }
         if (key == "newinstance" || key == "ptmxmode" || key == "mode" || key == "gid") {
           warn("devpts option '" + option +
                "' dropped: rootfsctl mounts devpts with newinstance,ptmxmode=0666,mode=620");
@@ -282,6 +308,15 @@ class MountImporter {
       default:
         return false;
     }
+  }
+
+  /// tmpfs uid= and gid=, as the layout keys of the same names.
+  static bool id_option(const std::string& key, const std::string& value, Entry& entry) {
+    if (key != "uid" && key != "gid") return false;
+    auto id = parse_id(value);
+    if (!id) return false;
+    (key == "uid" ? entry.uid : entry.gid) = id;
+    return true;
   }
 
   /// OCI's overlay replaces the destination with lowerdir (+ upperdir); a layout's overlay
@@ -420,10 +455,49 @@ Result<void> read_namespaces(const json& spec, const std::string& source, layout
   return {};
 }
 
+/// linux.maskedPaths and linux.readonlyPaths as `mask` and `readonly-path` entries, after
+/// the mounts (the planner puts each after the /proc or /sys mount it is beneath). A path
+/// a layout cannot name (relative, or not normalised) is a finding.
+Result<void> read_protected_paths(const json& spec, const std::string& source, Import& result) {
+  auto linux_section = spec.find("linux");
+  if (linux_section == spec.end() || !linux_section->is_object()) return {};
+  constexpr std::pair<const char*, layout::EntryKind> kKeys[] = {
+      {"maskedPaths", layout::EntryKind::kMask},
+      {"readonlyPaths", layout::EntryKind::kReadonlyPath}};
+  const int after_mounts = spec.contains("mounts") ? static_cast<int>(spec["mounts"].size()) : 0;
+  for (const auto& [key, kind] : kKeys) {
+    auto list = linux_section->find(key);
+    if (list == linux_section->end()) continue;
+    const std::string pointer = std::string("/linux/") + key;
+    if (!list->is_array()) {
+      return std::unexpected(detail::shape_error(source, pointer, "an array", *list));
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json& item = (*list)[i];
+      if (!item.is_string()) {
+        return std::unexpected(detail::shape_error(source, pointer + "/" + std::to_string(i),
+                                                   "a string", item));
+      }
+      const std::string path = item.get<std::string>();
+      if (auto problem = path::check_normalized(path)) {
+        result.findings.push_back({"warning", -1, std::string("linux.") + key,
+                                   "'" + path + "': " + *problem + "; not imported"});
+        continue;
+      }
+      layout::Entry entry;
+      entry.kind = kind;
+      entry.target = path;
+      result.layout.mounts.push_back(std::move(entry));
+      result.from_index.push_back(after_mounts);
+    }
+  }
+  return {};
+}
+
 void note_unimported(const json& spec, std::vector<Finding>& findings) {
   auto linux_section = spec.find("linux");
   if (linux_section == spec.end() || !linux_section->is_object()) return;
-  for (const char* key : {"maskedPaths", "readonlyPaths", "devices"}) {
+  for (const char* key : {"devices"}) {
     auto it = linux_section->find(key);
     if (it == linux_section->end() || !it->is_array() || it->empty()) continue;
     findings.push_back({"note", -1, std::string("linux.") + key,
@@ -467,6 +541,9 @@ Result<Import> import_config(std::string_view json_text, const ImportOptions& op
     }
   }
   if (auto ok = read_namespaces(*spec, source, result.layout, result.findings); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = read_protected_paths(*spec, source, result); !ok) {
     return std::unexpected(ok.error());
   }
   note_unimported(*spec, result.findings);

@@ -79,6 +79,8 @@ bool caller_has_device(const MountEntry& m, const MountTable& caller) {
 
 /// The kind a mount is captured as: its own kind for a fresh kernel filesystem, else bind.
 EntryKind classify(const MountEntry& m, const MountTable& caller) {
+  // rootfsctl's own masks name themselves (a file mask is rooted at its empty file).
+  if (m.fstype == "tmpfs" && m.source == "mask") return EntryKind::kMask;
   if (m.root != "/") return EntryKind::kBind;
   // A union directory: one superblock per mount, never the caller's.
   if (m.fstype == "overlay") return EntryKind::kOverlay;
@@ -251,6 +253,10 @@ class Capturer {
     MountFlags flags = m.flags();
     if (flags & kMountReadOnly) e.readonly = true;
     if (e.kind == EntryKind::kOverlay) return capture_overlay(m, std::move(e));
+    if (e.kind == EntryKind::kMask) {
+      e.readonly.reset();  // a mask takes no keys: read-only is what it is
+      return add(std::move(e));
+    }
     if (e.kind != EntryKind::kBind) {
       e.options = flag_options(flags, std::nullopt);
       if (e.kind == EntryKind::kTmpfs) {

@@ -163,6 +163,7 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.fstype = op.kind == OpKind::kMount ? op.fstype : "";
       e.source = op.kind == OpKind::kBind ? op.source : "";
       e.recursive = op.kind == OpKind::kBind && op.has_flag("rec");
+      e.if_present = op.entry == "mask" || op.entry == "readonly-path";
       e.op_index = op.index;
       e.origin = op.origin;
       apply_flags(e, op);
@@ -201,6 +202,11 @@ std::vector<Drift> compare_mounts(const std::vector<ExpectedMount>& expected,
 std::vector<Drift> find_drift(const Plan& plan, const MountTable& table,
                               const DriftOptions& options) {
   auto expected = expected_mounts(plan, {.remount_targets = true});
+  if (options.present) {
+    std::erase_if(expected, [&](const ExpectedMount& e) {
+      return e.if_present && !options.present(e.target);
+    });
+  }
   auto drift = compare_mounts(expected, [&](std::string_view target) -> const MountEntry* {
     const MountEntry* m = table.covering(target);
     return m && m->target == target ? m : nullptr;

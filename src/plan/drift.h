@@ -22,6 +22,7 @@ struct ExpectedMount {
   std::string source;         // bind source in the target's original tree
   bool recursive = false;     // a recursive bind: submounts of the source come along
   bool remount_only = false;  // named by a remount only: flags are checked, not the type
+  bool if_present = false;    // a mask or readonly-path: none is made where the path is not
   MountFlags set = 0;         // bits that must be set
   MountFlags clear = 0;       // bits that must be clear
   int op_index = 0;           // the op that made it (or the remount, for remount-only targets)
@@ -74,6 +75,9 @@ struct DriftOptions {
   /// accounted for only when the source has the same mount (device and root) at the same
   /// place; without it, everything beneath a recursive bind is.
   const mountinfo::MountTable* source_table = nullptr;
+  /// Whether a path exists in the tree being checked. With it, a mask or readonly-path
+  /// whose path is not there is not expected (apply skipped it); without it, it is.
+  std::function<bool(std::string_view path)> present = {};
 };
 
 /// All drift between `plan` and the target's `table`: compare_mounts over the mounts

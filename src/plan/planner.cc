@@ -39,6 +39,17 @@ std::string tmpfs_data(const std::optional<std::string>& size,
   return data;
 }
 
+/// The filesystem options beyond size and mode, in mount data's spelling, each after a
+/// comma: ",uid=1000,gid=1000,nr_inodes=10k". The field table admits each only on the
+/// kinds whose filesystem takes it.
+std::string ids_data(const Entry& entry) {
+  std::string data;
+  if (entry.uid) data += ",uid=" + std::to_string(*entry.uid);
+  if (entry.gid) data += ",gid=" + std::to_string(*entry.gid);
+  if (entry.nr_inodes) data += ",nr_inodes=" + *entry.nr_inodes;
+  return data;
+}
+
 /// Every proper ancestor of every entry's target: a target in this set has entries
 /// beneath it.
 std::unordered_set<std::string_view> parents_of_entries(const std::vector<Entry>& entries) {
@@ -164,6 +175,8 @@ class Planner {
       case EntryKind::kFile: return plan_file(entry);
       case EntryKind::kOverlay: return plan_overlay(entry);
       case EntryKind::kRemount: return defer_remount(entry, remount_flags(entry));
+      case EntryKind::kMask: return plan_mask(entry);
+      case EntryKind::kReadonlyPath: return plan_readonly_path(entry);
     }
   }
 
@@ -214,9 +227,15 @@ class Planner {
     op.fstype = std::string(fstype);
     op.flags = entry.options;
     op.entry = std::string(fstype);
-    if (entry.kind == EntryKind::kTmpfs) op.data = tmpfs_data(entry.size, entry.mode);
+    if (entry.kind == EntryKind::kTmpfs) {
+      op.data = tmpfs_data(entry.size, entry.mode) + ids_data(entry);
+      if (op.data.starts_with(',')) op.data.erase(0, 1);
+    }
     // A private devpts instance, as bubblewrap and runc mount it; ptmx through the link.
-    if (entry.kind == EntryKind::kDevpts) op.data = "newinstance,ptmxmode=0666,mode=620";
+    if (entry.kind == EntryKind::kDevpts) {
+      op.data = "newinstance,ptmxmode=" + octal(entry.ptmxmode.value_or(0666)) + ",mode=620" +
+                ids_data(entry);
+    }
     bool ro_now = entry.readonly == true && !has_entries_beneath_.contains(entry.target);
     if (ro_now) op.flags.insert(op.flags.begin(), "ro");
     mounts_[entry.target] = entry.kind == EntryKind::kTmpfs;
@@ -242,6 +261,33 @@ class Planner {
     op.source = entry.from;
     op.from_target = entry.from_target;
     op.entry = "device";
+    mounts_[entry.target] = false;
+  }
+
+  // A mask hides what is at its target and creates nothing: no mount point and no parents
+  // (a path that is not there has nothing to hide; the executor skips it with a note).
+  // Whether it is a directory (an empty tmpfs) or anything else (an empty file bound on
+  // it) is decided on the handle at apply time, so the op names what both share: a
+  // read-only tmpfs of mode 0000 whose source mountinfo shows as "mask".
+  void plan_mask(const Entry& entry) {
+    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    op.source = "mask";
+    op.fstype = "tmpfs";
+    op.flags = {"ro", "nosuid", "nodev", "noexec"};
+    op.data = "mode=0000";
+    op.entry = "mask";
+    mounts_[entry.target] = false;
+  }
+
+  // The path bound onto itself, recursively, read-only from the moment it is attached
+  // (one op: the executor sets the flags on the detached copy). Like a mask, it creates
+  // nothing; a missing path is skipped with a note.
+  void plan_readonly_path(const Entry& entry) {
+    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    op.source = entry.target;
+    op.from_target = true;  // its own path in the tree being built: never cloned up front
+    op.flags = {"rec", "ro"};
+    op.entry = "readonly-path";
     mounts_[entry.target] = false;
   }
 

@@ -92,6 +92,7 @@ class Validator {
     check_assembled();
     check_propagation();
     check_shared_with_userns();
+    check_mapped_ids();
     if (!context_.probe && needs_probe_) {
       add(Severity::kNote, "offline",
           "offline: sources and mount points were not checked; only the mount table is "
@@ -361,7 +362,9 @@ class Validator {
           skipped.origin);
     }
     for (const auto& op : plan_.ops) {
-      if (op.kind == OpKind::kBind) check_bind_source(op);
+      // A readonly-path's "source" is its own target, in the tree being built; whether it
+      // is there is decided on the handle at apply time (missing: skipped with a note).
+      if (op.kind == OpKind::kBind && op.entry != "readonly-path") check_bind_source(op);
       if (op.kind == OpKind::kMount && op.fstype == "overlay") check_overlay_members(op);
     }
   }
@@ -720,6 +723,31 @@ class Validator {
             "map 0 in both (e.g. \"0 100000 65536\"), or apply from a process of that "
             "namespace",
         Origin::implicit("target"));
+  }
+
+  // tmpfs and devpts take uid= and gid= as ids of the mounter's user namespace; one that
+  // namespace does not map is refused with EINVAL ("devpts: Invalid gid"). Rootless, the
+  // sandbox maps the caller's ids only, so runc's devpts gid=5 is the usual case.
+  void check_mapped_ids() {
+    if (!context_.target_ids) return;
+    const auto& ids = *context_.target_ids;
+    for (const auto& entry : layout_.mounts) {
+      if (entry.uid && !ids.uids.outside_of(*entry.uid)) {
+        report_unmapped(entry, "uid", *entry.uid, ids.uids.to_string());
+      }
+      if (entry.gid && !ids.gids.outside_of(*entry.gid)) {
+        report_unmapped(entry, "gid", *entry.gid, ids.gids.to_string());
+      }
+    }
+  }
+
+  void report_unmapped(const Entry& entry, std::string_view key, std::uint32_t id,
+                       const std::string& map) {
+    add(Severity::kError, "fs-id-unmapped",
+        describe(entry) + ": " + std::string(key) + " " + std::to_string(id) +
+            " is not mapped in the target's user namespace (" + std::string(key) + "_map " +
+            map + "); the kernel refuses it: map it, or drop the key",
+        entry.origin);
   }
 
   // mqueue shows the ipc namespace, sysfs the network namespace of the mounter. A target

@@ -277,7 +277,9 @@ class FakeSyscalls : public exec::Syscalls {
                           std::string(path), exists);
     if (!result) return result;
     handles_[result->get()].dir_origin = origin(dirfd);
-    if (create) {
+    // A name made in a filesystem fsmount just made (a mask's empty file) is in no one's
+    // tree: it goes away with the detached mount.
+    if (create && !fresh_.count(handle_of(dirfd))) {
       missing_.erase(std::string(path));
       ++created_[name_in(dirfd, path)];
     }
@@ -396,14 +398,18 @@ class FakeSyscalls : public exec::Syscalls {
     return void_call(line + ")", Stage::kMount);
   }
   Result<UniqueFd> fsmount(int fsfd, MountFlags attributes) override {
-    return fd_call("fsmount(" + fd(fsfd) + ", " + mount_flags_text(attributes) + ")", Stage::kMount,
-                   origin(fsfd));
+    auto result = fd_call("fsmount(" + fd(fsfd) + ", " + mount_flags_text(attributes) + ")",
+                          Stage::kMount, origin(fsfd));
+    if (result) fresh_.insert(handle_of(result->get()));
+    return result;
   }
   Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) override {
     std::string line =
         "open_tree_clone(" + fd(dirfd) + ", " + quote(path) + (recursive ? ", rec)" : ")");
-    return fd_call(std::move(line), Stage::kMount,
-                   path.empty() ? origin(dirfd) : std::string(path));
+    auto result = fd_call(std::move(line), Stage::kMount,
+                          path.empty() ? origin(dirfd) : std::string(path));
+    if (result) clones_.insert(handle_of(result->get()));
+    return result;
   }
   Result<void> move_mount(int from_fd, int to_fd) override {
     auto result = void_call("move_mount(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
@@ -422,6 +428,11 @@ class FakeSyscalls : public exec::Syscalls {
     if (propagation) line += ", " + std::string(exec::propagation_name(*propagation));
     auto result = void_call(line + ")", Stage::kMount);
     if (!result) return result;
+    // A clone not attached yet is a copy of its own (a readonly-path made read-only
+    // before its attach): its flags are not the original's, and it goes away unattached.
+    if (clones_.count(handle_of(mount_fd)) && !attached_.count(handle_of(mount_fd))) {
+      return result;
+    }
     const std::string key = origin(mount_fd);
     if (!attrs_before_.count(key)) {
       auto it = flags_.find(key);
@@ -803,6 +814,8 @@ class FakeSyscalls : public exec::Syscalls {
   int count_ = 0;
   std::vector<Failure> failures_;
   std::map<int, Handle> handles_;  // real fd -> handle
+  std::set<int> clones_;           // handles open_tree_clone made
+  std::set<int> fresh_;            // handles fsmount made
   int next_handle_ = 3;
   std::map<std::string, struct stat> stats_;
   std::set<std::string> missing_;

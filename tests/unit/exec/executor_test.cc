@@ -573,4 +573,92 @@ TEST(FailAtTest, Parses) {
 }
 
 }  // namespace
+// Masks and read-only paths (issue 20): looked up once without following a symlink, the
+// mount attached onto that handle; what the path is decides the mask.
+constexpr const char* kMaskLayout = R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - proc: /proc
+  - mask: /proc/keys
+  - mask: /proc/acpi
+  - mask: /proc/kcore
+  - readonly-path: /proc/sys
+)";
+
+constexpr const char* kMasked =
+    "1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+    "100 1 0:40 / / rw,relatime - tmpfs tmpfs rw\n"
+    "101 100 0:41 / /proc rw,relatime - proc proc rw\n"
+    "102 101 0:42 /masked /proc/keys ro,nosuid,nodev,noexec - tmpfs mask rw,mode=000\n"
+    "103 101 0:43 / /proc/acpi ro,nosuid,nodev,noexec - tmpfs mask ro,mode=000\n"
+    "104 101 0:41 /sys /proc/sys ro,relatime - proc proc rw\n";
+
+void prepare_masks(FakeSyscalls& fake) {
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.read_answer("thread-self/mountinfo", kMasked);
+  fake.id_answer(".", 100);
+  fake.stat_answer("proc/keys", S_IFREG | 0444);
+  fake.missing("proc/kcore");
+}
+
+TEST(ExecutorMaskTest, AFileGetsAnEmptyReadOnlyFileADirectoryAnEmptyReadOnlyTmpfs) {
+  FakeSyscalls fake;
+  prepare_masks(fake);
+  auto plan = plan::make_plan(rootfsctl::testing::load(kMaskLayout));
+  auto outcome = run(fake, plan);
+  ASSERT_TRUE(outcome.ok()) << outcome.error->to_string();
+  // Every target is looked up with no symlink followed, the final one included.
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"proc/keys\", O_PATH|O_NOFOLLOW")));
+  EXPECT_THAT(fake.calls_matching("openat2"), Contains(HasSubstr("no_symlinks")));
+  // The file: an empty 0000 file created in a private tmpfs, cloned, made read-only.
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"masked\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0000")));
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("open_tree_clone(")));
+  // The directory: a read-only superblock.
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("set_flag, \"ro\"")));
+  EXPECT_THAT(fake.calls(), Contains(HasSubstr("set_string, \"mode\", \"0000\"")));
+  // Nothing was written, chmod'ed or made in the target's tree.
+  EXPECT_THAT(fake.calls_matching("fchmodat"), ::testing::IsEmpty());
+  for (const auto& line : fake.calls_matching("O_CREAT")) EXPECT_THAT(line, HasSubstr("masked"));
+  EXPECT_THAT(fake.calls_matching("\"kcore\""), ::testing::IsEmpty());
+  // The missing path: skipped with a note, not expected by verification.
+  EXPECT_THAT(outcome.skipped, ElementsAre(HasSubstr("mask /proc/kcore: not there; skipped")));
+  EXPECT_TRUE(outcome.verify_mismatches.empty());
+}
+
+TEST(ExecutorMaskTest, ASymlinkIsRefusedAndNothingIsMountedOnIt) {
+  FakeSyscalls fake;
+  prepare_masks(fake);
+  fake.stat_answer("proc/keys", S_IFLNK | 0777);
+  auto plan = plan::make_plan(rootfsctl::testing::load(kMaskLayout));
+  auto outcome = run(fake, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error->code, "symlink-target");
+  EXPECT_THAT(outcome.error->message, HasSubstr("mask /proc/keys is a symlink"));
+  EXPECT_EQ(outcome.failed_target, "/proc/keys");
+  EXPECT_TRUE(outcome.rollback_clean);
+  EXPECT_THAT(fake.calls_matching("masked"), ::testing::IsEmpty());
+}
+
+TEST(ExecutorMaskTest, AReadOnlyPathIsMadeReadOnlyBeforeItIsAttached) {
+  FakeSyscalls fake;
+  prepare_masks(fake);
+  auto plan = plan::make_plan(rootfsctl::testing::load(kMaskLayout));
+  ASSERT_TRUE(run(fake, plan).ok());
+  const auto calls = fake.calls();
+  auto clone = std::find_if(calls.begin(), calls.end(), [](const std::string& line) {
+    return line.find("open_tree_clone(") != std::string::npos &&
+           line.find(", rec)") != std::string::npos;
+  });
+  ASSERT_NE(clone, calls.end());
+  auto setattr = std::find_if(clone, calls.end(), [](const std::string& line) {
+    return line.find("mount_setattr(") != std::string::npos;
+  });
+  auto move = std::find_if(clone, calls.end(), [](const std::string& line) {
+    return line.find("move_mount(") != std::string::npos;
+  });
+  ASSERT_NE(setattr, calls.end());
+  EXPECT_THAT(*setattr, HasSubstr("rec, set=ro"));
+  EXPECT_LT(setattr - calls.begin(), move - calls.begin());
+}
+
 }  // namespace rootfsctl::exec

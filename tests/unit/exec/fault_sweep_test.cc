@@ -128,6 +128,10 @@ void prepare(FakeSyscalls& fake, const plan::Plan& plan) {
     if (op.kind == plan::OpKind::kRemount && op.has_flag("rw")) {
       fake.flags_answer(op.target == "/" ? "." : op.target.substr(1), kMountReadOnly);
     }
+    // Every other mask is of a file, so both kinds of mask are swept.
+    if (op.entry == "mask" && op.index % 2 == 0) {
+      fake.stat_answer_in(".", op.target.substr(1), S_IFREG | 0444);
+    }
     if (op.entry != "device") continue;
     for (const auto& device : kDevices) {
       if (device.path != op.source) continue;

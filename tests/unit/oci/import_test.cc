@@ -1,4 +1,6 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -73,31 +75,60 @@ TEST(OciImportTest, RelativeBindSourceIsInTheBundle) {
   EXPECT_EQ(result.layout.mounts[0].from, "/b/files/x");
 }
 
-TEST(OciImportTest, TmpfsSizeAndModeCarryUidDoesNot) {
+TEST(OciImportTest, TmpfsSizeModeAndUidCarry) {
   auto result = import_mount(R"({"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
                                  "options": ["nosuid", "noexec", "nodev", "mode=1777",
-                                             "size=65536k", "uid=1000"]})");
+                                             "size=65536k", "uid=1000", "huge=always"]})");
   ASSERT_EQ(result.layout.mounts.size(), 1u);
   const Entry& e = result.layout.mounts[0];
   EXPECT_EQ(e.kind, EntryKind::kTmpfs);
   EXPECT_EQ(e.mode, 01777u);
   EXPECT_EQ(e.size, "65536k");
+  EXPECT_EQ(e.uid, 1000u);
   EXPECT_EQ(e.options, (std::vector<std::string>{"nosuid", "noexec", "nodev"}));
   EXPECT_EQ(messages(result.findings),
-            (std::vector<std::string>{"mounts[0] /dev/shm: warning: option 'uid=1000' has no "
-                                      "layout equivalent for a tmpfs entry; dropped"}));
+            (std::vector<std::string>{"mounts[0] /dev/shm: warning: option 'huge=always' has "
+                                      "no layout equivalent for a tmpfs entry; dropped"}));
 }
 
-TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndReportsGid) {
+// runc's default devpts: gid=5 is the layout's gid key now (issue 20); ptmxmode=0666 is
+// the planner's default, so it needs no key; another ptmxmode is kept.
+TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndItsGid) {
   auto result = import_mount(R"({"destination": "/dev/pts", "type": "devpts", "source": "devpts",
       "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]})");
   ASSERT_EQ(result.layout.mounts.size(), 1u);
   EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kDevpts);
   EXPECT_EQ(result.layout.mounts[0].options, (std::vector<std::string>{"nosuid", "noexec"}));
-  EXPECT_EQ(messages(result.findings),
-            (std::vector<std::string>{"mounts[0] /dev/pts: warning: devpts option 'gid=5' "
+  EXPECT_EQ(result.layout.mounts[0].gid, 5u);
+  EXPECT_FALSE(result.layout.mounts[0].ptmxmode);
+  EXPECT_TRUE(result.findings.empty()) << testing::PrintToString(messages(result.findings));
+  auto other = import_mount(R"({"destination": "/dev/pts", "type": "devpts",
+      "options": ["ptmxmode=0620", "mode=0600"]})");
+  EXPECT_EQ(other.layout.mounts[0].ptmxmode, 0620u);
+  EXPECT_EQ(messages(other.findings),
+            (std::vector<std::string>{"mounts[0] /dev/pts: warning: devpts option 'mode=0600' "
                                       "dropped: rootfsctl mounts devpts with "
                                       "newinstance,ptmxmode=0666,mode=620"}));
+  // And back: export writes what import read.
+  auto exported = nlohmann::json::parse(export_mounts(result.layout).mounts_json);
+  EXPECT_EQ(exported[0]["options"],
+            nlohmann::json::parse(R"(["newinstance", "ptmxmode=0666", "mode=620", "nosuid",
+                                      "noexec", "gid=5"])"));
+}
+
+TEST(OciImportTest, TmpfsKeepsUidGidAndNrInodes) {
+  auto result = import_mount(R"({"destination": "/scratch", "type": "tmpfs",
+      "options": ["uid=1000", "gid=100", "nr_inodes=10k", "uid=-1"]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].uid, 1000u);
+  EXPECT_EQ(result.layout.mounts[0].gid, 100u);
+  EXPECT_EQ(result.layout.mounts[0].nr_inodes, "10k");
+  EXPECT_EQ(messages(result.findings),
+            (std::vector<std::string>{"mounts[0] /scratch: warning: option 'uid=-1' has no "
+                                      "layout equivalent for a tmpfs entry; dropped"}));
+  auto exported = nlohmann::json::parse(export_mounts(result.layout).mounts_json);
+  EXPECT_EQ(exported[0]["options"],
+            nlohmann::json::parse(R"(["uid=1000", "gid=100", "nr_inodes=10k"])"));
 }
 
 TEST(OciImportTest, CgroupAndUnknownTypesAreReportedNotImported) {
@@ -201,10 +232,19 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
   EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
   std::vector<std::string> targets;
   for (const auto& e : result.layout.mounts) targets.push_back(e.target);
-  EXPECT_EQ(targets, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm",
-                                               "/dev/mqueue", "/sys"}));
-  // cgroup is reported, as are devpts gid=5 and the paths runc masks.
-  EXPECT_EQ(result.findings.size(), 4u) << testing::PrintToString(messages(result.findings));
+  EXPECT_EQ(targets,
+            (std::vector<std::string>{
+                "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                // linux.maskedPaths, then linux.readonlyPaths (issue 20)
+                "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+                "/proc/scsi", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                "/proc/sysrq-trigger"}));
+  EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kMask);
+  EXPECT_EQ(result.layout.mounts[16].kind, layout::EntryKind::kReadonlyPath);
+  // cgroup is reported; devpts gid=5 and the masked and read-only paths are not.
+  EXPECT_EQ(result.layout.mounts[2].gid, 5u);
+  EXPECT_EQ(result.findings.size(), 1u) << testing::PrintToString(messages(result.findings));
   auto loaded = layout::load_layout(layout::write_layout(result.layout), "imported.yaml");
   EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().to_string());
 }
@@ -249,6 +289,39 @@ TEST(OciExportNamespacesTest, NamespacesAreNotedWithTheirOciNames) {
   ASSERT_EQ(exported.findings.size(), 1u);
   EXPECT_EQ(exported.findings[0].message,
             R"(not mounts: set config.json linux.namespaces to [{"type": "pid"}, {"type": "network"}])");
+}
+
+}  // namespace
+}  // namespace rootfsctl::oci
+
+namespace rootfsctl::oci {
+namespace {
+
+TEST(OciImportProtectedPathsTest, MaskedAndReadOnlyPathsBecomeEntriesAndExportBack) {
+  auto imported = import_config(R"({"linux": {"maskedPaths": ["/proc/kcore", "proc/x", "/a/../b"],
+      "readonlyPaths": ["/proc/sys"]}})");
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  ASSERT_EQ(imported->layout.mounts.size(), 2u);
+  EXPECT_EQ(imported->layout.mounts[0].kind, layout::EntryKind::kMask);
+  EXPECT_EQ(imported->layout.mounts[0].target, "/proc/kcore");
+  EXPECT_EQ(imported->layout.mounts[1].kind, layout::EntryKind::kReadonlyPath);
+  EXPECT_EQ(imported->layout.mounts[1].target, "/proc/sys");
+  // What a layout cannot name is a warning each, with the path.
+  ASSERT_EQ(imported->findings.size(), 2u);
+  EXPECT_THAT(imported->findings[0].to_string(), ::testing::HasSubstr("linux.maskedPaths: warning: 'proc/x'"));
+  // Export gives the lists back, for config.json's linux section.
+  auto exported = export_mounts(imported->layout);
+  EXPECT_EQ(nlohmann::json::parse(exported.mounts_json), nlohmann::json::array());
+  std::vector<std::string> found;
+  for (const auto& f : exported.findings) found.push_back(f.to_string());
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "linux.maskedPaths: note: not mounts: set config.json linux.maskedPaths "
+                       "to [\"/proc/kcore\"]",
+                       "linux.readonlyPaths: note: not mounts: set config.json "
+                       "linux.readonlyPaths to [\"/proc/sys\"]"}));
+  auto shape = import_config(R"({"linux": {"readonlyPaths": [7]}})");
+  ASSERT_FALSE(shape);
+  EXPECT_EQ(shape.error().message, "/linux/readonlyPaths/0: expected a string, got number");
 }
 
 }  // namespace

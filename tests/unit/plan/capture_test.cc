@@ -269,4 +269,16 @@ TEST(CaptureTest, CapturedLayoutLoadsBack) {
 }
 
 }  // namespace
+// rootfsctl's masks carry "mask" as their source: a file mask is rooted at its empty file,
+// a directory mask is a tmpfs of its own; both replay as `mask` entries (issue 20).
+TEST(CaptureTest, MasksAreCapturedAsMaskEntries) {
+  std::string target(kTarget);
+  target += "60 42 0:60 /masked /proc/kcore ro,nosuid,nodev,noexec - tmpfs mask rw,mode=000\n";
+  target += "61 42 0:61 / /proc/acpi ro,nosuid,nodev,noexec - tmpfs mask ro,mode=000\n";
+  std::string text = capture_text(target);
+  EXPECT_THAT(text, HasSubstr("  - mask: /proc/kcore\n"));
+  EXPECT_THAT(text, HasSubstr("  - mask: /proc/acpi\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("mode=000")));
+}
+
 }  // namespace rootfsctl::plan

@@ -690,6 +690,19 @@ TEST(ValidatorTest, AUserNamespaceWithoutRootIsRefused) {
   EXPECT_THAT(with_code(check(layout, context), "userns-no-root"), IsEmpty());
 }
 
+// Rootless, the sandbox maps the caller's ids only: devpts refuses runc's gid=5 there.
+TEST(ValidatorTest, AFilesystemIdTheUserNamespaceDoesNotMapIsRefused) {
+  ValidationContext context;
+  context.target_ids = ids("0 1000 1", "0 1000 1");
+  auto layout = load(
+      "version: 1\nmounts:\n  - devpts: /dev/pts\n    gid: 5\n  - tmpfs: /t\n    uid: 0\n");
+  EXPECT_THAT(with_code(check(layout, context), "fs-id-unmapped"),
+              ElementsAre(HasSubstr("gid 5 is not mapped in the target's user namespace "
+                                    "(gid_map 0 1000 1)")));
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  EXPECT_THAT(with_code(check(layout, context), "fs-id-unmapped"), IsEmpty());
+}
+
 TEST(ValidatorTest, CreatingWhereTheTargetsRootCannotWriteIsRefused) {
   FakeProbe probe;
   probe.owned("/srv", 0, 0, 0755);
