@@ -46,20 +46,19 @@ cxxopts::Options apply_options() {
       "LAYOUT --pid N [--set K=V]... [--bind SRC DST]... [--dry-run] [--fail-at K[:ERRNO]] "
       "[--allow-shared-namespace] [--strict] [-v] [--format F]");
   options.positional_help("");
-  options.add_options()
-      ("layout", "layout file or profile name", cxxopts::value<std::string>())
-      ("pid", "the target process", cxxopts::value<std::string>())
-      ("set", "set a layout variable, NAME=VALUE (repeatable)",
-       cxxopts::value<std::vector<std::string>>())
-      ("dry-run", "plan and validate against the live target; change nothing")
-      ("fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
-       cxxopts::value<std::string>())
-      ("allow-shared-namespace",
-       "apply a layout without a root in rootfsctl's own private namespace (never the host's)")
-      ("strict", "treat validation warnings as errors: exit 1, change nothing")
-      ("v,verbose", "print each op as it runs")
-      ("format", "text or json", cxxopts::value<std::string>()->default_value("text"))
-      ("h,help", "show this help");
+  options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
+      "pid", "the target process", cxxopts::value<std::string>())(
+      "set", "set a layout variable, NAME=VALUE (repeatable)",
+      cxxopts::value<std::vector<std::string>>())(
+      "dry-run", "plan and validate against the live target; change nothing")(
+      "fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
+      cxxopts::value<std::string>())(
+      "allow-shared-namespace",
+      "apply a layout without a root in rootfsctl's own private namespace (never the host's)")(
+      "strict", "treat validation warnings as errors: exit 1, change nothing")(
+      "v,verbose", "print each op as it runs")(
+      "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
+      "h,help", "show this help");
   options.parse_positional({"layout"});
   return options;
 }

@@ -159,8 +159,8 @@ Result<pid_t> parse_pid(const std::string& text) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) {
-    return std::unexpected(make_error(Stage::kUsage, "--pid expects a process id, got '" +
-                                                         text + "'"));
+    return std::unexpected(
+        make_error(Stage::kUsage, "--pid expects a process id, got '" + text + "'"));
   }
   return static_cast<pid_t>(value);
 }

@@ -40,7 +40,8 @@ bool use_color(int fd);
 Result<std::map<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
 
 /// layout::find_profile: an existing file path as given, else a profile name on the
-/// search path (docs/layouts.md, composing profiles). Commands that load a layout use layout::load_profile.
+/// search path (docs/layouts.md, composing profiles). Commands that load a layout use
+/// layout::load_profile.
 Result<std::string> find_layout(const std::string& name_or_path);
 /// layout::profile_search_path.
 std::vector<std::string> profile_search_path();

@@ -15,8 +15,7 @@ namespace {
 constexpr std::array kCommands{
     Command{"plan", "plan a layout and validate it against a mount table", plan_main},
     Command{"apply", "apply a layout inside a live process's namespaces", apply_main},
-    Command{"rollback", "undo what an interrupted (killed) apply left in a target",
-            rollback_main},
+    Command{"rollback", "undo what an interrupted (killed) apply left in a target", rollback_main},
     Command{"run", "run a command in a sandbox assembled from a layout", run_main},
     Command{"mounts", "show a mount table (findmnt-like)", mounts_main},
     Command{"verify", "check that a live tree matches a layout; list the drift", verify_main},
@@ -27,13 +26,14 @@ constexpr std::array kCommands{
 };
 
 void print_usage(std::ostream& out) {
-  out << "rootfsctl " ROOTFSCTL_VERSION " — a declarative rootfs assembler\n\n"
+  out << "rootfsctl " ROOTFSCTL_VERSION
+         " — a declarative rootfs assembler\n\n"
          "A YAML layout says what a process's filesystem tree should be; rootfsctl plans\n"
          "it as ordered mount operations and validates them against a live mount table.\n\n"
          "Usage: rootfsctl COMMAND [ARGS...]\n\nCommands:\n";
   for (const auto& command : kCommands) {
-    out << "  " << command.name << std::string(10 - command.name.size(), ' ')
-        << command.summary << "\n";
+    out << "  " << command.name << std::string(10 - command.name.size(), ' ') << command.summary
+        << "\n";
   }
   out << "\nExamples:\n"
          "  rootfsctl plan sandbox                       # the bundled default layout\n"

@@ -62,8 +62,7 @@ inline std::string plain_quotes(std::string_view message) {
 
 /// "unknown option '--formt' (did you mean '--format'?)" for cxxopts' no_such_option,
 /// whose message is "Option ‘formt’ does not exist" (the name without its dashes).
-inline std::string unknown_option_message(const cxxopts::Options& options,
-                                          std::string_view what) {
+inline std::string unknown_option_message(const cxxopts::Options& options, std::string_view what) {
   std::string name = plain_quotes(what);
   const auto open = name.find('\'');
   const auto close = name.rfind('\'');
@@ -87,9 +86,8 @@ inline std::string unknown_option_message(const cxxopts::Options& options,
 /// command's prose and examples) to stdout and returns nullopt with `exit_code` 0; on a
 /// usage error (refuse_silent_input's included) prints it and returns nullopt with exit
 /// code 2.
-inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& options,
-                                                            int argc, char** argv,
-                                                            int& exit_code,
+inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& options, int argc,
+                                                            char** argv, int& exit_code,
                                                             std::string_view help_text = {}) {
   try {
     auto result = options.parse(argc, argv);
@@ -109,8 +107,8 @@ inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& op
     exit_code = kExitUsage;
     return std::nullopt;
   } catch (const cxxopts::exceptions::exception& e) {
-    std::cerr << "rootfsctl: " << plain_quotes(e.what()) << "\nRun 'rootfsctl "
-              << options.program() << " --help' for usage.\n";
+    std::cerr << "rootfsctl: " << plain_quotes(e.what()) << "\nRun 'rootfsctl " << options.program()
+              << " --help' for usage.\n";
     exit_code = kExitUsage;
     return std::nullopt;
   }

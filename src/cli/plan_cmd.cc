@@ -39,15 +39,13 @@ cxxopts::Options plan_options() {
   options.custom_help(
       "LAYOUT [--pid N | --mountinfo FILE] [--set K=V]... [--bind SRC DST]... [--format F]");
   options.positional_help("");
-  options.add_options()
-      ("layout", "layout file or profile name", cxxopts::value<std::string>())
-      ("pid", "validate against live process N", cxxopts::value<std::string>())
-      ("mountinfo", "validate offline against a captured table", cxxopts::value<std::string>())
-      ("set", "set a layout variable, NAME=VALUE (repeatable)",
-       cxxopts::value<std::vector<std::string>>())
-      ("format", "text, json, tree, mermaid or sarif",
-       cxxopts::value<std::string>()->default_value("text"))
-      ("h,help", "show this help");
+  options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
+      "pid", "validate against live process N", cxxopts::value<std::string>())(
+      "mountinfo", "validate offline against a captured table", cxxopts::value<std::string>())(
+      "set", "set a layout variable, NAME=VALUE (repeatable)",
+      cxxopts::value<std::vector<std::string>>())(
+      "format", "text, json, tree, mermaid or sarif",
+      cxxopts::value<std::string>()->default_value("text"))("h,help", "show this help");
   options.parse_positional({"layout"});
   options.set_tab_expansion();
   return options;
@@ -86,14 +84,15 @@ int plan_main(int argc, char** argv) {
   auto args =
       parse_or_explain(options, static_cast<int>(words.size()), words.data(), exit_code, help);
   if (!args) return exit_code;
-  auto format =
-      parse_format((*args)["format"].as<std::string>(),
-                   {"text", "json", "tree", "mermaid", "sarif"});
+  auto format = parse_format((*args)["format"].as<std::string>(),
+                             {"text", "json", "tree", "mermaid", "sarif"});
   bool json = format && *format == Format::kJson;
   if (!format) return report_error(format.error(), false);
   if (!args->count("layout")) {
-    return report_error(make_error(Stage::kUsage, "plan needs a LAYOUT (a file or a "
-                                                  "profile name, e.g. sandbox)"), json);
+    return report_error(make_error(Stage::kUsage,
+                                   "plan needs a LAYOUT (a file or a "
+                                   "profile name, e.g. sandbox)"),
+                        json);
   }
   // 1. Find and load the layout, with --set values beating its vars.
   auto sets = sets_from(*args);

@@ -11,7 +11,6 @@
 namespace rootfsctl::cli {
 namespace {
 
-
 constexpr const char* kProfilesHelp = R"(
 Lists the profiles on the search path, or shows one. A profile is a layout found by
 name: NAME.yaml in the first directory of the search path that has it.

@@ -251,9 +251,8 @@ Result<void> keep_fds(const cxxopts::ParseResult& args, Request& request) {
   if (!args.count("keep-fd")) return {};
   const auto& texts = args["keep-fd"].as<std::vector<std::string>>();
   if (texts.size() > static_cast<std::size_t>(exec::kMaxKeptFds)) {
-    return std::unexpected(make_error(Stage::kUsage, "--keep-fd: at most " +
-                                                         std::to_string(exec::kMaxKeptFds) +
-                                                         " descriptors"));
+    return std::unexpected(make_error(
+        Stage::kUsage, "--keep-fd: at most " + std::to_string(exec::kMaxKeptFds) + " descriptors"));
   }
   for (const auto& text : texts) {
     int fd = -1;

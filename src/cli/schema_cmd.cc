@@ -10,11 +10,12 @@ namespace rootfsctl::cli {
 
 int schema_main(int argc, char** argv) {
   if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-    std::cout << "Usage: rootfsctl schema\n\nPrints the JSON Schema (draft-07) every layout is "
-                 "checked against, the\nsame file editors use "
-                 "(schemas/layout.schema.json). Example, for VS Code's YAML\nextension:\n"
-                 "  rootfsctl schema > ~/.config/rootfsctl/layout.schema.json\n"
-                 "  # yaml.schemas: {\"~/.config/rootfsctl/layout.schema.json\": \"*.rootfs.yaml\"}\n";
+    std::cout
+        << "Usage: rootfsctl schema\n\nPrints the JSON Schema (draft-07) every layout is "
+           "checked against, the\nsame file editors use "
+           "(schemas/layout.schema.json). Example, for VS Code's YAML\nextension:\n"
+           "  rootfsctl schema > ~/.config/rootfsctl/layout.schema.json\n"
+           "  # yaml.schemas: {\"~/.config/rootfsctl/layout.schema.json\": \"*.rootfs.yaml\"}\n";
     return kExitOk;
   }
   if (argc > 1) {

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "exec/settings.h"
 #include "exec/syscalls.h"
-#include "cli/options.h"
 #include "plan/drift.h"
 #include "plan/planner.h"
 #include "render/render.h"
@@ -110,7 +110,7 @@ int verify_main(int argc, char** argv) {
   if (!settings) return report_error(settings.error().wrap(label), json);
   drift.insert(drift.end(), settings->begin(), settings->end());
   std::cout << (json ? render::drift_json(drift)
-                    : render::drift_text(drift, label + " against " + plan.layout));
+                     : render::drift_text(drift, label + " against " + plan.layout));
   return drift.empty() ? kExitOk : kExitValidation;
 }
 

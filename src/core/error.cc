@@ -20,15 +20,24 @@ struct StageName {
 };
 
 constexpr std::array kStageNames{
-    StageName{Stage::kUsage, "usage"},         StageName{Stage::kManifest, "manifest"},
-    StageName{Stage::kRead, "read"},           StageName{Stage::kParse, "parse"},
-    StageName{Stage::kValidate, "validate"},   StageName{Stage::kOpenNs, "open_ns"},
-    StageName{Stage::kSetns, "setns"},         StageName{Stage::kUnshare, "unshare"},
-    StageName{Stage::kThread, "thread"},       StageName{Stage::kFork, "fork"},
-    StageName{Stage::kMount, "mount"},         StageName{Stage::kUmount, "umount"},
-    StageName{Stage::kPivotRoot, "pivot_root"}, StageName{Stage::kCreate, "create"},
-    StageName{Stage::kChdir, "chdir"},         StageName{Stage::kSethostname, "sethostname"},
-    StageName{Stage::kExec, "exec"},           StageName{Stage::kInternal, "internal"},
+    StageName{Stage::kUsage, "usage"},
+    StageName{Stage::kManifest, "manifest"},
+    StageName{Stage::kRead, "read"},
+    StageName{Stage::kParse, "parse"},
+    StageName{Stage::kValidate, "validate"},
+    StageName{Stage::kOpenNs, "open_ns"},
+    StageName{Stage::kSetns, "setns"},
+    StageName{Stage::kUnshare, "unshare"},
+    StageName{Stage::kThread, "thread"},
+    StageName{Stage::kFork, "fork"},
+    StageName{Stage::kMount, "mount"},
+    StageName{Stage::kUmount, "umount"},
+    StageName{Stage::kPivotRoot, "pivot_root"},
+    StageName{Stage::kCreate, "create"},
+    StageName{Stage::kChdir, "chdir"},
+    StageName{Stage::kSethostname, "sethostname"},
+    StageName{Stage::kExec, "exec"},
+    StageName{Stage::kInternal, "internal"},
 };
 
 struct ErrnoName {
@@ -38,20 +47,44 @@ struct ErrnoName {
 
 // The errnos mount(2), umount2(2), pivot_root(2), setns(2), open(2) and friends return.
 constexpr std::array kErrnoNames{
-    ErrnoName{EPERM, "EPERM"},     ErrnoName{ENOENT, "ENOENT"},   ErrnoName{ESRCH, "ESRCH"},
-    ErrnoName{EINTR, "EINTR"},     ErrnoName{EIO, "EIO"},         ErrnoName{ENXIO, "ENXIO"},
-    ErrnoName{E2BIG, "E2BIG"},     ErrnoName{EBADF, "EBADF"},     ErrnoName{ECHILD, "ECHILD"},
-    ErrnoName{EAGAIN, "EAGAIN"},   ErrnoName{ENOMEM, "ENOMEM"},   ErrnoName{EACCES, "EACCES"},
-    ErrnoName{EFAULT, "EFAULT"},   ErrnoName{ENOTBLK, "ENOTBLK"}, ErrnoName{EBUSY, "EBUSY"},
-    ErrnoName{EEXIST, "EEXIST"},   ErrnoName{EXDEV, "EXDEV"},     ErrnoName{ENODEV, "ENODEV"},
-    ErrnoName{ENOTDIR, "ENOTDIR"}, ErrnoName{EISDIR, "EISDIR"},   ErrnoName{EINVAL, "EINVAL"},
-    ErrnoName{ENFILE, "ENFILE"},   ErrnoName{EMFILE, "EMFILE"},   ErrnoName{ENOTTY, "ENOTTY"},
-    ErrnoName{EFBIG, "EFBIG"},     ErrnoName{ENOSPC, "ENOSPC"},   ErrnoName{EROFS, "EROFS"},
-    ErrnoName{EMLINK, "EMLINK"},   ErrnoName{EPIPE, "EPIPE"},     ErrnoName{ERANGE, "ERANGE"},
-    ErrnoName{ENAMETOOLONG, "ENAMETOOLONG"}, ErrnoName{ENOSYS, "ENOSYS"},
-    ErrnoName{ENOTEMPTY, "ENOTEMPTY"},       ErrnoName{ELOOP, "ELOOP"},
-    ErrnoName{EOPNOTSUPP, "EOPNOTSUPP"},     ErrnoName{ETIMEDOUT, "ETIMEDOUT"},
-    ErrnoName{ESTALE, "ESTALE"},             ErrnoName{EOVERFLOW, "EOVERFLOW"},
+    ErrnoName{EPERM, "EPERM"},
+    ErrnoName{ENOENT, "ENOENT"},
+    ErrnoName{ESRCH, "ESRCH"},
+    ErrnoName{EINTR, "EINTR"},
+    ErrnoName{EIO, "EIO"},
+    ErrnoName{ENXIO, "ENXIO"},
+    ErrnoName{E2BIG, "E2BIG"},
+    ErrnoName{EBADF, "EBADF"},
+    ErrnoName{ECHILD, "ECHILD"},
+    ErrnoName{EAGAIN, "EAGAIN"},
+    ErrnoName{ENOMEM, "ENOMEM"},
+    ErrnoName{EACCES, "EACCES"},
+    ErrnoName{EFAULT, "EFAULT"},
+    ErrnoName{ENOTBLK, "ENOTBLK"},
+    ErrnoName{EBUSY, "EBUSY"},
+    ErrnoName{EEXIST, "EEXIST"},
+    ErrnoName{EXDEV, "EXDEV"},
+    ErrnoName{ENODEV, "ENODEV"},
+    ErrnoName{ENOTDIR, "ENOTDIR"},
+    ErrnoName{EISDIR, "EISDIR"},
+    ErrnoName{EINVAL, "EINVAL"},
+    ErrnoName{ENFILE, "ENFILE"},
+    ErrnoName{EMFILE, "EMFILE"},
+    ErrnoName{ENOTTY, "ENOTTY"},
+    ErrnoName{EFBIG, "EFBIG"},
+    ErrnoName{ENOSPC, "ENOSPC"},
+    ErrnoName{EROFS, "EROFS"},
+    ErrnoName{EMLINK, "EMLINK"},
+    ErrnoName{EPIPE, "EPIPE"},
+    ErrnoName{ERANGE, "ERANGE"},
+    ErrnoName{ENAMETOOLONG, "ENAMETOOLONG"},
+    ErrnoName{ENOSYS, "ENOSYS"},
+    ErrnoName{ENOTEMPTY, "ENOTEMPTY"},
+    ErrnoName{ELOOP, "ELOOP"},
+    ErrnoName{EOPNOTSUPP, "EOPNOTSUPP"},
+    ErrnoName{ETIMEDOUT, "ETIMEDOUT"},
+    ErrnoName{ESTALE, "ESTALE"},
+    ErrnoName{EOVERFLOW, "EOVERFLOW"},
 };
 
 }  // namespace
@@ -180,19 +213,23 @@ std::string Error::render() const {
   std::string caret_pad;
   for (std::size_t i = 0; i < shown.size();) {
     const auto step = decode_utf8(shown, i);
-    const bool control = step.valid && step.code_point != '\t' &&
-                         (step.code_point < 0x20 || (step.code_point >= 0x7F && step.code_point < 0xA0));
+    const bool control =
+        step.valid && step.code_point != '\t' &&
+        (step.code_point < 0x20 || (step.code_point >= 0x7F && step.code_point < 0xA0));
     const bool raw = step.valid && !control;
     if (raw) {
       escaped.append(shown.substr(i, step.length));
     } else {
-      for (std::size_t k = 0; k < step.length; ++k) escaped += "\\x" + to_hex(shown.substr(i + k, 1));
+      for (std::size_t k = 0; k < step.length; ++k)
+        escaped += "\\x" + to_hex(shown.substr(i + k, 1));
     }
     // Columns count bytes (as yaml-cpp's marks do); a terminal shows one cell per code
     // point, four per escaped byte. Tabs stay tabs to line up.
     if (begin + i < column) {
-      if (!raw) caret_pad.append(4 * step.length, ' ');
-      else caret_pad += shown[i] == '\t' ? '\t' : ' ';
+      if (!raw)
+        caret_pad.append(4 * step.length, ' ');
+      else
+        caret_pad += shown[i] == '\t' ? '\t' : ' ';
     }
     i += step.length;
   }

@@ -53,11 +53,11 @@ struct Location {
 
 struct Error {
   Stage stage = Stage::kInternal;
-  int errno_value = 0;    // 0 when no syscall is involved
-  std::string message;    // what went wrong, without the location prefix
-  Location where;         // for manifest and parse errors
-  std::string excerpt;    // the offending source line, printed with a caret under `where`
-  std::string hint;       // what to do about it ("did you mean 'readonly'?")
+  int errno_value = 0;  // 0 when no syscall is involved
+  std::string message;  // what went wrong, without the location prefix
+  Location where;       // for manifest and parse errors
+  std::string excerpt;  // the offending source line, printed with a caret under `where`
+  std::string hint;     // what to do about it ("did you mean 'readonly'?")
   /// A stable name for a refusal that is not just an errno ("hard-linked-file",
   /// "kernel-setting-file"): scripts match on it; empty for plain system errors.
   std::string code;

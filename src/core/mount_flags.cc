@@ -5,8 +5,7 @@
 namespace rootfsctl {
 namespace {
 
-constexpr MountFlags kAtimeBits =
-    kMountNoAtime | kMountRelAtime | kMountStrictAtime;
+constexpr MountFlags kAtimeBits = kMountNoAtime | kMountRelAtime | kMountStrictAtime;
 
 constexpr std::array kOptions{
     MountOption{"ro", kMountReadOnly, 0},

@@ -30,9 +30,8 @@ using MountFlags = std::uint32_t;
 /// Flags a user namespace locks when it inherits a mount from a more privileged one: a
 /// remount inside the namespace cannot clear them (mount_namespaces(7), "locked mounts").
 inline constexpr MountFlags kLockedInUserNs = kMountReadOnly | kMountNoSuid | kMountNoDev |
-                                              kMountNoExec | kMountNoAtime |
-                                              kMountNoDirAtime | kMountRelAtime |
-                                              kMountStrictAtime;
+                                              kMountNoExec | kMountNoAtime | kMountNoDirAtime |
+                                              kMountRelAtime | kMountStrictAtime;
 
 struct MountOption {
   std::string_view name;

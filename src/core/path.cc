@@ -27,8 +27,7 @@ std::string lexically_normal(std::string_view p) {
 std::optional<std::string> check_normalized(std::string_view p) {
   if (p.empty()) return "path is empty";
   if (p.front() != '/') {
-    return "path '" + std::string(p) + "' is not absolute (write '" +
-           lexically_normal(p) + "')";
+    return "path '" + std::string(p) + "' is not absolute (write '" + lexically_normal(p) + "')";
   }
   if (p.find('\0') != std::string_view::npos) return "path contains a NUL byte";
   if (p == "/") return std::nullopt;

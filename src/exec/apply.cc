@@ -1,8 +1,8 @@
 // The whole pipeline for a live target, as a recipe (docs/architecture.md §6).
 #include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -89,8 +89,7 @@ Result<UniqueFd> check_intent_log(const Target& target, std::uint64_t mnt_ns_id,
     d.push_back(refusal("interrupted-apply",
                         "an earlier apply to this target (mount namespace " +
                             std::to_string(mnt_ns_id) + ") was interrupted and left " + where +
-                            "/" + log_name(mnt_ns_id) +
-                            "; run `rootfsctl rollback --pid " + pid +
+                            "/" + log_name(mnt_ns_id) + "; run `rootfsctl rollback --pid " + pid +
                             "` to undo what it did, then apply again"));
   } else if (*state == LogState::kBusy) {
     d.push_back(refusal("apply-in-progress",
@@ -120,9 +119,8 @@ Result<ApplyOutcome> execute_logged(Syscalls& sys, const Target& target, int sta
     // die with it (--fail-at K:kill is for tests of recovery).
     ::raise(SIGKILL);
   }
-  const bool finished =
-      outcome && (outcome->ok() || outcome->committed ||
-                  (outcome->rollback_clean && outcome->left.empty()));
+  const bool finished = outcome && (outcome->ok() || outcome->committed ||
+                                    (outcome->rollback_clean && outcome->left.empty()));
   if (finished || !log->has_intents()) {
     if (auto removed = log->remove(); !removed && outcome) {
       outcome->left.push_back(removed.error().to_string());
@@ -167,9 +165,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   // 3. Plan, with the probe telling file binds from directory binds.
   plan::PlanOptions plan_options;
   plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
-  plan_options.target_source_type = [&](std::string_view p) {
-    return facts.target_source_type(p);
-  };
+  plan_options.target_source_type = [&](std::string_view p) { return facts.target_source_type(p); };
   result.plan = plan::make_plan(layout, plan_options);
   result.timings.mark("plan");
   // A --fail-at past the last op would never fire: the drill would "pass" untested.
@@ -219,7 +215,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
     sources = std::move(*cloned);
   }
   ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
-                      proc_sys->get(), proc->get(), &sources};
+                      proc_sys->get(),      proc->get(),         &sources};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   LogHeader header;
@@ -231,8 +227,8 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   header.ops_total = static_cast<int>(result.plan.ops.size());
   header.writer = ::getpid();
   auto outcome = options.intent_log
-                     ? execute_logged(sys, *target, state_dir->get(), header, result.plan,
-                                      context, exec_options, result.intent_log_kept)
+                     ? execute_logged(sys, *target, state_dir->get(), header, result.plan, context,
+                                      exec_options, result.intent_log_kept)
                      : execute_unlogged(sys, *target, result.plan, context, exec_options);
   if (!outcome) return std::unexpected(outcome.error());
   result.outcome = std::move(*outcome);

@@ -285,7 +285,7 @@ Result<Propagation> root_propagation(ExecState& state) {
 
 Result<void> run_propagation(ExecState& state, const Op& op) {
   bool recursive = op.has_flag("rprivate") || op.has_flag("rslave") || op.has_flag("rshared");
-  Propagation to = op.has_flag("rslave") || op.has_flag("slave") ? Propagation::kSlave
+  Propagation to = op.has_flag("rslave") || op.has_flag("slave")     ? Propagation::kSlave
                    : op.has_flag("rshared") || op.has_flag("shared") ? Propagation::kShared
                                                                      : Propagation::kPrivate;
   // After pivot_root(".", "."), the old root is reached as ".": it is stacked on top.
@@ -362,8 +362,10 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
     auto st = state.sys.fstatat(dir.get(), name);
     if (!st) return std::unexpected(st.error());
     if (!S_ISDIR(st->st_mode)) {
-      return std::unexpected(make_error(Stage::kCreate, op.target + " exists and is not a "
-                                                                    "directory", ENOTDIR));
+      return std::unexpected(make_error(Stage::kCreate,
+                                        op.target + " exists and is not a "
+                                                    "directory",
+                                        ENOTDIR));
     }
     return {};
   }
@@ -387,8 +389,10 @@ Result<void> run_mkfile(ExecState& state, const Op& op) {
     auto st = state.sys.fstatat(dir.get(), name);
     if (!st) return std::unexpected(st.error());
     if (!S_ISREG(st->st_mode)) {
-      return std::unexpected(make_error(Stage::kCreate, op.target + " exists and is not a "
-                                                                    "regular file", EEXIST));
+      return std::unexpected(make_error(Stage::kCreate,
+                                        op.target + " exists and is not a "
+                                                    "regular file",
+                                        EEXIST));
     }
     return {};
   }
@@ -427,9 +431,8 @@ Result<void> set_hostname(ExecState& state, const Op& op, int proc_sys) {
   if (!old) return std::unexpected(old.error());
   if (!old->empty() && old->back() == '\n') old->pop_back();
   if (auto ok = state.sys.sethostname(op.data); !ok) return ok;
-  state.journal.push("hostname", [&sys = state.sys, name = std::move(*old)]() {
-    return sys.sethostname(name);
-  });
+  state.journal.push(
+      "hostname", [&sys = state.sys, name = std::move(*old)]() { return sys.sethostname(name); });
   return {};
 }
 
@@ -439,9 +442,9 @@ Result<void> set_hostname(ExecState& state, const Op& op, int proc_sys) {
 Result<void> run_kernel_setting(ExecState& state, const Op& op) {
   constexpr std::string_view kProcSys = "/proc/sys/";
   std::string_view rel = std::string_view(op.target).substr(kProcSys.size());
-  int nstype = rel.starts_with("net/")                                    ? CLONE_NEWNET
+  int nstype = rel.starts_with("net/")                                  ? CLONE_NEWNET
                : rel == "kernel/hostname" || rel == "kernel/domainname" ? CLONE_NEWUTS
-                                                                           : CLONE_NEWIPC;
+                                                                        : CLONE_NEWIPC;
   if (auto ok = enter_target_ns(state, nstype); !ok) return ok;
   UniqueFd own_proc_sys;
   int dir = state.context.proc_sys_fd;
@@ -563,11 +566,10 @@ Result<void> configure(ExecState& state, int fsfd, std::string_view data) {
     auto comma = data.find(',');
     std::string_view item = data.substr(0, comma);
     auto eq = item.find('=');
-    Result<void> done =
-        eq == std::string_view::npos
-            ? state.sys.fsconfig(fsfd, FsConfig::kSetFlag, item, {}, 0)
-            : state.sys.fsconfig(fsfd, FsConfig::kSetString, item.substr(0, eq),
-                                 item.substr(eq + 1), 0);
+    Result<void> done = eq == std::string_view::npos
+                            ? state.sys.fsconfig(fsfd, FsConfig::kSetFlag, item, {}, 0)
+                            : state.sys.fsconfig(fsfd, FsConfig::kSetString, item.substr(0, eq),
+                                                 item.substr(eq + 1), 0);
     if (!done) return done;
     if (comma == std::string_view::npos) break;
     data.remove_prefix(comma + 1);
@@ -687,8 +689,8 @@ Result<std::optional<UniqueFd>> find_protected(ExecState& state, const Op& op) {
       op.target == "/" ? std::string_view(".") : std::string_view(op.target).substr(1);
   // With O_PATH|O_NOFOLLOW, RESOLVE_NO_SYMLINKS hands back a final symlink itself, so it
   // can be named below; one on the way fails with ELOOP.
-  auto fd = state.sys.openat2(*root, rel, O_PATH | O_NOFOLLOW, 0,
-                              kResolveInRoot | kResolveNoSymlinks);
+  auto fd =
+      state.sys.openat2(*root, rel, O_PATH | O_NOFOLLOW, 0, kResolveInRoot | kResolveNoSymlinks);
   if (!fd) {
     int err = fd.error().errno_value;
     if (err == ENOENT || err == ENOTDIR) {
@@ -743,16 +745,16 @@ Result<UniqueFd> mask_file(ExecState& state, const Op& op) {
   Attributes attributes = attributes_of(op);
   auto fs = mask_filesystem(state, op, false, attributes.set & ~kMountReadOnly);
   if (!fs) return std::unexpected(fs.error());
-  auto file = state.sys.openat2(fs->get(), kName, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0,
-                                kHere);
+  auto file =
+      state.sys.openat2(fs->get(), kName, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, 0, kHere);
   if (!file) return std::unexpected(file.error());
   auto clone = state.sys.open_tree_clone(fs->get(), kName, false);
   if (!clone) {
     // Cloning from a detached mount needs a recent kernel (6.18 does it).
     return std::unexpected(clone.error().wrap("clone the empty file that masks " + op.target));
   }
-  auto ro = state.sys.mount_setattr(clone->get(), false, attributes.set, attributes.clear,
-                                    std::nullopt);
+  auto ro =
+      state.sys.mount_setattr(clone->get(), false, attributes.set, attributes.clear, std::nullopt);
   if (!ro) return std::unexpected(ro.error());
   return clone;
 }
@@ -804,8 +806,7 @@ Result<void> run_mount(ExecState& state, const Op& op) {
   if (auto ok = configure(state, fs->get(), op.data); !ok) return ok;
   // proc shows the pid namespace it is told to: the target's, not the caller's.
   if (op.fstype == "proc" && state.context.pid_ns_fd >= 0) {
-    auto ok = state.sys.fsconfig(fs->get(), FsConfig::kSetFd, "pidns", {},
-                                 state.context.pid_ns_fd);
+    auto ok = state.sys.fsconfig(fs->get(), FsConfig::kSetFd, "pidns", {}, state.context.pid_ns_fd);
     if (!ok) return ok;
   }
   if (auto ok = state.sys.fsconfig(fs->get(), FsConfig::kCreate, {}, {}, 0); !ok) return ok;
@@ -828,19 +829,20 @@ constexpr std::array kKnownDevices{
 
 Result<void> check_device(const Op& op, const struct stat& st) {
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
-    return std::unexpected(make_error(Stage::kMount, "device source " + op.source +
-                                                         " is not a device node", ENODEV));
+    return std::unexpected(
+        make_error(Stage::kMount, "device source " + op.source + " is not a device node", ENODEV));
   }
   // By the source's name and by the placeholder's: a /dev/urandom bound from a node
   // elsewhere must still be the random device, since programs trust the name.
   for (const auto& known : kKnownDevices) {
     if (known.path != op.source && known.path != op.target) continue;
     if (major(st.st_rdev) != known.major || minor(st.st_rdev) != known.minor) {
-      return std::unexpected(make_error(
-          Stage::kMount, "device source " + op.source + " is " + std::to_string(major(st.st_rdev)) +
-                             ":" + std::to_string(minor(st.st_rdev)) + ", not " +
-                             std::to_string(known.major) + ":" + std::to_string(known.minor),
-          ENODEV));
+      return std::unexpected(
+          make_error(Stage::kMount,
+                     "device source " + op.source + " is " + std::to_string(major(st.st_rdev)) +
+                         ":" + std::to_string(minor(st.st_rdev)) + ", not " +
+                         std::to_string(known.major) + ":" + std::to_string(known.minor),
+                     ENODEV));
     }
   }
   return {};
@@ -884,8 +886,8 @@ Result<void> run_bind(ExecState& state, const Op& op) {
     auto st = state.sys.fstatat(target->get(), "");
     if (!st) return std::unexpected(st.error());
     if (!S_ISREG(st->st_mode)) {
-      return std::unexpected(make_error(Stage::kMount, "placeholder " + op.target +
-                                                           " is not a regular file", EEXIST));
+      return std::unexpected(
+          make_error(Stage::kMount, "placeholder " + op.target + " is not a regular file", EEXIST));
     }
   }
   return attach(state, op, std::move(*tree), target->get());
@@ -900,8 +902,8 @@ Result<void> run_remount(ExecState& state, const Op& op) {
   bool recursive = op.has_flag("rec");
   // mount_setattr changes only the named bits, so flags locked in a user namespace that
   // the op does not name are kept as they are.
-  auto done = state.sys.mount_setattr(target->get(), recursive, change.set, change.clear,
-                                      std::nullopt);
+  auto done =
+      state.sys.mount_setattr(target->get(), recursive, change.set, change.clear, std::nullopt);
   if (!done) return done;
   MountFlags touched = change.set | change.clear;
   MountFlags restore_set = *before & touched;
@@ -963,17 +965,28 @@ Result<void> run_op(ExecState& state, const Op& op) {
   // A created file's descriptor serves only the write op right after its mkfile.
   if (op.kind != OpKind::kWrite) state.created_file.reset();
   switch (op.kind) {
-    case OpKind::kPropagation: return run_propagation(state, op);
-    case OpKind::kMkdir: return run_mkdir(state, op);
-    case OpKind::kMkfile: return run_mkfile(state, op);
-    case OpKind::kSymlink: return run_symlink(state, op);
-    case OpKind::kWrite: return run_write(state, op);
-    case OpKind::kChmod: return run_chmod(state, op);
-    case OpKind::kMount: return run_mount(state, op);
-    case OpKind::kBind: return run_bind(state, op);
-    case OpKind::kRemount: return run_remount(state, op);
-    case OpKind::kPivotRoot: return run_pivot(state, op);
-    case OpKind::kUmount: return run_umount(state, op);
+    case OpKind::kPropagation:
+      return run_propagation(state, op);
+    case OpKind::kMkdir:
+      return run_mkdir(state, op);
+    case OpKind::kMkfile:
+      return run_mkfile(state, op);
+    case OpKind::kSymlink:
+      return run_symlink(state, op);
+    case OpKind::kWrite:
+      return run_write(state, op);
+    case OpKind::kChmod:
+      return run_chmod(state, op);
+    case OpKind::kMount:
+      return run_mount(state, op);
+    case OpKind::kBind:
+      return run_bind(state, op);
+    case OpKind::kRemount:
+      return run_remount(state, op);
+    case OpKind::kPivotRoot:
+      return run_pivot(state, op);
+    case OpKind::kUmount:
+      return run_umount(state, op);
   }
   return std::unexpected(make_error(Stage::kInternal, "unknown op"));
 }

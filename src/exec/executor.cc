@@ -107,8 +107,7 @@ class Driver {
     if (outcome_.ok()) outcome_.skipped = state_.skipped;
     state_.sys.umask(saved_umask);
     outcome_.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return std::move(outcome_);
   }
 
@@ -202,9 +201,9 @@ class Driver {
     outcome_.verify_mismatches = *mismatches;
     if (mismatches->empty()) return true;
     std::string first = mismatches->front();
-    outcome_.error = make_error(Stage::kValidate,
-                                "verification found " + std::to_string(mismatches->size()) +
-                                    " mismatch(es), first: " + first);
+    outcome_.error =
+        make_error(Stage::kValidate, "verification found " + std::to_string(mismatches->size()) +
+                                         " mismatch(es), first: " + first);
     return false;
   }
 
@@ -260,8 +259,8 @@ Result<FailAt> parse_fail_at(std::string_view text) {
   std::string_view index = text.substr(0, colon);
   auto [end, ec] = std::from_chars(index.data(), index.data() + index.size(), fail.op_index);
   if (ec != std::errc{} || end != index.data() + index.size() || fail.op_index <= 0) {
-    Error error = make_error(Stage::kUsage, "--fail-at expects K or K:ERRNO, got '" +
-                                                std::string(text) + "'");
+    Error error = make_error(Stage::kUsage,
+                             "--fail-at expects K or K:ERRNO, got '" + std::string(text) + "'");
     error.hint = "K is an op's index from `rootfsctl plan`, e.g. --fail-at 5:EPERM";
     return std::unexpected(error);
   }
@@ -276,9 +275,9 @@ Result<FailAt> parse_fail_at(std::string_view text) {
   }
   fail.errno_value = errno_from_name(text.substr(colon + 1));
   if (fail.errno_value <= 0) {
-    return std::unexpected(make_error(Stage::kUsage, "--fail-at: unknown errno '" +
-                                                         std::string(text.substr(colon + 1)) +
-                                                         "' (use a name such as EPERM or a number)"));
+    return std::unexpected(make_error(
+        Stage::kUsage, "--fail-at: unknown errno '" + std::string(text.substr(colon + 1)) +
+                           "' (use a name such as EPERM or a number)"));
   }
   return fail;
 }

@@ -1,7 +1,7 @@
-// The executor (docs/architecture.md §4): a validated plan turned into mounts inside a target's mount
-// namespace, transactionally: every op that succeeds records its inverse in a journal;
-// on failure the journal runs in reverse, past undo errors. The detach of the old root is
-// the commit point.
+// The executor (docs/architecture.md §4): a validated plan turned into mounts inside a target's
+// mount namespace, transactionally: every op that succeeds records its inverse in a journal; on
+// failure the journal runs in reverse, past undo errors. The detach of the old root is the commit
+// point.
 #pragma once
 
 #include <sys/types.h>
@@ -103,7 +103,7 @@ ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecConte
 
 struct ApplyOptions {
   ExecOptions exec;
-  bool dry_run = false;                // plan, validate against the live target, stop
+  bool dry_run = false;                 // plan, validate against the live target, stop
   bool allow_shared_namespace = false;  // apply a root-less layout in the caller's own namespace
   bool strict = false;                  // validation warnings are errors
   /// Persist each op's intent for `rootfsctl rollback` (crash recovery). `run` turns it

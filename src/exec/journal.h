@@ -1,5 +1,5 @@
-// The rollback journal (docs/architecture.md §6): after each step succeeds, push its inverse; on failure
-// run them in reverse, collecting undo errors rather than stopping; at the commit point
+// The rollback journal (docs/architecture.md §6): after each step succeeds, push its inverse; on
+// failure run them in reverse, collecting undo errors rather than stopping; at the commit point
 // drop them.
 #pragma once
 
@@ -27,7 +27,8 @@ class Journal {
     while (!entries_.empty()) {
       Entry entry = std::move(entries_.back());
       entries_.pop_back();
-      if (auto done = entry.undo(); !done) left.push_back(entry.what + ": " + done.error().to_string());
+      if (auto done = entry.undo(); !done)
+        left.push_back(entry.what + ": " + done.error().to_string());
     }
     return left;
   }

@@ -13,19 +13,19 @@ namespace rootfsctl::exec {
 
 struct ApplyOutcome {
   int ops_total = 0;
-  int ops_done = 0;                // ops that ran and succeeded, in plan order
-  std::optional<Error> error;      // set when the apply failed
-  int failed_op = 0;               // 1-based index of the failing op; 0 when not an op
-  std::string failed_target;       // that op's target
-  bool rolled_back = false;        // a rollback ran
-  bool rollback_clean = true;      // every undo succeeded
-  std::vector<std::string> left;   // what an incomplete rollback left, one line each
+  int ops_done = 0;                            // ops that ran and succeeded, in plan order
+  std::optional<Error> error;                  // set when the apply failed
+  int failed_op = 0;                           // 1-based index of the failing op; 0 when not an op
+  std::string failed_target;                   // that op's target
+  bool rolled_back = false;                    // a rollback ran
+  bool rollback_clean = true;                  // every undo succeeded
+  std::vector<std::string> left;               // what an incomplete rollback left, one line each
   std::vector<std::string> verify_mismatches;  // post-apply verification findings
-  std::vector<std::string> skipped;  // ops with nothing to do (a mask of a missing path)
-  bool committed = false;          // the old root was detached (no rollback possible)
-  double elapsed_ms = 0;           // wall time inside the target's namespace
-  int syscalls = 0;                // syscalls made through the seam while executing
-  double syscall_ms = 0;           // wall time spent inside them (part of elapsed_ms)
+  std::vector<std::string> skipped;            // ops with nothing to do (a mask of a missing path)
+  bool committed = false;                      // the old root was detached (no rollback possible)
+  double elapsed_ms = 0;                       // wall time inside the target's namespace
+  int syscalls = 0;                            // syscalls made through the seam while executing
+  double syscall_ms = 0;                       // wall time spent inside them (part of elapsed_ms)
 
   bool ok() const { return !error.has_value(); }
   bool operator==(const ApplyOutcome&) const = default;

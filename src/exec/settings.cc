@@ -77,9 +77,8 @@ Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan&
   if (!proc_sys) return std::unexpected(proc_sys.error());
   int pidfd = target->pidfd.get();
   int dir = proc_sys->get();
-  auto outcome = run_in_target(sys, *target, [&](Syscalls& inner) {
-    return read_back(inner, plan, pidfd, dir);
-  });
+  auto outcome = run_in_target(sys, *target,
+                               [&](Syscalls& inner) { return read_back(inner, plan, pidfd, dir); });
   if (!outcome) return std::unexpected(outcome.error());
   if (outcome->error) return std::unexpected(*outcome->error);
   for (const auto& line : outcome->verify_mismatches) {

@@ -63,10 +63,10 @@ struct ChildPlan {
   const char* gid_map = nullptr;
   unsigned uid = 0;
   unsigned gid = 0;
-  bool new_session = false;  // setsid(2) before the command
+  bool new_session = false;       // setsid(2) before the command
   const int* keep_fds = nullptr;  // sorted descriptors above 2 the command gets (--keep-fd)
   int keep_fd_count = 0;
-  int proc_fd = -1;          // the host's /proc, opened before parking, for the nested maps
+  int proc_fd = -1;  // the host's /proc, opened before parking, for the nested maps
 
   std::uint64_t keep_capabilities = 0;  // bit N: the command keeps capability N
   bool keep_all = false;                // --cap-add ALL: whatever of them the child holds

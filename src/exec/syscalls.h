@@ -1,5 +1,5 @@
-// The one seam for every syscall the executor makes (docs/architecture.md §6). The Linux implementation
-// (syscalls_linux.cc) is the only file that includes mount headers; a recording fake
+// The one seam for every syscall the executor makes (docs/architecture.md §6). The Linux
+// implementation (syscalls_linux.cc) is the only file that includes mount headers; a recording fake
 // (tests/support/fake_syscalls.h) drives the executor's and the rollback's unit tests.
 //
 // Every call returns a Result whose Error carries the stage (docs/commands.md: open_ns, setns,

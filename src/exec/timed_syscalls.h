@@ -17,9 +17,7 @@ class TimedSyscalls final : public Syscalls {
   explicit TimedSyscalls(Syscalls& inner) : inner_(inner) {}
 
   int calls() const { return calls_; }
-  double milliseconds() const {
-    return std::chrono::duration<double, std::milli>(spent_).count();
-  }
+  double milliseconds() const { return std::chrono::duration<double, std::milli>(spent_).count(); }
 
   Result<UniqueFd> pidfd_open(pid_t pid) override {
     return timed([&] { return inner_.pidfd_open(pid); });

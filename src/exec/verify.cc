@@ -1,9 +1,8 @@
-// Post-apply verification (docs/architecture.md §4): before the commit point, re-read the mount table
-// and check that every mount the plan made is there with the flags it asked for.
+// Post-apply verification (docs/architecture.md §4): before the commit point, re-read the mount
+// table and check that every mount the plan made is there with the flags it asked for.
 #include <fcntl.h>
 
 #include <optional>
-
 #include <unordered_map>
 #include <vector>
 

@@ -1,5 +1,5 @@
-// Entering a target's namespaces without the caller ever changing (docs/architecture.md §4): a thread
-// with its own fs_struct for a target in the caller's user namespace, a forked helper for
+// Entering a target's namespaces without the caller ever changing (docs/architecture.md §4): a
+// thread with its own fs_struct for a target in the caller's user namespace, a forked helper for
 // one in another user namespace.
 #include "exec/worker.h"
 

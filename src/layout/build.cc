@@ -111,7 +111,8 @@ void set_top_level(Layout& layout, std::string_view key, const json& expanded,
   if (key == "namespaces") layout.namespaces = strings_at(expanded, "namespaces");
   if (key == "hostname") layout.hostname = string_at(expanded, "hostname");
   if (key == "propagation") {
-    layout.keep_propagation = string_at(expanded, "propagation") == std::optional<std::string>("keep");
+    layout.keep_propagation =
+        string_at(expanded, "propagation") == std::optional<std::string>("keep");
   }
   if (key == "root") {
     layout.root = build_root(expanded["root"], origin_at(document, "/root", source_name));

@@ -178,9 +178,7 @@ const std::array<Checker::TopLevelKey, 11> Checker::kTopLevel{
 
 // ---- Access and messages -------------------------------------------------------------
 
-const json& Checker::node(const std::string& pointer) const {
-  return node_at(doc_.root, pointer);
-}
+const json& Checker::node(const std::string& pointer) const { return node_at(doc_.root, pointer); }
 
 // Keys in the order they are written, so the first error reported is the first one in
 // the file (nlohmann::json keeps keys sorted).
@@ -797,8 +795,8 @@ Result<void> Checker::check_required_fields(const std::string& entry, const std:
   return {};
 }
 
-// `- remove: /path` drops an inherited entry (docs/layouts.md, composing profiles); it is an entry of its own, so
-// it takes no other key, and a file that extends nothing has nothing to drop.
+// `- remove: /path` drops an inherited entry (docs/layouts.md, composing profiles); it is an entry
+// of its own, so it takes no other key, and a file that extends nothing has nothing to drop.
 Result<void> Checker::check_remove_entry(const std::string& entry,
                                          const std::vector<std::string>& keys) {
   const json& top = doc_.root;

@@ -1,9 +1,9 @@
 // The loader's own checks of a parsed layout, run before the schema so users get precise
 // messages ("unknown key 'redonly' (did you mean 'readonly'?)" at the key), and ${var}
-// substitution. Checking has two phases because profiles compose (docs/layouts.md, composing profiles): a child may
-// override a var its parent's paths use, so values holding ${...} are only expanded and
-// checked once every file of a profile is merged. They are still reported at the scalar
-// that uses them, in its own file. Internal to src/layout.
+// substitution. Checking has two phases because profiles compose (docs/layouts.md, composing
+// profiles): a child may override a var its parent's paths use, so values holding ${...} are only
+// expanded and checked once every file of a profile is merged. They are still reported at the
+// scalar that uses them, in its own file. Internal to src/layout.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// Profile composition (docs/layouts.md, composing profiles): the files of a profile, each checked on its own for
-// shape, merged into one Layout, and only then ${var}-expanded with the merged vars.
+// Profile composition (docs/layouts.md, composing profiles): the files of a profile, each checked
+// on its own for shape, merged into one Layout, and only then ${var}-expanded with the merged vars.
 // Internal to src/layout: loader.cc uses it for one file, profiles.cc for a chain.
 #pragma once
 

@@ -40,11 +40,12 @@ constexpr std::array kEntryFields{
 };
 
 constexpr std::array<std::string_view, 14> kKindNames{
-    "bind",   "tmpfs",   "proc", "sysfs", "devpts",  "mqueue",  "device",
-    "symlink", "dir",  "file",  "overlay", "remount", "mask", "readonly-path",
+    "bind",    "tmpfs", "proc", "sysfs",   "devpts",  "mqueue", "device",
+    "symlink", "dir",   "file", "overlay", "remount", "mask",   "readonly-path",
 };
 
-// "remove" (docs/layouts.md, composing profiles) is an entry of its own rather than a kind: it produces nothing.
+// "remove" (docs/layouts.md, composing profiles) is an entry of its own rather than a kind: it
+// produces nothing.
 constexpr std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> entry_keys() {
   std::array<std::string_view, kKindNames.size() + kEntryFields.size() + 1> keys{};
   std::size_t i = 0;

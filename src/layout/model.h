@@ -56,10 +56,10 @@ struct Entry {
   std::optional<std::string> size;    // tmpfs: "64M", "50%"
   std::optional<std::uint32_t> mode;  // tmpfs, dir, file: permission bits
   // Filesystem options the kernel takes for this kind (tmpfs(5), devpts in mount(8)):
-  std::optional<std::uint32_t> uid;        // tmpfs: owner of the root directory
-  std::optional<std::uint32_t> gid;        // tmpfs: group of the root; devpts: of new ptys
-  std::optional<std::string> nr_inodes;    // tmpfs: inode limit, "1000", "10k"
-  std::optional<std::uint32_t> ptmxmode;   // devpts: mode of its ptmx node
+  std::optional<std::uint32_t> uid;       // tmpfs: owner of the root directory
+  std::optional<std::uint32_t> gid;       // tmpfs: group of the root; devpts: of new ptys
+  std::optional<std::string> nr_inodes;   // tmpfs: inode limit, "1000", "10k"
+  std::optional<std::uint32_t> ptmxmode;  // devpts: mode of its ptmx node
 
   std::string to;                      // symlink: link text
   std::optional<std::string> content;  // file
@@ -84,7 +84,8 @@ struct Root {
   bool operator==(const Root&) const = default;
 };
 
-/// `- remove: /path` in a profile: drops the inherited entries at `target` (docs/layouts.md, composing profiles).
+/// `- remove: /path` in a profile: drops the inherited entries at `target` (docs/layouts.md,
+/// composing profiles).
 struct Removal {
   std::string target;
   Origin origin;  // file and line of the `remove` key

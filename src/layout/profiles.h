@@ -1,5 +1,5 @@
-// Profiles (docs/layouts.md, composing profiles): layouts found by name on a search path, composed through
-// `extends`. Resolution reads files; merging and ${var} expansion are compose.h's.
+// Profiles (docs/layouts.md, composing profiles): layouts found by name on a search path, composed
+// through `extends`. Resolution reads files; merging and ${var} expansion are compose.h's.
 #pragma once
 
 #include <map>

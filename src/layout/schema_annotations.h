@@ -31,8 +31,7 @@ inline nlohmann::json for_validation(const nlohmann::json& schema) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, value] : schema.items()) {
     if (key == "title" || key == "description" || key == "default" || key == "examples" ||
-        key == "$comment" || key == "$id" || key == "enumDescriptions" ||
-        key == "pattern") {
+        key == "$comment" || key == "$id" || key == "enumDescriptions" || key == "pattern") {
       continue;
     }
     const bool schema_map = key == "properties" || key == "definitions" ||

@@ -10,8 +10,8 @@
 // beyond the parse.
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,8 +33,8 @@ bool strictly_beneath(std::string_view path, std::string_view dir) {
 }
 
 std::optional<EntryIndex> find_id(const TableIndex& index, int id) {
-  auto it = std::lower_bound(index.by_id.begin(), index.by_id.end(),
-                             std::pair<int, EntryIndex>{id, 0});
+  auto it =
+      std::lower_bound(index.by_id.begin(), index.by_id.end(), std::pair<int, EntryIndex>{id, 0});
   if (it == index.by_id.end() || it->first != id) return std::nullopt;
   return it->second;
 }

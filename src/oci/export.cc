@@ -53,7 +53,6 @@ class Exporter {
       case EntryKind::kMask:
       case EntryKind::kReadonlyPath:
         return nullptr;  // linux.maskedPaths and readonlyPaths: note_outside_mounts
-
     }
     return nullptr;
   }

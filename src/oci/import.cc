@@ -398,8 +398,8 @@ Result<std::optional<layout::Root>> read_root(const json& spec, const ImportOpti
 /// OCI namespace types (config-linux.md "Namespaces") as a layout's names.
 std::optional<std::string_view> layout_namespace(std::string_view oci_type) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"mount", "mount"}, {"pid", "pid"},       {"network", "net"}, {"ipc", "ipc"},
-      {"uts", "uts"},     {"user", "user"},     {"cgroup", "cgroup"}, {"time", "time"}};
+      {"mount", "mount"}, {"pid", "pid"},   {"network", "net"},   {"ipc", "ipc"},
+      {"uts", "uts"},     {"user", "user"}, {"cgroup", "cgroup"}, {"time", "time"}};
   for (const auto& [oci, ours] : kNames) {
     if (oci == oci_type) return ours;
   }
@@ -428,8 +428,8 @@ Result<void> read_namespaces(const json& spec, const std::string& source, layout
     const std::string name = type->get<std::string>();
     auto ours = layout_namespace(name);
     if (!ours) {
-      findings.push_back({"warning", -1, "linux.namespaces", "unknown namespace type '" + name +
-                                                                 "'; not imported"});
+      findings.push_back({"warning", -1, "linux.namespaces",
+                          "unknown namespace type '" + name + "'; not imported"});
       continue;
     }
     if (auto path = item.find("path"); path != item.end()) {
@@ -448,8 +448,8 @@ Result<void> read_namespaces(const json& spec, const std::string& source, layout
     if (std::find(out.namespaces.begin(), out.namespaces.end(), "uts") != out.namespaces.end()) {
       out.hostname = hostname->get<std::string>();
     } else {
-      findings.push_back({"note", -1, "hostname",
-                          "not imported: the spec has no new uts namespace to set it in"});
+      findings.push_back(
+          {"note", -1, "hostname", "not imported: the spec has no new uts namespace to set it in"});
     }
   }
   return {};
@@ -475,8 +475,8 @@ Result<void> read_protected_paths(const json& spec, const std::string& source, I
     for (std::size_t i = 0; i < list->size(); ++i) {
       const json& item = (*list)[i];
       if (!item.is_string()) {
-        return std::unexpected(detail::shape_error(source, pointer + "/" + std::to_string(i),
-                                                   "a string", item));
+        return std::unexpected(
+            detail::shape_error(source, pointer + "/" + std::to_string(i), "a string", item));
       }
       const std::string path = item.get<std::string>();
       if (auto problem = path::check_normalized(path)) {

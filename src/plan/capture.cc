@@ -171,7 +171,8 @@ class Capturer {
     for (const MountEntry* m : sorted_mounts(*root)) {
       const std::size_t before = out_.layout.mounts.size();
       capture_mount(*m);
-      if (out_.layout.mounts.size() > before && out_.layout.mounts.back().kind == EntryKind::kTmpfs) {
+      if (out_.layout.mounts.size() > before &&
+          out_.layout.mounts.back().kind == EntryKind::kTmpfs) {
         tmpfs_mounts.push_back(m);
       }
     }
@@ -302,8 +303,10 @@ class Capturer {
     for (auto& link : options_.symlinks_on(m.target)) {
       if (link.path == m.target || target_.covering(link.path) != &m) continue;  // hidden
       if (!writable_path(link.path) || !writable_text(link.to)) {
-        pending_.push_back("not captured: a symlink whose path or text is not UTF-8 or holds "
-                           "control characters, on the tmpfs at " + std::string(m.target));
+        pending_.push_back(
+            "not captured: a symlink whose path or text is not UTF-8 or holds "
+            "control characters, on the tmpfs at " +
+            std::string(m.target));
         continue;
       }
       Entry e;

@@ -1,5 +1,5 @@
-// Validation results (docs/architecture.md §3): severity, a stable code, the origin and a message that
-// says how to fix it.
+// Validation results (docs/architecture.md §3): severity, a stable code, the origin and a message
+// that says how to fix it.
 #pragma once
 
 #include <string>
@@ -20,7 +20,7 @@ struct Diagnostic {
   std::string code;     // stable, kebab-case: "duplicate-target", "device-nodev", ...
   std::string message;  // says what is wrong and how to fix it
   Origin origin;
-  int op_index = 0;     // the op it concerns, 0 when none
+  int op_index = 0;  // the op it concerns, 0 when none
 
   bool operator==(const Diagnostic&) const = default;
 };

@@ -13,11 +13,9 @@ std::string_view relative_to(std::string_view p, std::string_view dir) {
 
 }  // namespace
 
-HostView::HostView(const layout::Layout& layout, const Plan& plan)
-    : layout_(layout), plan_(plan) {
+HostView::HostView(const layout::Layout& layout, const Plan& plan) : layout_(layout), plan_(plan) {
   for (const auto& op : plan.ops) {
-    if ((op.kind == OpKind::kMount || op.kind == OpKind::kBind) &&
-        op.scope != Scope::kOldRoot) {
+    if ((op.kind == OpKind::kMount || op.kind == OpKind::kBind) && op.scope != Scope::kOldRoot) {
       mounts_[op.target].push_back(&op);
     }
   }
@@ -51,8 +49,8 @@ const layout::Entry* HostView::entry_for(const Op& op) const {
   return it == entries_.end() ? nullptr : it->second;
 }
 
-const mountinfo::MountEntry* HostView::table_mount_under(
-    std::string_view target, const mountinfo::MountTable* table) const {
+const mountinfo::MountEntry* HostView::table_mount_under(std::string_view target,
+                                                         const mountinfo::MountTable* table) const {
   if (!table) return nullptr;
   if (!layout_.root) return table->covering(target);
   if (layout_.root->kind == layout::RootKind::kTmpfs) return nullptr;

@@ -7,7 +7,7 @@ namespace rootfsctl::plan {
 namespace {
 
 constexpr std::array<std::string_view, 11> kOpNames{
-    "propagation", "mkdir", "mkfile", "symlink", "write",  "chmod",
+    "propagation", "mkdir", "mkfile",  "symlink",    "write",  "chmod",
     "mount",       "bind",  "remount", "pivot_root", "umount",
 };
 
@@ -17,9 +17,7 @@ constexpr std::array<std::string_view, 3> kScopeNames{"current", "new_root", "ol
 
 std::string_view op_name(OpKind kind) { return kOpNames.at(static_cast<std::size_t>(kind)); }
 
-std::string_view scope_name(Scope scope) {
-  return kScopeNames.at(static_cast<std::size_t>(scope));
-}
+std::string_view scope_name(Scope scope) { return kScopeNames.at(static_cast<std::size_t>(scope)); }
 
 bool Op::has_flag(std::string_view flag) const {
   return std::find(flags.begin(), flags.end(), flag) != flags.end();

@@ -51,10 +51,10 @@ struct Op {
   std::vector<std::string> flags;  // "ro", "nosuid", "rec", "rprivate", "detach", ...
   std::string data;                // mount data ("size=64M,mode=0755"); write: content
   std::optional<std::uint32_t> mode;
-  std::string entry;               // layout kind that produced it ("device", "root", ...)
-  bool exist_ok = false;           // mkdir of a mount point that may already exist
-  bool from_target = false;        // bind: `source` is in the target's tree, not rootfsctl's
-  bool commit = false;             // the commit point: nothing after it can be undone
+  std::string entry;         // layout kind that produced it ("device", "root", ...)
+  bool exist_ok = false;     // mkdir of a mount point that may already exist
+  bool from_target = false;  // bind: `source` is in the target's tree, not rootfsctl's
+  bool commit = false;       // the commit point: nothing after it can be undone
   Origin origin;
 
   bool operator==(const Op&) const = default;
@@ -72,9 +72,9 @@ struct Skipped {
 };
 
 struct Plan {
-  std::string layout;     // the layout's source file
-  std::string name;       // the layout's name
-  bool pivots = false;    // true when the layout has a root
+  std::string layout;   // the layout's source file
+  std::string name;     // the layout's name
+  bool pivots = false;  // true when the layout has a root
   std::vector<Op> ops;
   std::vector<Skipped> skipped;
 

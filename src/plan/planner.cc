@@ -163,20 +163,30 @@ class Planner {
   void plan_entry(const Entry& entry) {
     if (skipped_as_optional(entry)) return;
     switch (entry.kind) {
-      case EntryKind::kBind: return plan_bind(entry);
+      case EntryKind::kBind:
+        return plan_bind(entry);
       case EntryKind::kTmpfs:
       case EntryKind::kProc:
       case EntryKind::kSysfs:
       case EntryKind::kDevpts:
-      case EntryKind::kMqueue: return plan_fresh_mount(entry);
-      case EntryKind::kDevice: return plan_device(entry);
-      case EntryKind::kSymlink: return plan_symlink(entry);
-      case EntryKind::kDir: return plan_dir(entry);
-      case EntryKind::kFile: return plan_file(entry);
-      case EntryKind::kOverlay: return plan_overlay(entry);
-      case EntryKind::kRemount: return defer_remount(entry, remount_flags(entry));
-      case EntryKind::kMask: return plan_mask(entry);
-      case EntryKind::kReadonlyPath: return plan_readonly_path(entry);
+      case EntryKind::kMqueue:
+        return plan_fresh_mount(entry);
+      case EntryKind::kDevice:
+        return plan_device(entry);
+      case EntryKind::kSymlink:
+        return plan_symlink(entry);
+      case EntryKind::kDir:
+        return plan_dir(entry);
+      case EntryKind::kFile:
+        return plan_file(entry);
+      case EntryKind::kOverlay:
+        return plan_overlay(entry);
+      case EntryKind::kRemount:
+        return defer_remount(entry, remount_flags(entry));
+      case EntryKind::kMask:
+        return plan_mask(entry);
+      case EntryKind::kReadonlyPath:
+        return plan_readonly_path(entry);
     }
   }
 
@@ -248,8 +258,8 @@ class Planner {
     if (path::basename(devpts.target) != "pts") return;
     std::string link = path::join(path::parent(devpts.target), "ptmx");
     if (entry_targets_.contains(link) || created_.contains(link)) return;
-    Op& op = emit(OpKind::kSymlink, link, Origin::implicit("ptmx link for devpts " +
-                                                           devpts.target));
+    Op& op =
+        emit(OpKind::kSymlink, link, Origin::implicit("ptmx link for devpts " + devpts.target));
     op.source = "pts/ptmx";
     op.entry = "devpts";
     created_.insert(link);
@@ -503,8 +513,10 @@ class Planner {
     }
     for (const auto& path : writable) {
       Op& op = emit(OpKind::kRemount, path,
-                    Origin::implicit("keep " + path + " as its entry asks under the recursive "
-                                     "read-only " + target));
+                    Origin::implicit("keep " + path +
+                                     " as its entry asks under the recursive "
+                                     "read-only " +
+                                     target));
       op.scope = scope;
       op.flags = {"rw"};
     }
@@ -524,8 +536,8 @@ class Planner {
                                       "propagate to the host"));
     slave.flags = {"rslave"};
     slave.entry = "root";
-    Op& detach = emit(OpKind::kUmount, "/",
-                      Origin::implicit("detach the old root (commit point), chdir /"));
+    Op& detach =
+        emit(OpKind::kUmount, "/", Origin::implicit("detach the old root (commit point), chdir /"));
     detach.flags = {"detach"};
     detach.entry = "root";
     detach.commit = true;
@@ -536,8 +548,8 @@ class Planner {
   void ensure_mount_point(const std::string& target, bool file, std::string reason) {
     ensure_parents(target);
     if (target == "/" || created_.contains(target) || mounts_.contains(target)) return;
-    Op& op = emit(file ? OpKind::kMkfile : OpKind::kMkdir, target,
-                  Origin::implicit(std::move(reason)));
+    Op& op =
+        emit(file ? OpKind::kMkfile : OpKind::kMkdir, target, Origin::implicit(std::move(reason)));
     op.mode = file ? kFileMode : kDirMode;
     op.exist_ok = !in_fresh_filesystem(target);
     created_.insert(target);

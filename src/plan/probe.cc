@@ -1,13 +1,12 @@
 #include "plan/probe.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,18 +19,34 @@ namespace rootfsctl::plan {
 namespace {
 
 FileInfo info_from(int rc, const struct stat& st) {
-  if (rc != 0) return FileInfo{errno == ENOENT || errno == ENOTDIR ? FileType::kMissing
-                                                                    : FileType::kUnknown};
+  if (rc != 0)
+    return FileInfo{errno == ENOENT || errno == ENOTDIR ? FileType::kMissing : FileType::kUnknown};
   FileInfo info;
   switch (st.st_mode & S_IFMT) {
-    case S_IFDIR: info.type = FileType::kDirectory; break;
-    case S_IFREG: info.type = FileType::kRegular; break;
-    case S_IFLNK: info.type = FileType::kSymlink; break;
-    case S_IFCHR: info.type = FileType::kCharDevice; break;
-    case S_IFBLK: info.type = FileType::kBlockDevice; break;
-    case S_IFIFO: info.type = FileType::kFifo; break;
-    case S_IFSOCK: info.type = FileType::kSocket; break;
-    default: info.type = FileType::kUnknown; break;
+    case S_IFDIR:
+      info.type = FileType::kDirectory;
+      break;
+    case S_IFREG:
+      info.type = FileType::kRegular;
+      break;
+    case S_IFLNK:
+      info.type = FileType::kSymlink;
+      break;
+    case S_IFCHR:
+      info.type = FileType::kCharDevice;
+      break;
+    case S_IFBLK:
+      info.type = FileType::kBlockDevice;
+      break;
+    case S_IFIFO:
+      info.type = FileType::kFifo;
+      break;
+    case S_IFSOCK:
+      info.type = FileType::kSocket;
+      break;
+    default:
+      info.type = FileType::kUnknown;
+      break;
   }
   info.rdev = st.st_rdev;
   info.uid = st.st_uid;
@@ -44,15 +59,24 @@ FileInfo info_from(int rc, const struct stat& st) {
 
 std::string_view file_type_name(FileType type) {
   switch (type) {
-    case FileType::kUnknown: return "unknown";
-    case FileType::kMissing: return "missing";
-    case FileType::kDirectory: return "directory";
-    case FileType::kRegular: return "regular file";
-    case FileType::kSymlink: return "symlink";
-    case FileType::kCharDevice: return "character device";
-    case FileType::kBlockDevice: return "block device";
-    case FileType::kFifo: return "FIFO";
-    case FileType::kSocket: return "socket";
+    case FileType::kUnknown:
+      return "unknown";
+    case FileType::kMissing:
+      return "missing";
+    case FileType::kDirectory:
+      return "directory";
+    case FileType::kRegular:
+      return "regular file";
+    case FileType::kSymlink:
+      return "symlink";
+    case FileType::kCharDevice:
+      return "character device";
+    case FileType::kBlockDevice:
+      return "block device";
+    case FileType::kFifo:
+      return "FIFO";
+    case FileType::kSocket:
+      return "socket";
   }
   return "unknown";
 }
@@ -126,7 +150,8 @@ struct SymlinkWalk {
       const std::string_view name = entry->d_name;
       if (name == "." || name == "..") continue;
       --budget;
-      const std::string child = path == "/" ? "/" + std::string(name) : path + "/" + std::string(name);
+      const std::string child =
+          path == "/" ? "/" + std::string(name) : path + "/" + std::string(name);
       struct stat st {};
       if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (S_ISLNK(st.st_mode)) {
@@ -138,8 +163,8 @@ struct SymlinkWalk {
         }
       } else if (S_ISDIR(st.st_mode) && st.st_dev == dev && depth < 64) {
         // Another filesystem mounted here is its own entry, walked on its own.
-        const int sub = ::openat(::dirfd(dir), entry->d_name,
-                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const int sub =
+            ::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub >= 0) walk(sub, child, depth + 1);
       }
     }

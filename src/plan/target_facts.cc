@@ -95,8 +95,9 @@ bool settle_already_applied(const layout::Layout& layout, const Plan& plan,
   Diagnostic note;
   note.severity = Severity::kNote;
   note.code = "already-applied";
-  note.message = "the target already holds this layout's tree (its mounts match the plan, as "
-                 "`rootfsctl verify` checks them): nothing to do";
+  note.message =
+      "the target already holds this layout's tree (its mounts match the plan, as "
+      "`rootfsctl verify` checks them): nothing to do";
   note.origin = Origin::implicit("target");
   diagnostics.push_back(std::move(note));
   return true;

@@ -45,8 +45,7 @@ TargetFacts offline_facts(const mountinfo::MountTable& table);
 /// becomes an "already-applied" note and true is returned: nothing is to be done. `plan
 /// --pid`, `apply --dry-run` and `apply` all ask this, so they agree.
 bool settle_already_applied(const layout::Layout& layout, const Plan& plan,
-                            const ValidationContext& context,
-                            std::vector<Diagnostic>& diagnostics);
+                            const ValidationContext& context, std::vector<Diagnostic>& diagnostics);
 
 /// Whether process `pid` has pivoted (or chrooted) into a root other than rootfsctl's: its
 /// /proc/N/root is another directory than ours. Such a target is "assembled": an earlier

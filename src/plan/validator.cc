@@ -50,9 +50,10 @@ bool mounts(const Op& op) { return op.kind == OpKind::kMount || op.kind == OpKin
 /// Sysctl prefixes a namespace owns (ipc, net, uts); everything else is host-wide.
 bool is_namespaced_sysctl(std::string_view key) {
   constexpr std::string_view kPrefixes[] = {
-      "net.",         "kernel.shmmax", "kernel.shmall", "kernel.shmmni",  "kernel.shm_rmid_forced",
-      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",    "fs.mqueue.",
-      "kernel.hostname", "kernel.domainname",
+      "net.",          "kernel.shmmax",          "kernel.shmall",
+      "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msgmax",
+      "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",
+      "fs.mqueue.",    "kernel.hostname",        "kernel.domainname",
   };
   return std::any_of(std::begin(kPrefixes), std::end(kPrefixes),
                      [&](std::string_view p) { return key.starts_with(p); });
@@ -105,14 +106,13 @@ class Validator {
  private:
   void add(Severity severity, std::string code, std::string message, Origin origin,
            int op_index = 0) {
-    out_.push_back({severity, std::move(code), std::move(message), std::move(origin),
-                    op_index});
+    out_.push_back({severity, std::move(code), std::move(message), std::move(origin), op_index});
   }
 
   void check_namespace() {
     if (!context_.target_mnt_ns) return;
     auto ns = *context_.target_mnt_ns;
-    std::string whose = ns == context_.host_mnt_ns    ? "the host's (pid 1's)"
+    std::string whose = ns == context_.host_mnt_ns     ? "the host's (pid 1's)"
                         : ns == kInitialMountNsInode   ? "the host's (initial)"
                         : ns == context_.caller_mnt_ns ? "rootfsctl's own"
                                                        : "";
@@ -126,8 +126,7 @@ class Validator {
       return;
     }
     add(Severity::kError, "same-namespace",
-        "the target shares " + whose + " mount namespace (mnt:[" + std::to_string(ns) +
-            "]); " +
+        "the target shares " + whose + " mount namespace (mnt:[" + std::to_string(ns) + "]); " +
             (layout_.root ? "rootfsctl never pivots there"
                           : "applying would change that namespace's mounts") +
             ": give the pid of a process in its own mount namespace" +
@@ -198,17 +197,17 @@ class Validator {
       bool image_root = layout_.root && layout_.root->kind == layout::RootKind::kBind;
       if ((!layout_.root || image_root) && !context_.table) continue;
       if (!layout_.root || image_root) {
-        std::string host = image_root ? path::join(layout_.root->from, entry.target.substr(1))
-                                      : entry.target;
+        std::string host =
+            image_root ? path::join(layout_.root->from, entry.target.substr(1)) : entry.target;
         const auto* m = context_.table->covering(host);
         if (m && m->target == host) continue;
       }
       add(Severity::kError, "remount-not-mount",
           "remount " + entry.target + ": nothing is mounted at " + entry.target +
-              (layout_.root ? " in the new root; set readonly/options on the entry that "
-                              "mounts it, or mount it first"
-                            : " in the target; bind it onto itself first (bind: " +
-                                  entry.target + ")"),
+              (layout_.root
+                   ? " in the new root; set readonly/options on the entry that "
+                     "mounts it, or mount it first"
+                   : " in the target; bind it onto itself first (bind: " + entry.target + ")"),
           entry.origin);
     }
   }
@@ -282,8 +281,9 @@ class Validator {
     for (const auto& [key, value] : layout_.sysctls) {
       if (is_namespaced_sysctl(key)) continue;
       add(Severity::kError, "sysctl-not-namespaced",
-          "sysctl " + key + " is not owned by an ipc, net or uts namespace: setting it "
-                            "would change the host; remove it",
+          "sysctl " + key +
+              " is not owned by an ipc, net or uts namespace: setting it "
+              "would change the host; remove it",
           Origin{layout_.source, 0, 0, {}});
     }
     check_kernel_settings(needs_uts);
@@ -291,8 +291,9 @@ class Validator {
     for (const auto& entry : layout_.mounts) {
       if (entry.kind != EntryKind::kProc) continue;
       add(Severity::kWarning, "proc-without-pidns",
-          "proc " + entry.target + " without a pid namespace shows every process of the "
-                                   "host's pid namespace: add pid to namespaces",
+          "proc " + entry.target +
+              " without a pid namespace shows every process of the "
+              "host's pid namespace: add pid to namespaces",
           entry.origin);
     }
   }
@@ -314,7 +315,8 @@ class Validator {
       add(Severity::kError, "setting-on-host",
           op.target + " belongs to the " + std::string(ns) +
               " namespace, which the target shares with the host: writing it would change "
-              "the host's; give the target its own " + std::string(ns) + " namespace",
+              "the host's; give the target its own " +
+              std::string(ns) + " namespace",
           op.origin, op.index);
     }
   }
@@ -324,8 +326,9 @@ class Validator {
     for (const auto& op : plan_.ops) {
       if (op.kind != OpKind::kMount || context_.filesystems->contains(op.fstype)) continue;
       add(Severity::kError, "fstype-unavailable",
-          "the kernel does not offer " + op.fstype + " (not in /proc/filesystems): load "
-                                                     "its module or remove the entry",
+          "the kernel does not offer " + op.fstype +
+              " (not in /proc/filesystems): load "
+              "its module or remove the entry",
           op.origin, op.index);
     }
   }
@@ -358,8 +361,7 @@ class Validator {
   void check_sources() {
     for (const auto& skipped : plan_.skipped) {
       add(Severity::kNote, "source-optional-missing",
-          skipped.what + ": the source does not exist; skipped (optional: true)",
-          skipped.origin);
+          skipped.what + ": the source does not exist; skipped (optional: true)", skipped.origin);
     }
     for (const auto& op : plan_.ops) {
       // A readonly-path's "source" is its own target, in the tree being built; whether it
@@ -429,8 +431,7 @@ class Validator {
           "overlay " + entry->target + ": member " + dir +
               (info.type == FileType::kMissing
                    ? " does not exist"
-                   : " is a " + std::string(file_type_name(info.type)) +
-                         ", not a directory"),
+                   : " is a " + std::string(file_type_name(info.type)) + ", not a directory"),
           op.origin, op.index);
     }
   }
@@ -693,16 +694,18 @@ class Validator {
     const std::string group = "shared:" + std::to_string(*root->shared_group());
     if (layout_.keep_propagation) {
       add(Severity::kWarning, "mounts-propagate",
-          "the target's / is shared (" + group + ") and propagation: keep leaves it so: "
-          "every mount of this layout also appears at the same place in /'s peers (the host "
-          "too, when it is one)",
+          "the target's / is shared (" + group +
+              ") and propagation: keep leaves it so: "
+              "every mount of this layout also appears at the same place in /'s peers (the host "
+              "too, when it is one)",
           Origin{layout_.source, 0, 0, {}});
     } else {
       add(Severity::kWarning, "propagation-changed",
-          "the target's / is shared (" + group + "); the apply makes it rslave first and "
-          "leaves it so: mounts made later inside the target no longer reach its peers "
-          "(as Kubernetes mountPropagation: Bidirectional expects); set propagation: keep "
-          "to leave it shared",
+          "the target's / is shared (" + group +
+              "); the apply makes it rslave first and "
+              "leaves it so: mounts made later inside the target no longer reach its peers "
+              "(as Kubernetes mountPropagation: Bidirectional expects); set propagation: keep "
+              "to leave it shared",
           Origin::implicit("target"));
     }
   }
@@ -745,8 +748,8 @@ class Validator {
                        const std::string& map) {
     add(Severity::kError, "fs-id-unmapped",
         describe(entry) + ": " + std::string(key) + " " + std::to_string(id) +
-            " is not mapped in the target's user namespace (" + std::string(key) + "_map " +
-            map + "); the kernel refuses it: map it, or drop the key",
+            " is not mapped in the target's user namespace (" + std::string(key) + "_map " + map +
+            "); the kernel refuses it: map it, or drop the key",
         entry.origin);
   }
 
@@ -774,13 +777,13 @@ class Validator {
     }
   }
 
-  void report_readonly(const Op& op, const std::string& host_path,
-                       const mountinfo::MountEntry& m, bool unknown) {
+  void report_readonly(const Op& op, const std::string& host_path, const mountinfo::MountEntry& m,
+                       bool unknown) {
     std::string text = op.to_string() + (unknown ? " may need to create " : " must create ") +
                        host_path + ", which is on the read-only mount " + mount_label(m) +
                        ": create it in the image beforehand or mount a tmpfs above it";
-    add(unknown ? Severity::kWarning : Severity::kError, "readonly-mount-point", text,
-        op.origin, op.index);
+    add(unknown ? Severity::kWarning : Severity::kError, "readonly-mount-point", text, op.origin,
+        op.index);
   }
 
   void check_table() {
@@ -808,8 +811,9 @@ class Validator {
       if (hidden.size() > 3) list += ", ...";
       add(Severity::kWarning, "hides-mounts",
           op.to_string() + " hides " + std::to_string(hidden.size()) +
-              " mount(s) beneath it: " + list + "; mount them again in the layout if the "
-                                               "target needs them",
+              " mount(s) beneath it: " + list +
+              "; mount them again in the layout if the "
+              "target needs them",
           op.origin, op.index);
     }
   }
@@ -840,9 +844,10 @@ class Validator {
       const MountOption* option = find_mount_option(flag);
       if (!option || !(option->clear & locked)) continue;
       add(Severity::kError, "userns-locked-flags",
-          bind.to_string() + ": '" + flag + "' cannot be applied in a user namespace: the "
-                                          "source mount " + mount_label(src) +
-              " has it locked; drop '" + flag + "'",
+          bind.to_string() + ": '" + flag +
+              "' cannot be applied in a user namespace: the "
+              "source mount " +
+              mount_label(src) + " has it locked; drop '" + flag + "'",
           remount.origin, remount.index);
       return;
     }

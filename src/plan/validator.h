@@ -1,5 +1,5 @@
-// The validator (docs/architecture.md §3): Plan x MountTable x filesystem probe -> diagnostics, before
-// any syscall. Errors mean nothing is executed.
+// The validator (docs/architecture.md §3): Plan x MountTable x filesystem probe -> diagnostics,
+// before any syscall. Errors mean nothing is executed.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +30,7 @@ struct ValidationContext {
   /// a root would stack a second one.
   bool assembled = false;
   std::optional<std::set<std::string>> filesystems;  // /proc/filesystems of the kernel
-  bool user_namespace = false;  // the target lives in a non-initial user namespace
+  bool user_namespace = false;                // the target lives in a non-initial user namespace
   std::optional<std::string> kernel_release;  // uname -r, for what older kernels refuse
   // Mount namespace inode numbers; set when a live target is known.
   std::optional<std::uint64_t> target_mnt_ns;

@@ -2,7 +2,6 @@
 // fields in the documented order; every string goes through put_string so the output is
 // valid UTF-8 whatever bytes a path holds (the rule is in render.h).
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "mountinfo/select.h"
@@ -118,8 +117,7 @@ std::string with_diagnostics_json(std::string_view object,
   return dump(out);
 }
 
-std::string plan_sarif(const std::vector<plan::Diagnostic>& diagnostics,
-                       std::string_view version) {
+std::string plan_sarif(const std::vector<plan::Diagnostic>& diagnostics, std::string_view version) {
   Json rules = Json::array();
   std::set<std::string> seen;
   Json results = Json::array();
@@ -232,8 +230,7 @@ std::string profiles_json(const std::vector<layout::ProfileInfo>& profiles) {
   return dump(out);
 }
 
-std::string profile_file_json(std::string_view name, std::string_view path,
-                              std::string_view text) {
+std::string profile_file_json(std::string_view name, std::string_view path, std::string_view text) {
   Json out = Json::object();
   put_string(out, "name", name);
   put_string(out, "path", path);
@@ -265,8 +262,10 @@ std::string resolved_profile_json(std::string_view name, const layout::ResolvedP
   put_string(out, "path", resolved.layout.source);
   put_strings(out, "chain", resolved.chain);
   Json origins = Json::object();
-  for (const auto& [key, origin] : resolved.origins) origins[key] = to_valid_utf8(origin.to_string());
-  if (resolved.layout.root) origins["root"] = to_valid_utf8(resolved.layout.root->origin.to_string());
+  for (const auto& [key, origin] : resolved.origins)
+    origins[key] = to_valid_utf8(origin.to_string());
+  if (resolved.layout.root)
+    origins["root"] = to_valid_utf8(resolved.layout.root->origin.to_string());
   out["origins"] = std::move(origins);
   Json mounts = Json::array();
   for (const auto& entry : resolved.layout.mounts) {

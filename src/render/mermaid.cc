@@ -18,12 +18,23 @@ std::string label_text(std::string_view text) {
   std::string out;
   for (char c : escape_for_display(text)) {
     switch (c) {
-      case '"': out += "#quot;"; break;
-      case '#': out += "#35;"; break;
-      case '&': out += "#amp;"; break;
-      case '<': out += "#lt;"; break;
-      case '>': out += "#gt;"; break;
-      default: out += c;
+      case '"':
+        out += "#quot;";
+        break;
+      case '#':
+        out += "#35;";
+        break;
+      case '&':
+        out += "#amp;";
+        break;
+      case '<':
+        out += "#lt;";
+        break;
+      case '>':
+        out += "#gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -114,8 +125,8 @@ std::string plan_mermaid(const plan::Plan& plan) {
       if (groups > 0) out += "  end\n";
       current = phase;
       ++groups;
-      out += "  subgraph phase" + std::to_string(groups) + "[\"" + std::to_string(groups) +
-             ". " + std::string(phase) + "\"]\n";
+      out += "  subgraph phase" + std::to_string(groups) + "[\"" + std::to_string(groups) + ". " +
+             std::string(phase) + "\"]\n";
     }
     out += "    " + node(op) + "\n";
   }

@@ -106,8 +106,8 @@ std::string diagnostics_text(const std::vector<plan::Diagnostic>& diagnostics, b
 /// the tty, $COLUMNS, the locale, --color, NO_COLOR and TERM (cli/terminal.h).
 struct Terminal {
   bool color = false;
-  bool utf8 = true;        // box-drawing trees and non-ASCII text; else findmnt's ASCII
-  std::size_t width = 0;   // columns a line may take; 0 is unlimited
+  bool utf8 = true;       // box-drawing trees and non-ASCII text; else findmnt's ASCII
+  std::size_t width = 0;  // columns a line may take; 0 is unlimited
 };
 
 /// The table as JSON (docs/commands.md), pretty-printed with a 2-space indent and a trailing
@@ -125,8 +125,18 @@ std::string mounts_json(const mountinfo::MountTable& table);
 /// subdirectory (a bind of one); OPTIONS merges the mount's and the superblock's options
 /// (mountinfo::merged_options); FSROOT is the mounted directory of the filesystem.
 enum class MountColumn {
-  kTarget, kSource, kFstype, kOptions, kVfsOptions, kFsOptions, kFsroot, kPropagation,
-  kOptFields, kId, kParent, kMajMin,
+  kTarget,
+  kSource,
+  kFstype,
+  kOptions,
+  kVfsOptions,
+  kFsOptions,
+  kFsroot,
+  kPropagation,
+  kOptFields,
+  kId,
+  kParent,
+  kMajMin,
 };
 /// The default columns: TARGET SOURCE FSTYPE OPTIONS.
 std::vector<MountColumn> default_mount_columns();
@@ -177,8 +187,7 @@ std::string error_json(const Error& error);
 std::string profiles_json(const std::vector<layout::ProfileInfo>& profiles);
 
 /// `profiles show NAME --format json`: {"name", "path", "text"}.
-std::string profile_file_json(std::string_view name, std::string_view path,
-                              std::string_view text);
+std::string profile_file_json(std::string_view name, std::string_view path, std::string_view text);
 
 /// `profiles show NAME --resolved --format json`: {"name", "path", "chain", "origins":
 /// {key: origin}, "mounts": [{"kind", "target", "origin"}], "yaml"}.

@@ -184,8 +184,7 @@ std::string drift_text(const std::vector<plan::Drift>& drift, std::string_view w
   for (const auto& d : drift) {
     std::string kind(plan::drift_kind_name(d.kind));
     kind.resize(std::max<std::size_t>(kind.size(), 8), ' ');
-    out += "  " + kind + " " + escape_for_display(d.target) + ": " +
-           escape_for_display(d.message);
+    out += "  " + kind + " " + escape_for_display(d.target) + ": " + escape_for_display(d.message);
     if (!d.origin.empty()) out += "  (" + escape_for_display(d.origin) + ")";
     out += "\n";
   }

@@ -15,8 +15,8 @@
  * effective, inheritable) and no_new_privs. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/capability.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,21 +31,21 @@
 
 #define NEW_ROOT "/tmp"
 
-static void die(const char *step) {
+static void die(const char* step) {
   fprintf(stderr, "bench_floor: %s: %s\n", step, strerror(errno));
   _exit(125);
 }
 
-static void check(int rc, const char *step) {
+static void check(int rc, const char* step) {
   if (rc != 0) die(step);
 }
 
-static void do_mount(const char *source, const char *target, const char *type,
-                     unsigned long flags, const char *data) {
+static void do_mount(const char* source, const char* target, const char* type, unsigned long flags,
+                     const char* data) {
   check(mount(source, target, type, flags, data), target);
 }
 
-static void device(const char *name) {
+static void device(const char* name) {
   char host[64], inside[64];
   snprintf(host, sizeof host, "/dev/%s", name);
   snprintf(inside, sizeof inside, NEW_ROOT "/dev/%s", name);
@@ -110,13 +110,13 @@ static void drop_privileges(void) {
   check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench_floor CMD [ARGS...]\n");
     return 2;
   }
-  pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD,
-                              NULL, NULL, NULL, NULL);
+  pid_t init = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD, NULL,
+                              NULL, NULL, NULL);
   if (init < 0) die("clone");
   if (init == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -3,12 +3,12 @@
 #include <libmount/libmount.h>
 #include <stdio.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: bench_libmount_parse MOUNTINFO\n");
     return 2;
   }
-  struct libmnt_table *table = mnt_new_table_from_file(argv[1]);
+  struct libmnt_table* table = mnt_new_table_from_file(argv[1]);
   if (table == NULL) return 1;
   printf("%d entries\n", mnt_table_get_nents(table));
   mnt_unref_table(table);

@@ -122,14 +122,15 @@ int main(int argc, char** argv) {
     const auto& c = commands[k];
     const double median = percentile(c.ms, 0.5);
     if (json) {
-      std::printf("%s{\"name\": \"%s\", \"median_ms\": %.3f, \"p10_ms\": %.3f, "
-                  "\"p90_ms\": %.3f, \"ratio\": %.3f}",
-                  k ? ", " : "", c.name.c_str(), median, percentile(c.ms, 0.1),
-                  percentile(c.ms, 0.9), median / base);
+      std::printf(
+          "%s{\"name\": \"%s\", \"median_ms\": %.3f, \"p10_ms\": %.3f, "
+          "\"p90_ms\": %.3f, \"ratio\": %.3f}",
+          k ? ", " : "", c.name.c_str(), median, percentile(c.ms, 0.1), percentile(c.ms, 0.9),
+          median / base);
     } else {
-      std::printf("%-12s median %7.2f ms  p10 %7.2f  p90 %7.2f  x%.2f of %s\n",
-                  c.name.c_str(), median, percentile(c.ms, 0.1), percentile(c.ms, 0.9),
-                  median / base, commands[0].name.c_str());
+      std::printf("%-12s median %7.2f ms  p10 %7.2f  p90 %7.2f  x%.2f of %s\n", c.name.c_str(),
+                  median, percentile(c.ms, 0.1), percentile(c.ms, 0.9), median / base,
+                  commands[0].name.c_str());
     }
   }
   if (json) std::printf("]}\n");

@@ -1,5 +1,5 @@
-// A recording fake of the syscall seam (docs/architecture.md §6), for unprivileged unit tests of the
-// executor, the rollback, pinning and the worker.
+// A recording fake of the syscall seam (docs/architecture.md §6), for unprivileged unit tests of
+// the executor, the rollback, pinning and the worker.
 //
 // Every call is recorded as one line, strace-like, with fds shown as symbolic handles:
 //
@@ -406,8 +406,8 @@ class FakeSyscalls : public exec::Syscalls {
   Result<UniqueFd> open_tree_clone(int dirfd, std::string_view path, bool recursive) override {
     std::string line =
         "open_tree_clone(" + fd(dirfd) + ", " + quote(path) + (recursive ? ", rec)" : ")");
-    auto result = fd_call(std::move(line), Stage::kMount,
-                          path.empty() ? origin(dirfd) : std::string(path));
+    auto result =
+        fd_call(std::move(line), Stage::kMount, path.empty() ? origin(dirfd) : std::string(path));
     if (result) clones_.insert(handle_of(result->get()));
     return result;
   }

@@ -96,8 +96,8 @@ inline std::vector<std::string> with_code(const std::vector<plan::Diagnostic>& d
                                           std::string_view code) {
   std::vector<std::string> out;
   for (const auto& d : diagnostics) {
-    if (d.code == code) out.push_back(std::string(plan::severity_name(d.severity)) + ": " +
-                                      d.message);
+    if (d.code == code)
+      out.push_back(std::string(plan::severity_name(d.severity)) + ": " + d.message);
   }
   return out;
 }

@@ -1,7 +1,6 @@
 #include "core/error.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cerrno>

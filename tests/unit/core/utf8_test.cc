@@ -44,12 +44,15 @@ TEST(Utf8Test, HexIsLowerCaseTwoDigitsPerByte) {
 }
 
 TEST(Utf8Test, ReplacesEachMaximalIllFormedSubpart) {
-  // Unicode §3.9's example: 61 F1 80 80 E1 80 C2 62 80 63 80 BF 64 -> a, three U+FFFD, b, one, c, two, d
-  // (F1 80 80 is one subpart, E1 80 another, C2 a third).
+  // Unicode §3.9's example: 61 F1 80 80 E1 80 C2 62 80 63 80 BF 64 -> a, three U+FFFD, b, one, c,
+  // two, d (F1 80 80 is one subpart, E1 80 another, C2 a third).
   const std::string replacement = "\xef\xbf\xbd";
-  EXPECT_EQ(to_valid_utf8("a\xf1\x80\x80\xe1\x80\xc2" "b\x80" "c\x80\xbf" "d"),
-            "a" + replacement + replacement + replacement + "b" + replacement + "c" +
-                replacement + replacement + "d");
+  EXPECT_EQ(to_valid_utf8("a\xf1\x80\x80\xe1\x80\xc2"
+                          "b\x80"
+                          "c\x80\xbf"
+                          "d"),
+            "a" + replacement + replacement + replacement + "b" + replacement + "c" + replacement +
+                replacement + "d");
   EXPECT_EQ(to_valid_utf8("plain"), "plain");
 }
 

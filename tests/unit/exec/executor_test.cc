@@ -12,10 +12,10 @@
 namespace rootfsctl::exec {
 namespace {
 
+using rootfsctl::testing::FakeSyscalls;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using rootfsctl::testing::FakeSyscalls;
 
 constexpr const char* kLayout = R"(version: 1
 root: { tmpfs: { size: 8M } }
@@ -81,7 +81,9 @@ TEST(ExecutorTest, TargetsAreResolvedInsideTheRootAndMountedByFd) {
   for (const auto& line : fake.calls_matching("openat2")) {
     // Creation is of one name in a directory already resolved; "." of a mount fd is the
     // mount itself.
-    if (line.find("O_CREAT") != std::string::npos || line.find("\".\", O_PATH|O_DIRECTORY, 0)") != std::string::npos) continue;
+    if (line.find("O_CREAT") != std::string::npos ||
+        line.find("\".\", O_PATH|O_DIRECTORY, 0)") != std::string::npos)
+      continue;
     // The worker's own mount table, in rootfsctl's procfs (handle 4), not the target's tree.
     if (line.starts_with("openat2(4, \"thread-self/mountinfo\"")) {
       EXPECT_THAT(line, HasSubstr("beneath")) << line;
@@ -161,8 +163,9 @@ TEST(ExecutorTest, EveryCallFailingInTurnRollsBackCleanly) {
     }
     EXPECT_TRUE(outcome.rolled_back);
     EXPECT_TRUE(outcome.rollback_clean) << ::testing::PrintToString(outcome.left);
-    auto failed = std::find_if(fake.calls().begin(), fake.calls().end(),
-                               [](const std::string& l) { return l.find(" = -1 ") != std::string::npos; });
+    auto failed = std::find_if(fake.calls().begin(), fake.calls().end(), [](const std::string& l) {
+      return l.find(" = -1 ") != std::string::npos;
+    });
     ASSERT_NE(failed, fake.calls().end());
     expect_undone(fake.calls(), static_cast<std::size_t>(failed - fake.calls().begin()));
   }
@@ -270,13 +273,14 @@ TEST(ExecutorTest, DeviceSourceIsOpenedWithoutFollowingSymlinks) {
   FakeSyscalls fake;
   prepare(fake);
   run(fake, sandbox_plan());
-  EXPECT_THAT(fake.calls(), Contains(::testing::AllOf(HasSubstr("openat2("), HasSubstr("\"host/null\""),
-                                                      HasSubstr("O_NOFOLLOW"))));
+  EXPECT_THAT(fake.calls(),
+              Contains(::testing::AllOf(HasSubstr("openat2("), HasSubstr("\"host/null\""),
+                                        HasSubstr("O_NOFOLLOW"))));
 }
 
 TEST(ExecutorTest, ProcIsMountedForTheTargetsPidNamespace) {
-  auto plan = plan::make_plan(rootfsctl::testing::load(
-      "version: 1\nroot: { tmpfs: {} }\nmounts:\n  - proc: /proc\n"));
+  auto plan = plan::make_plan(
+      rootfsctl::testing::load("version: 1\nroot: { tmpfs: {} }\nmounts:\n  - proc: /proc\n"));
   FakeSyscalls fake;
   fake.read_answer("thread-self/mountinfo", kBefore);
   fake.read_answer("thread-self/mountinfo",
@@ -290,8 +294,8 @@ TEST(ExecutorTest, ProcIsMountedForTheTargetsPidNamespace) {
 }
 
 TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
-  auto plan = plan::make_plan(rootfsctl::testing::load(
-      "version: 1\nmounts:\n  - mqueue: /dev/mqueue\n"));
+  auto plan =
+      plan::make_plan(rootfsctl::testing::load("version: 1\nmounts:\n  - mqueue: /dev/mqueue\n"));
   FakeSyscalls fake;
   fake.read_answer("thread-self/mountinfo", kBefore);
   UniqueFd pidfd = fake.new_fd("pidfd:42");
@@ -318,8 +322,9 @@ TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
   ASSERT_EQ(setns.size(), 1u);
   const auto& calls = fake.calls();
   EXPECT_LT(std::find(calls.begin(), calls.end(), setns[0]),
-            std::find_if(calls.begin(), calls.end(),
-                         [](const std::string& l) { return l.find("fsopen(\"sysfs\")") != std::string::npos; }));
+            std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+              return l.find("fsopen(\"sysfs\")") != std::string::npos;
+            }));
 }
 
 TEST(ExecutorTest, SysctlIsWrittenInTheTargetsNetworkNamespaceAndRestored) {
@@ -340,8 +345,9 @@ TEST(ExecutorTest, SysctlIsWrittenInTheTargetsNetworkNamespaceAndRestored) {
   EXPECT_THAT(writes[0], HasSubstr("\"0 0\""));
   EXPECT_THAT(writes[1], HasSubstr("\"1\\t0\\n\"")) << "the old value, put back";
   const auto& calls = fake.calls();
-  auto setns = std::find_if(calls.begin(), calls.end(),
-                            [](const std::string& l) { return l.find("CLONE_NEWNET") != std::string::npos; });
+  auto setns = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
+    return l.find("CLONE_NEWNET") != std::string::npos;
+  });
   auto open = std::find_if(calls.begin(), calls.end(), [](const std::string& l) {
     return l.find("net/ipv4/ping_group_range") != std::string::npos;
   });
@@ -611,7 +617,8 @@ TEST(ExecutorMaskTest, AFileGetsAnEmptyReadOnlyFileADirectoryAnEmptyReadOnlyTmpf
   EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"proc/keys\", O_PATH|O_NOFOLLOW")));
   EXPECT_THAT(fake.calls_matching("openat2"), Contains(HasSubstr("no_symlinks")));
   // The file: an empty 0000 file created in a private tmpfs, cloned, made read-only.
-  EXPECT_THAT(fake.calls(), Contains(HasSubstr("\"masked\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0000")));
+  EXPECT_THAT(fake.calls(),
+              Contains(HasSubstr("\"masked\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0000")));
   EXPECT_THAT(fake.calls(), Contains(HasSubstr("open_tree_clone(")));
   // The directory: a read-only superblock.
   EXPECT_THAT(fake.calls(), Contains(HasSubstr("set_flag, \"ro\"")));

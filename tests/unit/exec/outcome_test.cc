@@ -33,11 +33,13 @@ TEST(OutcomeJson, FailureHasTheContractFieldsFirst) {
       R"({"error":{"stage":"mount","errno":"EPERM","op_index":7,"target":"/usr",)"
       R"j("message":"op 7/37 bind /usr: move_mount fd 7 -> fd 5: EPERM (Operation not permitted)",)j"
       R"("errno_value":1,"detail":"move_mount fd 7 -> fd 5",)"
-      R"("hint":")" + std::string(errno_advice(Stage::kMount, EPERM)) + R"(",)"
-      R"("context":["op 7/37 bind /usr"]},)"
-      R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
-      R"("ops_total":37,"ops_done":6,"committed":false,"verify_mismatches":[],)"
-      R"("elapsed_ms":3.25,"syscalls":41,"syscall_ms":1.5})");
+      R"("hint":")" +
+          std::string(errno_advice(Stage::kMount, EPERM)) +
+          R"(",)"
+          R"("context":["op 7/37 bind /usr"]},)"
+          R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
+          R"("ops_total":37,"ops_done":6,"committed":false,"verify_mismatches":[],)"
+          R"("elapsed_ms":3.25,"syscalls":41,"syscall_ms":1.5})");
 }
 
 TEST(OutcomeJson, SuccessShape) {

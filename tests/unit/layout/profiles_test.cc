@@ -1,5 +1,5 @@
-// Profile resolution and composition (docs/layouts.md, composing profiles): extends, the merge rules, removals,
-// vars and --set, cycles and missing parents with their chain, and provenance.
+// Profile resolution and composition (docs/layouts.md, composing profiles): extends, the merge
+// rules, removals, vars and --set, cycles and missing parents with their chain, and provenance.
 #include "layout/profiles.h"
 
 #include <gtest/gtest.h>

@@ -188,9 +188,9 @@ bool expect_loader_refuses_what_the_schema_refuses(const std::string& content,
 
 TEST(SchemaForValidationTest, LoaderGivesTheFullFilesVerdictOnEveryTestDocument) {
   std::vector<std::filesystem::path> files;
-  for (const char* dir : {"tests/data/invalid", "tests/data/valid", "tests/data/semantic",
-                          "tests/data/profiles", "tests/data/fuzz-regressions/layout",
-                          "manifests"}) {
+  for (const char* dir :
+       {"tests/data/invalid", "tests/data/valid", "tests/data/semantic", "tests/data/profiles",
+        "tests/data/fuzz-regressions/layout", "manifests"}) {
     for (const auto& entry : std::filesystem::directory_iterator(source_dir() / dir)) {
       if (entry.path().extension() == ".yaml") files.push_back(entry.path());
     }
@@ -199,8 +199,8 @@ TEST(SchemaForValidationTest, LoaderGivesTheFullFilesVerdictOnEveryTestDocument)
   int rejected = 0;
   for (const auto& file : files) {
     SCOPED_TRACE(file.string());
-    rejected += expect_loader_refuses_what_the_schema_refuses(read_text(file),
-                                                              file.filename().string());
+    rejected +=
+        expect_loader_refuses_what_the_schema_refuses(read_text(file), file.filename().string());
   }
   EXPECT_GT(rejected, 5);  // some documents exercise the schema's findings
 }
@@ -208,11 +208,11 @@ TEST(SchemaForValidationTest, LoaderGivesTheFullFilesVerdictOnEveryTestDocument)
 // One document per pattern of the file, each breaking only that pattern.
 TEST(SchemaForValidationTest, EveryPatternIsEnforcedByTheLoader) {
   const std::vector<std::string> documents{
-      "version: 1\nmounts:\n  - tmpfs: tmp\n",                                  // path
-      "version: 1\nmounts:\n  - tmpfs: /tmp\n    mode: \"0799\"\n",              // mode
-      "version: 1\nmounts:\n  - tmpfs: /tmp\n    size: 12q\n",                   // size
-      "version: 1\nvars:\n  1x: a\nmounts: []\n",                                // varName
-      "version: 1\nsysctls:\n  \"net ipv4\": 1\nmounts: []\n",                    // sysctl
+      "version: 1\nmounts:\n  - tmpfs: tmp\n",                       // path
+      "version: 1\nmounts:\n  - tmpfs: /tmp\n    mode: \"0799\"\n",  // mode
+      "version: 1\nmounts:\n  - tmpfs: /tmp\n    size: 12q\n",       // size
+      "version: 1\nvars:\n  1x: a\nmounts: []\n",                    // varName
+      "version: 1\nsysctls:\n  \"net ipv4\": 1\nmounts: []\n",       // sysctl
   };
   for (const auto& text : documents) {
     SCOPED_TRACE(text);

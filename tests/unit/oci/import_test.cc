@@ -1,9 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "layout/loader.h"
@@ -232,14 +232,13 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
   EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
   std::vector<std::string> targets;
   for (const auto& e : result.layout.mounts) targets.push_back(e.target);
-  EXPECT_EQ(targets,
-            (std::vector<std::string>{
-                "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
-                // linux.maskedPaths, then linux.readonlyPaths (issue 20)
-                "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-                "/proc/scsi", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                "/proc/sysrq-trigger"}));
+  EXPECT_EQ(targets, (std::vector<std::string>{
+                         "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
+                         // linux.maskedPaths, then linux.readonlyPaths (issue 20)
+                         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                         "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                         "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/proc/bus",
+                         "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
   EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kMask);
   EXPECT_EQ(result.layout.mounts[16].kind, layout::EntryKind::kReadonlyPath);
   // cgroup is reported; devpts gid=5 and the masked and read-only paths are not.
@@ -272,8 +271,8 @@ TEST(OciImportNamespacesTest, NewNamespacesAreTheLayoutsJoinedOnesAreFindings) {
 }
 
 TEST(OciImportNamespacesTest, AHostnameWithoutUtsIsAFindingAndBadShapesAreErrors) {
-  auto imported = import_config(R"({"hostname": "box", "linux": {"namespaces": [{"type": "pid"}]}})",
-                                {"config.json", "/b"});
+  auto imported = import_config(
+      R"({"hostname": "box", "linux": {"namespaces": [{"type": "pid"}]}})", {"config.json", "/b"});
   ASSERT_TRUE(imported);
   EXPECT_FALSE(imported->layout.hostname);
   ASSERT_EQ(imported->findings.size(), 1u);
@@ -287,8 +286,9 @@ TEST(OciExportNamespacesTest, NamespacesAreNotedWithTheirOciNames) {
   layout.namespaces = {"pid", "net"};
   auto exported = export_mounts(layout);
   ASSERT_EQ(exported.findings.size(), 1u);
-  EXPECT_EQ(exported.findings[0].message,
-            R"(not mounts: set config.json linux.namespaces to [{"type": "pid"}, {"type": "network"}])");
+  EXPECT_EQ(
+      exported.findings[0].message,
+      R"(not mounts: set config.json linux.namespaces to [{"type": "pid"}, {"type": "network"}])");
 }
 
 }  // namespace
@@ -308,7 +308,8 @@ TEST(OciImportProtectedPathsTest, MaskedAndReadOnlyPathsBecomeEntriesAndExportBa
   EXPECT_EQ(imported->layout.mounts[1].target, "/proc/sys");
   // What a layout cannot name is a warning each, with the path.
   ASSERT_EQ(imported->findings.size(), 2u);
-  EXPECT_THAT(imported->findings[0].to_string(), ::testing::HasSubstr("linux.maskedPaths: warning: 'proc/x'"));
+  EXPECT_THAT(imported->findings[0].to_string(),
+              ::testing::HasSubstr("linux.maskedPaths: warning: 'proc/x'"));
   // Export gives the lists back, for config.json's linux section.
   auto exported = export_mounts(imported->layout);
   EXPECT_EQ(nlohmann::json::parse(exported.mounts_json), nlohmann::json::array());

@@ -179,26 +179,26 @@ TEST(CaptureTest, SurrogatesAndOverlongFormsAreComments) {
 // Symlinks on the tmpfs root and on a tmpfs mount become entries; one hidden by a mount
 // on top, one on a bind (whose source brings it), and one a layout cannot hold do not.
 TEST(CaptureTest, SymlinksOnTmpfsMountsAreEntries) {
-  CaptureOptions options{"pid 42", devices, [](std::string_view mount) {
-                           std::vector<HostProbe::Symlink> links;
-                           if (mount == "/") {
-                             links = {{"/bin", "usr/bin"}, {"/tmp/x", "hidden by /tmp"},
-                                      {"/odd", "a\nb"}};
-                           } else if (mount == "/dev") {
-                             links = {{"/dev/ptmx", "pts/ptmx"}};
-                           } else if (mount == "/usr") {
-                             links = {{"/usr/lib64", "lib"}};
-                           }
-                           return links;
-                         }};
+  CaptureOptions options{
+      "pid 42", devices, [](std::string_view mount) {
+        std::vector<HostProbe::Symlink> links;
+        if (mount == "/") {
+          links = {{"/bin", "usr/bin"}, {"/tmp/x", "hidden by /tmp"}, {"/odd", "a\nb"}};
+        } else if (mount == "/dev") {
+          links = {{"/dev/ptmx", "pts/ptmx"}};
+        } else if (mount == "/usr") {
+          links = {{"/usr/lib64", "lib"}};
+        }
+        return links;
+      }};
   auto capture = capture_layout(table(kTarget), table(kCaller), options);
   ASSERT_TRUE(capture);
   std::vector<std::pair<std::string, std::string>> links;
   for (const auto& e : capture->layout.mounts) {
     if (e.kind == layout::EntryKind::kSymlink) links.emplace_back(e.target, e.to);
   }
-  EXPECT_EQ(links, (std::vector<std::pair<std::string, std::string>>{
-                       {"/bin", "usr/bin"}, {"/dev/ptmx", "pts/ptmx"}}));
+  EXPECT_EQ(links, (std::vector<std::pair<std::string, std::string>>{{"/bin", "usr/bin"},
+                                                                     {"/dev/ptmx", "pts/ptmx"}}));
   auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
   EXPECT_THAT(text, HasSubstr("# not captured: a symlink whose path or text is not UTF-8"));
   EXPECT_TRUE(layout::load_layout(text, "captured.yaml"));

@@ -215,11 +215,13 @@ mounts:
   - tmpfs: /dev
     options: [nosuid, strictatime]
 )";
-  EXPECT_THAT(drift_of(kStrict, "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
-                                "41 40 0:51 / /dev rw,nosuid - tmpfs tmpfs rw\n"),
+  EXPECT_THAT(drift_of(kStrict,
+                       "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
+                       "41 40 0:51 / /dev rw,nosuid - tmpfs tmpfs rw\n"),
               IsEmpty());
-  EXPECT_THAT(drift_of(kStrict, "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
-                                "41 40 0:51 / /dev rw - tmpfs tmpfs rw\n"),
+  EXPECT_THAT(drift_of(kStrict,
+                       "40 39 0:50 / / rw - tmpfs tmpfs rw\n"
+                       "41 40 0:51 / /dev rw - tmpfs tmpfs rw\n"),
               ElementsAre(::testing::HasSubstr("flags /dev")));
 }
 

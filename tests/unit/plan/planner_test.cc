@@ -8,17 +8,18 @@
 namespace rootfsctl::plan {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using rootfsctl::testing::load;
 using rootfsctl::testing::op_lines;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 
 const std::string kPivot =
     "pivot_root / (implicit: switch root: fchdir into the new root, pivot_root(\".\", \".\"))";
 const std::string kOldRootSlave =
     "propagation / [rslave] (implicit: old root: make rslave so its detach cannot propagate "
     "to the host)";
-const std::string kDetach = "umount / [detach] (implicit: detach the old root (commit point), chdir /)";
+const std::string kDetach =
+    "umount / [detach] (implicit: detach the old root (commit point), chdir /)";
 
 TEST(PlannerTest, TmpfsRootWithReadOnlyUsr) {
   auto layout = load(R"(version: 1
@@ -40,8 +41,7 @@ mounts:
                           "symlink /bin -> usr/bin (layout.yaml:7)",
                           "mkdir /proc (implicit: mount point for /proc)",
                           "mount /proc <- proc (layout.yaml:9)",
-                          "remount /usr [ro,rec] (layout.yaml:5)", kPivot, kOldRootSlave,
-                          kDetach));
+                          "remount /usr [ro,rec] (layout.yaml:5)", kPivot, kOldRootSlave, kDetach));
 }
 
 TEST(PlannerTest, PivotRitualEndsThePlanAndOnlyTheDetachCommits) {
@@ -106,13 +106,13 @@ mounts:
   - tmpfs: /dev/shm
   - tmpfs: /dev
 )"));
-  EXPECT_THAT(op_lines(plan),
-              ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mount /"),
-                          "mkdir /dev (implicit: mount point for /dev)",
-                          "mount /dev <- tmpfs (layout.yaml:6)",
-                          "mkdir /dev/shm (implicit: mount point for /dev/shm)",
-                          "mount /dev/shm <- tmpfs (layout.yaml:5)", kPivot, kOldRootSlave,
-                          kDetach));
+  EXPECT_THAT(
+      op_lines(plan),
+      ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mount /"),
+                  "mkdir /dev (implicit: mount point for /dev)",
+                  "mount /dev <- tmpfs (layout.yaml:6)",
+                  "mkdir /dev/shm (implicit: mount point for /dev/shm)",
+                  "mount /dev/shm <- tmpfs (layout.yaml:5)", kPivot, kOldRootSlave, kDetach));
 }
 
 TEST(PlannerTest, ReadOnlyWaitsForWhatIsCreatedBeneathOutermostFirst) {
@@ -132,9 +132,9 @@ mounts:
   EXPECT_THAT(lines, ::testing::Contains("mount /empty <- tmpfs [ro] (layout.yaml:6)"));
   // The remounts come after every op that creates, the root's first, deepest last.
   std::vector<std::string> tail(lines.end() - 6, lines.end() - 3);
-  EXPECT_THAT(tail, ElementsAre("remount / [ro] (layout.yaml:2)",
-                                "remount /data [ro] (layout.yaml:4)",
-                                "remount /data/sub/x [ro] (layout.yaml:9)"));
+  EXPECT_THAT(tail,
+              ElementsAre("remount / [ro] (layout.yaml:2)", "remount /data [ro] (layout.yaml:4)",
+                          "remount /data/sub/x [ro] (layout.yaml:9)"));
   EXPECT_EQ(lines[lines.size() - 7], "mkdir /data/sub (layout.yaml:8)");
 }
 
@@ -215,11 +215,12 @@ mounts:
   - tmpfs: /dev
   - devpts: /dev/pts
 )")));
-  EXPECT_THAT(lines, ::testing::Contains(
-                         "mount /dev/pts <- devpts newinstance,ptmxmode=0666,mode=620 "
-                         "(layout.yaml:5)"));
-  EXPECT_THAT(lines, ::testing::Contains(
-                         "symlink /dev/ptmx -> pts/ptmx (implicit: ptmx link for devpts /dev/pts)"));
+  EXPECT_THAT(lines,
+              ::testing::Contains("mount /dev/pts <- devpts newinstance,ptmxmode=0666,mode=620 "
+                                  "(layout.yaml:5)"));
+  EXPECT_THAT(lines,
+              ::testing::Contains(
+                  "symlink /dev/ptmx -> pts/ptmx (implicit: ptmx link for devpts /dev/pts)"));
   auto named = op_lines(make_plan(load(R"(version: 1
 root: { tmpfs: {} }
 mounts:
@@ -255,10 +256,10 @@ mounts:
     content: "box\n"
     mode: "0600"
 )"));
-  EXPECT_THAT(op_lines(plan), ::testing::IsSupersetOf(
-                                  {"mkdir /etc (implicit: parent directory of /etc/hostname)",
-                                   "mkfile /etc/hostname (layout.yaml:4)",
-                                   "write /etc/hostname (layout.yaml:4)"}));
+  EXPECT_THAT(op_lines(plan),
+              ::testing::IsSupersetOf({"mkdir /etc (implicit: parent directory of /etc/hostname)",
+                                       "mkfile /etc/hostname (layout.yaml:4)",
+                                       "write /etc/hostname (layout.yaml:4)"}));
   EXPECT_EQ(plan.ops[3].mode, 0600u);
   EXPECT_EQ(plan.ops[4].data, "box\n");
 }
@@ -282,10 +283,10 @@ mounts:
     recursive: false
     options: [nosuid, nodev]
 )")));
-  EXPECT_THAT(lines, ElementsAre(::testing::StartsWith("propagation"),
-                                 ::testing::StartsWith("mkdir /srv"),
-                                 "bind /srv <- /srv (layout.yaml:3)",
-                                 "remount /srv [nosuid,nodev] (layout.yaml:3)"));
+  EXPECT_THAT(lines,
+              ElementsAre(::testing::StartsWith("propagation"), ::testing::StartsWith("mkdir /srv"),
+                          "bind /srv <- /srv (layout.yaml:3)",
+                          "remount /srv [nosuid,nodev] (layout.yaml:3)"));
 }
 
 TEST(PlannerTest, OverlayListsMembersInPlan9Order) {
@@ -411,8 +412,9 @@ mounts:
                       (op.from_target ? " target's" : ""));
     }
   }
-  EXPECT_THAT(binds, ElementsAre("mkfile /etc/hosts", "bind /etc/hosts <- /srv/hosts [rec] target's",
-                                 "bind /etc/motd <- /srv/hosts [rec]"));
+  EXPECT_THAT(binds,
+              ElementsAre("mkfile /etc/hosts", "bind /etc/hosts <- /srv/hosts [rec] target's",
+                          "bind /etc/motd <- /srv/hosts [rec]"));
 }
 
 }  // namespace

@@ -9,13 +9,13 @@
 namespace rootfsctl::plan {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using rootfsctl::testing::FakeProbe;
 using rootfsctl::testing::load;
 using rootfsctl::testing::table;
 using rootfsctl::testing::with_code;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr std::string_view kHostTable =
     "20 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
@@ -105,7 +105,8 @@ root: { tmpfs: {} }
 mounts:
   - device: /dev/null
     from: /srv/null
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "device-nodev"),
               ElementsAre(HasSubstr("device source /srv/null is on /dev/sda2 on /srv, mounted "
                                     "nodev")));
@@ -115,8 +116,8 @@ TEST(ValidatorTest, LiveDeviceOnANodevMount) {
   auto t = table(kHostTable);
   ValidationContext context;
   context.table = &t;
-  auto d = check(load("version: 1\nmounts:\n  - device: /srv/null\n    from: /dev/null\n"),
-                 context);
+  auto d =
+      check(load("version: 1\nmounts:\n  - device: /srv/null\n    from: /dev/null\n"), context);
   EXPECT_THAT(with_code(d, "device-nodev"),
               ElementsAre("error: device /srv/null would sit on /dev/sda2 on /srv, which is "
                           "mounted nodev; mount a tmpfs without nodev above it"));
@@ -151,7 +152,8 @@ mounts:
     readonly: true
   - remount: /opt
     readonly: true
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "remount-not-mount"),
               ElementsAre(HasSubstr("remount /opt: nothing is mounted at /opt")));
 }
@@ -168,7 +170,8 @@ root: { bind: /img }
 mounts:
   - file: /etc/motd
     content: "hi\n"
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "writes-through-bind"),
               ElementsAre("warning: mkfile /etc/motd (layout.yaml:4) writes /img/etc/motd "
                           "through bind / <- /img, which outlives the sandbox; mount a tmpfs "
@@ -267,7 +270,8 @@ mounts:
   - device: /dev/zero
   - device: /dev/file
     from: /srv/file
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "source-missing"),
               ElementsAre("error: bind /a: source /srv/missing does not exist: create it, fix "
                           "the path, or add optional: true"));
@@ -295,7 +299,8 @@ root: { bind: /srv/img }
 mounts:
   - proc: /proc
   - tmpfs: /dev
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "readonly-mount-point"),
               ElementsAre("error: mkdir /proc (implicit: mount point for /proc) must create "
                           "/srv/img/proc, which is on the read-only mount /dev/sda2 on /srv: "
@@ -368,7 +373,8 @@ mounts:
   - bind: /ro
     from: /srv/ro
     readonly: true
-)"), context);
+)"),
+                 context);
   EXPECT_THAT(with_code(d, "userns-locked-flags"),
               ElementsAre("error: bind /data <- /srv/data [rec] (layout.yaml:4): 'rw' cannot be "
                           "applied in a user namespace: the source mount /dev/sda2 on /srv has it "
@@ -496,16 +502,15 @@ TEST(ValidatorTest, ASharedRootIsWarnedAboutEitherWay) {
 TEST(ValidatorTest, ARootOnAnAssembledTargetIsRefusedAHotAddIsNot) {
   ValidationContext context;
   context.assembled = true;
-  auto rooted = check(load("version: 1\nroot:\n  tmpfs: {}\nmounts:\n  - tmpfs: /tmp\n"),
-                      context);
+  auto rooted = check(load("version: 1\nroot:\n  tmpfs: {}\nmounts:\n  - tmpfs: /tmp\n"), context);
   EXPECT_EQ(with_code(rooted, "target-assembled").size(), 1u);
-  EXPECT_THAT(with_code(check(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"), context),
-                        "target-assembled"),
-              IsEmpty());
+  EXPECT_THAT(
+      with_code(check(load("version: 1\nmounts:\n  - tmpfs: /tmp\n"), context), "target-assembled"),
+      IsEmpty());
   context.assembled = false;
-  EXPECT_THAT(with_code(check(load("version: 1\nroot:\n  tmpfs: {}\n"), context),
-                        "target-assembled"),
-              IsEmpty());
+  EXPECT_THAT(
+      with_code(check(load("version: 1\nroot:\n  tmpfs: {}\n"), context), "target-assembled"),
+      IsEmpty());
 }
 
 TEST(ValidatorTest, BindSourcesAreCheckedWhereTheyAreLookedUp) {
@@ -694,8 +699,8 @@ TEST(ValidatorTest, AUserNamespaceWithoutRootIsRefused) {
 TEST(ValidatorTest, AFilesystemIdTheUserNamespaceDoesNotMapIsRefused) {
   ValidationContext context;
   context.target_ids = ids("0 1000 1", "0 1000 1");
-  auto layout = load(
-      "version: 1\nmounts:\n  - devpts: /dev/pts\n    gid: 5\n  - tmpfs: /t\n    uid: 0\n");
+  auto layout =
+      load("version: 1\nmounts:\n  - devpts: /dev/pts\n    gid: 5\n  - tmpfs: /t\n    uid: 0\n");
   EXPECT_THAT(with_code(check(layout, context), "fs-id-unmapped"),
               ElementsAre(HasSubstr("gid 5 is not mapped in the target's user namespace "
                                     "(gid_map 0 1000 1)")));
