@@ -23,15 +23,7 @@ namespaces: [mount, pid]
 root:
   tmpfs: { size: 8M, mode: "0755" }
 mounts:
-  - bind: /usr
-    readonly: true
-  - symlink: /bin
-    to: usr/bin
-  - symlink: /lib
-    to: usr/lib
-  - symlink: /lib64
-    to: usr/lib64
-  - proc: /proc
+""" + support.USR_MOUNTS + """  - proc: /proc
   - tmpfs: /dev
   - device: /dev/null
   - devpts: /dev/pts

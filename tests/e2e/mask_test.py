@@ -32,15 +32,7 @@ namespaces: [mount, pid]
 root:
   tmpfs: {{ size: 8M, mode: "0755" }}
 mounts:
-  - bind: /usr
-    readonly: true
-  - symlink: /bin
-    to: usr/bin
-  - symlink: /lib
-    to: usr/lib
-  - symlink: /lib64
-    to: usr/lib64
-  - symlink: /sbin
+{support.USR_MOUNTS}  - symlink: /sbin
     to: usr/sbin
   - proc: /proc
   - tmpfs: /dev

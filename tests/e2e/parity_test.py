@@ -51,15 +51,7 @@ name: from-stdin
 namespaces: [mount, pid]
 root: { tmpfs: {} }
 mounts:
-  - bind: /usr
-    readonly: true
-  - symlink: /bin
-    to: usr/bin
-  - symlink: /lib
-    to: usr/lib
-  - symlink: /lib64
-    to: usr/lib64
-  - proc: /proc
+""" + support.USR_MOUNTS + """  - proc: /proc
   - tmpfs: /tmp
   - bind: /data
     from: {data}

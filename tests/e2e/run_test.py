@@ -36,15 +36,7 @@ name: minimal
 namespaces: [mount, pid]
 root: { tmpfs: {} }
 mounts:
-  - bind: /usr
-    readonly: true
-  - symlink: /bin
-    to: usr/bin
-  - symlink: /lib
-    to: usr/lib
-  - symlink: /lib64
-    to: usr/lib64
-  - proc: /proc
+""" + support.USR_MOUNTS + """  - proc: /proc
   - tmpfs: /dev
   - device: /dev/null
   - tmpfs: /tmp

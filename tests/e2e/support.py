@@ -8,6 +8,19 @@ BINARY = ""
 SOURCE = pathlib.Path(".")
 
 
+# The host's /usr read-only with its /bin, /lib and /lib64 links: what a layout's tmpfs
+# root needs to run a dynamic binary. Items of a `mounts:` list, as layout text.
+USR_MOUNTS = """  - bind: /usr
+    readonly: true
+  - symlink: /bin
+    to: usr/bin
+  - symlink: /lib
+    to: usr/lib
+  - symlink: /lib64
+    to: usr/lib64
+"""
+
+
 def configure(binary, source):
     global BINARY, SOURCE
     BINARY = binary
