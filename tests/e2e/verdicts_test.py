@@ -56,7 +56,9 @@ def diagnostics(stdout):
     return [(d["severity"], d["code"]) for d in document.get("diagnostics", [])]
 
 
-class VerdictsTest(unittest.TestCase):
+class LiveTargetCase(unittest.TestCase):
+    """As root, with a scratch directory; the host's mount table must end as it began."""
+
     def setUp(self):
         require_root(self)
         self.tmp = tempfile.TemporaryDirectory()
@@ -66,6 +68,8 @@ class VerdictsTest(unittest.TestCase):
         self.tmp.cleanup()
         self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before)
 
+
+class VerdictsTest(LiveTargetCase):
     def layouts(self):
         out = [support.SOURCE / f"manifests/{name}.yaml"
                for name in ("sandbox", "minimal", "live-tmp")]
@@ -102,7 +106,7 @@ class VerdictsTest(unittest.TestCase):
                         self.assertEqual(name.stdout.strip(), "verdict")
 
 
-class AssembledTargetTest(unittest.TestCase):
+class AssembledTargetTest(LiveTargetCase):
     """A target that has pivoted already (after `apply sandbox`): the same rooted layout
     again is "already applied" (exit 0, nothing done), another rooted layout is refused
     (target-assembled, exit 1, nothing done), a hot-add without a root applies — with its
@@ -110,9 +114,7 @@ class AssembledTargetTest(unittest.TestCase):
     where it does not. plan --pid, apply --dry-run and apply agree on each."""
 
     def setUp(self):
-        require_root(self)
-        self.tmp = tempfile.TemporaryDirectory()
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        super().setUp()
         self.sandbox = support.SOURCE / "manifests/sandbox.yaml"
         self.source = pathlib.Path(self.tmp.name) / "host-only"
         self.source.mkdir()
@@ -121,10 +123,6 @@ class AssembledTargetTest(unittest.TestCase):
         self.hot_add.write_text(f"version: 1\nmounts:\n  - bind: /tmp/hot\n"
                                 f"    from: {self.source}\n    readonly: true\n"
                                 f"  - tmpfs: /tmp/hot-tmp\n")
-
-    def tearDown(self):
-        self.tmp.cleanup()
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before)
 
     def verdict(self, layout, child):
         """The exit status and diagnostics of plan --pid and apply --dry-run, asserted
@@ -169,19 +167,10 @@ def root_propagation(child):
     return optional
 
 
-class PropagationTest(unittest.TestCase):
+class PropagationTest(LiveTargetCase):
     """A target whose / is shared on purpose: a hot-add makes it rslave (warned about,
     rolled back on failure), or with `propagation: keep` leaves it shared (warned about:
     the mounts reach the peers)."""
-
-    def setUp(self):
-        require_root(self)
-        self.tmp = tempfile.TemporaryDirectory()
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
-
-    def tearDown(self):
-        self.tmp.cleanup()
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before)
 
     def layout(self, extra):
         path = pathlib.Path(self.tmp.name) / "hot-add.yaml"
