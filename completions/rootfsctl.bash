@@ -131,7 +131,7 @@ _rootfsctl() {
         "oci import")
             options="--output -o --bundle --format --help -h" ;;
         "oci export")
-            options="--set --help -h" ;;
+            options="--set --format --help -h" ;;
         "oci hook")
             options="--set --fail-at --dry-run --format --help -h" ;;
         *)

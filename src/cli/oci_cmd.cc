@@ -65,11 +65,13 @@ constexpr const char* kExportHelp = R"(
 Writes LAYOUT's mounts as an OCI runtime spec `mounts` array on stdout, for config.json.
 Binds become bind/rbind (a read-only recursive bind is rro), tmpfs, proc, sysfs, devpts,
 mqueue and overlay mounts their types with the layout's options. Entries OCI mounts cannot
-say (symlink, dir, file, remount), and root, hostname and sysctls, are reported on stderr.
+say (symlink, dir, file, remount), and root, hostname and sysctls, are reported on stderr;
+with --format json both are one document on stdout: {"mounts": [...], "findings": [...]}.
 
 Examples:
   rootfsctl oci export sandbox
   rootfsctl oci export layout.yaml --set usr=/opt/usr | jq '. | length'
+  rootfsctl oci export sandbox --format json | jq '.findings[].message'
 
 Exit codes: 0 written; 2 usage or manifest error.
 )";
@@ -229,18 +231,27 @@ int import_main(int argc, char** argv) {
 
 int export_main(int argc, char** argv) {
   cxxopts::Options options("oci export", "rootfsctl oci export: a layout's mounts as OCI mounts");
-  options.custom_help("LAYOUT [--set K=V]...");
+  options.custom_help("LAYOUT [--set K=V]... [--format text|json]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
-      cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
+      cxxopts::value<std::vector<std::string>>())(
+      "format", "text (the mounts array; findings on stderr) or json (both, one document)",
+      cxxopts::value<std::string>()->default_value("text"))("h,help", "show this help");
   options.parse_positional({"layout"});
   int exit_code = kExitOk;
   auto args = parse_or_explain(options, argc, argv, exit_code, kExportHelp);
   if (!args) return exit_code;
+  auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
+  if (!format) return report_error(format.error(), false);
+  const bool json = *format == Format::kJson;
   auto layout = load_named_layout(*args, "export");
-  if (!layout) return report_error(layout.error(), false);
+  if (!layout) return report_error(layout.error(), json);
   auto exported = oci::export_mounts(*layout);
+  if (json) {
+    std::cout << render::oci_export_json(exported.mounts_json, exported.findings);
+    return kExitOk;
+  }
   print_findings(layout->source, exported.findings);
   std::cout << exported.mounts_json;
   return kExitOk;

@@ -280,21 +280,37 @@ std::string resolved_profile_json(std::string_view name, const layout::ResolvedP
   return dump(out);
 }
 
-std::string oci_import_json(const OciImportReport& report) {
-  Json out = Json::object();
-  out["output"] = report.output ? Json(to_valid_utf8(*report.output)) : Json(nullptr);
-  out["layout"] = report.layout_yaml ? Json(to_valid_utf8(*report.layout_yaml)) : Json(nullptr);
-  out["entries"] = report.entries;
-  Json findings = Json::array();
-  for (const auto& finding : report.findings) {
+namespace {
+
+/// OCI findings as [{"severity", "index" (or null), "destination", "message"}].
+Json findings_json(const std::vector<oci::Finding>& findings) {
+  Json out = Json::array();
+  for (const auto& finding : findings) {
     Json item = Json::object();
     item["severity"] = finding.severity;
     item["index"] = finding.index < 0 ? Json(nullptr) : Json(finding.index);
     put_string(item, "destination", finding.destination);
     put_string(item, "message", finding.message);
-    findings.push_back(std::move(item));
+    out.push_back(std::move(item));
   }
-  out["findings"] = std::move(findings);
+  return out;
+}
+
+}  // namespace
+
+std::string oci_import_json(const OciImportReport& report) {
+  Json out = Json::object();
+  out["output"] = report.output ? Json(to_valid_utf8(*report.output)) : Json(nullptr);
+  out["layout"] = report.layout_yaml ? Json(to_valid_utf8(*report.layout_yaml)) : Json(nullptr);
+  out["entries"] = report.entries;
+  out["findings"] = findings_json(report.findings);
+  return dump(out);
+}
+
+std::string oci_export_json(std::string_view mounts_json, const std::vector<oci::Finding>& findings) {
+  Json out = Json::object();
+  out["mounts"] = Json::parse(mounts_json);
+  out["findings"] = findings_json(findings);
   return dump(out);
 }
 

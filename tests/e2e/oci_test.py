@@ -254,6 +254,11 @@ class OciTest(unittest.TestCase):
         exported = rootfsctl("oci", "export", self.layout, check_exit=0)
         mounts = json.loads(exported.stdout)
         self.assertEqual([m["destination"] for m in mounts], ["/mnt/x", "/mnt/host"])
+        # --format json: the same array, and the findings text mode writes on stderr.
+        report = json.loads(rootfsctl("oci", "export", self.layout, "--format", "json",
+                                      check_exit=0).stdout)
+        self.assertEqual(report["mounts"], mounts)
+        self.assertIsInstance(report["findings"], list)
         self.bundle.config["mounts"] += mounts
         self.bundle.save()
         cid, _ = self.create()
