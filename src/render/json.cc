@@ -307,7 +307,8 @@ std::string oci_import_json(const OciImportReport& report) {
   return dump(out);
 }
 
-std::string oci_export_json(std::string_view mounts_json, const std::vector<oci::Finding>& findings) {
+std::string oci_export_json(std::string_view mounts_json,
+                            const std::vector<oci::Finding>& findings) {
   Json out = Json::object();
   out["mounts"] = Json::parse(mounts_json);
   out["findings"] = findings_json(findings);

@@ -213,7 +213,8 @@ std::string oci_import_json(const OciImportReport& report);
 
 /// `oci export --format json`: {"mounts": the OCI mounts array (as --format text prints
 /// it), "findings": [{"severity", "index", "destination", "message"}] (text: on stderr)}.
-std::string oci_export_json(std::string_view mounts_json, const std::vector<oci::Finding>& findings);
+std::string oci_export_json(std::string_view mounts_json,
+                            const std::vector<oci::Finding>& findings);
 
 /// verify's result as JSON: {"match", "drift": [{"kind", "target", "expected", "actual",
 /// "origin", "op_index", "message"}]}, every string by the byte rule above ("target_hex"
