@@ -82,6 +82,7 @@ TargetFacts own_namespace_facts(const mountinfo::MountTable& table) {
   // The plan is for a namespace `run` would create from this one, which needs a user
   // namespace when not root.
   facts.context.user_namespace = ::geteuid() != 0;
+  facts.context.run_target = true;
   return facts;
 }
 

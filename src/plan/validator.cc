@@ -305,13 +305,23 @@ class Validator {
     return "ipc";
   }
 
+  /// Of net, ipc and uts, those the target shares with the host: known for a live target,
+  /// and for `run`'s (those the layout does not list).
+  std::optional<std::set<std::string>> shared_namespaces() const {
+    if (context_.shared_namespaces || !context_.run_target) return context_.shared_namespaces;
+    std::set<std::string> shared{"net", "ipc", "uts"};
+    for (const auto& ns : layout_.namespaces) shared.erase(ns);
+    return shared;
+  }
+
   void check_kernel_settings(bool needs_uts) {
-    if (!context_.shared_namespaces) return;
+    const auto shared = shared_namespaces();
+    if (!shared) return;
     for (const auto& op : plan_.ops) {
       if (op.entry != "sysctl" && op.entry != "hostname") continue;
       std::string_view ns = owner_of(op.target);
       if (op.entry == "hostname" && needs_uts) continue;  // hostname-needs-uts said it
-      if (!context_.shared_namespaces->contains(std::string(ns))) continue;
+      if (!shared->contains(std::string(ns))) continue;
       add(Severity::kError, "setting-on-host",
           op.target + " belongs to the " + std::string(ns) +
               " namespace, which the target shares with the host: writing it would change "

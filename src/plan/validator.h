@@ -29,6 +29,9 @@ struct ValidationContext {
   /// The target has already pivoted into a root of its own (has_own_root): a layout with
   /// a root would stack a second one.
   bool assembled = false;
+  /// The target is the namespace `run` would create from this one (plan without --pid or
+  /// --mountinfo): it shares with the host each of net, ipc and uts the layout does not list.
+  bool run_target = false;
   std::optional<std::set<std::string>> filesystems;  // /proc/filesystems of the kernel
   bool user_namespace = false;                // the target lives in a non-initial user namespace
   std::optional<std::string> kernel_release;  // uname -r, for what older kernels refuse

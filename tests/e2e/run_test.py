@@ -368,6 +368,18 @@ class RunCases:
         self.assertEqual(outcome["error"]["errno"], "EPERM")
         self.assertTrue(outcome["rollback"]["clean"])
 
+    def test_plan_refuses_what_run_refuses(self):
+        # A net sysctl without a net namespace: plan (for run) and run agree before op 1.
+        layout = self.write_layout(MINIMAL_LAYOUT.replace(
+            "name: minimal\n", "name: minimal\nsysctls:\n  net.ipv4.ping_group_range: \"0 0\"\n"))
+        plan = support.rootfsctl("plan", layout, "--format", "json")
+        codes = [d["code"] for d in json.loads(plan.stdout)["diagnostics"]
+                 if d["severity"] == "error"]
+        self.assertEqual(codes, ["setting-on-host"])
+        proc = self.run_(layout, "--", "true")
+        self.assertEqual(proc.returncode, 125)
+        self.assertIn(b"error[setting-on-host]", proc.stderr)
+
     def test_layout_from_stdin_is_read_through_descriptor_0(self):
         # A socket cannot be reopened through /dev/stdin, nor a file the caller was handed
         # but may not open (rootless: a root-owned 0600 file redirected in).

@@ -480,6 +480,22 @@ TEST(ValidatorTest, AnEntryCreatedInTheExistingTreeIsWarnedAbout) {
               IsEmpty());
 }
 
+TEST(ValidatorTest, PlanForRunKnowsWhichNamespacesTheLayoutLeavesShared) {
+  // plan without --pid is for the child `run` makes: net, ipc and uts it does not list
+  // stay the host's, so a net sysctl there is refused by plan as run refuses it.
+  ValidationContext context;
+  context.run_target = true;
+  auto without = load("version: 1\nnamespaces: [mount, pid]\nsysctls:\n"
+                      "  net.ipv4.ping_group_range: \"0 0\"\n");
+  auto with = load("version: 1\nnamespaces: [mount, pid, net]\nsysctls:\n"
+                   "  net.ipv4.ping_group_range: \"0 0\"\n");
+  EXPECT_THAT(with_code(check(without, context), "setting-on-host"),
+              ElementsAre(HasSubstr("belongs to the net namespace")));
+  EXPECT_THAT(with_code(check(with, context), "setting-on-host"), IsEmpty());
+  context.run_target = false;  // offline: nothing is known about namespaces
+  EXPECT_THAT(with_code(check(without, context), "setting-on-host"), IsEmpty());
+}
+
 TEST(ValidatorTest, ASharedRootIsWarnedAboutEitherWay) {
   auto shared = table("1 0 8:1 / / rw shared:7 - ext4 /dev/sda1 rw\n");
   auto slave = table("1 0 8:1 / / rw master:7 - ext4 /dev/sda1 rw\n");
