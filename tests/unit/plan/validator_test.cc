@@ -485,10 +485,12 @@ TEST(ValidatorTest, PlanForRunKnowsWhichNamespacesTheLayoutLeavesShared) {
   // stay the host's, so a net sysctl there is refused by plan as run refuses it.
   ValidationContext context;
   context.run_target = true;
-  auto without = load("version: 1\nnamespaces: [mount, pid]\nsysctls:\n"
-                      "  net.ipv4.ping_group_range: \"0 0\"\n");
-  auto with = load("version: 1\nnamespaces: [mount, pid, net]\nsysctls:\n"
-                   "  net.ipv4.ping_group_range: \"0 0\"\n");
+  auto without = load(
+      "version: 1\nnamespaces: [mount, pid]\nsysctls:\n"
+      "  net.ipv4.ping_group_range: \"0 0\"\n");
+  auto with = load(
+      "version: 1\nnamespaces: [mount, pid, net]\nsysctls:\n"
+      "  net.ipv4.ping_group_range: \"0 0\"\n");
   EXPECT_THAT(with_code(check(without, context), "setting-on-host"),
               ElementsAre(HasSubstr("belongs to the net namespace")));
   EXPECT_THAT(with_code(check(with, context), "setting-on-host"), IsEmpty());
