@@ -147,8 +147,15 @@ RefTable ref_parse(std::string_view text) {
   if (!text.empty() && text.back() == '\n') lines.pop_back();  // no line after the last \n
   if (text.empty()) lines.clear();
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;  // tolerated, as in hand-edited captures
-    auto entry = ref_line(lines[i]);
+    std::string_view line = lines[i];
+    bool has_newline = i + 1 < lines.size() || (!text.empty() && text.back() == '\n');
+    // Blank lines (spaces, tabs, a CRLF's '\r') and '#' comments are skipped, as libmount
+    // skips them, so hand-edited or annotated captures parse.
+    auto rest = line.substr(std::min(line.find_first_not_of(" \t"), line.size()));
+    if (rest.empty() || (rest == "\r" && has_newline) || rest.front() == '#') continue;
+    // A line saved with CRLF: libmount drops the '\r' before the '\n'.
+    if (line.back() == '\r') line.remove_suffix(1);
+    auto entry = ref_line(line);
     if (!entry) {
       table.failed_line = static_cast<int>(i + 1);
       return table;
