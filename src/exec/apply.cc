@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/idmap.h"
 #include "exec/executor.h"
 #include "exec/target.h"
 #include "exec/worker.h"
@@ -20,23 +21,48 @@
 namespace rootfsctl::exec {
 namespace {
 
-/// The bind sources of `plan`, cloned here in rootfsctl's own mount namespace, for a target
-/// that has its own root: inside it the same path names the target's file, and the user
-/// named the caller's (what `plan --pid` checked). open_tree(2) clones only mounts of the
-/// caller's namespace, so this is done before entering. Device sources are opened without
-/// following a final symlink, as inside.
-Result<SourceTrees> clone_sources(Syscalls& sys, const plan::Plan& plan) {
+/// The user namespace an idmapped bind maps through: the target's own (`idmap: target`),
+/// or one made with the layout's maps.
+Result<UniqueFd> idmap_namespace(Syscalls& sys, const Target& target, const plan::Op& op) {
+  auto map = parse_idmap(op.idmap);
+  if (!map)
+    return std::unexpected(make_error(Stage::kMount, "idmap " + op.idmap + ": " + map.error()));
+  if (!map->from_target) {
+    return sys.user_namespace_with_maps(map_file_text(map->uids), map_file_text(map->gids));
+  }
+  const int fd = ::fcntl(target.user_ns.get(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0)
+    return std::unexpected(make_error(Stage::kMount, "dup the target's user namespace", errno));
+  return UniqueFd(fd);
+}
+
+/// The bind sources of `plan` cloned here, in rootfsctl's own mount namespace, before
+/// entering: open_tree(2) clones only mounts of the caller's namespace. That is every
+/// source for a target that has its own root (inside it the same path names the target's
+/// file, and the user named the caller's: what `plan --pid` checked), and an idmapped
+/// bind's source for any target, since setting MOUNT_ATTR_IDMAP needs privilege over the
+/// source's filesystem, which a worker inside a user-namespaced target no longer has.
+/// Device sources are opened without following a final symlink, as inside.
+Result<SourceTrees> clone_sources(Syscalls& sys, const Target& target, const plan::Plan& plan,
+                                  bool assembled) {
   SourceTrees trees;
   auto root = sys.open_path("/", O_PATH | O_DIRECTORY);
   if (!root) return std::unexpected(root.error());
   for (const auto& op : plan.ops) {
     if (op.kind != plan::OpKind::kBind || op.from_target) continue;
+    if (!assembled && op.idmap.empty()) continue;
     const bool device = op.entry == "device";
     auto source = sys.openat2(root->get(), op.source, O_PATH | (device ? O_NOFOLLOW : 0), 0,
                               kResolveNoMagicLinks);
     if (!source) return std::unexpected(source.error().wrap("bind source " + op.source));
     auto tree = sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
     if (!tree) return std::unexpected(tree.error().wrap("clone bind source " + op.source));
+    if (!op.idmap.empty()) {
+      auto ns = idmap_namespace(sys, target, op);
+      if (!ns) return std::unexpected(ns.error().wrap("idmap of " + op.target));
+      auto mapped = sys.mount_setattr_idmap(tree->get(), op.has_flag("rec"), ns->get());
+      if (!mapped) return std::unexpected(mapped.error().wrap("idmap of " + op.target));
+    }
     trees.emplace(op.index, std::move(*tree));
   }
   return trees;
@@ -208,14 +234,10 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
   auto proc_sys = sys.openat2(proc->get(), "sys", O_PATH | O_DIRECTORY, 0,
                               kResolveBeneath | kResolveNoSymlinks);
   if (!proc_sys) return std::unexpected(proc_sys.error());
-  SourceTrees sources;
-  if (validation.assembled) {
-    auto cloned = clone_sources(sys, result.plan);
-    if (!cloned) return std::unexpected(cloned.error());
-    sources = std::move(*cloned);
-  }
+  auto sources = clone_sources(sys, *target, result.plan, validation.assembled);
+  if (!sources) return std::unexpected(sources.error());
   ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
-                      proc_sys->get(),      proc->get(),         &sources};
+                      proc_sys->get(),      proc->get(),         &*sources};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   LogHeader header;

@@ -124,6 +124,15 @@ class Syscalls {
   /// propagation; `recursive` adds AT_RECURSIVE. Stage mount.
   virtual Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
                                      std::optional<Propagation> propagation) = 0;
+  /// mount_setattr(2) with MOUNT_ATTR_IDMAP: the detached mount `fd` (and with
+  /// `recursive` every mount beneath it) shows its files' owners through the user
+  /// namespace `userns_fd`. Stage mount.
+  virtual Result<void> mount_setattr_idmap(int fd, bool recursive, int userns_fd) = 0;
+  /// A new user namespace with these uid_map and gid_map texts, as an nsfs fd (for
+  /// MOUNT_ATTR_IDMAP): made by a short-lived child that only waits, so it is safe from
+  /// a multithreaded caller. Stage mount.
+  virtual Result<UniqueFd> user_namespace_with_maps(std::string_view uid_map,
+                                                    std::string_view gid_map) = 0;
   /// mount(2) propagation change of `path` (MS_REC when `recursive`). Stage mount.
   virtual Result<void> set_propagation(std::string_view path, Propagation propagation,
                                        bool recursive) = 0;

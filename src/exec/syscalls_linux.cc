@@ -15,10 +15,12 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <string>
 #include <utility>
 
@@ -440,6 +442,20 @@ class LinuxSyscalls final : public Syscalls {
   Result<void> mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
                              std::optional<Propagation> propagation) override;
 
+  Result<void> mount_setattr_idmap(int fd, bool recursive, int userns_fd) override {
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<std::uint64_t>(userns_fd);
+    const unsigned int flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    return check(::mount_setattr(fd, "", flags, &attr, sizeof attr), Stage::kMount, [&] {
+      return "mount_setattr " + fd_text(fd) + (recursive ? " recursive" : "") + " idmap " +
+             fd_text(userns_fd);
+    });
+  }
+
+  Result<UniqueFd> user_namespace_with_maps(std::string_view uid_map,
+                                            std::string_view gid_map) override;
+
   Result<void> set_propagation(std::string_view path, Propagation propagation,
                                bool recursive) override {
     auto c_path = c_string(path, Stage::kMount, "mount");
@@ -616,6 +632,59 @@ Result<void> LinuxSyscalls::mount_setattr(int fd, bool recursive, MountFlags set
     if (propagation) text += " " + std::string(propagation_name(*propagation));
     return text;
   });
+}
+
+// The child only blocks in read(2) and exits: async-signal-safe, so forking it from a
+// multithreaded caller (a library user) is safe. Its maps are written from here, where
+// rootfsctl has CAP_SETUID/CAP_SETGID over the parent namespace (no setgroups "deny").
+Result<UniqueFd> LinuxSyscalls::user_namespace_with_maps(std::string_view uid_map,
+                                                         std::string_view gid_map) {
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) != 0) {
+    return std::unexpected(make_error(Stage::kMount, "pipe2 for an idmap namespace", errno));
+  }
+  UniqueFd read_end(gate[0]);
+  UniqueFd write_end(gate[1]);
+  const long pid =
+      ::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    ::close(gate[1]);  // else the child holds a write end itself and never sees EOF
+    char byte;
+    while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }
+  if (pid < 0) {
+    return std::unexpected(
+        make_error(Stage::kMount, "clone(CLONE_NEWUSER) for an idmap namespace", errno));
+  }
+  read_end.reset();
+  const std::string proc = "/proc/" + std::to_string(pid) + "/";
+  auto write_map = [&](const char* name, std::string_view text) -> Result<void> {
+    UniqueFd file(::open((proc + name).c_str(), O_WRONLY | O_CLOEXEC));
+    const auto size = static_cast<ssize_t>(text.size());
+    if (file.get() < 0 || ::write(file.get(), text.data(), text.size()) != size) {
+      return std::unexpected(make_error(Stage::kMount,
+                                        "write " + std::string(name) + " of an idmap namespace: " +
+                                            std::string(text.substr(0, text.find('\n'))),
+                                        errno));
+    }
+    return {};
+  };
+  Result<UniqueFd> ns = std::unexpected(Error{});
+  if (auto uids = write_map("uid_map", uid_map); !uids) {
+    ns = std::unexpected(uids.error());
+  } else if (auto gids = write_map("gid_map", gid_map); !gids) {
+    ns = std::unexpected(gids.error());
+  } else if (UniqueFd fd(::open((proc + "ns/user").c_str(), O_RDONLY | O_CLOEXEC)); fd.get() < 0) {
+    ns = std::unexpected(make_error(Stage::kMount, "open an idmap namespace", errno));
+  } else {
+    ns = std::move(fd);
+  }
+  write_end.reset();  // the child reads EOF and exits
+  while (::waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return ns;
 }
 
 }  // namespace

@@ -110,6 +110,13 @@ class TimedSyscalls final : public Syscalls {
   Result<MountFlags> mount_flags(int fd) override {
     return timed([&] { return inner_.mount_flags(fd); });
   }
+  Result<void> mount_setattr_idmap(int fd, bool recursive, int userns_fd) override {
+    return timed([&] { return inner_.mount_setattr_idmap(fd, recursive, userns_fd); });
+  }
+  Result<UniqueFd> user_namespace_with_maps(std::string_view uid_map,
+                                            std::string_view gid_map) override {
+    return timed([&] { return inner_.user_namespace_with_maps(uid_map, gid_map); });
+  }
   Result<void> move_mount_set_group(int from_fd, int to_fd) override {
     return timed([&] { return inner_.move_mount_set_group(from_fd, to_fd); });
   }

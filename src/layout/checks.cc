@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "core/idmap.h"
 #include "core/mount_flags.h"
 #include "core/path.h"
 #include "core/suggest.h"
@@ -120,6 +121,7 @@ class Checker {
   Result<void> check_options(const std::string& pointer, std::string_view subject);
   Result<void> check_text(const std::string& pointer, std::string_view subject);
   Result<void> check_link_text(const std::string& pointer, std::string_view subject);
+  Result<void> check_idmap(const std::string& pointer, std::string_view subject);
   Result<void> check_nonempty_text(const std::string& pointer, std::string_view subject,
                                    std::string_view hint);
   Result<void> check_scalar_text(const std::string& pointer, std::string_view subject);
@@ -299,6 +301,8 @@ Result<void> Checker::check_deferred(const DeferredValue& value) {
       return check_text(value.pointer, value.subject);
     case DeferredCheck::kLinkText:
       return check_link_text(value.pointer, value.subject);
+    case DeferredCheck::kIdmap:
+      return check_idmap(value.pointer, value.subject);
     case DeferredCheck::kHostname:
       return check_hostname(value.pointer);
     case DeferredCheck::kSysctl:
@@ -333,6 +337,8 @@ Result<void> Checker::check_value(const std::string& pointer, std::string_view s
       return check_text(pointer, subject);
     case ValueType::kLinkText:
       return check_link_text(pointer, subject);
+    case ValueType::kIdmap:
+      return check_idmap(pointer, subject);
   }
   return {};
 }
@@ -437,6 +443,25 @@ Result<void> Checker::check_count(const std::string& pointer, std::string_view s
   if (is_count(*count)) return {};
   return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(*count),
                                         with_expansion(hint, pointer, *count)));
+}
+
+// `target`, or maps the kernel would take as a user namespace's uid_map and gid_map.
+Result<void> Checker::check_idmap(const std::string& pointer, std::string_view subject) {
+  const json& value = node(pointer);
+  if (!value.is_string()) {
+    return std::unexpected(
+        type_error(pointer, subject, "'target' or a map like \"0:100000:65536\""));
+  }
+  if (deferring(pointer, DeferredCheck::kIdmap, subject)) return {};
+  auto text = expand(pointer);
+  if (!text) return std::unexpected(text.error());
+  auto map = parse_idmap(*text);
+  if (map) return {};
+  return std::unexpected(error_at_value(
+      pointer, "invalid idmap " + in_quotes(*text) + ": " + map.error(),
+      with_expansion("write target, inside:outside:count for uids and gids alike, or "
+                     "uids=0:100000:65536;gids=0:100000:65536",
+                     pointer, *text)));
 }
 
 // A uid or gid as the kernel takes it in mount data: 0 to 2^32-2 ((uid_t)-1 means none).

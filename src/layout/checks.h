@@ -29,7 +29,17 @@ inline constexpr std::size_t kMaxSysctlName = 256;
 inline constexpr std::size_t kMaxHostname = 64;
 
 /// The check a value holding ${...} waits for until the vars are known.
-enum class DeferredCheck { kPath, kMode, kSize, kCount, kText, kLinkText, kHostname, kSysctl };
+enum class DeferredCheck {
+  kPath,
+  kMode,
+  kSize,
+  kCount,
+  kText,
+  kLinkText,
+  kIdmap,
+  kHostname,
+  kSysctl
+};
 
 /// A value whose expansion and check wait for the merged vars.
 struct DeferredValue {

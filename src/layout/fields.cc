@@ -23,6 +23,7 @@ constexpr std::array kEntryFields{
     FieldSpec{"recursive", ValueType::kBool, bits({kBind}), 0, "recursive: false"},
     FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice}), 0, "optional: true"},
     FieldSpec{"from_target", ValueType::kBool, bits({kBind, kDevice}), 0, "from_target: true"},
+    FieldSpec{"idmap", ValueType::kIdmap, bits({kBind}), 0, "idmap: target"},
     FieldSpec{"options", ValueType::kOptions,
               bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kRemount}), 0,
               "options: [nosuid, nodev]"},

@@ -25,6 +25,7 @@ enum class ValueType {
   kLinkText,  // non-empty string (a symlink's target, relative or absolute)
   kId,        // a uid or gid: an integer from 0 to 4294967294
   kCount,     // a count with an optional k, m or g suffix: "1000", "10k"
+  kIdmap,     // "target" or id maps: "0:100000:65536", "uids=...;gids=..." (core/idmap.h)
 };
 
 /// A set of entry kinds, one bit per EntryKind.

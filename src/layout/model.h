@@ -47,9 +47,10 @@ struct Entry {
   // bind, device: the source path (defaults to `target`): rootfsctl's own path, or with
   // from_target, a path of the target's current tree (the same tree until it pivots).
   std::string from;
-  bool recursive = true;     // bind only
-  bool optional = false;     // bind, device: skip when the source is missing
-  bool from_target = false;  // bind, device: `from` is looked up inside the target
+  bool recursive = true;             // bind only
+  bool optional = false;             // bind, device: skip when the source is missing
+  bool from_target = false;          // bind, device: `from` is looked up inside the target
+  std::optional<std::string> idmap;  // bind: "target" or maps, as written (core/idmap.h)
 
   std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, ..., remount
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...

@@ -130,6 +130,7 @@ class Writer {
     if (e.kind == EntryKind::kBind && !e.recursive) key(in, "recursive", "false");
     if (from_kind && e.optional) key(in, "optional", "true");
     if (from_kind && e.from_target) key(in, "from_target", "true");
+    if (e.idmap) key(in, "idmap", value_scalar(*e.idmap));
     if (!e.options.empty()) key(in, "options", flow_list(e.options));
     if (!e.before.empty()) key(in, "before", flow_list(e.before));
     if (!e.after.empty()) key(in, "after", flow_list(e.after));

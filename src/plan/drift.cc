@@ -40,6 +40,17 @@ std::string asked_flags(MountFlags set, MountFlags clear) {
   return join_names(names);
 }
 
+/// Whether the comma-separated `options` hold `name` as a whole word.
+bool has_option(std::string_view options, std::string_view name) {
+  while (!options.empty()) {
+    auto comma = options.find(',');
+    if (options.substr(0, comma) == name) return true;
+    if (comma == std::string_view::npos) break;
+    options.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 Drift drift_for(DriftKind kind, const ExpectedMount& e) {
   Drift d;
   d.kind = kind;
@@ -80,6 +91,13 @@ std::optional<Drift> check(const ExpectedMount& e, const MountEntry* m) {
     d.expected = e.fstype;
     d.actual = std::string(m->fstype);
     d.message = "mounted as " + d.actual + ", not " + e.fstype;
+    return d;
+  }
+  if (e.idmapped && !has_option(m->options, "idmapped")) {
+    Drift d = drift_for(DriftKind::kFlags, e);
+    d.expected = "idmapped";
+    d.actual = std::string(m->options);
+    d.message = "asked for an idmapped bind, mounted " + d.actual + " (no idmap)";
     return d;
   }
   // Only what mountinfo can show is compared: strictatime has no spelling there (it is the
@@ -163,6 +181,7 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.fstype = op.kind == OpKind::kMount ? op.fstype : "";
       e.source = op.kind == OpKind::kBind ? op.source : "";
       e.recursive = op.kind == OpKind::kBind && op.has_flag("rec");
+      e.idmapped = op.kind == OpKind::kBind && !op.idmap.empty();
       e.if_present = op.entry == "mask" || op.entry == "readonly-path";
       e.op_index = op.index;
       e.origin = op.origin;

@@ -35,6 +35,7 @@ std::string Op::to_string() const {
     out += "]";
   }
   if (!data.empty() && kind != OpKind::kWrite) out += " " + data;
+  if (!idmap.empty()) out += " idmap=" + idmap;
   out += " (" + origin.to_string() + ")";
   return out;
 }

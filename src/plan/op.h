@@ -54,6 +54,7 @@ struct Op {
   std::string entry;         // layout kind that produced it ("device", "root", ...)
   bool exist_ok = false;     // mkdir of a mount point that may already exist
   bool from_target = false;  // bind: `source` is in the target's tree, not rootfsctl's
+  std::string idmap;         // bind: "target" or maps (core/idmap.h idmap_text); "": none
   bool commit = false;       // the commit point: nothing after it can be undone
   Origin origin;
 

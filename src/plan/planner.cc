@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/idmap.h"
 #include "core/path.h"
 #include "plan/overlay.h"
 
@@ -218,6 +219,11 @@ class Planner {
     Op& op = emit(OpKind::kBind, entry.target, entry.origin);
     op.source = entry.from;
     op.from_target = entry.from_target;
+    if (entry.idmap) {
+      // Checked by the loader; the canonical spelling, so equal maps compare equal.
+      auto map = parse_idmap(*entry.idmap);
+      op.idmap = map ? idmap_text(*map) : *entry.idmap;
+    }
     if (entry.recursive) op.flags = {"rec"};
     op.entry = "bind";
     mounts_[entry.target] = false;

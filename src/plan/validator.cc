@@ -13,6 +13,7 @@
 
 #include "core/path.h"
 #include "plan/host_view.h"
+#include "plan/idmap_checks.h"
 #include "plan/kernel_files.h"
 #include "plan/overlay.h"
 
@@ -87,6 +88,8 @@ class Validator {
     check_creation();
     auto kernel_files = check_kernel_files(layout_, plan_, context_);
     out_.insert(out_.end(), kernel_files.begin(), kernel_files.end());
+    auto idmaps = check_idmaps(plan_, context_);
+    out_.insert(out_.end(), idmaps.begin(), idmaps.end());
     check_table();
     check_userns();
     check_target_root();

@@ -66,6 +66,7 @@ Json op_json(const plan::Op& op) {
   put_optional_string(out, "entry", op.entry);
   if (op.exist_ok) out["exist_ok"] = true;
   if (op.from_target) out["from_target"] = true;
+  if (!op.idmap.empty()) out["idmap"] = op.idmap;
   if (op.commit) out["commit"] = true;
   return out;
 }

@@ -34,6 +34,7 @@ std::string source_text(const Op& op) {
   std::string out;
   if (!op.source.empty()) out = "<- " + escape_for_display(op.source);
   if (op.from_target) out += " (target's)";
+  if (!op.idmap.empty()) out += " (idmap " + escape_for_display(op.idmap) + ")";
   if (!op.fstype.empty() && op.fstype != op.source) {
     out += (out.empty() ? "(" : " (") + escape_for_display(op.fstype) + ")";
   }

@@ -442,6 +442,24 @@ class FakeSyscalls : public exec::Syscalls {
     attrs_[key] = (attrs_[key] & ~clear) | set;
     return result;
   }
+  Result<void> mount_setattr_idmap(int mount_fd, bool recursive, int userns_fd) override {
+    return void_call("mount_setattr(" + fd(mount_fd) + (recursive ? ", rec" : "") +
+                         ", idmap=" + fd(userns_fd) + ")",
+                     Stage::kMount);
+  }
+  // The maps show in the line as the kernel reads them, one "inside outside count" per line
+  // joined by "|".
+  Result<UniqueFd> user_namespace_with_maps(std::string_view uid_map,
+                                            std::string_view gid_map) override {
+    auto joined = [](std::string_view map) {
+      std::string out(map.substr(0, map.empty() ? 0 : map.size() - 1));
+      std::replace(out.begin(), out.end(), '\n', '|');
+      return out;
+    };
+    return fd_call(
+        "user_namespace_with_maps(" + quote(joined(uid_map)) + ", " + quote(joined(gid_map)) + ")",
+        Stage::kMount, "userns");
+  }
   Result<void> move_mount_set_group(int from_fd, int to_fd) override {
     auto result =
         void_call("move_mount_set_group(" + fd(from_fd) + ", " + fd(to_fd) + ")", Stage::kMount);
