@@ -17,7 +17,8 @@ Writes the mount tree of process N as a layout on stdout: the mount at / as `roo
 other mount as an entry (tmpfs, proc, sysfs, devpts, mqueue as themselves; binds and
 devices with `from:` mapped back to the path in rootfsctl's own tree that holds the same
 device and directory). Applying the result to a fresh target gives the same mount tree:
-targets, types, and the ro, nosuid, nodev and noexec flags. What a layout cannot say
+targets, types, and the ro, nosuid, nodev and noexec flags; and what is on its tmpfs
+mounts: symlinks, directories and text files up to 64 KiB. What a layout cannot say
 (mounts hidden beneath others, sources rootfsctl cannot see, other filesystem options)
 is written as comments. The output has no timestamps: two captures of one tree are
 identical, so captures diff.
@@ -75,12 +76,13 @@ int capture_main(int argc, char** argv) {
   auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), json);
   // 2. Capture, telling devices from other bind sources by looking in our own tree.
-  // Symlinks are read in the target's tree, never following one (openat2 in its root).
+  // What is on its tmpfs mounts is read in the target's tree, never following a link
+  // (openat2 in its root, files opened O_NOFOLLOW beneath their directory).
   plan::HostProbe probe("/");
   plan::HostProbe in_target("/proc/" + std::to_string(*pid) + "/root");
   plan::CaptureOptions capture_options{
       label, [&](std::string_view path) { return probe.stat(path).type; },
-      [&](std::string_view mount_path) { return in_target.symlinks_on(mount_path); }};
+      [&](std::string_view mount_path) { return in_target.tree_on(mount_path); }};
   auto capture = plan::capture_layout(*target, *caller, capture_options);
   if (!capture) return report_error(capture.error().wrap(label), json);
   // 3. Write it, and check that it loads back: a capture that does not replay is a bug.

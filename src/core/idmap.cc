@@ -39,7 +39,8 @@ std::expected<IdExtent, std::string> extent(std::string_view text) {
 }
 
 bool overlap(std::uint32_t a, std::uint32_t b, std::uint32_t count_a, std::uint32_t count_b) {
-  return std::uint64_t{a} < std::uint64_t{b} + count_b && std::uint64_t{b} < std::uint64_t{a} + count_a;
+  return std::uint64_t{a} < std::uint64_t{b} + count_b &&
+         std::uint64_t{b} < std::uint64_t{a} + count_a;
 }
 
 // The kernel refuses a map whose ranges overlap on either side (user_namespaces(7)).

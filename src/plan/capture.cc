@@ -40,6 +40,16 @@ bool writable_path(std::string_view p) {
 }
 
 /// Text a layout can hold: UTF-8 without control characters, not empty.
+/// File content a layout can hold: UTF-8 text whose only control characters are newlines
+/// and tabs.
+bool writable_content(std::string_view text) {
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) return false;
+  }
+  return is_valid_utf8(text);
+}
+
 bool writable_text(std::string_view text) {
   for (char c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
@@ -161,7 +171,8 @@ class Capturer {
     out_.header = {
         "Captured from " + options_.label + " by `rootfsctl capture`: its mount tree as a layout.",
         "Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the",
-        "symlinks on its tmpfs mounts; it does not record files or directories inside them,",
+        "symlinks, directories (with modes) and text files up to 64 KiB (with content and",
+        "mode) on its tmpfs mounts; it does not record owners, larger or binary files,",
         "propagation, or filesystem options other than tmpfs size and mode."};
     if (auto ok = capture_root(*root); !ok) return std::unexpected(ok.error());
     std::vector<const MountEntry*> tmpfs_mounts;
@@ -176,7 +187,7 @@ class Capturer {
         tmpfs_mounts.push_back(m);
       }
     }
-    for (const MountEntry* m : tmpfs_mounts) capture_symlinks(*m);
+    for (const MountEntry* m : tmpfs_mounts) capture_tree(*m);
     flush_pending();
     return std::move(out_);
   }
@@ -296,25 +307,54 @@ class Capturer {
     add(std::move(e));
   }
 
-  /// The visible symlinks on the tmpfs `m`, as entries (after every mount: the planner
-  /// orders an entry beneath a mount after it).
-  void capture_symlinks(const MountEntry& m) {
-    if (!options_.symlinks_on) return;
-    for (auto& link : options_.symlinks_on(m.target)) {
-      if (link.path == m.target || target_.covering(link.path) != &m) continue;  // hidden
-      if (!writable_path(link.path) || !writable_text(link.to)) {
-        pending_.push_back(
-            "not captured: a symlink whose path or text is not UTF-8 or holds "
-            "control characters, on the tmpfs at " +
-            std::string(m.target));
+  /// What is visible on the tmpfs `m` (symlinks, directories, small text files), as
+  /// entries, after every mount: the planner orders an entry beneath a mount after it.
+  /// Mount points are not entries of their own: the planner makes them.
+  void capture_tree(const MountEntry& m) {
+    if (!options_.tree_on) return;
+    std::size_t skipped_files = 0;
+    for (auto& node : options_.tree_on(m.target)) {
+      if (node.path == m.target || target_.covering(node.path) != &m) continue;  // hidden
+      if (node.type == FileType::kDirectory && is_mount_point(node.path)) continue;
+      if (!writable_path(node.path) ||
+          (node.type == FileType::kSymlink && !writable_text(node.to))) {
+        pending_.push_back("not captured: a " + std::string(file_type_name(node.type)) +
+                           " whose path or link text is not UTF-8 or holds control "
+                           "characters, on the tmpfs at " +
+                           std::string(m.target));
         continue;
       }
-      Entry e;
-      e.kind = EntryKind::kSymlink;
-      e.target = std::move(link.path);
-      e.to = std::move(link.to);
-      add(std::move(e));
+      if (node.type == FileType::kRegular && (!node.content || !writable_content(*node.content))) {
+        ++skipped_files;
+        continue;
+      }
+      add(entry_for(std::move(node)));
     }
+    if (skipped_files > 0) {
+      pending_.push_back("not captured: " + std::to_string(skipped_files) +
+                         " file(s) larger than 64 KiB, unreadable or not UTF-8 text, on the "
+                         "tmpfs at " +
+                         std::string(m.target));
+    }
+  }
+
+  static Entry entry_for(HostProbe::Node node) {
+    Entry e;
+    e.target = std::move(node.path);
+    if (node.type == FileType::kSymlink) {
+      e.kind = EntryKind::kSymlink;
+      e.to = std::move(node.to);
+    } else {
+      e.kind = node.type == FileType::kDirectory ? EntryKind::kDir : EntryKind::kFile;
+      e.mode = static_cast<std::uint32_t>(node.mode);
+      if (node.content) e.content = std::move(node.content);
+    }
+    return e;
+  }
+
+  bool is_mount_point(std::string_view path) const {
+    return std::any_of(target_.entries().begin(), target_.entries().end(),
+                       [&](const MountEntry& e) { return e.target == path; });
   }
 
   /// An overlay as a union entry: its layers from the super options, split around the

@@ -23,11 +23,11 @@ struct CaptureOptions {
   /// The type of a path in the caller's tree: a bind whose source is a character or
   /// block device becomes a `device:` entry. Without it every bind stays a bind.
   std::function<FileType(std::string_view path)> source_type;
-  /// The symlinks on the tmpfs mounted at a path of the target (HostProbe::symlinks_on
-  /// under its root): each one that is visible (no other mount covers it) becomes a
-  /// `symlink:` entry, so a captured sandbox replays with its /bin, /lib and /dev links.
-  /// Without it no symlink is recorded.
-  std::function<std::vector<HostProbe::Symlink>(std::string_view mount_path)> symlinks_on;
+  /// What is on the tmpfs mounted at a path of the target (HostProbe::tree_on under its
+  /// root): each node that is visible (no other mount covers it) becomes a `symlink:`,
+  /// `dir:` or `file:` entry, so a captured sandbox replays with its /bin, /lib and /dev
+  /// links and the files written into it. Without it nothing inside tmpfs is recorded.
+  std::function<std::vector<HostProbe::Node>(std::string_view mount_path)> tree_on;
 };
 
 struct Capture {

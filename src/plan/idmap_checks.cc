@@ -11,15 +11,15 @@ namespace {
 
 struct IdmapFs {
   std::string_view name;
-  std::uint64_t magic;            // statfs(2) f_type
-  std::pair<int, int> since;      // first kernel with FS_ALLOW_IDMAP for it
+  std::uint64_t magic;        // statfs(2) f_type
+  std::pair<int, int> since;  // first kernel with FS_ALLOW_IDMAP for it
 };
 
 // FS_ALLOW_IDMAP in the kernel's sources, with the release that set it.
 constexpr std::array kIdmapFilesystems{
-    IdmapFs{"ext4", 0xEF53, {5, 12}},       IdmapFs{"xfs", 0x58465342, {5, 12}},
-    IdmapFs{"btrfs", 0x9123683E, {5, 15}},  IdmapFs{"f2fs", 0xF2F52010, {5, 12}},
-    IdmapFs{"vfat", 0x4d44, {5, 12}},       IdmapFs{"msdos", 0x4d44, {5, 12}},
+    IdmapFs{"ext4", 0xEF53, {5, 12}},        IdmapFs{"xfs", 0x58465342, {5, 12}},
+    IdmapFs{"btrfs", 0x9123683E, {5, 15}},   IdmapFs{"f2fs", 0xF2F52010, {5, 12}},
+    IdmapFs{"vfat", 0x4d44, {5, 12}},        IdmapFs{"msdos", 0x4d44, {5, 12}},
     IdmapFs{"overlay", 0x794c7630, {5, 19}}, IdmapFs{"tmpfs", 0x01021994, {6, 3}},
 };
 

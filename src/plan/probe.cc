@@ -131,10 +131,39 @@ std::optional<std::uint64_t> HostProbe::fs_type(std::string_view p) const {
 
 namespace {
 
-struct SymlinkWalk {
+struct TreeWalk {
   dev_t dev = 0;
   std::size_t budget = 0;
-  std::vector<HostProbe::Symlink> found;
+  std::size_t content_budget = 1024 * 1024;
+  std::vector<HostProbe::Node> found;
+
+  /// The content of the regular file `name` in `dir`, opened without following a link and
+  /// checked to be the file fstatat saw; none when too big or swapped meanwhile.
+  std::optional<std::string> read_small(int dir, const char* name, const struct stat& seen) {
+    if (static_cast<std::size_t>(seen.st_size) > HostProbe::kMaxFileContent ||
+        static_cast<std::size_t>(seen.st_size) > content_budget) {
+      return std::nullopt;
+    }
+    UniqueFd fd(::openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_ino != seen.st_ino ||
+        st.st_dev != seen.st_dev) {
+      return std::nullopt;
+    }
+    std::string content(HostProbe::kMaxFileContent + 1, '\0');
+    std::size_t got = 0;
+    while (got < content.size()) {
+      const ssize_t n = ::read(fd.get(), content.data() + got, content.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return std::nullopt;
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got > HostProbe::kMaxFileContent) return std::nullopt;  // grew since fstatat
+    content.resize(got);
+    content_budget -= got;
+    return content;
+  }
 
   /// Walks the directory `fd` (owned) at `path`, depth first.
   void walk(int fd, const std::string& path, int depth) {
@@ -154,15 +183,20 @@ struct SymlinkWalk {
           path == "/" ? "/" + std::string(name) : path + "/" + std::string(name);
       struct stat st {};
       if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      // Another filesystem mounted here is its own entry, walked on its own.
+      if (st.st_dev != dev) continue;
       if (S_ISLNK(st.st_mode)) {
         std::string to(PATH_MAX, '\0');
         const ssize_t n = ::readlinkat(::dirfd(dir), entry->d_name, to.data(), to.size());
         if (n > 0 && static_cast<std::size_t>(n) < to.size()) {
           to.resize(static_cast<std::size_t>(n));
-          found.push_back({child, std::move(to)});
+          found.push_back({child, std::move(to), FileType::kSymlink, 0, std::nullopt});
         }
-      } else if (S_ISDIR(st.st_mode) && st.st_dev == dev && depth < 64) {
-        // Another filesystem mounted here is its own entry, walked on its own.
+      } else if (S_ISREG(st.st_mode)) {
+        found.push_back({child, "", FileType::kRegular, st.st_mode & 07777,
+                         read_small(::dirfd(dir), entry->d_name, st)});
+      } else if (S_ISDIR(st.st_mode) && depth < 64) {
+        found.push_back({child, "", FileType::kDirectory, st.st_mode & 07777, std::nullopt});
         const int sub =
             ::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub >= 0) walk(sub, child, depth + 1);
@@ -174,8 +208,8 @@ struct SymlinkWalk {
 
 }  // namespace
 
-std::vector<HostProbe::Symlink> HostProbe::symlinks_on(std::string_view mount_path,
-                                                       std::size_t limit) const {
+std::vector<HostProbe::Node> HostProbe::tree_on(std::string_view mount_path,
+                                                std::size_t limit) const {
   const int root = root_fd();
   if (root < 0) return {};
   std::string rel = mount_path == "/" ? std::string(".") : std::string(mount_path.substr(1));
@@ -189,10 +223,12 @@ std::vector<HostProbe::Symlink> HostProbe::symlinks_on(std::string_view mount_pa
     ::close(fd);
     return {};
   }
-  SymlinkWalk walk{st.st_dev, limit, {}};
+  TreeWalk walk;
+  walk.dev = st.st_dev;
+  walk.budget = limit;
   walk.walk(fd, std::string(mount_path), 0);
   std::sort(walk.found.begin(), walk.found.end(),
-            [](const Symlink& a, const Symlink& b) { return a.path < b.path; });
+            [](const Node& a, const Node& b) { return a.path < b.path; });
   return std::move(walk.found);
 }
 

@@ -60,17 +60,25 @@ class HostProbe final : public FsProbe {
   FileInfo stat(std::string_view path) const override;
   std::optional<std::uint64_t> fs_type(std::string_view path) const override;
 
-  /// A symlink found in a tree: its absolute path under the root, and its link text.
-  struct Symlink {
+  /// A symlink, directory or regular file found in a tree: its absolute path under the
+  /// root, and for a symlink its link text, for a file its content when it is small.
+  struct Node {
     std::string path;
-    std::string to;
-    bool operator==(const Symlink&) const = default;
+    std::string to;                      // symlink: the link text
+    FileType type = FileType::kSymlink;  // kSymlink, kDirectory or kRegular
+    mode_t mode = 0;                     // directory, file: permission bits
+    std::optional<std::string> content;  // file: none when larger than the limit or unreadable
+    bool operator==(const Node&) const = default;
   };
-  /// The symlinks in the filesystem mounted at `mount_path` (under the root), walked
-  /// without leaving that filesystem or following any link, sorted by path; at most
+  /// Files larger than this are listed without their content.
+  static constexpr std::size_t kMaxFileContent = 64 * 1024;
+  /// The symlinks, directories and regular files in the filesystem mounted at
+  /// `mount_path` (under the root), walked without leaving that filesystem or following
+  /// any link, sorted by path; files are opened with O_NOFOLLOW beneath the directory fd
+  /// they were found in and read only up to kMaxFileContent bytes, 1 MiB in all. At most
   /// `limit` directory entries are looked at (a hostile tree cannot make it run long).
   /// Empty when the directory cannot be opened.
-  std::vector<Symlink> symlinks_on(std::string_view mount_path, std::size_t limit = 65536) const;
+  std::vector<Node> tree_on(std::string_view mount_path, std::size_t limit = 65536) const;
 
  private:
   /// An O_PATH fd of `path` under the root, or -1.

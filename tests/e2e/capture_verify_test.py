@@ -95,6 +95,31 @@ class CaptureVerifyTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
             self.assertEqual(proc.stdout, "runs\npts/ptmx\n")
 
+    def test_files_and_directories_on_tmpfs_replay(self):
+        # What a command wrote into the sandbox's tmpfs: a directory with its mode, a small
+        # text file with content and mode; a big file and a binary one are counted, not kept.
+        def inside(pid, script):
+            return subprocess.run(["nsenter", "-t", str(pid), "-m", "-p", "-r", "-w", "--",
+                                   "/bin/sh", "-c", script],
+                                  capture_output=True, text=True, timeout=30)
+        with ParkedChild() as a, ParkedChild() as b:
+            rootfsctl("apply", "sandbox", "--pid", a.pid, check_exit=0)
+            made = inside(a.pid, "mkdir -m 0700 /tmp/work && printf 'a $x\\n' > /tmp/work/notes"
+                                 " && chmod 0640 /tmp/work/notes"
+                                 " && head -c 70000 /dev/zero | tr '\\0' a > /tmp/big"
+                                 " && printf '\\001' > /tmp/bin")
+            self.assertEqual(made.returncode, 0, made.stderr)
+            path, text = self.capture(a.pid)
+            self.assertIn("  - dir: /tmp/work\n    mode: \"0700\"\n", text)
+            self.assertIn("  - file: /tmp/work/notes\n    mode: \"0640\"\n", text)
+            self.assertIn("# not captured: 2 file(s) larger than 64 KiB, unreadable or not UTF-8 "
+                          "text, on the tmpfs at /tmp", text)
+            rootfsctl("apply", path, "--pid", b.pid, check_exit=0)
+            shown = inside(b.pid, "stat -c '%a %n' /tmp/work /tmp/work/notes; cat /tmp/work/notes;"
+                                  " ls /tmp")
+            self.assertEqual(shown.returncode, 0, shown.stderr)
+            self.assertEqual(shown.stdout, "700 /tmp/work\n640 /tmp/work/notes\na $x\nwork\n")
+
     def test_captured_live_layout_replays(self):
         # No root: the child keeps the host's tree, plus a private /tmp and a read-only
         # /etc. The capture binds / as the root and lists only what differs from it.

@@ -20,7 +20,8 @@ TEST(IdmapTest, ABareMapIsForUidsAndGidsAlike) {
   ASSERT_TRUE(map) << map.error();
   EXPECT_EQ(map->uids, map->gids);
   EXPECT_EQ(map->uids, (std::vector<IdExtent>{{0, 100000, 65536}, {70000, 200000, 10}}));
-  EXPECT_EQ(idmap_text(*map), "uids=0:100000:65536,70000:200000:10;gids=0:100000:65536,70000:200000:10");
+  EXPECT_EQ(idmap_text(*map),
+            "uids=0:100000:65536,70000:200000:10;gids=0:100000:65536,70000:200000:10");
   EXPECT_EQ(map_file_text(map->uids), "0 100000 65536\n70000 200000 10\n");
 }
 

@@ -51,7 +51,8 @@ TEST(CaptureTest, PivotedSandbox) {
   EXPECT_EQ(capture_text(kTarget),
             R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
 # Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the
-# symlinks on its tmpfs mounts; it does not record files or directories inside them,
+# symlinks, directories (with modes) and text files up to 64 KiB (with content and
+# mode) on its tmpfs mounts; it does not record owners, larger or binary files,
 # propagation, or filesystem options other than tmpfs size and mode.
 version: 1
 name: captured
@@ -117,7 +118,8 @@ TEST(CaptureTest, RootBindLeavesOutWhatItBringsAlong) {
   EXPECT_EQ(capture_text(changed),
             R"(# Captured from pid 42 by `rootfsctl capture`: its mount tree as a layout.
 # Replaying it gives the same mounts (targets, types, ro/nosuid/nodev/noexec) and the
-# symlinks on its tmpfs mounts; it does not record files or directories inside them,
+# symlinks, directories (with modes) and text files up to 64 KiB (with content and
+# mode) on its tmpfs mounts; it does not record owners, larger or binary files,
 # propagation, or filesystem options other than tmpfs size and mode.
 # the root's bind also brings along what pid 42 does not have: /images, /run
 version: 1
@@ -176,18 +178,28 @@ TEST(CaptureTest, SurrogatesAndOverlongFormsAreComments) {
   EXPECT_TRUE(loaded) << loaded.error().to_string();
 }
 
+HostProbe::Node link(std::string path, std::string to) {
+  return {std::move(path), std::move(to), FileType::kSymlink, 0, std::nullopt};
+}
+HostProbe::Node dir(std::string path, mode_t mode) {
+  return {std::move(path), "", FileType::kDirectory, mode, std::nullopt};
+}
+HostProbe::Node file(std::string path, mode_t mode, std::optional<std::string> content) {
+  return {std::move(path), "", FileType::kRegular, mode, std::move(content)};
+}
+
 // Symlinks on the tmpfs root and on a tmpfs mount become entries; one hidden by a mount
 // on top, one on a bind (whose source brings it), and one a layout cannot hold do not.
 TEST(CaptureTest, SymlinksOnTmpfsMountsAreEntries) {
   CaptureOptions options{
       "pid 42", devices, [](std::string_view mount) {
-        std::vector<HostProbe::Symlink> links;
+        std::vector<HostProbe::Node> links;
         if (mount == "/") {
-          links = {{"/bin", "usr/bin"}, {"/tmp/x", "hidden by /tmp"}, {"/odd", "a\nb"}};
+          links = {link("/bin", "usr/bin"), link("/tmp/x", "hidden by /tmp"), link("/odd", "a\nb")};
         } else if (mount == "/dev") {
-          links = {{"/dev/ptmx", "pts/ptmx"}};
+          links = {link("/dev/ptmx", "pts/ptmx")};
         } else if (mount == "/usr") {
-          links = {{"/usr/lib64", "lib"}};
+          links = {link("/usr/lib64", "lib")};
         }
         return links;
       }};
@@ -200,8 +212,51 @@ TEST(CaptureTest, SymlinksOnTmpfsMountsAreEntries) {
   EXPECT_EQ(links, (std::vector<std::pair<std::string, std::string>>{{"/bin", "usr/bin"},
                                                                      {"/dev/ptmx", "pts/ptmx"}}));
   auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
-  EXPECT_THAT(text, HasSubstr("# not captured: a symlink whose path or text is not UTF-8"));
+  EXPECT_THAT(text, HasSubstr("# not captured: a symlink whose path or link text is not UTF-8"));
   EXPECT_TRUE(layout::load_layout(text, "captured.yaml"));
+}
+
+// Directories with their modes and small text files with content and mode; mount points
+// are the planner's to make, and what a layout cannot hold is counted in a comment.
+TEST(CaptureTest, DirectoriesAndSmallTextFilesOnTmpfsAreEntries) {
+  CaptureOptions options{"pid 42", devices, [](std::string_view mount) {
+                           std::vector<HostProbe::Node> nodes;
+                           if (mount == "/") {
+                             nodes = {dir("/etc", 0755),
+                                      file("/etc/motd", 0640, "hello $HOME\n"),
+                                      dir("/proc", 0555),
+                                      dir("/run", 0755),
+                                      dir("/srv", 01777),
+                                      file("/srv/big", 0644, std::nullopt),
+                                      file("/srv/binary", 0644, std::string("\x01\x02", 2))};
+                           } else if (mount == "/tmp") {
+                             nodes = {file("/tmp/app.pid", 0644, "42\n")};
+                           }
+                           return nodes;
+                         }};
+  auto capture = capture_layout(table(kTarget), table(kCaller), options);
+  ASSERT_TRUE(capture);
+  std::vector<std::string> made;
+  for (const auto& e : capture->layout.mounts) {
+    if (e.kind != layout::EntryKind::kDir && e.kind != layout::EntryKind::kFile) continue;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", e.mode.value_or(0));
+    made.push_back(std::string(layout::kind_name(e.kind)) + " " + e.target + " " + mode + " " +
+                   e.content.value_or("-"));
+  }
+  EXPECT_THAT(made, ElementsAre("dir /etc 0755 -", "file /etc/motd 0640 hello $HOME\n",
+                                "dir /srv 1777 -", "file /tmp/app.pid 0644 42\n"));
+  auto text = layout::write_layout(capture->layout, {capture->header, capture->comments});
+  EXPECT_THAT(text, HasSubstr("# not captured: 2 file(s) larger than 64 KiB, unreadable or not "
+                              "UTF-8 text, on the tmpfs at /"));
+  auto loaded = layout::load_layout(text, "captured.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  // A `$` in content is written so that it loads back as itself.
+  bool found = false;
+  for (const auto& e : loaded->mounts) {
+    if (e.target == "/etc/motd") found = e.content == "hello $HOME\n";
+  }
+  EXPECT_TRUE(found) << text;
 }
 
 TEST(CaptureTest, UnionIsCapturedAsAnOverlayEntry) {

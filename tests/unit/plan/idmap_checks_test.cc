@@ -113,8 +113,7 @@ TEST_F(IdmapChecksTest, TargetNeedsATargetInAUserNamespace) {
 
 TEST_F(IdmapChecksTest, FromTargetAndRunAreRefused) {
   EXPECT_THAT(
-      check(layout_with("target", "    recursive: false\n    from_target: true\n"), context_)
-          .codes,
+      check(layout_with("target", "    recursive: false\n    from_target: true\n"), context_).codes,
       ElementsAre("idmap-from-target"));
   context_.run_target = true;
   EXPECT_THAT(check(layout_with("target", "    recursive: false\n"), context_).codes,
