@@ -306,6 +306,16 @@ class RaceTest(HandlesCase):
             return ""
         if run.returncode != 0:
             return f"exit {run.returncode}"
+        if "mask:" in entry:
+            # The mask is a mount in the new root, on whichever of the two names the lookup
+            # found as a regular file; never on anything the symlink leads to.
+            targets = [line.split()[4] for line in
+                       pathlib.Path(f"/proc/{child.pid}/mountinfo").read_text().splitlines()]
+            if not {"/etc/victim", "/etc/alt"} & set(targets):
+                return "exit 0 but no mask is mounted in the root"
+            if any(t.endswith("/outside-dir/outside") for t in targets):
+                return "exit 0 and a mount on the outside file"
+            return ""
         if "file:" in entry:
             for name in names:
                 st = os.lstat(name)
@@ -391,6 +401,16 @@ class RaceTest(HandlesCase):
         """A `file:` with a mode on an existing file exchanged for a hard link out."""
         self.race("hardlink", entry=self.FILE_MODE_ENTRY, existing="file",
                   pause="mkfile:20", applies=max(RACE_APPLIES // 2, 1))
+
+
+    # 5: mask (issue 20): the path is looked up once, without following links, and the
+    # mask goes onto that handle.
+    def test_mask_swapped_for_symlink_out(self):
+        """A `mask:` of an image file exchanged for a symlink to a file outside the root
+        while the apply runs: the mask lands on a name in the root or the apply rolls
+        back; the outside file gets no mount and no write."""
+        self.race("symlink", entry="  - mask: /etc/victim\n", existing="file", pause=None,
+                  applies=max(RACE_APPLIES // 2, 1))
 
 
 # --- 3 and 4: rollback in targets with their own or a fake /proc ------------------------
