@@ -36,6 +36,7 @@ class Exporter {
       case EntryKind::kSysfs:
       case EntryKind::kDevpts:
       case EntryKind::kMqueue:
+      case EntryKind::kCgroup:
         return filesystem(entry);
       case EntryKind::kOverlay:
         return overlay(entry);

@@ -89,6 +89,9 @@ EntryKind classify(const MountEntry& m, const MountTable& caller) {
   if (m.fstype == "proc") return EntryKind::kProc;
   if (m.fstype == "sysfs") return EntryKind::kSysfs;
   if (m.fstype == "mqueue") return EntryKind::kMqueue;
+  // cgroup2 is one hierarchy, shown from the cgroup namespace of its mounter: rooted at
+  // "/" it is that namespace's whole view, which a fresh mount in the target's replays.
+  if (m.fstype == "cgroup2") return EntryKind::kCgroup;
   // tmpfs and devpts (newinstance) get a device of their own; sharing the caller's means
   // the mount is a bind of the caller's.
   if (caller_has_device(m, caller)) return EntryKind::kBind;
