@@ -211,8 +211,8 @@ class ConfigWriter {
   void write_id_mappings(ordered_json& linux_section) {
     const bool user = std::find(layout_.namespaces.begin(), layout_.namespaces.end(), "user") !=
                       layout_.namespaces.end();
-    for (auto [key, id] : {std::pair{"uidMappings", options_.uid},
-                           std::pair{"gidMappings", options_.gid}}) {
+    for (auto [key, id] :
+         {std::pair{"uidMappings", options_.uid}, std::pair{"gidMappings", options_.gid}}) {
       if (!user) {
         if (linux_section.contains(key)) {
           linux_section.erase(key);
@@ -221,8 +221,8 @@ class ConfigWriter {
         continue;
       }
       if (linux_section.contains(key)) continue;
-      linux_section[key] = ordered_json::array(
-          {ordered_json{{"containerID", 0}, {"hostID", id}, {"size", 1}}});
+      linux_section[key] =
+          ordered_json::array({ordered_json{{"containerID", 0}, {"hostID", id}, {"size", 1}}});
       note(std::string("linux.") + key,
            "the layout's user namespace maps " + std::to_string(id) + " to 0 (the caller's id)");
     }
