@@ -291,6 +291,12 @@ TEST(CaptureTest, Cgroup2IsCapturedAsACgroupEntry) {
   std::string text = capture_text(target);
   EXPECT_THAT(text, HasSubstr("  - cgroup: /sys/fs/cgroup\n    readonly: true\n"
                               "    options: [nosuid, nodev, noexec]\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("shows /")));
+  // Read from outside, a target's own cgroup namespace is rooted at its cgroup.
+  target = std::string(kTarget) + "62 40 0:62 /box /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+  text = capture_text(target);
+  EXPECT_THAT(text, HasSubstr("  - cgroup: /sys/fs/cgroup\n"));
+  EXPECT_THAT(text, HasSubstr("shows /box of rootfsctl's cgroup hierarchy"));
 }
 
 }  // namespace rootfsctl::plan
