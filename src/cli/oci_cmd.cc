@@ -31,8 +31,7 @@ Usage: rootfsctl oci SUBCOMMAND [ARGS...]
 
 Subcommands:
   import CONFIG.json   write a runtime spec's mounts and root as a layout
-  export LAYOUT        write a layout's mounts as an OCI "mounts" array (JSON), or with
-                       --base, a whole config.json
+  export LAYOUT        write a layout's mounts as OCI "mounts" (JSON), or a config with --base
   hook LAYOUT          apply a layout to the container a runtime names on stdin (a hook)
 
 Examples:
