@@ -105,7 +105,7 @@ _rootfsctl() {
     # `two` take two values, the others one.
     local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
     local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
+    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --base --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
     case $cmd in
         plan)
             options="--pid --mountinfo --set --format --help -h $entries"
@@ -131,7 +131,7 @@ _rootfsctl() {
         "oci import")
             options="--output -o --bundle --format --help -h" ;;
         "oci export")
-            options="--set --format --help -h" ;;
+            options="--set --base --bundle --format --help -h" ;;
         "oci hook")
             options="--set --fail-at --dry-run --format --help -h" ;;
         *)
@@ -179,6 +179,9 @@ _rootfsctl() {
             local IFS=$'\n'
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
+            return ;;
+        --base)
+            _rootfsctl_add_files json
             return ;;
         --format)
             COMPREPLY=($(compgen -W "$formats" -- "$cur"))

@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kCaptureHelp = R"(
 Writes the mount tree of process N as a layout on stdout: the mount at / as `root:`, every
-other mount as an entry (tmpfs, proc, sysfs, devpts, mqueue as themselves; binds and
+other mount as an entry (tmpfs, proc, sysfs, devpts, mqueue, cgroup2 as themselves; binds and
 devices with `from:` mapped back to the path in rootfsctl's own tree that holds the same
 device and directory). Applying the result to a fresh target gives the same mount tree:
 targets, types, and the ro, nosuid, nodev and noexec flags; and what is on its tmpfs

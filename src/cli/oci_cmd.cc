@@ -1,6 +1,6 @@
 // rootfsctl oci import CONFIG.json [--output FILE] [--bundle DIR] [--format text|json]
-// rootfsctl oci export LAYOUT [--set K=V]...
-// rootfsctl oci hook LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--format text|json]
+// rootfsctl oci export LAYOUT [--set K=V]... [--base CONFIG.json [--bundle DIR]] [--format
+// text|json] rootfsctl oci hook LAYOUT [--set K=V]... [--fail-at K[:ERRNO]] [--format text|json]
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,12 +31,13 @@ Usage: rootfsctl oci SUBCOMMAND [ARGS...]
 
 Subcommands:
   import CONFIG.json   write a runtime spec's mounts and root as a layout
-  export LAYOUT        write a layout's mounts as an OCI "mounts" array (JSON)
+  export LAYOUT        write a layout's mounts as OCI "mounts" (JSON), or a config with --base
   hook LAYOUT          apply a layout to the container a runtime names on stdin (a hook)
 
 Examples:
   rootfsctl oci import bundle/config.json --output container.yaml
   rootfsctl oci export sandbox > mounts.json
+  rootfsctl oci export container.yaml --base bundle/config.json > new-config.json
   # in config.json: "hooks": {"createRuntime": [{"path": "/usr/bin/rootfsctl",
   #                  "args": ["rootfsctl", "oci", "hook", "/etc/rootfsctl/extra.yaml"]}]}
 
@@ -47,10 +48,12 @@ constexpr const char* kImportHelp = R"(
 Reads an OCI runtime spec and writes its `root` and `mounts` as a layout: root.path (taken
 relative to the bundle, the directory holding CONFIG.json unless --bundle says otherwise)
 becomes `root: bind:`, each mount an entry: bind/rbind (ro, rro, nosuid, nodev, noexec and
-the other flag names), tmpfs (size=, mode=), proc, sysfs, devpts, mqueue, overlay
-(lowerdir= as `before`, upperdir= as `create`). Whatever a layout cannot say (cgroup
-mounts, propagation options, uid=/gid=, idmapped mounts, ...) is reported on stderr with
-the mount's index and destination, and as a comment in the layout.
+the other flag names), tmpfs (size=, mode=, uid=, gid=, nr_inodes=), proc, sysfs, devpts
+(gid=, ptmxmode=), mqueue, cgroup (type cgroup or cgroup2), overlay (lowerdir= as `before`,
+upperdir= as `create`); linux.namespaces, hostname, linux.sysctl, linux.maskedPaths and
+linux.readonlyPaths too. Whatever a layout cannot say (propagation options, idmapped
+mounts, other filesystem types, ...) is reported on stderr with the mount's index and
+destination, and as a comment in the layout.
 
 Examples:
   rootfsctl oci import bundle/config.json                       # layout on stdout
@@ -64,16 +67,28 @@ expressed; 2 usage error, unreadable file or malformed JSON (with line:col and b
 constexpr const char* kExportHelp = R"(
 Writes LAYOUT's mounts as an OCI runtime spec `mounts` array on stdout, for config.json.
 Binds become bind/rbind (a read-only recursive bind is rro), tmpfs, proc, sysfs, devpts,
-mqueue and overlay mounts their types with the layout's options. Entries OCI mounts cannot
-say (symlink, dir, file, remount), and root, hostname and sysctls, are reported on stderr;
-with --format json both are one document on stdout: {"mounts": [...], "findings": [...]}.
+mqueue, cgroup and overlay mounts their types with the layout's options, in the order runc
+writes them. Entries OCI mounts cannot say (symlink, dir, file, remount), and root,
+hostname and sysctls, are reported on stderr; with --format json both are one document on
+stdout: {"mounts": [...], "findings": [...]}.
+
+With --base CONFIG.json, writes that whole config instead, with root, mounts, hostname and
+linux.namespaces, maskedPaths, readonlyPaths, sysctl, uidMappings and gidMappings rewritten
+from LAYOUT and every other key (process, annotations, hooks, linux.resources, seccomp, ...)
+left as it was. Where the base already says what the layout says, its spelling stays (a
+relative root.path, a mount's source name, the order of its namespaces), so a config
+imported with 'oci import' comes back unchanged. A relative root.path or bind source is
+taken relative to the bundle: the directory holding CONFIG.json unless --bundle says
+otherwise. With --format json: {"config": {...}, "findings": [...]}.
 
 Examples:
   rootfsctl oci export sandbox
   rootfsctl oci export layout.yaml --set usr=/opt/usr | jq '. | length'
   rootfsctl oci export sandbox --format json | jq '.findings[].message'
+  rootfsctl oci import bundle/config.json --output c.yaml     # edit c.yaml, then:
+  rootfsctl oci export c.yaml --base bundle/config.json > config.new && mv config.new bundle/config.json
 
-Exit codes: 0 written; 2 usage or manifest error.
+Exit codes: 0 written; 2 usage or manifest error, or a missing or malformed base file.
 )";
 
 constexpr const char* kHookHelp = R"(
@@ -229,13 +244,44 @@ int import_main(int argc, char** argv) {
 
 // ---- export ----
 
+/// `oci export --base`: the base config with the layout's parts rewritten.
+int export_config_main(const layout::Layout& layout, const cxxopts::ParseResult& args, bool json) {
+  const std::string base = args["base"].as<std::string>();
+  auto text = read_config(base);
+  if (!text) return report_error(text.error(), json);
+  std::string bundle = args.count("bundle") ? args["bundle"].as<std::string>()
+                                            : fs::path(base).parent_path().string();
+  oci::BaseOptions options;
+  options.source_name = base;
+  options.bundle_dir = fs::absolute(bundle.empty() ? "." : bundle).lexically_normal().string();
+  while (options.bundle_dir.size() > 1 && options.bundle_dir.back() == '/') {
+    options.bundle_dir.pop_back();
+  }
+  options.uid = ::geteuid();
+  options.gid = ::getegid();
+  auto exported = oci::export_config(layout, *text, options);
+  if (!exported) return report_error(exported.error(), json);
+  if (json) {
+    std::cout << render::oci_export_config_json(exported->config_json, exported->findings);
+    return kExitOk;
+  }
+  print_findings(layout.source, exported->findings);
+  std::cout << exported->config_json;
+  return kExitOk;
+}
+
 int export_main(int argc, char** argv) {
   cxxopts::Options options("oci export", "rootfsctl oci export: a layout's mounts as OCI mounts");
-  options.custom_help("LAYOUT [--set K=V]... [--format text|json]");
+  options.custom_help(
+      "LAYOUT [--set K=V]... [--base CONFIG.json [--bundle DIR]] [--format text|json]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
+      "base", "write this config.json with the layout's parts rewritten",
+      cxxopts::value<std::string>())(
+      "bundle", "with --base: the bundle directory (default: the directory holding the base)",
+      cxxopts::value<std::string>())(
       "format", "text (the mounts array; findings on stderr) or json (both, one document)",
       cxxopts::value<std::string>()->default_value("text"))("h,help", "show this help");
   options.parse_positional({"layout"});
@@ -245,8 +291,12 @@ int export_main(int argc, char** argv) {
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   const bool json = *format == Format::kJson;
+  if (args->count("bundle") && !args->count("base")) {
+    return report_error(make_error(Stage::kUsage, "--bundle goes with --base"), json);
+  }
   auto layout = load_named_layout(*args, "export");
   if (!layout) return report_error(layout.error(), json);
+  if (args->count("base")) return export_config_main(*layout, *args, json);
   auto exported = oci::export_mounts(*layout);
   if (json) {
     std::cout << render::oci_export_json(exported.mounts_json, exported.findings);

@@ -787,16 +787,25 @@ Result<void> run_readonly_path(ExecState& state, const Op& op) {
   return attach(state, op, std::move(*tree), (*target)->get());
 }
 
+/// The namespace whose view a fresh mount of `fstype` shows, when it is the mounter's
+/// rather than one named by a mount option (proc's pidns); 0 for none.
+int mounter_namespace(std::string_view fstype) {
+  if (fstype == "mqueue") return CLONE_NEWIPC;
+  if (fstype == "sysfs") return CLONE_NEWNET;
+  if (fstype == "cgroup2") return CLONE_NEWCGROUP;
+  return 0;
+}
+
 Result<void> run_mount(ExecState& state, const Op& op) {
   if (op.entry == "mask") return run_mask(state, op);
   if (op.fstype == "overlay") return run_overlay(state, op);
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
-  // mqueue shows the ipc namespace, sysfs the network namespace of the thread that
-  // creates it (mqueue_init_fs_context, sysfs_init_fs_context): the target's, not ours.
-  if (op.fstype == "mqueue" || op.fstype == "sysfs") {
-    auto ok = enter_target_ns(state, op.fstype == "mqueue" ? CLONE_NEWIPC : CLONE_NEWNET);
-    if (!ok) return ok;
+  // mqueue shows the ipc namespace, sysfs the network namespace, cgroup2 the cgroup
+  // namespace of the thread that creates it (mqueue_init_fs_context, sysfs_init_fs_context,
+  // cgroup_init_fs_context): the target's, not ours.
+  if (int nstype = mounter_namespace(op.fstype); nstype != 0) {
+    if (auto ok = enter_target_ns(state, nstype); !ok) return ok;
   }
   auto fs = state.sys.fsopen(op.fstype);
   if (!fs) return std::unexpected(fs.error());

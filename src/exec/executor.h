@@ -77,9 +77,9 @@ struct ExecContext {
   /// /proc/thread-self does not exist. Read again from offset 0 each time. When -1,
   /// /proc/thread-self/mountinfo is read instead.
   int mountinfo_fd = -1;
-  /// The target's pidfd. mqueue and sysfs take the ipc and network namespace of the thread
-  /// that creates them, so the worker enters the target's through the pidfd (setns(2)
-  /// accepts pidfds) before mounting one. -1: stay where the worker is.
+  /// The target's pidfd. mqueue, sysfs and cgroup2 take the ipc, network and cgroup
+  /// namespace of the thread that creates them, so the worker enters the target's through the pidfd
+  /// (setns(2) accepts pidfds) before mounting one. -1: stay where the worker is.
   int pidfd = -1;
   /// /proc/sys, opened from the caller's side (O_PATH), for sysctls and the hostname: what
   /// a file there shows is decided by the namespaces of the thread that looks it up, so

@@ -18,14 +18,14 @@ using enum EntryKind;
 constexpr std::array kEntryFields{
     FieldSpec{"from", ValueType::kPath, bits({kBind, kDevice}), 0, "from: /srv/data"},
     FieldSpec{"readonly", ValueType::kBool,
-              bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kOverlay, kRemount}), 0,
-              "readonly: true"},
+              bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kCgroup, kOverlay, kRemount}),
+              0, "readonly: true"},
     FieldSpec{"recursive", ValueType::kBool, bits({kBind}), 0, "recursive: false"},
     FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice}), 0, "optional: true"},
     FieldSpec{"from_target", ValueType::kBool, bits({kBind, kDevice}), 0, "from_target: true"},
     FieldSpec{"idmap", ValueType::kIdmap, bits({kBind}), 0, "idmap: target"},
     FieldSpec{"options", ValueType::kOptions,
-              bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kRemount}), 0,
+              bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kCgroup, kRemount}), 0,
               "options: [nosuid, nodev]"},
     FieldSpec{"size", ValueType::kSize, bits({kTmpfs}), 0, "size: 64M"},
     FieldSpec{"mode", ValueType::kMode, bits({kTmpfs, kDir, kFile}), 0, "mode: \"0755\""},
@@ -40,8 +40,8 @@ constexpr std::array kEntryFields{
     FieldSpec{"create", ValueType::kPath, bits({kOverlay}), 0, "create: /srv/upper"},
 };
 
-constexpr std::array<std::string_view, 14> kKindNames{
-    "bind",    "tmpfs", "proc", "sysfs",   "devpts",  "mqueue", "device",
+constexpr std::array<std::string_view, 15> kKindNames{
+    "bind",    "tmpfs", "proc", "sysfs",   "devpts",  "mqueue", "cgroup",        "device",
     "symlink", "dir",   "file", "overlay", "remount", "mask",   "readonly-path",
 };
 

@@ -11,13 +11,21 @@ struct KindName {
 };
 
 constexpr std::array kKindNames{
-    KindName{EntryKind::kBind, "bind"},       KindName{EntryKind::kTmpfs, "tmpfs"},
-    KindName{EntryKind::kProc, "proc"},       KindName{EntryKind::kSysfs, "sysfs"},
-    KindName{EntryKind::kDevpts, "devpts"},   KindName{EntryKind::kMqueue, "mqueue"},
-    KindName{EntryKind::kDevice, "device"},   KindName{EntryKind::kSymlink, "symlink"},
-    KindName{EntryKind::kDir, "dir"},         KindName{EntryKind::kFile, "file"},
-    KindName{EntryKind::kOverlay, "overlay"}, KindName{EntryKind::kRemount, "remount"},
-    KindName{EntryKind::kMask, "mask"},       KindName{EntryKind::kReadonlyPath, "readonly-path"},
+    KindName{EntryKind::kBind, "bind"},
+    KindName{EntryKind::kTmpfs, "tmpfs"},
+    KindName{EntryKind::kProc, "proc"},
+    KindName{EntryKind::kSysfs, "sysfs"},
+    KindName{EntryKind::kDevpts, "devpts"},
+    KindName{EntryKind::kMqueue, "mqueue"},
+    KindName{EntryKind::kCgroup, "cgroup"},
+    KindName{EntryKind::kDevice, "device"},
+    KindName{EntryKind::kSymlink, "symlink"},
+    KindName{EntryKind::kDir, "dir"},
+    KindName{EntryKind::kFile, "file"},
+    KindName{EntryKind::kOverlay, "overlay"},
+    KindName{EntryKind::kRemount, "remount"},
+    KindName{EntryKind::kMask, "mask"},
+    KindName{EntryKind::kReadonlyPath, "readonly-path"},
 };
 
 }  // namespace

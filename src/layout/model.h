@@ -21,6 +21,7 @@ enum class EntryKind {
   kSysfs,
   kDevpts,
   kMqueue,
+  kCgroup,  // cgroup2, showing the target's cgroup namespace
   kDevice,
   kSymlink,
   kDir,
@@ -52,7 +53,7 @@ struct Entry {
   bool from_target = false;          // bind, device: `from` is looked up inside the target
   std::optional<std::string> idmap;  // bind: "target" or maps, as written (core/idmap.h)
 
-  std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, ..., remount
+  std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, cgroup, ..., remount
   std::vector<std::string> options;   // mount option names: nosuid, nodev, noexec, ...
   std::optional<std::string> size;    // tmpfs: "64M", "50%"
   std::optional<std::uint32_t> mode;  // tmpfs, dir, file: permission bits

@@ -13,9 +13,11 @@ using layout::Entry;
 using layout::EntryKind;
 using nlohmann::ordered_json;
 
-std::string octal(std::uint32_t mode) {
+/// `mode` in octal with at least `digits` digits: runc writes devpts modes with four
+/// ("ptmxmode=0666", "mode=0620") and tmpfs modes with three ("mode=755", "mode=1777").
+std::string octal(std::uint32_t mode, int digits) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
+  std::snprintf(buf, sizeof buf, "%0*o", digits, mode);
   return buf;
 }
 
@@ -36,6 +38,7 @@ class Exporter {
       case EntryKind::kSysfs:
       case EntryKind::kDevpts:
       case EntryKind::kMqueue:
+      case EntryKind::kCgroup:
         return filesystem(entry);
       case EntryKind::kOverlay:
         return overlay(entry);
@@ -73,19 +76,26 @@ class Exporter {
     return mount;
   }
 
-  static void flags(const Entry& entry, ordered_json& mount, bool recursive_ro) {
+  // Options in the order runc writes them (runc spec): the flag names, the filesystem's
+  // own key=value options, read-only last; so a spec imported and exported again is the
+  // same text, not only the same mounts.
+  static void flags(const Entry& entry, ordered_json& mount) {
+    for (const auto& option : entry.options) mount["options"].push_back(option);
+  }
+
+  static void read_only(const Entry& entry, ordered_json& mount, bool recursive_ro) {
     if (entry.readonly)
       mount["options"].push_back(*entry.readonly ? (recursive_ro ? "rro" : "ro") : "rw");
-    for (const auto& option : entry.options) mount["options"].push_back(option);
   }
 
   ordered_json bind(const Entry& entry) {
     bool recursive = entry.kind == EntryKind::kBind && entry.recursive;
     ordered_json mount = base(entry, "bind", entry.from);
     mount["options"].push_back(recursive ? "rbind" : "bind");
+    flags(entry, mount);
     // rro (mount_setattr AT_RECURSIVE, runc >= 1.1) is what a layout's readonly on a
     // recursive bind means; plain ro would leave the submounts writable.
-    flags(entry, mount, recursive);
+    read_only(entry, mount, recursive);
     if (entry.kind == EntryKind::kDevice) {
       note(
           "device placeholder exported as a bind of the host node (the runtime creates the "
@@ -98,20 +108,23 @@ class Exporter {
   }
 
   ordered_json filesystem(const Entry& entry) {
+    // The kind's name is the OCI type; a cgroup entry's too: runc (runc spec) writes
+    // "cgroup" and mounts cgroup2 on a unified host.
     std::string type(layout::kind_name(entry.kind));
     ordered_json mount = base(entry, type, type);
+    flags(entry, mount);
     if (entry.kind == EntryKind::kDevpts) {
       // What rootfsctl's planner passes for devpts: a private instance.
       mount["options"].push_back("newinstance");
-      mount["options"].push_back("ptmxmode=" + octal(entry.ptmxmode.value_or(0666)));
-      mount["options"].push_back("mode=620");
+      mount["options"].push_back("ptmxmode=" + octal(entry.ptmxmode.value_or(0666), 4));
+      mount["options"].push_back("mode=0620");
     }
-    flags(entry, mount, false);
-    if (entry.mode) mount["options"].push_back("mode=" + octal(*entry.mode));
+    if (entry.mode) mount["options"].push_back("mode=" + octal(*entry.mode, 3));
     if (entry.size) mount["options"].push_back("size=" + *entry.size);
     if (entry.uid) mount["options"].push_back("uid=" + std::to_string(*entry.uid));
     if (entry.gid) mount["options"].push_back("gid=" + std::to_string(*entry.gid));
     if (entry.nr_inodes) mount["options"].push_back("nr_inodes=" + *entry.nr_inodes);
+    read_only(entry, mount, false);
     return mount;
   }
 
@@ -130,7 +143,8 @@ class Exporter {
       return nullptr;
     }
     ordered_json mount = base(entry, "overlay", "overlay");
-    flags(entry, mount, false);
+    flags(entry, mount);
+    read_only(entry, mount, false);
     mount["options"].push_back("lowerdir=" + lower);
     if (entry.create) {
       std::string work = path::join(path::parent(*entry.create),
@@ -196,6 +210,14 @@ void note_outside_mounts(const layout::Layout& layout, std::vector<Finding>& fin
 Export export_mounts(const layout::Layout& layout) {
   Export result;
   note_outside_mounts(layout, result.findings);
+  Export mounts = export_mount_list(layout);
+  result.mounts_json = std::move(mounts.mounts_json);
+  result.findings.insert(result.findings.end(), mounts.findings.begin(), mounts.findings.end());
+  return result;
+}
+
+Export export_mount_list(const layout::Layout& layout) {
+  Export result;
   ordered_json mounts = ordered_json::array();
   Exporter exporter(result.findings);
   for (std::size_t i = 0; i < layout.mounts.size(); ++i) {

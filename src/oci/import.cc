@@ -172,26 +172,26 @@ class MountImporter {
   std::optional<EntryKind> kind_of(const OciMount& mount) {
     bool bind_option = contains(mount.options, "bind") || contains(mount.options, "rbind");
     if (mount.type == "bind" || bind_option) return EntryKind::kBind;
-    static constexpr std::array<std::pair<std::string_view, EntryKind>, 6> kTypes{
+    // runc's "cgroup" is the cgroup2 hierarchy on a unified host (runc spec writes it so),
+    // which is what a cgroup entry mounts.
+    static constexpr std::array<std::pair<std::string_view, EntryKind>, 8> kTypes{
         {{"tmpfs", EntryKind::kTmpfs},
          {"proc", EntryKind::kProc},
          {"sysfs", EntryKind::kSysfs},
          {"devpts", EntryKind::kDevpts},
          {"mqueue", EntryKind::kMqueue},
+         {"cgroup", EntryKind::kCgroup},
+         {"cgroup2", EntryKind::kCgroup},
          {"overlay", EntryKind::kOverlay}}};
     for (auto [name, kind] : kTypes) {
       if (mount.type == name) return kind;
     }
-    if (mount.type == "cgroup" || mount.type == "cgroup2") {
-      warn("type " + mount.type +
-           " has no layout kind; not imported (the runtime mounts the container's cgroup "
-           "view itself: keep it in config.json)");
-    } else if (mount.type.empty()) {
+    if (mount.type.empty()) {
       warn("no type and no bind/rbind option; not imported (give \"type\" or a bind option)");
     } else {
       warn("type " + mount.type +
            " has no layout kind; not imported (layouts mount bind, tmpfs, proc, sysfs, devpts, "
-           "mqueue and overlay; bind a host mount of it instead)");
+           "mqueue, cgroup and overlay; bind a host mount of it instead)");
     }
     return std::nullopt;
   }
@@ -455,6 +455,26 @@ Result<void> read_namespaces(const json& spec, const std::string& source, layout
   return {};
 }
 
+/// linux.sysctl as the layout's `sysctls` (the validator, not the import, refuses one that
+/// would change the host's).
+Result<void> read_sysctl(const json& spec, const std::string& source, layout::Layout& out) {
+  auto linux_section = spec.find("linux");
+  if (linux_section == spec.end() || !linux_section->is_object()) return {};
+  auto sysctl = linux_section->find("sysctl");
+  if (sysctl == linux_section->end()) return {};
+  if (!sysctl->is_object()) {
+    return std::unexpected(detail::shape_error(source, "/linux/sysctl", "an object", *sysctl));
+  }
+  for (const auto& [key, value] : sysctl->items()) {
+    if (!value.is_string()) {
+      return std::unexpected(
+          detail::shape_error(source, "/linux/sysctl/" + key, "a string", value));
+    }
+    out.sysctls[key] = value.get<std::string>();
+  }
+  return {};
+}
+
 /// linux.maskedPaths and linux.readonlyPaths as `mask` and `readonly-path` entries, after
 /// the mounts (the planner puts each after the /proc or /sys mount it is beneath). A path
 /// a layout cannot name (relative, or not normalised) is a finding.
@@ -541,6 +561,9 @@ Result<Import> import_config(std::string_view json_text, const ImportOptions& op
     }
   }
   if (auto ok = read_namespaces(*spec, source, result.layout, result.findings); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = read_sysctl(*spec, source, result.layout); !ok) {
     return std::unexpected(ok.error());
   }
   if (auto ok = read_protected_paths(*spec, source, result); !ok) {

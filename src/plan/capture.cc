@@ -91,6 +91,11 @@ bool caller_has_device(const MountEntry& m, const MountTable& caller) {
 EntryKind classify(const MountEntry& m, const MountTable& caller) {
   // rootfsctl's own masks name themselves (a file mask is rooted at its empty file).
   if (m.fstype == "tmpfs" && m.source == "mask") return EntryKind::kMask;
+  // cgroup2 is one hierarchy, shown from the cgroup namespace of its mounter; mountinfo
+  // gives its root relative to the reader's. A target's fresh mount in a namespace of
+  // its own reads as rooted at its cgroup (/x), as does runc's bind of that subtree: a
+  // fresh mount in the replaying target's namespace is what gives either view again.
+  if (m.fstype == "cgroup2") return EntryKind::kCgroup;
   if (m.root != "/") return EntryKind::kBind;
   // A union directory: one superblock per mount, never the caller's.
   if (m.fstype == "overlay") return EntryKind::kOverlay;
@@ -268,6 +273,11 @@ class Capturer {
     if (e.kind == EntryKind::kMask) {
       e.readonly.reset();  // a mask takes no keys: read-only is what it is
       return add(std::move(e));
+    }
+    if (e.kind == EntryKind::kCgroup && m.root != "/") {
+      pending_.push_back("the cgroup2 mount at " + e.target + " shows " + std::string(m.root) +
+                         " of rootfsctl's cgroup hierarchy; captured as a cgroup entry, which "
+                         "shows the cgroup namespace of the target it is applied to");
     }
     if (e.kind != EntryKind::kBind) {
       e.options = flag_options(flags, std::nullopt);

@@ -47,6 +47,8 @@ class KernelFiles {
           return "proc (mounted by the layout on " + mount->target + ")";
         case EntryKind::kSysfs:
           return "sysfs (mounted by the layout on " + mount->target + ")";
+        case EntryKind::kCgroup:
+          return "cgroup2 (mounted by the layout on " + mount->target + ")";
         case EntryKind::kBind: {
           std::string rest(where.substr(mount->target.size()));
           auto found = in_current_tree(path::lexically_normal(mount->from + rest));

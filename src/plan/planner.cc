@@ -171,6 +171,7 @@ class Planner {
       case EntryKind::kSysfs:
       case EntryKind::kDevpts:
       case EntryKind::kMqueue:
+      case EntryKind::kCgroup:
         return plan_fresh_mount(entry);
       case EntryKind::kDevice:
         return plan_device(entry);
@@ -237,12 +238,14 @@ class Planner {
 
   void plan_fresh_mount(const Entry& entry) {
     ensure_mount_point(entry.target, false, "mount point for " + entry.target);
-    std::string_view fstype = layout::kind_name(entry.kind);
+    std::string_view kind = layout::kind_name(entry.kind);
+    // A cgroup entry is the unified hierarchy; rootfsctl never mounts a v1 controller.
+    std::string_view fstype = entry.kind == EntryKind::kCgroup ? "cgroup2" : kind;
     Op& op = emit(OpKind::kMount, entry.target, entry.origin);
     op.source = std::string(fstype);
     op.fstype = std::string(fstype);
     op.flags = entry.options;
-    op.entry = std::string(fstype);
+    op.entry = std::string(kind);
     if (entry.kind == EntryKind::kTmpfs) {
       op.data = tmpfs_data(entry.size, entry.mode) + ids_data(entry);
       if (op.data.starts_with(',')) op.data.erase(0, 1);

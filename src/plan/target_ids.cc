@@ -119,7 +119,7 @@ std::optional<TargetIds> read_target_ids(pid_t pid) {
 
 std::set<std::string> read_shared_namespaces(pid_t pid) {
   std::set<std::string> shared;
-  for (const char* ns : {"net", "ipc", "uts"}) {
+  for (const char* ns : {"net", "ipc", "uts", "cgroup"}) {
     auto mine = ns_inode(std::string("/proc/self/ns/") + ns);
     auto theirs = ns_inode("/proc/" + std::to_string(pid) + "/ns/" + ns);
     if (mine && theirs && *mine == *theirs) shared.insert(ns);

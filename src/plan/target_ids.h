@@ -56,7 +56,7 @@ struct TargetIds {
 /// they cannot be read (a vanished process; pinning reports that).
 std::optional<TargetIds> read_target_ids(pid_t pid);
 
-/// Of net, ipc and uts: the namespaces process `pid` shares with rootfsctl.
+/// Of net, ipc, uts and cgroup: the namespaces process `pid` shares with rootfsctl.
 std::set<std::string> read_shared_namespaces(pid_t pid);
 
 }  // namespace rootfsctl::plan

@@ -96,6 +96,7 @@ class Validator {
     check_assembled();
     check_propagation();
     check_shared_with_userns();
+    check_cgroup_view();
     check_mapped_ids();
     if (!context_.probe && needs_probe_) {
       add(Severity::kNote, "offline",
@@ -308,11 +309,11 @@ class Validator {
     return "ipc";
   }
 
-  /// Of net, ipc and uts, those the target shares with the host: known for a live target,
-  /// and for `run`'s (those the layout does not list).
+  /// Of net, ipc, uts and cgroup, those the target shares with the host: known for a live
+  /// target, and for `run`'s (those the layout does not list).
   std::optional<std::set<std::string>> shared_namespaces() const {
     if (context_.shared_namespaces || !context_.run_target) return context_.shared_namespaces;
-    std::set<std::string> shared{"net", "ipc", "uts"};
+    std::set<std::string> shared{"net", "ipc", "uts", "cgroup"};
     for (const auto& ns : layout_.namespaces) shared.erase(ns);
     return shared;
   }
@@ -766,15 +767,30 @@ class Validator {
         entry.origin);
   }
 
-  // mqueue shows the ipc namespace, sysfs the network namespace of the mounter. A target
-  // in a user namespace of its own that shares rootfsctl's ipc (net) namespace has only
-  // the host's to offer, which belongs to the host's user namespace: no one acting in the
-  // target's may mount it there, root included.
+  /// The namespace a fresh mount of `fstype` shows: the mounter's (see check_shared_with_userns).
+  static const char* mounter_namespace(std::string_view fstype) {
+    if (fstype == "mqueue") return "ipc";
+    if (fstype == "sysfs") return "net";
+    if (fstype == "cgroup2") return "cgroup";
+    return nullptr;
+  }
+
+  static std::string_view unshare_option(std::string_view ns) {
+    if (ns == "ipc") return "-i";
+    if (ns == "net") return "-n";
+    return "-C";
+  }
+
+  // mqueue shows the ipc namespace, sysfs the network namespace, cgroup2 the cgroup
+  // namespace of the mounter. A target in a user namespace of its own that shares
+  // rootfsctl's ipc (net, cgroup) namespace has only the host's to offer, which belongs to
+  // the host's user namespace: no one acting in the target's may mount it there, root
+  // included.
   void check_shared_with_userns() {
     if (!context_.target_ids || !context_.shared_namespaces) return;
     for (const auto& op : plan_.ops) {
       if (op.kind != OpKind::kMount) continue;
-      const char* ns = op.fstype == "mqueue" ? "ipc" : op.fstype == "sysfs" ? "net" : nullptr;
+      const char* ns = mounter_namespace(op.fstype);
       if (!ns || !context_.shared_namespaces->contains(ns)) continue;
       add(Severity::kError, "userns-shared-namespace",
           op.to_string() + ": the target has a user namespace of its own but shares " +
@@ -784,9 +800,25 @@ class Validator {
               "target's user namespace mounting the host's is refused to anyone. This is "
               "about namespaces, not privileges (running as root does not help): give the "
               "target its own " +
-              ns + " namespace (unshare " + (std::string_view(ns) == "ipc" ? "-i" : "-n") +
-              ") or drop the entry",
+              ns + " namespace (unshare " + std::string(unshare_option(ns)) + ") or drop the entry",
           op.origin, op.index);
+    }
+  }
+
+  // cgroup2 shows the cgroup namespace of its mounter: mounted for a target that shares
+  // the host's, it is the host's whole hierarchy, every service's cgroup and limits. With a
+  // user namespace of its own the mount is refused instead (userns-shared-namespace).
+  void check_cgroup_view() {
+    const auto shared = shared_namespaces();
+    if (!shared || !shared->contains("cgroup") || context_.target_ids) return;
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind != EntryKind::kCgroup) continue;
+      add(Severity::kWarning, "cgroup-without-cgroupns",
+          "cgroup " + entry.target +
+              " for a target that shares the host's cgroup namespace shows the host's whole "
+              "cgroup hierarchy: add cgroup to namespaces (or give the target its own, "
+              "unshare -C)",
+          entry.origin);
     }
   }
 

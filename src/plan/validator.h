@@ -39,7 +39,8 @@ struct ValidationContext {
   std::optional<std::uint64_t> target_mnt_ns;
   std::optional<std::uint64_t> caller_mnt_ns;
   std::optional<std::uint64_t> host_mnt_ns;
-  /// Of net, ipc and uts: those the target shares with rootfsctl (known for a live target).
+  /// Of net, ipc, uts and cgroup: those the target shares with rootfsctl (known for a live
+  /// target).
   /// A sysctl or hostname written there would change the host's.
   std::optional<std::set<std::string>> shared_namespaces;
   /// The maps of the target's user namespace when it is not rootfsctl's (known for a live

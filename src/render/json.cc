@@ -316,6 +316,14 @@ std::string oci_export_json(std::string_view mounts_json,
   return dump(out);
 }
 
+std::string oci_export_config_json(std::string_view config_json,
+                                   const std::vector<oci::Finding>& findings) {
+  Json out = Json::object();
+  out["config"] = Json::parse(config_json);
+  out["findings"] = findings_json(findings);
+  return dump(out);
+}
+
 std::string drift_json(const std::vector<plan::Drift>& drift) {
   Json out = Json::object();
   out["match"] = drift.empty();

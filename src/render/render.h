@@ -216,6 +216,10 @@ std::string oci_import_json(const OciImportReport& report);
 std::string oci_export_json(std::string_view mounts_json,
                             const std::vector<oci::Finding>& findings);
 
+/// `oci export --base --format json`: {"config": the rewritten config.json, "findings"}.
+std::string oci_export_config_json(std::string_view config_json,
+                                   const std::vector<oci::Finding>& findings);
+
 /// verify's result as JSON: {"match", "drift": [{"kind", "target", "expected", "actual",
 /// "origin", "op_index", "message"}]}, every string by the byte rule above ("target_hex"
 /// when a mount's name is not valid UTF-8).

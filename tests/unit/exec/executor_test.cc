@@ -327,6 +327,30 @@ TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
             }));
 }
 
+// cgroup2 shows the cgroup namespace of the thread that creates it: the worker joins the
+// target's before fsopen, and the mount is cgroup2 with the entry's flags.
+TEST(ExecutorTest, CgroupIsCreatedInTheTargetsCgroupNamespace) {
+  auto plan = plan::make_plan(rootfsctl::testing::load(
+      "version: 1\nmounts:\n  - cgroup: /sys/fs/cgroup\n    readonly: true\n"
+      "    options: [nosuid, nodev, noexec]\n"));
+  FakeSyscalls fake;
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  UniqueFd pidfd = fake.new_fd("pidfd:42");
+  execute_plan(fake, plan, ExecContext{-1, -1, pidfd.get()}, {});
+  auto setns = fake.calls_matching("CLONE_NEWCGROUP");
+  ASSERT_EQ(setns.size(), 1u);
+  auto fsopen = fake.calls_matching("fsopen(\"cgroup2\")");
+  ASSERT_EQ(fsopen.size(), 1u);
+  const auto& calls = fake.calls();
+  EXPECT_LT(std::find(calls.begin(), calls.end(), setns[0]),
+            std::find(calls.begin(), calls.end(), fsopen[0]))
+      << "cgroup2 takes the cgroup namespace of the thread that opens it";
+  auto fsmount = fake.calls_matching("fsmount(");
+  ASSERT_EQ(fsmount.size(), 1u);
+  EXPECT_THAT(fsmount[0], ::testing::ContainsRegex("[ |]ro[|)]"));
+  EXPECT_THAT(fsmount[0], HasSubstr("nosuid"));
+}
+
 TEST(ExecutorTest, SysctlIsWrittenInTheTargetsNetworkNamespaceAndRestored) {
   auto plan = plan::make_plan(rootfsctl::testing::load(
       "version: 1\nhostname: box\nsysctls:\n  net.ipv4.ping_group_range: \"0 0\"\n"

@@ -344,7 +344,7 @@ const MistakeCase kMistakes[] = {
      "entry with its kind, like '- bind: /usr')"},
     {"NoKind", "version: 1\nmounts:\n  - from: /x\n",
      "layout.yaml:3:5: entry has no kind key (give it one of: bind, tmpfs, proc, sysfs, devpts, "
-     "mqueue, device, symlink, dir, file, overlay, remount, mask, "
+     "mqueue, cgroup, device, symlink, dir, file, overlay, remount, mask, "
      "readonly-path)"},
     {"UnknownKeyWithoutSuggestion", "version: 1\nmounts:\n  - proc: /proc\n    color: red\n",
      "layout.yaml:4:5: unknown key 'color' (keys of a proc entry: readonly, options)"},

@@ -6,9 +6,10 @@ namespace rootfsctl::layout {
 namespace {
 
 constexpr EntryKind kAllKinds[] = {
-    EntryKind::kBind,   EntryKind::kTmpfs,  EntryKind::kProc,    EntryKind::kSysfs,
-    EntryKind::kDevpts, EntryKind::kMqueue, EntryKind::kDevice,  EntryKind::kSymlink,
-    EntryKind::kDir,    EntryKind::kFile,   EntryKind::kOverlay, EntryKind::kRemount,
+    EntryKind::kBind,    EntryKind::kTmpfs,  EntryKind::kProc,   EntryKind::kSysfs,
+    EntryKind::kDevpts,  EntryKind::kMqueue, EntryKind::kCgroup, EntryKind::kDevice,
+    EntryKind::kSymlink, EntryKind::kDir,    EntryKind::kFile,   EntryKind::kOverlay,
+    EntryKind::kRemount,
 };
 
 TEST(KindNameTest, RoundTrips) {

@@ -41,7 +41,45 @@ mounts:
     {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
      "options": ["nosuid", "nodev", "mode=1777", "size=64M"]},
     {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-     "options": ["newinstance", "ptmxmode=0666", "mode=620"]}])"));
+     "options": ["newinstance", "ptmxmode=0666", "mode=0620"]}])"));
+}
+
+// The options in runc's order (runc spec): flag names, the filesystem's key=value options
+// (tmpfs modes with three digits, devpts's with four), read-only last; a cgroup entry is
+// runc's cgroup mount.
+TEST(OciExportTest, OptionsComeInRuncsOrder) {
+  auto exported = export_mounts(load(R"(version: 1
+mounts:
+  - tmpfs: /dev
+    mode: "0755"
+    size: 65536k
+    readonly: true
+    options: [nosuid, strictatime]
+  - devpts: /dev/pts
+    gid: 5
+    options: [nosuid, noexec]
+  - sysfs: /sys
+    readonly: true
+    options: [nosuid, noexec, nodev]
+  - cgroup: /sys/fs/cgroup
+    readonly: true
+    options: [nosuid, noexec, nodev, relatime]
+  - bind: /data
+    readonly: true
+    options: [nosuid]
+)"));
+  EXPECT_TRUE(exported.findings.empty());
+  EXPECT_EQ(nlohmann::json::parse(exported.mounts_json), nlohmann::json::parse(R"([
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+     "options": ["nosuid", "strictatime", "mode=755", "size=65536k", "ro"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+     "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+     "options": ["nosuid", "noexec", "nodev", "ro"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+     "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
+    {"destination": "/data", "type": "bind", "source": "/data",
+     "options": ["rbind", "nosuid", "rro"]}])"));
 }
 
 TEST(OciExportTest, WhatOciCannotSayIsReported) {

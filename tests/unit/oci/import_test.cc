@@ -112,8 +112,8 @@ TEST(OciImportTest, DevptsKeepsWhatRootfsctlDoesAndItsGid) {
   // And back: export writes what import read.
   auto exported = nlohmann::json::parse(export_mounts(result.layout).mounts_json);
   EXPECT_EQ(exported[0]["options"],
-            nlohmann::json::parse(R"(["newinstance", "ptmxmode=0666", "mode=620", "nosuid",
-                                      "noexec", "gid=5"])"));
+            nlohmann::json::parse(R"(["nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                                      "mode=0620", "gid=5"])"));
 }
 
 TEST(OciImportTest, TmpfsKeepsUidGidAndNrInodes) {
@@ -131,21 +131,28 @@ TEST(OciImportTest, TmpfsKeepsUidGidAndNrInodes) {
             nlohmann::json::parse(R"(["uid=1000", "gid=100", "nr_inodes=10k"])"));
 }
 
-TEST(OciImportTest, CgroupAndUnknownTypesAreReportedNotImported) {
+// runc's cgroup mount (type cgroup, as runc spec writes it, or cgroup2) is a cgroup entry
+// with its flags and read-only; a type no layout kind mounts is reported.
+TEST(OciImportTest, CgroupIsAnEntryUnknownTypesAreReported) {
   auto result = import_ok(R"({"mounts": [
-      {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup"},
+      {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+       "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
       {"destination": "/mnt/disk", "type": "ext4", "source": "/dev/vdb"},
-      {"destination": "/proc", "type": "proc", "source": "proc"}]})");
-  ASSERT_EQ(result.layout.mounts.size(), 1u);
-  EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kProc);
-  EXPECT_EQ(result.from_index, (std::vector<int>{2}));
-  ASSERT_EQ(result.findings.size(), 2u);
-  EXPECT_EQ(result.findings[0].index, 0);
-  EXPECT_EQ(result.findings[0].destination, "/sys/fs/cgroup");
-  EXPECT_EQ(result.findings[1].to_string(),
+      {"destination": "/proc", "type": "proc", "source": "proc"},
+      {"destination": "/cg2", "type": "cgroup2", "source": "cgroup2"}]})");
+  ASSERT_EQ(result.layout.mounts.size(), 3u);
+  EXPECT_EQ(result.layout.mounts[0].kind, EntryKind::kCgroup);
+  EXPECT_EQ(result.layout.mounts[0].readonly, true);
+  EXPECT_EQ(result.layout.mounts[0].options,
+            (std::vector<std::string>{"nosuid", "noexec", "nodev", "relatime"}));
+  EXPECT_EQ(result.layout.mounts[1].kind, EntryKind::kProc);
+  EXPECT_EQ(result.layout.mounts[2].kind, EntryKind::kCgroup);
+  EXPECT_EQ(result.from_index, (std::vector<int>{0, 2, 3}));
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].to_string(),
             "mounts[1] /mnt/disk: warning: type ext4 has no layout kind; not imported (layouts "
-            "mount bind, tmpfs, proc, sysfs, devpts, mqueue and overlay; bind a host mount of "
-            "it instead)");
+            "mount bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup and overlay; bind a host "
+            "mount of it instead)");
 }
 
 TEST(OciImportTest, PropagationAndRecursiveFlagsAreDropped) {
@@ -232,18 +239,20 @@ TEST(OciImportTest, RuncDefaultSpecImportsAndLoadsBack) {
   EXPECT_EQ(result.layout.root->from, "/srv/bundle/rootfs");
   std::vector<std::string> targets;
   for (const auto& e : result.layout.mounts) targets.push_back(e.target);
-  EXPECT_EQ(targets, (std::vector<std::string>{
-                         "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
-                         // linux.maskedPaths, then linux.readonlyPaths (issue 20)
-                         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                         "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                         "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/proc/bus",
-                         "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
-  EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kMask);
-  EXPECT_EQ(result.layout.mounts[16].kind, layout::EntryKind::kReadonlyPath);
-  // cgroup is reported; devpts gid=5 and the masked and read-only paths are not.
+  EXPECT_EQ(
+      targets,
+      (std::vector<std::string>{
+          "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup",
+          // linux.maskedPaths, then linux.readonlyPaths (issue 20)
+          "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+          "/proc/scsi", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}));
+  EXPECT_EQ(result.layout.mounts[6].kind, layout::EntryKind::kCgroup);
+  EXPECT_EQ(result.layout.mounts[7].kind, layout::EntryKind::kMask);
+  EXPECT_EQ(result.layout.mounts[17].kind, layout::EntryKind::kReadonlyPath);
+  // Everything carries over: cgroup, devpts gid=5, the masked and read-only paths.
   EXPECT_EQ(result.layout.mounts[2].gid, 5u);
-  EXPECT_EQ(result.findings.size(), 1u) << testing::PrintToString(messages(result.findings));
+  EXPECT_TRUE(result.findings.empty()) << testing::PrintToString(messages(result.findings));
   auto loaded = layout::load_layout(layout::write_layout(result.layout), "imported.yaml");
   EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().to_string());
 }

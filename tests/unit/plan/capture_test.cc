@@ -336,4 +336,22 @@ TEST(CaptureTest, MasksAreCapturedAsMaskEntries) {
   EXPECT_THAT(text, ::testing::Not(HasSubstr("mode=000")));
 }
 
+// A cgroup2 mount shows its mounter's cgroup namespace; a fresh one in the target's is what
+// replays it, so it is a cgroup entry with its flags, not a bind of the caller's.
+TEST(CaptureTest, Cgroup2IsCapturedAsACgroupEntry) {
+  std::string target(kTarget);
+  target +=
+      "62 40 0:62 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 "
+      "rw,nsdelegate\n";
+  std::string text = capture_text(target);
+  EXPECT_THAT(text, HasSubstr("  - cgroup: /sys/fs/cgroup\n    readonly: true\n"
+                              "    options: [nosuid, nodev, noexec]\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("shows /")));
+  // Read from outside, a target's own cgroup namespace is rooted at its cgroup.
+  target = std::string(kTarget) + "62 40 0:62 /box /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+  text = capture_text(target);
+  EXPECT_THAT(text, HasSubstr("  - cgroup: /sys/fs/cgroup\n"));
+  EXPECT_THAT(text, HasSubstr("shows /box of rootfsctl's cgroup hierarchy"));
+}
+
 }  // namespace rootfsctl::plan

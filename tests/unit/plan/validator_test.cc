@@ -811,5 +811,40 @@ mounts:
   EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"), IsEmpty());
 }
 
+// cgroup2 shows the cgroup namespace of its mounter, as mqueue shows the ipc one: a target
+// in its own user namespace that shares the host's cgroup namespace cannot get one.
+TEST(ValidatorTest, CgroupNeedsTheTargetsOwnCgroupNamespaceInAUserNamespace) {
+  auto layout = load("version: 1\nmounts:\n  - cgroup: /sys/fs/cgroup\n");
+  ValidationContext context;
+  context.shared_namespaces = std::set<std::string>{"cgroup"};
+  context.target_ids = ids("0 100000 65536", "0 100000 65536");
+  EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"),
+              ElementsAre(AllOf(HasSubstr("mount /sys/fs/cgroup <- cgroup2 (layout.yaml:3)"),
+                                HasSubstr("shares rootfsctl's cgroup namespace"),
+                                HasSubstr("cgroup2 shows the cgroup namespace of its mounter"),
+                                HasSubstr("its own cgroup namespace (unshare -C)"))));
+  EXPECT_THAT(with_code(check(layout, context), "cgroup-without-cgroupns"), IsEmpty());
+  context.shared_namespaces = std::set<std::string>{"ipc"};
+  EXPECT_THAT(with_code(check(layout, context), "userns-shared-namespace"), IsEmpty());
+}
+
+// Without a user namespace of its own the mount works, but in the host's cgroup namespace
+// it shows the host's whole hierarchy: a warning, for a live target and for run's.
+TEST(ValidatorTest, CgroupInTheHostsCgroupNamespaceIsAWarning) {
+  auto layout = load("version: 1\nnamespaces: [mount, pid]\nmounts:\n  - cgroup: /sys/fs/cgroup\n");
+  ValidationContext context;
+  context.shared_namespaces = std::set<std::string>{"cgroup", "net"};
+  EXPECT_THAT(with_code(check(layout, context), "cgroup-without-cgroupns"),
+              ElementsAre(HasSubstr("cgroup /sys/fs/cgroup for a target that shares the host's "
+                                    "cgroup namespace shows the host's whole cgroup hierarchy")));
+  context.shared_namespaces = std::set<std::string>{"net"};
+  EXPECT_THAT(with_code(check(layout, context), "cgroup-without-cgroupns"), IsEmpty());
+  ValidationContext run;
+  run.run_target = true;
+  EXPECT_THAT(with_code(check(layout, run), "cgroup-without-cgroupns"), ::testing::SizeIs(1));
+  auto own = load("version: 1\nnamespaces: [mount, cgroup]\nmounts:\n  - cgroup: /sys/fs/cgroup\n");
+  EXPECT_THAT(with_code(check(own, run), "cgroup-without-cgroupns"), IsEmpty());
+}
+
 }  // namespace
 }  // namespace rootfsctl::plan
