@@ -29,7 +29,8 @@ Examples:
 
 Exit codes: 0 rolled back, or nothing to do (no log, or the apply had committed); 4 the
 rollback is incomplete (what is left is listed; the log is kept, so it can be run
-again); 5 the target is unusable (gone, unreachable, not permitted) or an apply is
+again), or an `unmount` had run (what it took away cannot be put back; listed as lost,
+and the log is removed); 5 the target is unusable (gone, unreachable, not permitted) or an apply is
 running on it now, or the log cannot be read: nothing was undone.
 )help";
 
@@ -58,8 +59,9 @@ std::string report_json(const exec::RecoveryReport& report, pid_t pid) {
     r["committed"] = report.outcome.committed;
     r["torn_tail"] = report.torn_tail;
   }
-  r["clean"] = report.outcome.left.empty();
+  r["clean"] = report.outcome.left.empty() && report.outcome.lost.empty();
   r["left"] = report.outcome.left;
+  r["lost"] = report.outcome.lost;
   r["log_removed"] = report.log_removed;
   return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -75,6 +77,10 @@ void report_text(const exec::RecoveryReport& report, pid_t pid) {
   } else if (report.outcome.committed) {
     std::cout << who << ": the interrupted apply of " << report.header.layout
               << " had passed its commit point; the layout stays applied (nothing undone)\n";
+  } else if (report.outcome.left.empty() && !report.outcome.lost.empty()) {
+    std::cerr << "rootfsctl: rolled back what could be for " << who << "; lost for good:\n";
+    for (const auto& lost : report.outcome.lost) std::cerr << "  " << lost << "\n";
+    std::cerr << "the log is removed: nothing more can be undone\n";
   } else if (report.outcome.left.empty()) {
     std::cout << who << ": rolled back the interrupted apply of " << report.header.layout << " ("
               << report.outcome.ops_done << " undo(s) of " << report.outcome.ops_total
@@ -110,7 +116,9 @@ int rollback_main(int argc, char** argv) {
   }
   if (json) {
     std::cout << report_json(*report, *pid);
-    if (!report->outcome.left.empty()) report_text(*report, *pid);
+    if (!report->outcome.left.empty() || !report->outcome.lost.empty()) {
+      report_text(*report, *pid);
+    }
   } else {
     report_text(*report, *pid);
   }

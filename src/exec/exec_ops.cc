@@ -954,8 +954,53 @@ Result<void> run_pivot(ExecState& state, const Op&) {
   return {};
 }
 
+/// Whether the handle `fd` of `path` is the root of a mount there: a mount point's handle
+/// is on another mount than its parent directory's.
+Result<bool> is_mount_root(ExecState& state, const Op& op, int fd) {
+  auto parent = state.resolve(op.scope, std::string(path::parent(op.target)), O_DIRECTORY);
+  if (!parent) return std::unexpected(parent.error());
+  auto here = state.sys.mount_id(fd);
+  if (!here) return std::unexpected(here.error());
+  auto above = state.sys.mount_id(parent->get());
+  if (!above) return std::unexpected(above.error());
+  return *here != *above;
+}
+
+/// Takes away the top mount at the op's path (with `all`, every mount stacked there), each
+/// with what is mounted beneath it. Before each detach a recursive clone of it is taken: it
+/// holds the same superblocks, so the undo attaches it again at the path with its content
+/// and flags, and at the commit it is closed, which frees what was unmounted.
+Result<void> run_unmount(ExecState& state, const Op& op) {
+  constexpr int kMaxStacked = 64;
+  for (int taken = 0; taken < kMaxStacked; ++taken) {
+    auto target = state.resolve(op.scope, op.target, 0);
+    if (!target) return std::unexpected(target.error());
+    auto mounted = is_mount_root(state, op, target->get());
+    if (!mounted) return std::unexpected(mounted.error());
+    if (!*mounted) {
+      if (taken > 0) return {};
+      return std::unexpected(make_error(
+          Stage::kUmount, op.target + " is not a mount point (nothing to unmount)", EINVAL));
+    }
+    auto copy = state.sys.open_tree_clone(target->get(), "", true);
+    if (!copy) return std::unexpected(copy.error());
+    if (auto gone = state.sys.umount_fd(state.proc_fd, target->get(), true); !gone) return gone;
+    state.journal.push("unmount of " + op.target,
+                       [&state, scope = op.scope, path = op.target,
+                        copy = share(std::move(*copy))]() -> Result<void> {
+                         auto point = state.resolve(scope, path, 0);
+                         if (!point) return std::unexpected(point.error());
+                         return state.sys.move_mount(copy->get(), point->get());
+                       });
+    if (!op.has_flag("all")) return {};
+  }
+  return std::unexpected(make_error(
+      Stage::kUmount, op.target + ": more than 64 mounts stacked; stopped there", ELOOP));
+}
+
 // The commit point: the old root is detached, then the worker leaves it.
 Result<void> run_umount(ExecState& state, const Op& op) {
+  if (op.entry == "unmount") return run_unmount(state, op);
   if (op.scope == Scope::kOldRoot) {
     if (auto ok = state.sys.umount(".", true); !ok) return ok;
     // Committed the moment the detach succeeds, before anything else can fail.

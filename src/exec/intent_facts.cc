@@ -109,6 +109,8 @@ Facts observe_before(ExecState& state, const Op& op) {
         facts.new_root_id = id_of(state, state.new_root->get());
       break;
     case OpKind::kUmount:
+      // The mount an unmount takes away: gone afterwards means the op ran.
+      if (op.entry == "unmount") facts.mount_id = mount_at(state, op);
       break;
   }
   return facts;

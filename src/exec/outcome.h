@@ -13,13 +13,16 @@ namespace rootfsctl::exec {
 
 struct ApplyOutcome {
   int ops_total = 0;
-  int ops_done = 0;                            // ops that ran and succeeded, in plan order
-  std::optional<Error> error;                  // set when the apply failed
-  int failed_op = 0;                           // 1-based index of the failing op; 0 when not an op
-  std::string failed_target;                   // that op's target
-  bool rolled_back = false;                    // a rollback ran
-  bool rollback_clean = true;                  // every undo succeeded
-  std::vector<std::string> left;               // what an incomplete rollback left, one line each
+  int ops_done = 0;               // ops that ran and succeeded, in plan order
+  std::optional<Error> error;     // set when the apply failed
+  int failed_op = 0;              // 1-based index of the failing op; 0 when not an op
+  std::string failed_target;      // that op's target
+  bool rolled_back = false;       // a rollback ran
+  bool rollback_clean = true;     // every undo succeeded
+  std::vector<std::string> left;  // what an incomplete rollback left, one line each
+  // `rollback` only: what nobody can put back (an unmount killed after it ran: the detached
+  // copy went with the killed apply). Reported, but it does not keep the log.
+  std::vector<std::string> lost;
   std::vector<std::string> verify_mismatches;  // post-apply verification findings
   std::vector<std::string> skipped;            // ops with nothing to do (a mask of a missing path)
   bool committed = false;                      // the old root was detached (no rollback possible)

@@ -255,6 +255,17 @@ struct Recovery {
     return Did::kUndone;
   }
 
+  /// Whether a logged unmount ran: it says so, or the mount it found is no longer at the
+  /// path (killed between the detach and the log's "done").
+  bool unmount_ran(const OpRecord& record) {
+    if (record.done) return true;
+    if (!record.before.mount_id) return false;
+    auto fd = state.resolve(record.op.scope, record.op.target, 0);
+    if (!fd) return true;
+    auto id = id_of(fd->get());
+    return !id || *id != *record.before.mount_id;
+  }
+
   Result<Did> undo(const OpRecord& record) {
     switch (record.op.kind) {
       case OpKind::kMount:
@@ -275,6 +286,12 @@ struct Recovery {
       case OpKind::kPivotRoot:
         return undo_pivot();
       case OpKind::kUmount:
+        if (record.op.entry == "unmount" && unmount_ran(record)) {
+          // The detached copy that could put it back died with the killed apply.
+          outcome.lost.push_back(label(record.op) +
+                                 ": unmounted; what it took away went with "
+                                 "the killed apply and cannot be put back");
+        }
         return Did::kNothing;  // the commit point: see run()
     }
     return Did::kNothing;

@@ -32,8 +32,8 @@ struct RecoveryReport {
   ApplyOutcome outcome;      // the undo: ops_done undone, `left`, `committed`
   bool log_removed = false;  // the log is gone: nothing is left to recover
 
-  /// 0: nothing to do, or everything undone (or committed); 4: something is left.
-  int exit_code() const { return outcome.left.empty() ? 0 : 4; }
+  /// 0: nothing to do, or everything undone (or committed); 4: something is left or lost.
+  int exit_code() const { return outcome.left.empty() && outcome.lost.empty() ? 0 : 4; }
 };
 
 /// The whole recovery for process `pid`: pin it, find its mount namespace's intent log,

@@ -38,11 +38,12 @@ constexpr std::array kEntryFields{
     FieldSpec{"before", ValueType::kPathList, bits({kOverlay}), 0, "before: [/srv/patches]"},
     FieldSpec{"after", ValueType::kPathList, bits({kOverlay}), 0, "after: [/srv/base]"},
     FieldSpec{"create", ValueType::kPath, bits({kOverlay}), 0, "create: /srv/upper"},
+    FieldSpec{"all", ValueType::kBool, bits({kUnmount}), 0, "all: true"},
 };
 
-constexpr std::array<std::string_view, 15> kKindNames{
+constexpr std::array<std::string_view, 16> kKindNames{
     "bind",    "tmpfs", "proc", "sysfs",   "devpts",  "mqueue", "cgroup",        "device",
-    "symlink", "dir",   "file", "overlay", "remount", "mask",   "readonly-path",
+    "symlink", "dir",   "file", "overlay", "remount", "mask",   "readonly-path", "unmount",
 };
 
 // "remove" (docs/layouts.md, composing profiles) is an entry of its own rather than a kind: it

@@ -26,6 +26,7 @@ constexpr std::array kKindNames{
     KindName{EntryKind::kRemount, "remount"},
     KindName{EntryKind::kMask, "mask"},
     KindName{EntryKind::kReadonlyPath, "readonly-path"},
+    KindName{EntryKind::kUnmount, "unmount"},
 };
 
 }  // namespace
@@ -50,6 +51,7 @@ bool is_mount_kind(EntryKind kind) {
     case EntryKind::kDir:
     case EntryKind::kFile:
     case EntryKind::kRemount:
+    case EntryKind::kUnmount:
       return false;
     default:
       return true;

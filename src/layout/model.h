@@ -30,13 +30,15 @@ enum class EntryKind {
   kRemount,
   kMask,          // the path made inaccessible: an empty read-only file or directory over it
   kReadonlyPath,  // the path bound read-only onto itself, recursively
+  kUnmount,       // the mount at the path taken away (with what is mounted beneath it)
 };
 
 /// "bind", "tmpfs", ... as written in layouts.
 std::string_view kind_name(EntryKind kind);
 /// Parses a kind key; nullopt when `name` is not one.
 std::optional<EntryKind> kind_from_name(std::string_view name);
-/// True for kinds that put a mount on their target (everything but symlink/dir/file/remount).
+/// True for kinds that put a mount on their target (everything but symlink/dir/file/remount/
+/// unmount).
 /// mask and readonly-path do, but only on a path that exists: they never create one.
 bool is_mount_kind(EntryKind kind);
 
@@ -48,9 +50,10 @@ struct Entry {
   // bind, device: the source path (defaults to `target`): rootfsctl's own path, or with
   // from_target, a path of the target's current tree (the same tree until it pivots).
   std::string from;
-  bool recursive = true;             // bind only
-  bool optional = false;             // bind, device: skip when the source is missing
-  bool from_target = false;          // bind, device: `from` is looked up inside the target
+  bool recursive = true;     // bind only
+  bool optional = false;     // bind, device: skip when the source is missing
+  bool from_target = false;  // bind, device: `from` is looked up inside the target
+  bool all = false;          // unmount: every mount stacked at the path, not only the top one
   std::optional<std::string> idmap;  // bind: "target" or maps, as written (core/idmap.h)
 
   std::optional<bool> readonly;       // bind, tmpfs, proc, sysfs, cgroup, ..., remount

@@ -135,6 +135,7 @@ class Writer {
     if (!e.before.empty()) key(in, "before", flow_list(e.before));
     if (!e.after.empty()) key(in, "after", flow_list(e.after));
     if (e.create) key(in, "create", value_scalar(*e.create));
+    if (e.kind == EntryKind::kUnmount && e.all) key(in, "all", "true");
   }
 
   void root(const Root& r) {

@@ -56,6 +56,11 @@ class Exporter {
       case EntryKind::kMask:
       case EntryKind::kReadonlyPath:
         return nullptr;  // linux.maskedPaths and readonlyPaths: note_outside_mounts
+      case EntryKind::kUnmount:
+        warn(
+            "unmount takes a mount of a running target away; a config.json describes a new "
+            "container and has no such step: not exported");
+        return nullptr;
     }
     return nullptr;
   }

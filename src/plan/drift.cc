@@ -80,6 +80,13 @@ std::optional<Drift> overlay_fell_back(const ExpectedMount& e, const MountEntry&
 }
 
 std::optional<Drift> check(const ExpectedMount& e, const MountEntry* m) {
+  if (e.absent) {
+    if (!m) return std::nullopt;
+    Drift d = drift_for(DriftKind::kExtra, e);
+    d.actual = std::string(m->fstype);
+    d.message = "still mounted (" + d.actual + "); the layout unmounts it";
+    return d;
+  }
   if (!m) {
     Drift d = drift_for(DriftKind::kMissing, e);
     d.expected = e.remount_only ? "mount" : e.fstype.empty() ? "bind" : e.fstype;
@@ -186,6 +193,15 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.op_index = op.index;
       e.origin = op.origin;
       apply_flags(e, op);
+      out[op.target] = e;
+    } else if (op.kind == OpKind::kUmount && op.entry == "unmount" && op.has_flag("all")) {
+      // Without `all` a mount stacked beneath may remain, which the plan cannot tell from
+      // the one it took away; with it, nothing may be left at the path.
+      ExpectedMount e;
+      e.target = op.target;
+      e.absent = true;
+      e.op_index = op.index;
+      e.origin = op.origin;
       out[op.target] = e;
     } else if (op.kind == OpKind::kRemount) {
       bool recursive = op.has_flag("rec");

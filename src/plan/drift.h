@@ -24,6 +24,7 @@ struct ExpectedMount {
   bool remount_only = false;  // named by a remount only: flags are checked, not the type
   bool if_present = false;    // a mask or readonly-path: none is made where the path is not
   bool idmapped = false;      // a bind with an idmap: mountinfo shows "idmapped"
+  bool absent = false;        // `unmount` with `all`: nothing may be mounted there
   MountFlags set = 0;         // bits that must be set
   MountFlags clear = 0;       // bits that must be clear
   int op_index = 0;           // the op that made it (or the remount, for remount-only targets)

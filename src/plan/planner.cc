@@ -88,6 +88,10 @@ class Planner {
     plan_.name = layout_.name;
     plan_.pivots = layout_.root.has_value();
     plan_propagation();
+    // What the layout takes away goes first, so its paths are free for what it mounts.
+    for (const auto& entry : layout_.mounts) {
+      if (entry.kind == EntryKind::kUnmount) plan_unmount(entry);
+    }
     if (layout_.root) plan_root(*layout_.root);
     scope_ = layout_.root ? Scope::kNewRoot : Scope::kCurrent;
     for (std::size_t i : entry_order(layout_.mounts)) plan_entry(layout_.mounts[i]);
@@ -189,6 +193,8 @@ class Planner {
         return plan_mask(entry);
       case EntryKind::kReadonlyPath:
         return plan_readonly_path(entry);
+      case EntryKind::kUnmount:
+        return;  // planned first, in run()
     }
   }
 
@@ -308,6 +314,15 @@ class Planner {
     op.flags = {"rec", "ro"};
     op.entry = "readonly-path";
     mounts_[entry.target] = false;
+  }
+
+  // The mount at the path, with what is mounted beneath it, detached through a handle; the
+  // executor keeps a detached copy until the commit, so a failure can put it back.
+  void plan_unmount(const Entry& entry) {
+    Op& op = emit(OpKind::kUmount, entry.target, entry.origin);
+    op.flags = {"detach"};
+    if (entry.all) op.flags.push_back("all");
+    op.entry = "unmount";
   }
 
   void plan_symlink(const Entry& entry) {

@@ -79,6 +79,7 @@ class Validator {
     check_namespace();
     check_targets();
     check_remounts();
+    check_unmounts();
     check_devices();
     check_misc();
     check_fstypes();
@@ -148,7 +149,8 @@ class Validator {
     std::unordered_map<std::string_view, const Entry*> first;
     std::unordered_map<std::string_view, const Entry*> non_dirs;
     for (const auto& entry : layout_.mounts) {
-      if (entry.kind == EntryKind::kRemount) continue;
+      // A remount changes, an unmount empties the path for what the layout mounts there.
+      if (entry.kind == EntryKind::kRemount || entry.kind == EntryKind::kUnmount) continue;
       auto [it, inserted] = first.emplace(entry.target, &entry);
       if (!inserted) report_duplicate(*it->second, entry);
       if (entry.kind == EntryKind::kSymlink || entry.kind == EntryKind::kFile ||
@@ -183,6 +185,53 @@ class Validator {
     add(Severity::kError, "duplicate-target",
         describe(later) + " and " + describe(earlier) + " name the same target; keep one",
         later.origin);
+  }
+
+  // An unmount takes a mount of the target's current tree away: there must be one, it
+  // cannot be "/", and the detach must not reach the mount's peers elsewhere.
+  void check_unmounts() {
+    for (const auto& op : plan_.ops) {
+      if (op.kind == OpKind::kUmount && op.entry == "unmount") check_unmount(op);
+    }
+  }
+
+  void check_unmount(const Op& op) {
+    const std::string what = "unmount " + op.target;
+    if (layout_.root) {
+      add(Severity::kError, "unmount-with-root",
+          what +
+              ": a layout with a root builds a new tree, where there is nothing to take "
+              "away; unmount in a layout without a root",
+          op.origin, op.index);
+      return;
+    }
+    if (op.target == "/") {
+      add(Severity::kError, "unmount-root",
+          what + ": the target's root cannot be taken away; name the mount to unmount", op.origin,
+          op.index);
+      return;
+    }
+    if (!context_.table) return;
+    const auto& entries = context_.table->entries();
+    auto at = std::find_if(entries.rbegin(), entries.rend(),
+                           [&](const mountinfo::MountEntry& m) { return m.target == op.target; });
+    if (at == entries.rend()) {
+      add(Severity::kError, "unmount-not-mounted",
+          what + ": nothing is mounted there in the target (rootfsctl mounts lists what is)",
+          op.origin, op.index);
+      return;
+    }
+    // A detach propagates to the copies of the mount under the parent's peers (another
+    // namespace's, the host's). Without `propagation: keep` op 1 makes / rslave first.
+    if (!layout_.keep_propagation) return;
+    const auto* parent = context_.table->covering(path::parent(op.target));
+    if (parent && parent->shared_group()) {
+      add(Severity::kError, "unmount-propagates",
+          what + ": its parent mount " + std::string(parent->target) +
+              " is shared, so with propagation: keep the unmount would reach the same mount "
+              "in every peer namespace (the host's too); drop propagation: keep",
+          op.origin, op.index);
+    }
   }
 
   void check_remounts() {
@@ -848,6 +897,12 @@ class Validator {
     for (const auto& op : plan_.ops) {
       if (!mounts(op) || op.scope != Scope::kCurrent) continue;
       auto hidden = context_.table->beneath(op.target);
+      // What an unmount of the layout takes away first is not hidden: it is gone.
+      std::erase_if(hidden, [&](const mountinfo::MountEntry* m) {
+        return std::any_of(plan_.ops.begin(), plan_.ops.end(), [&](const Op& u) {
+          return u.entry == "unmount" && path::is_under(m->target, u.target);
+        });
+      });
       if (hidden.empty()) continue;
       std::string list;
       for (std::size_t i = 0; i < hidden.size() && i < 3; ++i) {

@@ -148,6 +148,31 @@ mounts:
         self.sweep([(self.small_layout(f"{k}-{mode}"), k, mode, True) for k in range(1, n + 1)
                     for mode in ("kill", "kill-after")])
 
+    def test_a_killed_unmount_is_undone_before_it_runs_and_reported_after(self):
+        # What an unmount took away lives in a detached copy held by rootfsctl: killed
+        # before the op, nothing is lost; killed after it, rollback says the op cannot be
+        # put back (exit 4) and removes the log.
+        point = os.path.join(self.tmp, "point")
+        os.makedirs(point, exist_ok=True)
+        layout = pathlib.Path(self.tmp, "unmount.yaml")
+        layout.write_text(f"version: 1\nmounts:\n  - unmount: {point}\n")
+        for mode, code in (("kill", 0), ("kill-after", 4)):
+            with self.subTest(mode=mode):
+                state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+                with ParkedChild(f"mount -t tmpfs -o size=1M kept {point}") as child:
+                    before = child.mountinfo()
+                    proc = self.rootfsctl(state, "apply", layout, "--pid", child.pid,
+                                          "--fail-at", f"2:{mode}")
+                    self.assertEqual(proc.returncode, -9, proc.stderr)
+                    proc = self.rootfsctl(state, "rollback", "--pid", child.pid)
+                    self.assertEqual(proc.returncode, code, proc.stdout + proc.stderr)
+                    self.assertEqual(os.listdir(state), [])
+                    if code == 0:
+                        self.assertEqual(without_ids(child.mountinfo()), without_ids(before))
+                    else:
+                        self.assertIn(b"cannot be put back", proc.stdout + proc.stderr)
+                        self.assertNotIn(f" {point} ", child.mountinfo())
+
     def test_a_sample_of_the_sandbox_with_the_pivot_ritual(self):
         ops = self.ops("sandbox")
         picks = {1, len(ops)}

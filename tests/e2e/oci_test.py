@@ -181,6 +181,40 @@ class OciTest(unittest.TestCase):
         self.bundle.runc("start", cid)
         self.assert_extra_mounts(cid)
 
+    def test_hot_add_and_take_away_in_a_running_container(self):
+        # The workflow of docs/engines.md: a running container gets a host directory and a
+        # tmpfs, `runc exec` sees them, and a second layout takes them away again. A fault at
+        # every op of the removal leaves the container's table as it was.
+        cid = f"rootfsctl-oci-{os.getpid()}-run"
+        self.containers.append(cid)
+        self.bundle.runc("run", "-d", "--bundle", self.bundle.dir, cid)
+        pid = json.loads(self.bundle.runc("state", cid).stdout)["pid"]
+        rootfsctl("apply", self.layout, "--pid", pid, check_exit=0)
+        self.assert_extra_mounts(cid)
+        remove = pathlib.Path(self.tmp) / "remove.yaml"
+        remove.write_text("version: 1\nmounts:\n  - unmount: /mnt/x\n  - unmount: /mnt/host\n")
+        rootfsctl("apply", remove, "--pid", pid, "--dry-run", check_exit=0)
+        plan = json.loads(rootfsctl("plan", remove, "--pid", pid, "--format", "json",
+                                    check_exit=0).stdout)
+        table = lambda: sorted(line.split(" ", 2)[2] for line in pathlib.Path(
+            f"/proc/{pid}/mountinfo").read_text().splitlines())
+        before = table()
+        for op in plan["ops"]:
+            with self.subTest(fail_at=op["index"]):
+                proc = rootfsctl("apply", remove, "--pid", pid, "--fail-at", op["index"],
+                                 check_exit=3)
+                self.assertIn(b"rollback: clean", proc.stderr)
+                self.assertEqual(table(), before)
+        # After a rollback the tmpfs still has what the container wrote into it.
+        self.assertEqual(self.bundle.runc("exec", cid, "cat", "/mnt/x/f").stdout, b"hi\n")
+        rootfsctl("apply", remove, "--pid", pid, check_exit=0)
+        mounts = self.container_mounts(cid)
+        self.assertNotIn("/mnt/x", mounts)
+        self.assertNotIn("/mnt/host", mounts)
+        self.assertEqual(self.bundle.runc("exec", cid, "ls", "/mnt/host").stdout, b"")
+        proc = rootfsctl("apply", remove, "--pid", pid, check_exit=1)
+        self.assertIn(b"error[unmount-not-mounted]", proc.stdout + proc.stderr)
+
     def test_source_of_the_container_asked_for_explicitly(self):
         # from_target: a path the container has and the host does not.
         cid, _ = self.create()

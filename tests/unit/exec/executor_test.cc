@@ -693,3 +693,56 @@ TEST(ExecutorMaskTest, AReadOnlyPathIsMadeReadOnlyBeforeItIsAttached) {
 }
 
 }  // namespace rootfsctl::exec
+
+// unmount (issue 17): the mount is cloned with its submounts before it is detached through
+// its handle, and a rollback attaches the clone at the path again.
+namespace rootfsctl::exec {
+namespace {
+
+constexpr const char* kUnmountLayout = R"(version: 1
+mounts:
+  - unmount: /mnt/x
+  - tmpfs: /mnt/y
+)";
+
+TEST(ExecutorUnmountTest, TheMountIsClonedThenDetachedAndPutBackOnRollback) {
+  FakeSyscalls fake;
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  auto plan = plan::make_plan(rootfsctl::testing::load(kUnmountLayout));
+  ASSERT_EQ(plan.ops[1].entry, "unmount");
+  ExecOptions options;
+  options.fail_at = FailAt{static_cast<int>(plan.ops.size()), EIO};
+  auto outcome = run(fake, plan, options);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(outcome.rollback_clean);
+  const auto calls = fake.calls();
+  auto first = [&](std::string_view what) {
+    return std::find_if(calls.begin(), calls.end(),
+                        [&](const std::string& l) { return l.find(what) != std::string::npos; }) -
+           calls.begin();
+  };
+  auto clone = fake.calls_matching("open_tree_clone(");
+  ASSERT_FALSE(clone.empty());
+  EXPECT_THAT(clone[0], HasSubstr(", rec)"));
+  const std::string copy = clone[0].substr(clone[0].rfind("= ") + 2);
+  EXPECT_LT(first("open_tree_clone("), first("umount_fd("));
+  EXPECT_THAT(fake.calls_matching("umount_fd("), Contains(HasSubstr(", detach)")));
+  // The undo attaches the copy at the path, looked up again.
+  EXPECT_THAT(fake.calls_matching("move_mount("), Contains(HasSubstr("move_mount(" + copy + ", ")));
+}
+
+TEST(ExecutorUnmountTest, APathThatIsNotAMountPointIsAnError) {
+  FakeSyscalls fake;
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  fake.id_answer("mnt/x", 7);
+  fake.id_answer("mnt", 7);
+  auto plan = plan::make_plan(rootfsctl::testing::load(kUnmountLayout));
+  auto outcome = run(fake, plan);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_THAT(outcome.error->message, HasSubstr("/mnt/x is not a mount point"));
+  EXPECT_THAT(fake.calls_matching("umount_fd("), ::testing::IsEmpty());
+  EXPECT_TRUE(outcome.rollback_clean);
+}
+
+}  // namespace
+}  // namespace rootfsctl::exec

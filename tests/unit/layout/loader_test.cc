@@ -345,7 +345,7 @@ const MistakeCase kMistakes[] = {
     {"NoKind", "version: 1\nmounts:\n  - from: /x\n",
      "layout.yaml:3:5: entry has no kind key (give it one of: bind, tmpfs, proc, sysfs, devpts, "
      "mqueue, cgroup, device, symlink, dir, file, overlay, remount, mask, "
-     "readonly-path)"},
+     "readonly-path, unmount)"},
     {"UnknownKeyWithoutSuggestion", "version: 1\nmounts:\n  - proc: /proc\n    color: red\n",
      "layout.yaml:4:5: unknown key 'color' (keys of a proc entry: readonly, options)"},
     {"KindAfterField", "version: 1\nmounts:\n  - size: 1M\n    bind: /x\n",
