@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/idmap.h"
 #include "core/path.h"
 #include "oci/oci.h"
 
@@ -109,7 +110,28 @@ class Exporter {
     if (entry.optional) {
       warn("optional: OCI runtimes fail on a missing source; exported as required");
     }
+    if (entry.idmap) export_idmap(*entry.idmap, recursive, mount);
     return mount;
+  }
+
+  /// `idmap: target` as runc's and crun's idmap (ridmap when recursive) option, which maps
+  /// through the container's own user namespace; explicit maps as uidMappings/gidMappings.
+  static void export_idmap(const std::string& text, bool recursive, ordered_json& mount) {
+    auto map = parse_idmap(text);
+    if (!map) return;  // the loader checked it
+    if (map->from_target) {
+      mount["options"].push_back(recursive ? "ridmap" : "idmap");
+      return;
+    }
+    auto list = [](const std::vector<IdExtent>& extents) {
+      ordered_json out = ordered_json::array();
+      for (const auto& e : extents) {
+        out.push_back({{"containerID", e.inside}, {"hostID", e.outside}, {"size", e.count}});
+      }
+      return out;
+    };
+    mount["uidMappings"] = list(map->uids);
+    mount["gidMappings"] = list(map->gids);
   }
 
   ordered_json filesystem(const Entry& entry) {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include "core/idmap.h"
 #include "core/path.h"
 #include "oci/json_input.h"
 #include "oci/oci.h"
@@ -87,8 +88,40 @@ struct OciMount {
   std::string type;
   std::string source;
   std::vector<std::string> options;
-  bool idmapped = false;
+  std::vector<IdExtent> uids;  // uidMappings: containerID is the id on the filesystem
+  std::vector<IdExtent> gids;
 };
+
+/// A mount's uidMappings or gidMappings: [{containerID, hostID, size}, ...].
+Result<std::vector<IdExtent>> read_id_mappings(const json& mount, const char* key,
+                                               std::string_view source,
+                                               const std::string& pointer) {
+  std::vector<IdExtent> out;
+  auto list = mount.find(key);
+  if (list == mount.end()) return out;
+  const std::string where = pointer + "/" + key;
+  if (!list->is_array()) {
+    return std::unexpected(detail::shape_error(source, where, "an array of mappings", *list));
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const json& item = (*list)[i];
+    IdExtent extent;
+    for (auto [name, slot] :
+         {std::pair{"containerID", &extent.inside}, std::pair{"hostID", &extent.outside},
+          std::pair{"size", &extent.count}}) {
+      auto field = item.is_object() ? item.find(name) : item.end();
+      if (field == item.end() || !field->is_number_unsigned() ||
+          field->get<std::uint64_t>() > 4294967294u) {
+        return std::unexpected(detail::shape_error(
+            source, where + "/" + std::to_string(i) + "/" + name, "an id from 0 to 4294967294",
+            field == item.end() ? json() : *field));
+      }
+      *slot = static_cast<std::uint32_t>(field->get<std::uint64_t>());
+    }
+    out.push_back(extent);
+  }
+  return out;
+}
 
 Result<OciMount> read_mount(const json& value, std::string_view source,
                             const std::string& pointer) {
@@ -123,7 +156,12 @@ Result<OciMount> read_mount(const json& value, std::string_view source,
       mount.options.push_back(option.get<std::string>());
     }
   }
-  mount.idmapped = value.contains("uidMappings") || value.contains("gidMappings");
+  auto uids = read_id_mappings(value, "uidMappings", source, pointer);
+  if (!uids) return std::unexpected(uids.error());
+  auto gids = read_id_mappings(value, "gidMappings", source, pointer);
+  if (!gids) return std::unexpected(gids.error());
+  mount.uids = std::move(*uids);
+  mount.gids = std::move(*gids);
   return mount;
 }
 
@@ -145,9 +183,8 @@ class MountImporter {
     if (entry.target != mount.destination) {
       note("destination written as " + entry.target + " (layouts take normalised absolute paths)");
     }
-    if (mount.idmapped)
-      warn("uidMappings/gidMappings (an idmapped mount) have no layout equivalent; dropped");
     if (*kind == EntryKind::kBind && !bind_source(mount, entry)) return std::nullopt;
+    import_idmap(mount, entry);
     for (const auto& option : mount.options) apply_option(option, entry);
     if (*kind == EntryKind::kOverlay && !finish_overlay(entry)) return std::nullopt;
     if (rro_on_single_ && entry.kind == EntryKind::kBind && !entry.recursive) {
@@ -217,8 +254,44 @@ class MountImporter {
     return true;
   }
 
+  /// uidMappings/gidMappings as an explicit `idmap`; the idmap and ridmap options without
+  /// mappings (runc, crun: the container's own user namespace) as `idmap: target`.
+  void import_idmap(const OciMount& mount, Entry& entry) {
+    const bool option = contains(mount.options, "idmap") || contains(mount.options, "ridmap");
+    if (mount.uids.empty() && mount.gids.empty()) {
+      if (option) {
+        if (entry.kind == EntryKind::kBind) {
+          entry.idmap = "target";
+        } else {
+          warn("an idmapped mount of a filesystem (not a bind) has no layout equivalent; dropped");
+        }
+      }
+      return;
+    }
+    if (entry.kind != EntryKind::kBind) {
+      warn(
+          "uidMappings/gidMappings on a mount that is not a bind have no layout equivalent; "
+          "dropped");
+      return;
+    }
+    Idmap map;
+    map.uids = mount.uids.empty() ? mount.gids : mount.uids;
+    map.gids = mount.gids.empty() ? mount.uids : mount.gids;
+    if (mount.uids.empty() || mount.gids.empty()) {
+      note(std::string(mount.uids.empty() ? "uidMappings" : "gidMappings") +
+           " missing: the other list is used for both");
+    }
+    auto checked = parse_idmap(idmap_text(map));
+    if (!checked) {
+      warn("uidMappings/gidMappings: " + checked.error() + "; dropped");
+      return;
+    }
+    entry.idmap = idmap_text(map);
+  }
+
   void apply_option(const std::string& option, Entry& entry) {
     if (option == "bind" || option == "rbind" || option == "defaults") return;
+    if (option == "idmap" || option == "ridmap") return;  // import_idmap
     if (option == "ro") {
       entry.readonly = true;
       ro_on_rbind_ = entry.kind == EntryKind::kBind && entry.recursive;

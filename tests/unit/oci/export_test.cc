@@ -140,6 +140,13 @@ mounts:
   - overlay: /opt
     before: [/srv/patches, /srv/base]
     create: /srv/upper
+  - bind: /home/app
+    from: /srv/app
+    idmap: target
+  - bind: /home/build
+    from: /home/alice
+    recursive: false
+    idmap: "uids=1000:100000:1;gids=1000:100000:1,5:100005:1"
 )");
   auto exported = export_mounts(layout);
   auto imported = import_config("{\"mounts\": " + exported.mounts_json + "}");

@@ -68,6 +68,28 @@ TEST(OciImportTest, BindOptionWithoutTypeAndRroAreExact) {
   EXPECT_TRUE(result.findings.empty());
 }
 
+TEST(OciImportTest, MountIdMappingsAreAnIdmap) {
+  auto result = import_mount(R"({"destination": "/data", "type": "bind", "source": "/srv/data",
+      "options": ["rbind"],
+      "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+      "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 10},
+                      {"containerID": 10, "hostID": 300000, "size": 1}]})");
+  ASSERT_EQ(result.layout.mounts.size(), 1u);
+  EXPECT_EQ(result.layout.mounts[0].idmap, "uids=0:100000:65536;gids=0:200000:10,10:300000:1");
+  EXPECT_TRUE(result.findings.empty()) << messages(result.findings)[0];
+  // runc's and crun's idmap option alone: the container's own user namespace.
+  auto own = import_mount(R"({"destination": "/d", "type": "bind", "source": "/s",
+                              "options": ["rbind", "ridmap"]})");
+  ASSERT_EQ(own.layout.mounts.size(), 1u);
+  EXPECT_EQ(own.layout.mounts[0].idmap, "target");
+  EXPECT_TRUE(own.findings.empty());
+  // What the kernel would refuse is reported, not imported.
+  auto bad = import_mount(R"({"destination": "/d", "type": "bind", "source": "/s",
+      "options": ["rbind"], "uidMappings": [{"containerID": 0, "hostID": 1, "size": 0}]})");
+  EXPECT_FALSE(bad.layout.mounts[0].idmap);
+  EXPECT_THAT(messages(bad.findings), ::testing::Contains(::testing::HasSubstr("maps no id")));
+}
+
 TEST(OciImportTest, RelativeBindSourceIsInTheBundle) {
   auto result = import_mount(R"({"destination": "/x", "type": "bind", "source": "files/x",
                                  "options": ["rbind"]})");

@@ -54,9 +54,9 @@ TEST(UnmountTest, AMountedPathPassesAndHidesNothingItTakesAway) {
 }
 
 TEST(UnmountTest, WhatCannotBeUnmountedIsRefused) {
-  EXPECT_THAT(with_code(check("version: 1\nmounts:\n  - unmount: /mnt/none\n"),
-                        "unmount-not-mounted"),
-              ElementsAre(HasSubstr("nothing is mounted there")));
+  EXPECT_THAT(
+      with_code(check("version: 1\nmounts:\n  - unmount: /mnt/none\n"), "unmount-not-mounted"),
+      ElementsAre(HasSubstr("nothing is mounted there")));
   EXPECT_THAT(with_code(check("version: 1\nmounts:\n  - unmount: /\n"), "unmount-root"),
               ElementsAre(HasSubstr("cannot be taken away")));
   EXPECT_THAT(with_code(check("version: 1\nroot: { tmpfs: {} }\nmounts:\n  - unmount: /x\n"),
@@ -69,9 +69,9 @@ TEST(UnmountTest, KeepingPropagationUnderASharedParentIsRefused) {
   EXPECT_THAT(with_code(check("version: 1\npropagation: keep\nmounts:\n  - unmount: /mnt/tools\n"),
                         "unmount-propagates"),
               ElementsAre(HasSubstr("its parent mount / is shared")));
-  EXPECT_THAT(with_code(check("version: 1\nmounts:\n  - unmount: /mnt/tools\n"),
-                        "unmount-propagates"),
-              IsEmpty());
+  EXPECT_THAT(
+      with_code(check("version: 1\nmounts:\n  - unmount: /mnt/tools\n"), "unmount-propagates"),
+      IsEmpty());
 }
 
 TEST(UnmountTest, WithAllVerifyWantsNothingLeft) {
