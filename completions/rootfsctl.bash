@@ -111,7 +111,7 @@ _rootfsctl() {
             options="--pid --mountinfo --set --format --help -h $entries"
             formats="text json tree mermaid sarif" ;;
         apply)
-            options="--pid --set --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
+            options="--pid --set --undo --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
         run)
             options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --keep-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
         mounts)

@@ -1,4 +1,4 @@
-// rootfsctl apply LAYOUT --pid N [--set K=V]... [--dry-run] [--fail-at K[:ERRNO]]
+// rootfsctl apply LAYOUT --pid N [--set K=V]... [--undo] [--dry-run] [--fail-at K[:ERRNO]]
 //                               [--allow-shared-namespace] [--strict] [--format text|json]
 #include <iostream>
 #include <string>
@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "exec/executor.h"
+#include "layout/undo.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -27,6 +28,12 @@ Examples:
   rootfsctl apply sandbox --pid 4242 --ro-bind /srv/data /data   # one more entry
   rootfsctl apply layout.yaml --pid 4242 --fail-at 7:kill   # crash drill, then:
   rootfsctl rollback --pid 4242
+  rootfsctl apply extra.yaml --pid 4242 --undo   # take away what extra.yaml mounted
+
+--undo applies the opposite of a layout without a root: an `unmount` entry for each of
+its mounts that no other contains (optional where apply may have skipped it), through the
+same validation, rollback and verification. What it created by name (dirs, files,
+symlinks, mount points), remounts, sysctls and the hostname stay; notes say so.
 
 Crash recovery: before each op its intent is persisted in /run/rootfsctl (see `rootfsctl
 rollback --help`). --fail-at K:kill makes rootfsctl SIGKILL itself once op K's intent is
@@ -43,13 +50,15 @@ permitted): nothing was attempted.
 cxxopts::Options apply_options() {
   cxxopts::Options options("apply", "rootfsctl apply: apply a layout inside a live process");
   options.custom_help(
-      "LAYOUT --pid N [--set K=V]... [--bind SRC DST]... [--dry-run] [--fail-at K[:ERRNO]] "
+      "LAYOUT --pid N [--set K=V]... [--bind SRC DST]... [--undo] [--dry-run] [--fail-at "
+      "K[:ERRNO]] "
       "[--allow-shared-namespace] [--strict] [-v] [--format F]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "pid", "the target process", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
+      "undo", "take away what LAYOUT (without a root) mounted, as unmount entries")(
       "dry-run", "plan and validate against the live target; change nothing")(
       "fail-at", "make op K fail with ERRNO (default EIO), to test the rollback",
       cxxopts::value<std::string>())(
@@ -85,6 +94,12 @@ Result<Request> request_from(const cxxopts::ParseResult& args,
   auto layout = layout::load_profile(*file, {*sets, std::move(entries)});
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
+  if (args.count("undo")) {
+    auto undo = layout::undo_layout(request.layout);
+    if (!undo) return std::unexpected(undo.error());
+    for (const auto& note : undo->notes) std::cerr << "note: --undo: " << note << "\n";
+    request.layout = std::move(undo->layout);
+  }
   if (args.count("fail-at")) {
     auto fail = exec::parse_fail_at(args["fail-at"].as<std::string>());
     if (!fail) return std::unexpected(fail.error());

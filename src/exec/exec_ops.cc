@@ -979,6 +979,10 @@ Result<void> run_unmount(ExecState& state, const Op& op) {
     if (!mounted) return std::unexpected(mounted.error());
     if (!*mounted) {
       if (taken > 0) return {};
+      if (op.has_flag("optional")) {
+        skip(state, op, "nothing mounted there");
+        return {};
+      }
       return std::unexpected(make_error(
           Stage::kUmount, op.target + " is not a mount point (nothing to unmount)", EINVAL));
     }

@@ -48,7 +48,10 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
     entry.from_target = bool_at(object, "from_target").value_or(false);
   }
   if (kind == EntryKind::kBind) entry.idmap = string_at(object, "idmap");
-  if (kind == EntryKind::kUnmount) entry.all = bool_at(object, "all").value_or(false);
+  if (kind == EntryKind::kUnmount) {
+    entry.all = bool_at(object, "all").value_or(false);
+    entry.optional = bool_at(object, "optional").value_or(false);
+  }
   entry.recursive = kind == EntryKind::kBind ? bool_at(object, "recursive").value_or(true) : false;
   entry.readonly = bool_at(object, "readonly");
   entry.options = strings_at(object, "options");

@@ -21,7 +21,7 @@ constexpr std::array kEntryFields{
               bits({kBind, kTmpfs, kProc, kSysfs, kDevpts, kMqueue, kCgroup, kOverlay, kRemount}),
               0, "readonly: true"},
     FieldSpec{"recursive", ValueType::kBool, bits({kBind}), 0, "recursive: false"},
-    FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice}), 0, "optional: true"},
+    FieldSpec{"optional", ValueType::kBool, bits({kBind, kDevice, kUnmount}), 0, "optional: true"},
     FieldSpec{"from_target", ValueType::kBool, bits({kBind, kDevice}), 0, "from_target: true"},
     FieldSpec{"idmap", ValueType::kIdmap, bits({kBind}), 0, "idmap: target"},
     FieldSpec{"options", ValueType::kOptions,

@@ -51,7 +51,8 @@ struct Entry {
   // from_target, a path of the target's current tree (the same tree until it pivots).
   std::string from;
   bool recursive = true;     // bind only
-  bool optional = false;     // bind, device: skip when the source is missing
+  bool optional = false;     // bind, device: skip when the source is missing; unmount: when
+                             // nothing is mounted there
   bool from_target = false;  // bind, device: `from` is looked up inside the target
   bool all = false;          // unmount: every mount stacked at the path, not only the top one
   std::optional<std::string> idmap;  // bind: "target" or maps, as written (core/idmap.h)

@@ -128,7 +128,7 @@ class Writer {
     if (e.content) key(in, "content", value_scalar(*e.content));
     if (e.readonly) key(in, "readonly", *e.readonly ? "true" : "false");
     if (e.kind == EntryKind::kBind && !e.recursive) key(in, "recursive", "false");
-    if (from_kind && e.optional) key(in, "optional", "true");
+    if ((from_kind || e.kind == EntryKind::kUnmount) && e.optional) key(in, "optional", "true");
     if (from_kind && e.from_target) key(in, "from_target", "true");
     if (e.idmap) key(in, "idmap", value_scalar(*e.idmap));
     if (!e.options.empty()) key(in, "options", flow_list(e.options));

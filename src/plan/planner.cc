@@ -322,6 +322,7 @@ class Planner {
     Op& op = emit(OpKind::kUmount, entry.target, entry.origin);
     op.flags = {"detach"};
     if (entry.all) op.flags.push_back("all");
+    if (entry.optional) op.flags.push_back("optional");
     op.entry = "unmount";
   }
 

@@ -216,9 +216,14 @@ class Validator {
     auto at = std::find_if(entries.rbegin(), entries.rend(),
                            [&](const mountinfo::MountEntry& m) { return m.target == op.target; });
     if (at == entries.rend()) {
-      add(Severity::kError, "unmount-not-mounted",
-          what + ": nothing is mounted there in the target (rootfsctl mounts lists what is)",
-          op.origin, op.index);
+      if (op.has_flag("optional")) {
+        add(Severity::kNote, "unmount-optional-not-mounted",
+            what + ": nothing is mounted there; skipped (optional: true)", op.origin, op.index);
+      } else {
+        add(Severity::kError, "unmount-not-mounted",
+            what + ": nothing is mounted there in the target (rootfsctl mounts lists what is)",
+            op.origin, op.index);
+      }
       return;
     }
     // A detach propagates to the copies of the mount under the parent's peers (another

@@ -215,6 +215,24 @@ class OciTest(unittest.TestCase):
         proc = rootfsctl("apply", remove, "--pid", pid, check_exit=1)
         self.assertIn(b"error[unmount-not-mounted]", proc.stdout + proc.stderr)
 
+    def test_undo_takes_away_what_a_layout_added(self):
+        # The same without writing the opposite layout: apply --undo of the one applied.
+        cid = f"rootfsctl-oci-{os.getpid()}-undo"
+        self.containers.append(cid)
+        self.bundle.runc("run", "-d", "--bundle", self.bundle.dir, cid)
+        pid = json.loads(self.bundle.runc("state", cid).stdout)["pid"]
+        before = set(self.container_mounts(cid))
+        rootfsctl("apply", self.layout, "--pid", pid, check_exit=0)
+        self.assertLess(before, set(self.container_mounts(cid)))
+        plan = json.loads(rootfsctl("plan", self.layout, "--pid", pid, "--format", "json",
+                                    check_exit=0).stdout)
+        proc = rootfsctl("apply", self.layout, "--pid", pid, "--undo", "--format", "json",
+                         check_exit=0)
+        report = json.loads(proc.stdout)
+        self.assertEqual(report["applied"]["ops"], 3, report)
+        self.assertEqual(set(self.container_mounts(cid)), before)
+        self.assertTrue(plan["ops"])
+
     def test_source_of_the_container_asked_for_explicitly(self):
         # from_target: a path the container has and the host does not.
         cid, _ = self.create()
