@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The target matrix of issue 17, end to end and for real: on each kind of target users
+have, the rooted `sandbox` layout and a hot-add layout (a tmpfs, a directory in it, a host
+directory bound read-only in it) get the verdict the table in docs/engines.md gives.
+`plan --pid`, `apply --dry-run` and `apply` agree on it; an applied cell verifies clean
+and its mounts are seen from inside the target; a refused cell changed nothing; a fault
+at the first and at the last op rolls back to the same table.
+
+Targets: a fresh parked child, an assembled child (after `apply sandbox`), a running runc
+container, a child in a user namespace mapped 0 100000 65536, a child made by an
+unprivileged user, and a user-namespaced child sharing the host's ipc namespace. (The
+podman hook and pinned namespace files are covered elsewhere or not yet.)
+
+Usage: matrix_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import support
+from oci_test import Bundle, runc_available
+from support import ParkedChild, require_root, rootfsctl
+from userns_test import ipc_sharing_child, mapped_child, unprivileged_child
+
+SANDBOX = "sandbox"
+
+
+class Target:
+    """A live target: its pid, a way to run a command inside, and its cleanup."""
+
+    def __init__(self, pid, inside, close):
+        self.pid = pid
+        self._inside = inside
+        self.close = close
+
+    def inside(self, *cmd):
+        return self._inside(*cmd)
+
+    def table(self):
+        # Mount ids change with every mount; what is mounted where, how, must not.
+        text = pathlib.Path(f"/proc/{self.pid}/mountinfo").read_text()
+        return sorted(line.split(" ", 2)[2] for line in text.splitlines())
+
+
+def nsenter(pid, user=False):
+    flags = ["-U"] if user else []
+    # -r -w: its root and cwd, for a target that has pivoted; -p for tools reading /proc.
+    return lambda *cmd: subprocess.run(["nsenter", "-t", str(pid), *flags, "-m", "-p", "-r",
+                                        "-w", "--", *cmd], capture_output=True, text=True,
+                                       timeout=30)
+
+
+class MatrixTest(unittest.TestCase):
+    def setUp(self):
+        require_root(self)
+        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.tmp = tempfile.mkdtemp(prefix="rootfsctl-matrix-")
+        os.chmod(self.tmp, 0o755)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.host_dir = pathlib.Path(self.tmp, "host-data")
+        self.host_dir.mkdir()
+        (self.host_dir / "hello").write_text("hello from the host\n")
+        os.chmod(self.host_dir / "hello", 0o644)
+
+    def tearDown(self):
+        after = pathlib.Path("/proc/self/mountinfo").read_text()
+        mine = [line for line in after.splitlines() if f" {self.tmp}" in line]
+        self.assertEqual(mine, [], "a mount of this test reached the host")
+
+    # --- targets ----------------------------------------------------------------------
+
+    def parked(self):
+        child = ParkedChild().__enter__()
+        return Target(child.pid, nsenter(child.pid), lambda: child.__exit__(None, None, None))
+
+    def assembled(self):
+        target = self.parked()
+        rootfsctl("apply", SANDBOX, "--pid", target.pid, check_exit=0)
+        return target
+
+    def runc_container(self):
+        if not runc_available():
+            self.fail("runc and busybox-static are test dependencies (scripts/deps.sh)")
+        bundle = Bundle(tempfile.mkdtemp(prefix="bundle-", dir=self.tmp))
+        cid = f"rootfsctl-matrix-{os.getpid()}-{len(os.listdir(self.tmp))}"
+        bundle.runc("run", "-d", "--bundle", bundle.dir, cid)
+        pid = json.loads(bundle.runc("state", cid).stdout)["pid"]
+
+        def inside(*cmd):
+            proc = bundle.runc("exec", cid, *cmd, check=False)
+            proc.stdout, proc.stderr = proc.stdout.decode(), proc.stderr.decode()
+            return proc
+        return Target(pid, inside, lambda: bundle.runc("delete", "-f", cid, check=False))
+
+    def userns(self, make, *args):
+        child = make(*args)
+        return Target(child.pid, child.inside, child.close)
+
+    TARGETS = {
+        "fresh child": lambda self: self.parked(),
+        "assembled child": lambda self: self.assembled(),
+        "running runc container": lambda self: self.runc_container(),
+        "child mapped 0 100000 65536": lambda self: self.userns(
+            mapped_child, "0 100000 65536", "0 100000 65536", "ipc"),
+        "unprivileged user's child": lambda self: self.userns(unprivileged_child),
+        "userns child sharing the host's ipc": lambda self: self.userns(ipc_sharing_child),
+    }
+
+    # The verdict of (target, layout): exit status, and the code that explains a refusal.
+    EXPECTED = {
+        ("fresh child", "sandbox"): (0, None),
+        ("fresh child", "hot-add"): (0, None),
+        ("assembled child", "sandbox"): (0, "already-applied"),
+        ("assembled child", "build"): (1, "target-assembled"),
+        ("assembled child", "hot-add"): (0, None),
+        ("running runc container", "sandbox"): (1, "target-assembled"),
+        ("running runc container", "hot-add"): (0, None),
+        ("child mapped 0 100000 65536", "sandbox"): (0, None),
+        ("child mapped 0 100000 65536", "hot-add"): (0, None),
+        ("unprivileged user's child", "sandbox"): (0, None),
+        ("unprivileged user's child", "hot-add"): (0, None),
+        ("userns child sharing the host's ipc", "sandbox"): (1, "userns-shared-namespace"),
+        ("userns child sharing the host's ipc", "hot-add"): (0, None),
+    }
+
+    # --- layouts ----------------------------------------------------------------------
+
+    def hot_add(self, target_name):
+        """A tmpfs on a directory the target has (the runc image's /mnt/x; elsewhere one
+        of this test's), a directory in it and the host directory bound read-only in it."""
+        base = "/mnt/x" if "runc" in target_name else os.path.join(self.tmp, "mnt")
+        if "runc" not in target_name:
+            os.makedirs(base, exist_ok=True)
+        path = pathlib.Path(self.tmp, "hot-add.yaml")
+        path.write_text(f"version: 1\nname: hot-add\nmounts:\n  - tmpfs: {base}\n"
+                        f"    size: 1M\n  - dir: {base}/sub\n  - bind: {base}/data\n"
+                        f"    from: {self.host_dir}\n    readonly: true\n")
+        return path, base
+
+    # --- the cells --------------------------------------------------------------------
+
+    def verdict(self, layout, target):
+        plan = rootfsctl("plan", layout, "--pid", target.pid, "--format", "json")
+        dry = rootfsctl("apply", layout, "--pid", target.pid, "--dry-run", "--format", "json")
+        self.assertEqual(dry.returncode, plan.returncode, dry.stdout + dry.stderr)
+        codes = [d["code"] for d in json.loads(plan.stdout).get("diagnostics", [])
+                 if d["severity"] in ("error", "note")]
+        return plan.returncode, codes, json.loads(plan.stdout).get("ops", [])
+
+    def faults(self, layout, target, ops):
+        before = target.table()
+        for op in {ops[0]["index"], ops[-1]["index"]}:
+            proc = rootfsctl("apply", layout, "--pid", target.pid, "--fail-at", op, check_exit=3)
+            self.assertIn(b"rollback: clean", proc.stderr)
+            self.assertEqual(target.table(), before, f"--fail-at {op}")
+
+    def cell(self, target_name, layout_name):
+        want, why = self.EXPECTED[(target_name, layout_name)]
+        target = self.TARGETS[target_name](self)
+        self.addCleanup(target.close)
+        base = None
+        if layout_name == "hot-add":
+            layout, base = self.hot_add(target_name)
+        else:
+            layout = layout_name
+        status, codes, ops = self.verdict(layout, target)
+        self.assertEqual(status, want, f"plan/dry-run: {codes}")
+        if why:
+            self.assertIn(why, codes)
+        before = target.table()
+        if status == 0 and why is None and ops:
+            self.faults(layout, target, ops)
+        applied = rootfsctl("apply", layout, "--pid", target.pid)
+        self.assertEqual(applied.returncode, want, applied.stdout + applied.stderr)
+        if want != 0 or why == "already-applied":
+            self.assertEqual(target.table(), before, "refused or nothing to do, yet changed")
+            return
+        rootfsctl("verify", layout, "--pid", target.pid, check_exit=0)
+        if base:
+            seen = target.inside("cat", f"{base}/data/hello", "/proc/self/mountinfo")
+            self.assertEqual(seen.returncode, 0, seen.stderr)
+            self.assertTrue(seen.stdout.startswith("hello from the host\n"), seen.stdout)
+            mounts = {line.split()[4]: line for line in seen.stdout.splitlines()[1:]}
+            self.assertIn(" - tmpfs ", mounts[base])
+            self.assertTrue(mounts[f"{base}/data"].split()[5].startswith("ro"))
+            self.assertIn(f"{base}/sub", target.inside("ls", "-d", f"{base}/sub").stdout)
+        else:
+            listing = target.inside("ls", "/")
+            self.assertEqual(listing.returncode, 0, listing.stderr)
+            self.assertEqual(listing.stdout.split(),
+                             ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr"])
+
+
+def add_cells():
+    for target_name, layout_name in MatrixTest.EXPECTED:
+        name = "test_" + "_".join(f"{target_name} {layout_name}".replace("'", "").replace(
+            "-", "_").split())
+        setattr(MatrixTest, name,
+                lambda self, t=target_name, l=layout_name: self.cell(t, l))
+
+
+add_cells()
+
+if __name__ == "__main__":
+    support.configure(sys.argv.pop(1), sys.argv.pop(1))
+    unittest.main(verbosity=2)
