@@ -23,15 +23,6 @@ void print_failure(const exec::ApplyOutcome& outcome) {
   for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
 }
 
-/// The warnings validation found (there are no errors, or nothing would have run).
-std::vector<plan::Diagnostic> warnings_of(const std::vector<plan::Diagnostic>& diagnostics) {
-  std::vector<plan::Diagnostic> out;
-  for (const auto& d : diagnostics) {
-    if (d.severity == plan::Severity::kWarning) out.push_back(d);
-  }
-  return out;
-}
-
 int report(const exec::ApplyResult& result, pid_t pid, bool json) {
   const auto& outcome = *result.outcome;
   // What validation warned about was applied anyway: say so, as `plan` would have.
@@ -73,6 +64,14 @@ int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyO
     return errors ? kExitValidation : kExitOk;
   }
   return report(*result, pid, json);
+}
+
+std::vector<plan::Diagnostic> warnings_of(const std::vector<plan::Diagnostic>& diagnostics) {
+  std::vector<plan::Diagnostic> out;
+  for (const auto& d : diagnostics) {
+    if (d.severity == plan::Severity::kWarning) out.push_back(d);
+  }
+  return out;
 }
 
 }  // namespace rootfsctl::cli

@@ -4,8 +4,11 @@
 
 #include <sys/types.h>
 
+#include <vector>
+
 #include "exec/executor.h"
 #include "layout/model.h"
+#include "plan/diagnostic.h"
 
 namespace rootfsctl::cli {
 
@@ -15,5 +18,9 @@ namespace rootfsctl::cli {
 /// docs/commands.md on stdout. Returns the exit code (0, 1, 2, 3 or 4).
 int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyOptions& options,
                      bool json);
+
+/// The warnings among `diagnostics` (an apply that ran had no errors): what `plan` would
+/// have said, printed by `apply` and `run` too, since it was applied anyway.
+std::vector<plan::Diagnostic> warnings_of(const std::vector<plan::Diagnostic>& diagnostics);
 
 }  // namespace rootfsctl::cli

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string_view>
 
+#include "cli/apply_shared.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "exec/executor.h"
@@ -526,7 +527,12 @@ int run_main(int argc, char** argv) {
     if (show_timings) print_timings(timings);
     return kExitRunFailed;
   }
-  // 7. Say who the child is, let the command run, and give its status.
+  // 7. What validation warned about was applied anyway: say so before the command's own
+  // output (with --format json stderr is kept for rootfsctl's failures; `plan` lists them).
+  if (auto warnings = warnings_of(result->diagnostics); !warnings.empty() && !json) {
+    std::cerr << render::diagnostics_text(warnings, use_color(2));
+  }
+  // 8. Say who the child is, let the command run, and give its status.
   report_child(*request, child->pid());
   if (auto released = child->release(); !released) return fail(released.error(), json);
   timings.mark("release");

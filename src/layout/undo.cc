@@ -11,8 +11,9 @@ Result<Undo> undo_layout(const Layout& layout) {
     Error error = make_error(Stage::kUsage, "--undo: " + layout.source +
                                                 " has a root; its target pivoted into that tree, "
                                                 "which cannot be taken away from under it");
-    error.hint = "start a new target instead; --undo takes away what a layout without a root "
-                 "added";
+    error.hint =
+        "start a new target instead; --undo takes away what a layout without a root "
+        "added";
     return std::unexpected(error);
   }
   Undo out;
@@ -56,14 +57,15 @@ Result<Undo> undo_layout(const Layout& layout) {
     unmount.all = std::count_if(mounts.begin(), mounts.end(), [&](const Entry* other) {
                     return other->target == entry.target;
                   }) > 1;
-    unmount.optional = entry.optional || entry.kind == EntryKind::kMask ||
-                       entry.kind == EntryKind::kReadonlyPath;
+    unmount.optional =
+        entry.optional || entry.kind == EntryKind::kMask || entry.kind == EntryKind::kReadonlyPath;
     out.layout.mounts.push_back(std::move(unmount));
   }
   if (left_names > 0) {
-    out.notes.push_back(std::to_string(left_names) +
-                        " dir, file or symlink entries outside the layout's mounts stay (and so do the "
-                        "mount points apply made): --undo takes mounts away, not names");
+    out.notes.push_back(
+        std::to_string(left_names) +
+        " dir, file or symlink entries outside the layout's mounts stay (and so do the "
+        "mount points apply made): --undo takes mounts away, not names");
   }
   if (remounts > 0) {
     out.notes.push_back(std::to_string(remounts) +

@@ -124,6 +124,22 @@ class RunCases:
                                        "0", "1", "2", "3"])
         self.assertEqual(self.run_(layout, "--", "no-such-command").returncode, 127)
 
+    def test_what_validation_warned_about_is_said_before_the_command_runs(self):
+        # A directory made through a bind of a host directory: plan warns, and so does run
+        # (the layout is applied anyway), in text; --format json keeps stderr for failures.
+        shared = tempfile.mkdtemp(prefix="rootfsctl-run-warn-")
+        self.addCleanup(shutil.rmtree, shared)
+        os.chmod(shared, 0o777)
+        layout = self.write_layout(MINIMAL_LAYOUT + f"  - bind: /mnt\n    from: {shared}\n"
+                                                    "  - dir: /mnt/made\n")
+        proc = self.run_(layout, "--", "true")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn(b"warning[", proc.stderr)
+        self.assertIn(b"/mnt/made", proc.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(shared, "made")))
+        quiet = self.run_(layout, "--format", "json", "--", "true")
+        self.assertEqual((quiet.returncode, quiet.stderr), (0, b""))
+
     def test_sysctls_and_hostname_are_the_sandboxs(self):
         layout = self.write_layout(MINIMAL_LAYOUT.replace(
             "namespaces: [mount, pid]",

@@ -40,8 +40,8 @@ mounts:
     readonly: true
 )"));
   ASSERT_TRUE(undo) << undo.error().to_string();
-  EXPECT_THAT(unmounts(*undo), ElementsAre("/stack all", "/proc/kcore optional",
-                                           "/opt/tools optional", "/mnt/x"));
+  EXPECT_THAT(unmounts(*undo),
+              ElementsAre("/stack all", "/proc/kcore optional", "/opt/tools optional", "/mnt/x"));
   EXPECT_THAT(undo->notes, ElementsAre(HasSubstr("1 dir, file or symlink entries outside"),
                                        HasSubstr("1 remount entries are not undone")));
   // What it makes is a layout like any other: it writes and loads back.
