@@ -4,6 +4,7 @@
 // through `guarded`, which turns an escaping exception into an "internal" error value.
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -83,8 +84,10 @@ int fail(const Error& error, rootfsctl_error** out) {
 }
 
 /// Runs `body`; an exception that escapes it becomes an "internal" error (ENOMEM for
-/// bad_alloc) instead of crossing into C, where unwinding is undefined.
-int guarded(rootfsctl_error** error, const std::function<int()>& body) noexcept {
+/// bad_alloc) instead of crossing into C, where unwinding is undefined. A template, not a
+/// std::function: wrapping the lambda could itself allocate, and throw, outside the try.
+template <typename Body>
+int guarded(rootfsctl_error** error, Body&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
