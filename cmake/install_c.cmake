@@ -13,11 +13,25 @@ if(ROOTFSCTL_FUZZ)
 endif()
 include(CMakePackageConfigHelpers)
 
+install(FILES ${PROJECT_SOURCE_DIR}/include/rootfsctl/rootfsctl.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl COMPONENT c_library)
+file(RELATIVE_PATH rootfsctl_c_pc_to_prefix /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
+string(REGEX REPLACE "/$" "" rootfsctl_pc_to_prefix "${rootfsctl_c_pc_to_prefix}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctl-c.pc.in ${PROJECT_BINARY_DIR}/rootfsctl-c.pc
+               @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/rootfsctl-c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+        COMPONENT c_library)
+
+# A sanitizer build's modules link the sanitizer options object (cmake/sanitizers.cmake),
+# which no export set can carry: it installs the library without the CMake package.
+if(ROOTFSCTL_SANITIZE)
+  install(TARGETS rootfsctl_c LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT c_library
+                                      NAMELINK_COMPONENT c_library)
+  return()
+endif()
 install(TARGETS rootfsctl_c EXPORT rootfsctlCTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT c_library
                 NAMELINK_COMPONENT c_library)
-install(FILES ${PROJECT_SOURCE_DIR}/include/rootfsctl/rootfsctl.h
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl COMPONENT c_library)
 set(rootfsctl_c_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rootfsctl-c)
 install(EXPORT rootfsctlCTargets NAMESPACE rootfsctl:: FILE rootfsctl-cTargets.cmake
         DESTINATION ${rootfsctl_c_cmake_dir} COMPONENT c_library)
@@ -31,10 +45,3 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/rootfsctl-cConfigVersion.
 install(FILES ${PROJECT_BINARY_DIR}/rootfsctl-cConfig.cmake
               ${PROJECT_BINARY_DIR}/rootfsctl-cConfigVersion.cmake
         DESTINATION ${rootfsctl_c_cmake_dir} COMPONENT c_library)
-
-file(RELATIVE_PATH rootfsctl_c_pc_to_prefix /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
-string(REGEX REPLACE "/$" "" rootfsctl_pc_to_prefix "${rootfsctl_c_pc_to_prefix}")
-configure_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctl-c.pc.in ${PROJECT_BINARY_DIR}/rootfsctl-c.pc
-               @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/rootfsctl-c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
-        COMPONENT c_library)
