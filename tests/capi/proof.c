@@ -9,6 +9,9 @@
  *                                     at once, 20 times each; prints "threads N plans M
  *                                     identical" when every result is the same bytes
  *   proof errors                      the error values: stage, errno, message, JSON
+ *   proof fork-load LAYOUT PID N D    D rollback drills and then the real apply to PID, a
+ *                                     process in another user namespace (so each forks
+ *                                     the library's helper), while N-1 threads plan
  */
 #include <pthread.h>
 #include <rootfsctl/rootfsctl.h>
@@ -166,12 +169,78 @@ static int threads_steps(const char* layout_path, int count) {
         strcmp(planners[i].first, planners[0].first) == 0) {
       identical += planners[i].identical;
     }
-    rootfsctl_string_free(planners[i].first);
   }
+  /* Thread 0's result is compared with every other's above: freed only now. */
+  for (int i = 0; i < count; ++i) rootfsctl_string_free(planners[i].first);
   rootfsctl_layout_free(layout);
   printf("threads %d plans %d identical %d failures %d\n", count, count * kRounds, identical,
          failures);
   return identical == count * kRounds && failures == 0 ? 0 : 1;
+}
+
+/* Planners that run until told to stop, so that every fork of an apply happens while
+ * other threads allocate. */
+static int g_stop;
+
+static void* plan_until_stopped(void* arg) {
+  struct planner* p = arg;
+  while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
+    char* json = NULL;
+    rootfsctl_error* error = NULL;
+    if (rootfsctl_plan_pid(p->layout, 0, &json, &error) > ROOTFSCTL_INVALID) ++p->failures;
+    ++p->rounds;
+    rootfsctl_string_free(json);
+    rootfsctl_error_free(error);
+  }
+  return NULL;
+}
+
+/* Applies LAYOUT to PID (in another user namespace: each apply forks the helper) while
+ * N-1 threads plan: DRILLS rollback drills, then the real apply. */
+static int fork_load_steps(const char* layout_path, pid_t pid, int count, int drills) {
+  enum { kMaxThreads = 64 };
+  if (count < 2 || count > kMaxThreads) return 2;
+  rootfsctl_layout* layout = NULL;
+  rootfsctl_error* error = NULL;
+  if (rootfsctl_layout_load_file(layout_path, NULL, &layout, &error) != ROOTFSCTL_OK) {
+    return record(".", "load", 2, NULL, error);
+  }
+  pthread_t threads[kMaxThreads];
+  struct planner planners[kMaxThreads];
+  for (int i = 1; i < count; ++i) {
+    planners[i] = (struct planner){layout, 0, NULL, 0, 0};
+    if (pthread_create(&threads[i], NULL, plan_until_stopped, &planners[i]) != 0) return 1;
+  }
+  int rolled_back = 0;
+  for (int k = 0; k < drills; ++k) {
+    char fail_at[32];
+    snprintf(fail_at, sizeof fail_at, "%d:EPERM", 2 + k % 30);
+    rootfsctl_apply_options options = {sizeof options, 0, 0, 0, 0, fail_at};
+    char* json = NULL;
+    error = NULL;
+    if (rootfsctl_apply(layout, pid, &options, &json, &error) == ROOTFSCTL_ROLLED_BACK) {
+      ++rolled_back;
+    }
+    rootfsctl_string_free(json);
+    rootfsctl_error_free(error);
+  }
+  char* json = NULL;
+  error = NULL;
+  int rc = rootfsctl_apply(layout, pid, NULL, &json, &error);
+  __atomic_store_n(&g_stop, 1, __ATOMIC_RELEASE);
+  int plans = 0, failures = 0;
+  for (int i = 1; i < count; ++i) {
+    pthread_join(threads[i], NULL);
+    plans += planners[i].rounds;
+    failures += planners[i].failures;
+  }
+  printf("drills %d rolled_back %d apply %d plans %d failures %d\n", drills, rolled_back, rc, plans,
+         failures);
+  if (error != NULL) printf("error %s\n", rootfsctl_error_message(error));
+  rootfsctl_string_free(json);
+  rootfsctl_error_free(error);
+  rootfsctl_layout_free(layout);
+  return rc == ROOTFSCTL_OK && rolled_back == drills && failures == 0 ? 0 : 1;
 }
 
 static int error_steps(void) {
@@ -214,6 +283,11 @@ int main(int argc, char** argv) {
   }
   if (argc == 4 && strcmp(argv[1], "threads") == 0) return threads_steps(argv[2], atoi(argv[3]));
   if (argc == 2 && strcmp(argv[1], "errors") == 0) return error_steps();
-  fprintf(stderr, "usage: proof apply LAYOUT PID OUT_DIR | threads LAYOUT N | errors\n");
+  if (argc == 6 && strcmp(argv[1], "fork-load") == 0) {
+    return fork_load_steps(argv[2], (pid_t)atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+  }
+  fprintf(stderr,
+          "usage: proof apply LAYOUT PID OUT_DIR | threads LAYOUT N | errors | "
+          "fork-load LAYOUT PID N DRILLS\n");
   return 2;
 }
