@@ -12,8 +12,12 @@
 #                                            (everything) and rootfsctl::<module>
 #   lib/pkgconfig/rootfsctl.pc               pkg-config --cflags --libs rootfsctl
 #
+# The C library (librootfsctl.so.0, rootfsctl.h, rootfsctl-c.pc, find_package(rootfsctl-c))
+# is installed by cmake/install_c.cmake.
+#
 # Sanitizer and fuzz builds link instrumentation objects into every target; they are for
-# testing, not for installing, so they install nothing.
+# testing, not for installing, so they install nothing here (a sanitizer build installs
+# the C library alone, for its test: cmake/install_c.cmake).
 if(ROOTFSCTL_SANITIZE OR ROOTFSCTL_FUZZ)
   return()
 endif()

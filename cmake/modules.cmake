@@ -8,7 +8,9 @@ function(rootfsctl_module name)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cc)
   add_library(rootfsctl_${name} STATIC ${sources})
   add_library(rootfsctl::${name} ALIAS rootfsctl_${name})
-  set_target_properties(rootfsctl_${name} PROPERTIES EXPORT_NAME ${name})
+  # Position-independent: the shared C library (src/capi) is linked from these archives.
+  set_target_properties(rootfsctl_${name} PROPERTIES EXPORT_NAME ${name}
+                                                     POSITION_INDEPENDENT_CODE ON)
   target_include_directories(rootfsctl_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl>)

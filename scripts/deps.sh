@@ -24,6 +24,9 @@ packages=(
   clang-format git
   # the editor test (tests/editor): yaml-language-server runs on Node.js, from npm below
   nodejs
+  # the C library (tests/capi, tests/abi): its Go proof program (cgo) and the ABI check
+  # against abi/librootfsctl.so.0.abi (scripts/abi.sh: abidw, abidiff)
+  golang-go abigail-tools
   # fuzzing (scripts/fuzz.sh): libFuzzer needs clang. Not clang-14: libstdc++ 12's
   # <expected> wants __cpp_concepts >= 202002L, which clang 14 (and 16) do not define.
   clang-19 libclang-rt-19-dev

@@ -192,6 +192,26 @@ Result<ApplyOutcome> decode_report(std::string_view report, int status, pid_t ch
   return outcome;
 }
 
+/// fork(2) with every signal blocked, and the helper keeps them blocked: a caller's
+/// handlers must not run in it. The helper is a copy of one thread of a process that may
+/// have many (a Go program always has), and a handler written for that process (Go's
+/// runtime installs one for every signal) would run without the threads and locks it
+/// expects. SIGKILL, which PR_SET_PDEATHSIG and --fail-at K:kill send, cannot be blocked.
+/// The parent's mask is restored after the fork, errno kept for the caller.
+pid_t fork_with_signals_blocked() {
+  sigset_t all;
+  sigset_t saved;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const pid_t child = ::fork();
+  if (child != 0) {
+    const int err = errno;
+    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+    errno = err;
+  }
+  return child;
+}
+
 Result<ApplyOutcome> run_in_helper(Syscalls& sys, const Target& target, const NamespaceWork& work) {
   std::array<int, 2> pipe_fds{};
   if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
@@ -201,7 +221,7 @@ Result<ApplyOutcome> run_in_helper(Syscalls& sys, const Target& target, const Na
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
   const pid_t parent = ::getpid();
-  const pid_t child = ::fork();
+  const pid_t child = fork_with_signals_blocked();
   if (child < 0) {
     const int err = errno;
     return std::unexpected(make_error(Stage::kFork, "fork the helper", err));

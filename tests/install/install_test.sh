@@ -29,6 +29,11 @@ for f in bin/rootfsctl share/rootfsctl/profiles/sandbox.yaml share/rootfsctl/lay
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
 [[ ! -e $prefix/include/rootfsctl/cli ]] || fail "the command line's headers were installed"
+# The C library (docs/library.md; tests/capi uses it from C, Python and Go).
+for f in "$libdir/librootfsctl.so.0" "$libdir/librootfsctl.so" include/rootfsctl/rootfsctl.h \
+         "$libdir/pkgconfig/rootfsctl-c.pc" "$libdir/cmake/rootfsctl-c/rootfsctl-cConfig.cmake"; do
+  [[ -e $prefix/$f ]] || fail "not installed: $f"
+done
 for f in share/doc/rootfsctl/LICENSE share/doc/rootfsctl/README.md share/doc/rootfsctl/CHANGELOG.md \
          share/doc/rootfsctl/docs/stability.md; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"

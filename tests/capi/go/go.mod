@@ -1,0 +1,3 @@
+module rootfsctl.test/proof
+
+go 1.19
