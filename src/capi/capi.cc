@@ -24,7 +24,7 @@
 #include "layout/profiles.h"
 #include "layout/writer.h"
 #include "mountinfo/mountinfo.h"
-#include "plan/capture.h"
+#include "plan/capture_live.h"
 #include "plan/drift.h"
 #include "plan/planner.h"
 #include "plan/probe.h"
@@ -369,29 +369,11 @@ int rootfsctl_capture(pid_t pid, char** json, rootfsctl_error** error) {
     namespace plan = rootfsctl::plan;
     if (pid <= 0) return fail(make_error(Stage::kUsage, "capture needs a process id"), error);
     const std::string label = pid_label(pid);
-    // capture_cmd.cc's steps: both tables, the capture, the check that it loads back.
-    auto target = rootfsctl::mountinfo::read_live_table(pid);
-    if (!target) return fail(target.error().wrap(label), error);
-    auto caller = rootfsctl::mountinfo::read_live_table(0);
-    if (!caller) return fail(caller.error().wrap("this process"), error);
-    plan::HostProbe probe("/");
-    plan::HostProbe in_target("/proc/" + std::to_string(pid) + "/root");
-    plan::CaptureOptions options{
-        label, [&](std::string_view path) { return probe.stat(path).type; },
-        [&](std::string_view mount_path) { return in_target.symlinks_on(mount_path); }};
-    auto capture = plan::capture_layout(*target, *caller, options);
-    if (!capture) return fail(capture.error().wrap(label), error);
-    std::string text =
-        rootfsctl::layout::write_layout(capture->layout, {capture->header, capture->comments});
-    if (auto loaded = rootfsctl::layout::load_layout(text, "captured.yaml"); !loaded) {
-      return fail(loaded.error().wrap("internal: the captured layout does not load"), error);
-    }
-    std::vector<std::string> comments;
-    for (const auto& [index, lines] : capture->comments) {
-      comments.insert(comments.end(), lines.begin(), lines.end());
-    }
-    return answer(rootfsctl::render::capture_json(label, capture->layout, comments, text), json,
-                  ROOTFSCTL_OK);
+    auto captured = plan::capture_process(pid, label);
+    if (!captured) return fail(captured.error(), error);
+    return answer(rootfsctl::render::capture_json(label, captured->capture.layout,
+                                                  captured->comments, captured->text),
+                  json, ROOTFSCTL_OK);
   });
 }
 

@@ -3,10 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "layout/loader.h"
-#include "layout/writer.h"
-#include "plan/capture.h"
-#include "plan/probe.h"
+#include "plan/capture_live.h"
 #include "render/render.h"
 
 namespace rootfsctl::cli {
@@ -70,35 +67,14 @@ int capture_main(int argc, char** argv) {
   auto pid = parse_pid((*args)["pid"].as<std::string>());
   if (!pid) return report_error(pid.error(), json);
   std::string label = "pid " + std::to_string(*pid);
-  // 1. The two tables: the target's (paths relative to its root) and ours (sources).
-  auto target = mountinfo::read_live_table(*pid);
-  if (!target) return report_error(target.error().wrap(label), json);
-  auto caller = mountinfo::read_live_table(0);
-  if (!caller) return report_error(caller.error().wrap("this process"), json);
-  // 2. Capture, telling devices from other bind sources by looking in our own tree.
-  // What is on its tmpfs mounts is read in the target's tree, never following a link
-  // (openat2 in its root, files opened O_NOFOLLOW beneath their directory).
-  plan::HostProbe probe("/");
-  plan::HostProbe in_target("/proc/" + std::to_string(*pid) + "/root");
-  plan::CaptureOptions capture_options{
-      label, [&](std::string_view path) { return probe.stat(path).type; },
-      [&](std::string_view mount_path) { return in_target.tree_on(mount_path); }};
-  auto capture = plan::capture_layout(*target, *caller, capture_options);
-  if (!capture) return report_error(capture.error().wrap(label), json);
-  // 3. Write it, and check that it loads back: a capture that does not replay is a bug.
-  std::string text = layout::write_layout(capture->layout, {capture->header, capture->comments});
-  if (auto loaded = layout::load_layout(text, "captured.yaml"); !loaded) {
-    return report_error(loaded.error().wrap("internal: the captured layout does not load"), json);
-  }
+  auto captured = plan::capture_process(*pid, label);
+  if (!captured) return report_error(captured.error(), json);
   if (json) {
-    std::vector<std::string> comments;
-    for (const auto& [index, lines] : capture->comments) {
-      comments.insert(comments.end(), lines.begin(), lines.end());
-    }
-    std::cout << render::capture_json(label, capture->layout, comments, text);
-    return kExitOk;
+    std::cout << render::capture_json(label, captured->capture.layout, captured->comments,
+                                      captured->text);
+  } else {
+    std::cout << captured->text;
   }
-  std::cout << text;
   return kExitOk;
 }
 
