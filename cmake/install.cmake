@@ -49,6 +49,7 @@ foreach(header exec_state.h table_impl.h build.h checks.h compose.h fields.h sch
   list(APPEND rootfsctl_internal_headers PATTERN ${header} EXCLUDE)
 endforeach()
 get_property(rootfsctl_modules GLOBAL PROPERTY ROOTFSCTL_MODULES)
+string(REPLACE ";" "|" rootfsctl_modules_regex "${rootfsctl_modules}")
 set(rootfsctl_module_targets "")
 set(rootfsctl_pc_libs "")
 foreach(module IN LISTS rootfsctl_modules)
@@ -59,9 +60,23 @@ foreach(module IN LISTS rootfsctl_modules)
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl/${module} FILES_MATCHING PATTERN "*.h"
           ${rootfsctl_internal_headers})
 endforeach()
+# In the source tree the modules include each other as "core/error.h" (-Isrc). Installed,
+# those become paths relative to the including header ("../core/error.h"): a quoted
+# include looks beside its own file first, so a consumer's own core/error.h, or any -I
+# order, can never stand in for rootfsctl's. Consumers write <rootfsctl/plan/planner.h>.
+install(CODE "
+  file(GLOB_RECURSE rootfsctl_installed_headers
+       \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl/*/*.h\")
+  foreach(header IN LISTS rootfsctl_installed_headers)
+    file(READ \"\${header}\" text)
+    string(REGEX REPLACE
+           \"#include \\\"(${rootfsctl_modules_regex})/\" \"#include \\\"../\\\\1/\" text \"\${text}\")
+    file(WRITE \"\${header}\" \"\${text}\")
+  endforeach()
+")
 install(TARGETS ${rootfsctl_module_targets} rootfsctl_lib EXPORT rootfsctlTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl)
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 set(rootfsctl_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rootfsctl)
 install(EXPORT rootfsctlTargets NAMESPACE rootfsctl:: DESTINATION ${rootfsctl_cmake_dir})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctlConfig.cmake.in

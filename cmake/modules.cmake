@@ -1,7 +1,7 @@
 # One static library per source module (src/<name>/*.cc). Files are found by glob so a new
 # .cc joins its module without editing build files; CONFIGURE_DEPENDS re-runs the glob.
 # Installed, a module is the imported target rootfsctl::<name> (cmake/install.cmake), its
-# headers under include/rootfsctl/<name>/. Modules are recorded in the order they are
+# headers under include/rootfsctl/<name>/, included as <rootfsctl/<name>/...>. Modules are recorded in the order they are
 # defined, which puts every module after the ones it depends on.
 function(rootfsctl_module name)
   cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
@@ -13,7 +13,7 @@ function(rootfsctl_module name)
                                                      POSITION_INDEPENDENT_CODE ON)
   target_include_directories(rootfsctl_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/rootfsctl>)
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(rootfsctl_${name} PUBLIC ${M_DEPS})
   set_property(GLOBAL APPEND PROPERTY ROOTFSCTL_MODULES ${name})
 endfunction()

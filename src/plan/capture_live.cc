@@ -17,8 +17,9 @@ Result<LiveCapture> capture_process(pid_t pid, const std::string& label) {
   // its root, files opened O_NOFOLLOW beneath their directory).
   HostProbe probe("/");
   HostProbe in_target("/proc/" + std::to_string(pid) + "/root");
-  CaptureOptions options{label, [&](std::string_view path) { return probe.stat(path).type; },
-                         [&](std::string_view mount_path) { return in_target.tree_on(mount_path); }};
+  CaptureOptions options{
+      label, [&](std::string_view path) { return probe.stat(path).type; },
+      [&](std::string_view mount_path) { return in_target.tree_on(mount_path); }};
   auto capture = capture_layout(*target, *caller, options);
   if (!capture) return std::unexpected(capture.error().wrap(label));
   // 3. Write it, and check that it loads back.

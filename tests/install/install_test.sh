@@ -41,11 +41,15 @@ done
 for f in exec/exec_state.h mountinfo/table_impl.h layout/checks.h layout/fields.h; do
   [[ ! -e $prefix/include/rootfsctl/$f ]] || fail "an internal header was installed: $f"
 done
-# Every installed header compiles on its own (the consumer's flags, nothing else).
+# Every installed header compiles on its own as <rootfsctl/...> (the consumer's flags,
+# nothing else), and none of them reaches another by a path a consumer's -I could answer.
 for h in $(cd "$prefix/include/rootfsctl" && find . -name '*.h' | sort); do
-  echo "#include \"${h#./}\"" | c++ -std=c++23 -fsyntax-only -I"$prefix/include/rootfsctl" \
+  echo "#include <rootfsctl/${h#./}>" | c++ -std=c++23 -fsyntax-only -I"$prefix/include" \
     -x c++ - 2>"$work/header.log" || { cat "$work/header.log" >&2; fail "$h does not compile alone"; }
 done
+if grep -rnE '#include "(core|mountinfo|layout|plan|exec|render|oci)/' "$prefix/include/rootfsctl"; then
+  fail "an installed header includes a module path that a consumer's own headers could shadow"
+fi
 cmp -s "$prefix/share/rootfsctl/layout.schema.json" "$source/schemas/layout.schema.json" ||
   fail "installed schema differs from schemas/layout.schema.json"
 "$prefix/bin/rootfsctl" schema | cmp -s - "$prefix/share/rootfsctl/layout.schema.json" ||
@@ -105,8 +109,8 @@ echo "install: find_package consumer: $got"
 # 5. The same program built with pkg-config alone.
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 # shellcheck disable=SC2046  # the flags are words
-g++ "$source/tests/install/consumer/consumer.cc" -o "$work/consumer-pc" \
-  $(pkg-config --cflags --libs rootfsctl) || fail "build with pkg-config --cflags --libs rootfsctl"
+g++ -I"$source/tests/install/consumer" "$source/tests/install/consumer/consumer.cc" \
+  -o "$work/consumer-pc" $(pkg-config --cflags --libs rootfsctl) || fail "build with pkg-config --cflags --libs rootfsctl"
 got=$("$work/consumer-pc" "$prefix/share/rootfsctl/profiles/sandbox.yaml")
 [[ $got == "$want" ]] || fail "pkg-config consumer says '$got', rootfsctl plan says '$want'"
 echo "install: pkg-config consumer: $got"

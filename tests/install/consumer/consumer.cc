@@ -1,13 +1,17 @@
 // Plans a layout through the installed library and prints what the plan is:
 //   consumer LAYOUT  ->  "ops 37 first propagation last umount pivots yes"
 // The install test compares that with what the installed rootfsctl binary says.
+#include <rootfsctl/layout/profiles.h>
+#include <rootfsctl/plan/op.h>
+#include <rootfsctl/plan/planner.h>
+
 #include <iostream>
 
-#include "layout/profiles.h"
-#include "plan/op.h"
-#include "plan/planner.h"
+#include "core/error.h"  // the consumer's own, not rootfsctl's
 
 int main(int argc, char** argv) {
+  consumer::Error own;  // its own header was the one found
+  (void)own;
   if (argc != 2) {
     std::cerr << "usage: consumer LAYOUT\n";
     return 2;
