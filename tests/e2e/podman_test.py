@@ -31,10 +31,10 @@ from support import require_root, rootfsctl
 
 IMAGE = "localhost/rootfsctl-podman-test:busybox"
 
-# podman 4.3 defaults to crun, which cannot start containers on hosts with hybrid cgroups
-# (v1 controllers beside a v2 hierarchy) such as this project's CI; runc can. Raising
-# rlimits is refused there too, and podman's default nproc (32768) is a raise: ask for
-# limits below the host's.
+# podman 4.3 prefers crun, which cannot start containers on hosts with hybrid cgroups (v1
+# controllers beside the unified hierarchy) such as this project's CI; runc can (see
+# Podman.global_args). There root lacks CAP_SYS_RESOURCE and runc fails to set the
+# rlimits podman asks for by default (nofile, then nproc): ask for both, low.
 RUN_OPTIONS = ["--network", "none", "--ulimit", "nofile=1024:1024",
                "--ulimit", "nproc=1024:1024"]
 
