@@ -8,9 +8,12 @@ output.
 
 podman keeps all of its state (storage, run root, tmp dir, networks, hooks) in the test's
 temporary directory, its cgroups under a parent of the test's own; every container, image
-and cgroup is removed and podman's storage unmounted even when a test fails. After every
-test the host's mount table must be the one before, and /dev/null must still be the
-character device 1:3 with mode 0666.
+and cgroup is removed and podman's storage unmounted even when a test fails. podman runs
+in a mount namespace of the test's own, a private copy of the host's: while a container
+runs, podman has its storage and the container's root mounted in the namespace it runs
+in, and in the host's those would show in the mount table that other tests (ctest -j)
+compare. After every test the mount table of podman's namespace and the host's must be
+the ones before, and /dev/null must still be the character device 1:3 with mode 0666.
 
 Usage: podman_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
 """
@@ -42,7 +45,7 @@ DEV_NULL = (stat.S_IFCHR, 1, 3, 0o666)
 
 
 def podman_available():
-    return all(shutil.which(tool) for tool in ("podman", "runc", "unshare")) and \
+    return all(shutil.which(tool) for tool in ("podman", "runc", "unshare", "nsenter")) and \
         os.path.exists(BUSYBOX)
 
 
@@ -78,16 +81,53 @@ def describe(state):
     return f"{kind} {state[1]}:{state[2]} mode {state[3]:04o}"
 
 
+def table_change(whose, before, after):
+    """[] when `after` is `before`, else one problem naming the lines gone and new."""
+    if after == before:
+        return []
+    gone = [l for l in before.splitlines() if l not in after.splitlines()]
+    new = [l for l in after.splitlines() if l not in before.splitlines()]
+    return [f"the mount table of {whose} changed:" + "".join(f"\n  - {l}" for l in gone) +
+            "".join(f"\n  + {l}" for l in new)]
+
+
 def mount_points(mountinfo_text):
     return {line.split()[4]: line for line in mountinfo_text.splitlines()}
+
+
+class MountNamespace:
+    """A private copy of the host's mount namespace, held by a `sleep` of our own."""
+
+    def __init__(self):
+        self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
+                                        "sleep", "infinity"], stdin=subprocess.DEVNULL)
+        self.pid = self.holder.pid
+        # unshare execs sleep once the namespace and its propagation are set up.
+        for _ in range(200):
+            if pathlib.Path(f"/proc/{self.pid}/comm").read_text() == "sleep\n":
+                break
+            time.sleep(0.01)
+        else:
+            self.close()
+            raise AssertionError("unshare --mount did not get to sleep")
+        self.enter = ["nsenter", "--target", str(self.pid), "--mount", "--"]
+
+    def mountinfo(self):
+        return pathlib.Path(f"/proc/{self.pid}/mountinfo").read_text()
+
+    def close(self):
+        if self.holder.poll() is None:
+            self.holder.kill()
+            self.holder.wait()
 
 
 class Podman:
     """podman with every piece of state in `tmp`; nothing of the host's podman is read or
     written (no /var/lib/containers, /run/containers, /etc/containers/networks, nor the
-    libpod_parent cgroups)."""
+    libpod_parent cgroups). It runs in `namespace`."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, namespace):
+        self.namespace = namespace
         self.dir = pathlib.Path(tmp) / "podman"
         # With the cgroupfs manager podman makes PARENT/libpod-ID and PARENT/conmon in every
         # hierarchy and leaves PARENT behind: a parent of our own can be removed again.
@@ -109,7 +149,8 @@ class Podman:
             "--events-backend", "none"]
 
     def __call__(self, *args, check=True, timeout=60, prefix=()):
-        proc = subprocess.run([*prefix, "podman", *map(str, self.global_args), *map(str, args)],
+        proc = subprocess.run([*self.namespace.enter, *prefix, "podman",
+                               *map(str, self.global_args), *map(str, args)],
                               capture_output=True, stdin=subprocess.DEVNULL, env=self.env,
                               timeout=timeout)
         if check and proc.returncode != 0:
@@ -119,7 +160,8 @@ class Podman:
 
     def import_image(self, tarball):
         # podman 4.3's import writes a blob cache to /var/lib/containers/cache whatever
-        # --root says; in a private mount namespace with a tmpfs on /var/lib it lands there.
+        # --root says; in a mount namespace of its own with a tmpfs on /var/lib it lands
+        # there.
         return self("import", tarball, IMAGE, prefix=(
             "unshare", "--mount", "--propagation", "private", "sh", "-c",
             'mount -t tmpfs -o mode=0755 rootfsctl-podman-test /var/lib && exec "$@"', "sh"))
@@ -173,7 +215,11 @@ class PodmanHookTest(unittest.TestCase):
             self.fail(f"/dev/null was a {describe(before)} before this test, not a "
                       f"{describe(DEV_NULL)}; restored it")
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-podman-"))
-        self.podman = Podman(self.tmp)
+        self.addCleanup(self.remove_tmp)
+        self.namespace = MountNamespace()
+        self.addCleanup(self.namespace.close)
+        self.ns_before = self.namespace.mountinfo()
+        self.podman = Podman(self.tmp, self.namespace)
         self.addCleanup(self.clean_up)
         self.host_dir = self.tmp / "host-data"
         self.host_dir.mkdir()
@@ -195,10 +241,15 @@ class PodmanHookTest(unittest.TestCase):
         subprocess.run(["tar", "-C", rootfs, "-cf", tarball, "."], check=True)
         return tarball
 
+    def remove_tmp(self):
+        # Not through a mount left on the host: rmtree would empty what is mounted there.
+        if f" {self.tmp}/" not in pathlib.Path("/proc/self/mountinfo").read_text():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
     def clean_up(self):
-        """Removes podman's containers, image and storage mounts, then checks the host: its
-        mount table as before, and /dev/null as it must be. Every step runs; all problems
-        are reported together."""
+        """Removes podman's containers, image, cgroups and storage mounts, then checks: the
+        mount tables of podman's namespace and of the host as before, and /dev/null as it
+        must be. Every step runs; all problems are reported together."""
         problems = []
         for args in (("rm", "--all", "--force", "--time", "0"), ("rmi", "--all", "--force")):
             proc = self.podman(*args, check=False)
@@ -206,28 +257,22 @@ class PodmanHookTest(unittest.TestCase):
                 problems.append(f"podman {' '.join(args)}: exit {proc.returncode}: "
                                 f"{proc.stderr.decode(errors='replace')[:500]}")
         problems += [f"cgroup left: {left}" for left in self.podman.remove_cgroups()]
-        before = set(self.host_before.splitlines())
+        before = set(self.ns_before.splitlines())
         storage_home = str(self.podman.root / "overlay")
-        for line in reversed(pathlib.Path("/proc/self/mountinfo").read_text().splitlines()):
+        for line in reversed(self.namespace.mountinfo().splitlines()):
             if line in before:
                 continue
             fields = line.split()
-            if not fields[4].startswith(f"{self.tmp}/"):
-                continue  # not ours to unmount; the comparison below reports it
             # The overlay driver binds its directory onto itself (private) and unmounts
             # it when podman shuts down cleanly; a podman run failed by a hook leaves it.
             if not (fields[3] == storage_home and fields[4] == storage_home):
-                problems.append(f"left mounted on the host: {line}")
-            subprocess.run(["umount", "--lazy", fields[4]], check=False)
-        after = pathlib.Path("/proc/self/mountinfo").read_text()
-        if after != self.host_before:
-            gone = [l for l in self.host_before.splitlines() if l not in after.splitlines()]
-            new = [l for l in after.splitlines() if l not in before]
-            problems.append("the host's mount table changed:" +
-                            "".join(f"\n  - {l}" for l in gone) +
-                            "".join(f"\n  + {l}" for l in new))
-        if not any(l.split()[4].startswith(f"{self.tmp}/") for l in after.splitlines()):
-            shutil.rmtree(self.tmp, ignore_errors=True)
+                problems.append(f"left mounted in podman's namespace: {line}")
+            subprocess.run([*self.namespace.enter, "umount", "--lazy", fields[4]], check=False)
+        problems += table_change("podman's namespace", self.ns_before,
+                                 self.namespace.mountinfo())
+        self.namespace.close()
+        problems += table_change("the host", self.host_before,
+                                 pathlib.Path("/proc/self/mountinfo").read_text())
         state = dev_null_state()
         if state != DEV_NULL:
             restore_dev_null()
