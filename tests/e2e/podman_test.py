@@ -78,7 +78,7 @@ def describe(state):
         return "missing"
     kind = {stat.S_IFCHR: "character device", stat.S_IFREG: "regular file",
             stat.S_IFLNK: "symlink", stat.S_IFDIR: "directory"}.get(state[0], hex(state[0]))
-    return f"{kind} {state[1]}:{state[2]} mode {state[3]:04o}"
+    return f"a {kind} {state[1]}:{state[2]} mode {state[3]:04o}"
 
 
 def table_change(whose, before, after):
@@ -212,7 +212,7 @@ class PodmanHookTest(unittest.TestCase):
         before = dev_null_state()
         if before != DEV_NULL:
             restore_dev_null()
-            self.fail(f"/dev/null was a {describe(before)} before this test, not a "
+            self.fail(f"/dev/null was {describe(before)} before this test, not "
                       f"{describe(DEV_NULL)}; restored it")
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-podman-"))
         self.addCleanup(self.remove_tmp)
@@ -276,8 +276,8 @@ class PodmanHookTest(unittest.TestCase):
         state = dev_null_state()
         if state != DEV_NULL:
             restore_dev_null()
-            problems.append(f"/dev/null became a {describe(state)} during this test (podman, "
-                            f"conmon or runc?); restored it to a {describe(DEV_NULL)}, which "
+            problems.append(f"/dev/null became {describe(state)} during this test (podman, "
+                            f"conmon or runc?); restored it to {describe(DEV_NULL)}, which "
                             f"non-root writers need")
         if problems:
             raise AssertionError("\n".join(problems))
