@@ -15,6 +15,9 @@ packages=(
   python3 python3-jsonschema python3-yaml util-linux mount busybox-static
   # OCI interop tests (tests/e2e/oci_test.py): a real runtime and jq for its state
   runc jq
+  # rootfsctl as a podman container's createRuntime hook (tests/e2e/podman_test.py);
+  # Debian 12's podman 4.3 (it brings conmon, crun and its storage tools along)
+  podman
   # man pages and completions (tests/e2e/docs_test.py): man -l, groff -ww, and real shells
   man-db groff-base bash-completion zsh
   # the reference sandbox of the start-up benchmark (tests/bench/startup.sh) and of the
