@@ -8,8 +8,9 @@ at the first and at the last op rolls back to the same table.
 
 Targets: a fresh parked child, an assembled child (after `apply sandbox`), a running runc
 container, a child in a user namespace mapped 0 100000 65536, a child made by an
-unprivileged user, and a user-namespaced child sharing the host's ipc namespace. (The
-podman hook and pinned namespace files are covered elsewhere or not yet.)
+unprivileged user, and a user-namespaced child sharing the host's ipc namespace. (podman
+with rootfsctl as its hook is e2e_podman, tests/e2e/podman_test.py; targets named by a
+pinned namespace file are not implemented.)
 
 Usage: matrix_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
 """
