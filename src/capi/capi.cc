@@ -205,23 +205,6 @@ std::vector<rootfsctl::plan::Diagnostic> warnings_of(
   return out;
 }
 
-/// Whether `path` exists in the tree of `pid` (verify_cmd.cc's presence_in, same reasons).
-std::function<bool(std::string_view)> presence_in(pid_t pid) {
-  namespace exec = rootfsctl::exec;
-  auto& sys = exec::linux_syscalls();
-  auto root = sys.open_path("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
-  if (!root) return {};
-  auto held = std::make_shared<rootfsctl::UniqueFd>(std::move(*root));
-  return [&sys, held](std::string_view path) {
-    std::string_view rel = path == "/" ? std::string_view(".") : path.substr(1);
-    auto fd = sys.openat2(held->get(), rel, O_PATH | O_NOFOLLOW, 0,
-                          exec::kResolveInRoot | exec::kResolveNoSymlinks);
-    if (fd) return true;
-    int err = fd.error().errno_value;
-    return err != ENOENT && err != ENOTDIR;
-  };
-}
-
 std::string pid_label(pid_t pid) { return "pid " + std::to_string(pid); }
 
 }  // namespace
@@ -355,7 +338,9 @@ int rootfsctl_verify(const rootfsctl_layout* layout, pid_t pid, char** json,
     if (!table) return fail(table.error().wrap(pid_label(pid)), error);
     auto caller = rootfsctl::mountinfo::read_live_table(0);
     if (!caller) return fail(caller.error().wrap("this process"), error);
-    auto drift = rootfsctl::plan::find_drift(planned, *table, {&*caller, presence_in(pid)});
+    auto drift = rootfsctl::plan::find_drift(
+        planned, *table,
+        {&*caller, rootfsctl::exec::presence_in(rootfsctl::exec::linux_syscalls(), pid)});
     auto settings = exec::check_settings(exec::linux_syscalls(), planned, pid);
     if (!settings) return fail(settings.error().wrap(pid_label(pid)), error);
     drift.insert(drift.end(), settings->begin(), settings->end());

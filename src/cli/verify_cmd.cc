@@ -63,24 +63,6 @@ Result<layout::Layout> load(const cxxopts::ParseResult& args) {
   return layout::load_profile(*file, {*sets, {}});
 }
 
-/// Whether `path` exists in the tree of `pid` (its root, looked up in it without leaving
-/// it or following a symlink): a mask or readonly-path of a path that is not there made
-/// no mount. Anything but "not there" counts as there, so its mount is expected.
-std::function<bool(std::string_view)> presence_in(pid_t pid) {
-  auto& sys = exec::linux_syscalls();
-  auto root = sys.open_path("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
-  if (!root) return {};
-  auto held = std::make_shared<UniqueFd>(std::move(*root));
-  return [&sys, held](std::string_view path) {
-    std::string_view rel = path == "/" ? std::string_view(".") : path.substr(1);
-    auto fd = sys.openat2(held->get(), rel, O_PATH | O_NOFOLLOW, 0,
-                          exec::kResolveInRoot | exec::kResolveNoSymlinks);
-    if (fd) return true;
-    int err = fd.error().errno_value;
-    return err != ENOENT && err != ENOTDIR;
-  };
-}
-
 }  // namespace
 
 int verify_main(int argc, char** argv) {
@@ -104,7 +86,8 @@ int verify_main(int argc, char** argv) {
   auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), json);
   // 3. The drift, listed.
-  auto drift = plan::find_drift(plan, *table, {&*caller, presence_in(*pid)});
+  auto drift =
+      plan::find_drift(plan, *table, {&*caller, exec::presence_in(exec::linux_syscalls(), *pid)});
   // Sysctls and the hostname, read inside the target's namespaces.
   auto settings = exec::check_settings(exec::linux_syscalls(), plan, *pid);
   if (!settings) return report_error(settings.error().wrap(label), json);

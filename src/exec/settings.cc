@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 
+#include <memory>
 #include <sstream>
 
 #include "exec/target.h"
@@ -102,6 +103,20 @@ Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan&
     drift.push_back(std::move(d));
   }
   return drift;
+}
+
+std::function<bool(std::string_view)> presence_in(Syscalls& sys, pid_t pid) {
+  auto root = sys.open_path("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
+  if (!root) return {};
+  auto held = std::make_shared<UniqueFd>(std::move(*root));
+  return [&sys, held](std::string_view path) {
+    std::string_view rel = path == "/" ? std::string_view(".") : path.substr(1);
+    auto fd =
+        sys.openat2(held->get(), rel, O_PATH | O_NOFOLLOW, 0, kResolveInRoot | kResolveNoSymlinks);
+    if (fd) return true;
+    int err = fd.error().errno_value;
+    return err != ENOENT && err != ENOTDIR;
+  };
 }
 
 }  // namespace rootfsctl::exec

@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -19,5 +21,11 @@ namespace rootfsctl::exec {
 /// `pid`'s namespaces differs from the plan's. Whitespace runs compare equal ("0 0" is
 /// the kernel's "0\t0").
 Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan& plan, pid_t pid);
+
+/// For verify's DriftOptions::present: whether a path exists in the tree of `pid` (its
+/// root, looked up in it without leaving it or following a symlink). A mask or
+/// readonly-path of a path that is not there made no mount; anything but "not there"
+/// counts as there, so its mount is expected. Empty when the root cannot be opened.
+std::function<bool(std::string_view)> presence_in(Syscalls& sys, pid_t pid);
 
 }  // namespace rootfsctl::exec

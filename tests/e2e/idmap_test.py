@@ -17,7 +17,7 @@ import unittest
 
 import support
 from support import ParkedChild, require_root, rootfsctl
-from userns_test import host_mounts, mapped_child
+from userns_test import assert_host_kept, mapped_child
 
 NOBODY = 65534
 
@@ -37,12 +37,7 @@ class IdmapTest(unittest.TestCase):
         pathlib.Path(self.data, "f").write_text("host root's file\n")
 
     def tearDown(self):
-        after = pathlib.Path("/proc/self/mountinfo").read_text()
-        self.assertEqual(host_mounts(after) & host_mounts(self.host_before),
-                         host_mounts(self.host_before), "a mount of the host went away")
-        mine = [m for m in host_mounts(after) - host_mounts(self.host_before)
-                if m[1] == self.tmp or m[1].startswith(self.tmp + "/")]
-        self.assertEqual(mine, [], "the host's mount table changed")
+        assert_host_kept(self, self.host_before, self.tmp)
         shutil.rmtree(self.tmp)
 
     def layout(self, idmap, extra=""):

@@ -80,6 +80,18 @@ def host_mounts(mountinfo):
     return {(f[0], f[4], f[5]) for f in (line.split() for line in mountinfo.splitlines())}
 
 
+def assert_host_kept(test, before, directory):
+    """Other tests run in parallel in this namespace (runc mounts its own binary while a
+    container starts): what must not change is every mount that was here before, and
+    nothing may appear at or under `directory`."""
+    after = pathlib.Path("/proc/self/mountinfo").read_text()
+    test.assertEqual(host_mounts(after) & host_mounts(before), host_mounts(before),
+                     "a mount of the host went away")
+    mine = [m for m in host_mounts(after) - host_mounts(before)
+            if m[1] == directory or m[1].startswith(directory + "/")]
+    test.assertEqual(mine, [], "the host's mount table changed")
+
+
 class UsernsTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
@@ -93,15 +105,7 @@ class UsernsTest(unittest.TestCase):
         pathlib.Path(self.data, "f").write_text("host data\n")
 
     def tearDown(self):
-        # Other tests run in parallel in this namespace (runc mounts its own binary while a
-        # container starts): what must not change is every mount that was here before, and
-        # nothing may appear at or under this test's directory.
-        after = pathlib.Path("/proc/self/mountinfo").read_text()
-        self.assertEqual(host_mounts(after) & host_mounts(self.host_before),
-                         host_mounts(self.host_before), "a mount of the host went away")
-        mine = [m for m in host_mounts(after) - host_mounts(self.host_before)
-                if m[1] == self.tmp or m[1].startswith(self.tmp + "/")]
-        self.assertEqual(mine, [], "the host's mount table changed")
+        assert_host_kept(self, self.host_before, self.tmp)
         shutil.rmtree(self.tmp)
 
     def layout(self, extra=""):
