@@ -24,6 +24,7 @@ import tempfile
 import unittest
 
 import support
+from oci_test import Bundle, runc_available
 from support import ParkedChild, require_root
 
 WORKERS = 4
@@ -172,6 +173,49 @@ mounts:
                     else:
                         self.assertIn(b"cannot be put back", proc.stdout + proc.stderr)
                         self.assertNotIn(f" {point} ", child.mountinfo())
+
+    def test_every_op_of_a_hot_add_killed_on_a_running_runc_container(self):
+        # A container that has pivoted long ago, with its own /proc and a read-only root:
+        # the hot-add's mount points are the image's own /mnt/x and /mnt/host.
+        if not runc_available():
+            self.fail("runc and busybox-static are test dependencies (scripts/deps.sh)")
+        bundle = Bundle(tempfile.mkdtemp(prefix="bundle-", dir=self.tmp))
+        layout = pathlib.Path(self.tmp, "runc-hot-add.yaml")
+        layout.write_text("version: 1\nmounts:\n  - tmpfs: /mnt/x\n    size: 1M\n"
+                          "  - dir: /mnt/x/d\n  - symlink: /mnt/x/l\n    to: d\n"
+                          "  - bind: /mnt/host\n    from: /usr\n    readonly: true\n")
+        problems = []
+        n = len(self.ops(layout))
+        for k in range(1, n + 1):
+            for mode in ("kill", "kill-after"):
+                cid = f"rootfsctl-crash-{os.getpid()}-{k}-{mode}"
+                bundle.runc("run", "-d", "--bundle", bundle.dir, cid)
+                try:
+                    pid = json.loads(bundle.runc("state", cid).stdout)["pid"]
+                    problems.append(self.kill_and_recover_pid(layout, pid, k, mode))
+                finally:
+                    bundle.runc("delete", "-f", cid, check=False)
+        type(self).runs += 2 * n
+        problems = [p for p in problems if p]
+        self.assertEqual(problems, [], f"{len(problems)} of {2 * n} kills misbehaved")
+
+    def kill_and_recover_pid(self, layout, pid, k, mode):
+        """kill_and_recover for a target that is not a parked child: "" when as before."""
+        where = f"runc container: {os.path.basename(layout)} --fail-at {k}:{mode}"
+        state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        table = lambda: without_ids(pathlib.Path(f"/proc/{pid}/mountinfo").read_text())
+        before = table()
+        proc = self.rootfsctl(state, "apply", layout, "--pid", pid, "--fail-at", f"{k}:{mode}")
+        if proc.returncode != -9:
+            return f"{where}: apply ended {proc.returncode}, wanted SIGKILL"
+        proc = self.rootfsctl(state, "rollback", "--pid", pid, "--format", "json")
+        if proc.returncode != 0:
+            return f"{where}: rollback exit {proc.returncode}: {proc.stdout!r} {proc.stderr!r}"
+        if os.listdir(state):
+            return f"{where}: the log was not removed: {os.listdir(state)}"
+        if table() != before:
+            return f"{where}: mount table changed:\n{before}\n---\n{table()}"
+        return ""
 
     def test_a_sample_of_the_sandbox_with_the_pivot_ritual(self):
         ops = self.ops("sandbox")
