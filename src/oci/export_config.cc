@@ -128,7 +128,8 @@ class ConfigWriter {
       const ordered_json& old = base[i];
       if (used[i] || !old.is_object() || !old.contains("destination")) continue;
       if (!old["destination"].is_string() ||
-          path::lexically_normal(old["destination"].get<std::string>()) != mount["destination"]) {
+          ordered_json(path::lexically_normal(old["destination"].get<std::string>())) !=
+              mount["destination"]) {
         continue;
       }
       if (type_kind(old) != kind) continue;
@@ -136,7 +137,8 @@ class ConfigWriter {
       if (old.contains("type") && old["type"].is_string()) mount["type"] = old["type"];
       auto source = old.find("source");
       if (source == old.end() || !source->is_string()) return;
-      if (kind != "bind" || resolved(source->get<std::string>(), options_) == mount["source"]) {
+      if (kind != "bind" ||
+          ordered_json(resolved(source->get<std::string>(), options_)) == mount["source"]) {
         mount["source"] = *source;
       }
       return;
