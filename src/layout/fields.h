@@ -47,7 +47,7 @@ std::span<const FieldSpec> entry_fields();
 /// The field called `name`, or nullptr.
 const FieldSpec* find_entry_field(std::string_view name);
 
-/// The twelve kind names, in EntryKind order.
+/// The kind names, in EntryKind order.
 std::span<const std::string_view> kind_names();
 /// Kind names, field names and "remove": what a misspelt entry key is compared with.
 std::span<const std::string_view> entry_key_names();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <unordered_set>
 
 #include "core/mount_flags.h"
 #include "core/path.h"
@@ -362,10 +363,14 @@ class Capturer {
     return e;
   }
 
-  bool is_mount_point(std::string_view path) const {
-    return std::any_of(target_.entries().begin(), target_.entries().end(),
-                       [&](const MountEntry& e) { return e.target == path; });
+  /// One lookup per node: a tree may hold 65,536 of them and the table thousands of mounts.
+  bool is_mount_point(std::string_view path) {
+    if (mount_points_.empty()) {
+      for (const auto& e : target_.entries()) mount_points_.insert(std::string(e.target));
+    }
+    return mount_points_.contains(std::string(path));
   }
+  std::unordered_set<std::string> mount_points_;
 
   /// An overlay as a union entry: its layers from the super options, split around the
   /// layer that is the mount's own path (the directory that was there: rootfsctl puts it

@@ -32,15 +32,6 @@ std::string supported_list() {
   return out;
 }
 
-std::optional<std::pair<int, int>> kernel_version(const ValidationContext& context) {
-  if (!context.kernel_release) return std::nullopt;
-  std::pair<int, int> out{0, 0};
-  if (std::sscanf(context.kernel_release->c_str(), "%d.%d", &out.first, &out.second) != 2) {
-    return std::nullopt;
-  }
-  return out;
-}
-
 class IdmapCheck {
  public:
   IdmapCheck(const Op& op, const ValidationContext& context, std::vector<Diagnostic>& out)

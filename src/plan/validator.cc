@@ -615,14 +615,8 @@ class Validator {
     }
   }
 
-  /// (major, minor) of context_.kernel_release ("6.18.44-fc" -> {6, 18}).
   std::optional<std::pair<int, int>> kernel_version() const {
-    if (!context_.kernel_release) return std::nullopt;
-    std::pair<int, int> out{0, 0};
-    if (std::sscanf(context_.kernel_release->c_str(), "%d.%d", &out.first, &out.second) != 2) {
-      return std::nullopt;
-    }
-    return out;
+    return plan::kernel_version(context_);
   }
 
   // What the plan creates outside filesystems it mounted itself lands in an existing tree:
@@ -987,6 +981,15 @@ bool targets_host_namespace(const ValidationContext& context) {
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
                                  const ValidationContext& context) {
   return Validator(layout, plan, context).run();
+}
+
+std::optional<std::pair<int, int>> kernel_version(const ValidationContext& context) {
+  if (!context.kernel_release) return std::nullopt;
+  std::pair<int, int> out{0, 0};
+  if (std::sscanf(context.kernel_release->c_str(), "%d.%d", &out.first, &out.second) != 2) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 std::optional<std::string> read_kernel_release() {

@@ -58,6 +58,9 @@ bool targets_host_namespace(const ValidationContext& context);
 std::vector<Diagnostic> validate(const layout::Layout& layout, const Plan& plan,
                                  const ValidationContext& context);
 
+/// (major, minor) of context.kernel_release ("6.18.44-fc" -> {6, 18}); nullopt if unknown.
+std::optional<std::pair<int, int>> kernel_version(const ValidationContext& context);
+
 /// The running kernel's release (uname(2)), e.g. "6.18.44".
 std::optional<std::string> read_kernel_release();
 
