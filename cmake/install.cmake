@@ -2,6 +2,7 @@
 # CMake and pkg-config projects.
 #
 #   bin/rootfsctl
+#   libexec/rootfsctl/rootfsctl-nshelper     (component c_library, cmake/install_c.cmake)
 #   share/rootfsctl/profiles/*.yaml          on the profile search path (docs/layouts.md, composing profiles)
 #   share/rootfsctl/layout.schema.json       for editors and other validators
 #   share/man/man1/rootfsctl.1, man5/rootfsctl-layout.5

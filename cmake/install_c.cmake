@@ -4,6 +4,8 @@
 #   include/rootfsctl/rootfsctl.h                      #include <rootfsctl/rootfsctl.h>
 #   lib/cmake/rootfsctl-c/                             find_package(rootfsctl-c): rootfsctl::c
 #   lib/pkgconfig/rootfsctl-c.pc                       pkg-config --cflags --libs rootfsctl-c
+#   libexec/rootfsctl/rootfsctl-nshelper               enters user namespaces for the library
+#                                                      and the CLI (docs/architecture.md §4)
 #
 # Unlike the rest of the tree (cmake/install.cmake), a sanitizer build installs this too:
 # the sanitizer phase runs the C proof program (tests/capi) against an installed,
@@ -20,6 +22,11 @@ string(REGEX REPLACE "/$" "" rootfsctl_pc_to_prefix "${rootfsctl_c_pc_to_prefix}
 configure_file(${PROJECT_SOURCE_DIR}/cmake/rootfsctl-c.pc.in ${PROJECT_BINARY_DIR}/rootfsctl-c.pc
                @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/rootfsctl-c.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+        COMPONENT c_library)
+
+# The library finds the helper relative to itself (exec/nshelper_path.h); the CLI, whose
+# full install includes this component, relative to itself.
+install(TARGETS rootfsctl-nshelper RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/rootfsctl
         COMPONENT c_library)
 
 # A sanitizer build's modules link the sanitizer options object (cmake/sanitizers.cmake),

@@ -1,12 +1,13 @@
 // Entering a target's namespaces without the caller ever changing (docs/architecture.md §4): a
-// thread with its own fs_struct for a target in the caller's user namespace, a forked helper for
-// one in another user namespace.
+// thread with its own fs_struct for a target in the caller's user namespace, an exec'd helper
+// process (rootfsctl-nshelper) that performs the work's syscalls for one in another.
 #include "exec/worker.h"
 
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,17 +18,11 @@
 #include <system_error>
 #include <thread>
 
+#include "exec/nshelper_path.h"
+#include "exec/nshelper_proxy.h"
+
 namespace rootfsctl::exec {
 namespace {
-
-// The helper's report: one tag byte, then outcome JSON. 'O': the work's outcome. 'E':
-// entering failed, the outcome's error says why.
-constexpr char kOutcomeTag = 'O';
-constexpr char kEnterErrorTag = 'E';
-// An outcome is a few kilobytes; anything near this is a runaway helper.
-constexpr std::size_t kMaxReport = 64u << 20;
-// Exit code of a helper whose parent died before it started (PR_SET_PDEATHSIG race).
-constexpr int kOrphanedExit = 125;
 
 std::string pid_text(const Target& target) { return "process " + std::to_string(target.pid); }
 
@@ -64,90 +59,6 @@ Result<ApplyOutcome> run_on_thread(Syscalls& sys, const Target& target, const Na
   return result;
 }
 
-/// Writes all of `data` with plain write(2): the helper's pipe is not the seam's business
-/// (a fake's write_all would swallow the report).
-bool write_report(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-/// Drops the caller's supplementary groups before entering: unmapped in the target's user
-/// namespace, they would still grant the host's group permissions there, and setgroups(2)
-/// may be denied inside (/proc/N/setgroups "deny", as a runtime leaves it). A caller
-/// without CAP_SETGID (rootless, applying to its own user namespace) cannot drop them and
-/// gains nothing by it: they are its own groups, so EPERM leaves them.
-Result<void> drop_groups(Syscalls& sys) {
-  auto dropped = sys.clear_groups();
-  if (dropped || dropped.error().errno_value == EPERM) return {};
-  return std::unexpected(dropped.error().wrap("helper: drop the supplementary groups"));
-}
-
-/// setns into the user namespace, then the mount namespace, then become that namespace's
-/// root. Only a single-threaded process may join a user namespace (setns(2), EINVAL
-/// otherwise) — hence the fork; once in, the helper holds every capability of that
-/// namespace, which the mount namespace it owns requires (CAP_SYS_ADMIN there,
-/// CAP_SYS_CHROOT in the caller's, setns(2)). Its ids stay the caller's, though, and the
-/// host's root is unmapped in a container's namespace: a file created with an unmapped
-/// fsuid fails with EOVERFLOW (issue 17). So, as nsenter -U and runc do, the helper then
-/// takes uid and gid 0 of the target's namespace; gid first, while it may still change it.
-Result<void> enter_user_and_mount_ns(Syscalls& sys, const Target& target) {
-  if (auto groups = drop_groups(sys); !groups) return groups;
-  if (auto user = sys.setns(target.user_ns.get(), CLONE_NEWUSER); !user) {
-    return std::unexpected(
-        user.error().wrap("helper: enter the user namespace of " + pid_text(target)));
-  }
-  if (auto mnt = sys.setns(target.mnt_ns.get(), CLONE_NEWNS); !mnt) {
-    return std::unexpected(
-        mnt.error().wrap("helper: enter the mount namespace of " + pid_text(target)));
-  }
-  const std::string as_root = "helper: act as root of the user namespace of " + pid_text(target);
-  if (auto gid = sys.setresgid(0); !gid) return std::unexpected(gid.error().wrap(as_root));
-  if (auto uid = sys.setresuid(0); !uid) return std::unexpected(uid.error().wrap(as_root));
-  return {};
-}
-
-/// The forked helper: enter, work, report, _exit. _exit, not exit: the caller's atexit
-/// handlers and stdio buffers belong to the caller (a copy flushed here would print twice).
-[[noreturn]] void helper_main(Syscalls& sys, const Target& target, const NamespaceWork& work,
-                              int report_fd, pid_t parent) {
-  // Die with the caller rather than run on unsupervised (prctl(2): PR_SET_PDEATHSIG; the
-  // getppid check closes the race with a parent that died before the prctl).
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(kOrphanedExit);
-  std::string report;
-  if (auto entered = enter_user_and_mount_ns(sys, target); !entered) {
-    ApplyOutcome failed;
-    failed.error = entered.error();
-    report = kEnterErrorTag + outcome_to_json(failed);
-  } else {
-    report = kOutcomeTag + outcome_to_json(work(sys));
-  }
-  ::_exit(write_report(report_fd, report) ? 0 : 1);
-}
-
-Result<std::string> read_report(int fd) {
-  std::string report;
-  std::array<char, 65536> buffer{};
-  while (true) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      return std::unexpected(make_error(Stage::kFork, "read the helper's report", err));
-    }
-    if (n == 0) return report;
-    report.append(buffer.data(), static_cast<std::size_t>(n));
-    if (report.size() > kMaxReport) {
-      return std::unexpected(make_error(Stage::kFork, "the helper's report is too large"));
-    }
-  }
-}
-
 Result<int> reap(pid_t child) {
   int status = 0;
   while (::waitpid(child, &status, 0) < 0) {
@@ -169,80 +80,95 @@ std::string describe_status(int status) {
   return "ended with wait status " + std::to_string(status);
 }
 
-/// The helper's outcome, from its report and how it ended.
-Result<ApplyOutcome> decode_report(std::string_view report, int status, pid_t child) {
-  const std::string helper = "helper " + std::to_string(child);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || report.empty()) {
-    return std::unexpected(make_error(
-        Stage::kFork,
-        helper + " " + describe_status(status) + (report.empty() ? " without a report" : "")));
+/// posix_spawn's file actions and attributes, destroyed with it.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions{};
+  posix_spawnattr_t attributes{};
+  SpawnSetup() {
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawnattr_init(&attributes);
   }
-  auto outcome = outcome_from_json(report.substr(1));
-  if (!outcome || (report[0] != kOutcomeTag && report[0] != kEnterErrorTag)) {
-    Error error = make_error(Stage::kFork, helper + " sent a malformed report");
-    if (!outcome) error.hint = outcome.error().message;
-    return std::unexpected(error);
+  ~SpawnSetup() {
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attributes);
   }
-  if (report[0] == kEnterErrorTag) {
-    if (!outcome->error) {
-      return std::unexpected(make_error(Stage::kFork, helper + " failed without an error"));
-    }
-    return std::unexpected(*outcome->error);
-  }
-  return outcome;
-}
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
 
-/// fork(2) with every signal blocked, and the helper keeps them blocked: a caller's
-/// handlers must not run in it. The helper is a copy of one thread of a process that may
-/// have many (a Go program always has), and a handler written for that process (Go's
-/// runtime installs one for every signal) would run without the threads and locks it
-/// expects. SIGKILL, which PR_SET_PDEATHSIG and --fail-at K:kill send, cannot be blocked.
-/// The parent's mask is restored after the fork, errno kept for the caller.
-pid_t fork_with_signals_blocked() {
+/// Starts the helper with posix_spawn: glibc's is a clone(CLONE_VM | CLONE_VFORK) and exec
+/// with no caller code in between, safe from a multithreaded caller. Its socket is
+/// dup2()ed onto fd 3, which clears close-on-exec on that copy only (every other fd of the
+/// caller stays behind); every signal is unblocked and default, whatever the caller (Go's
+/// runtime handles them all) had.
+Result<pid_t> spawn_helper(const std::string& path, int sock) {
+  // From above 3, so the dup2 is a real copy even if `sock` were 3.
+  UniqueFd high(::fcntl(sock, F_DUPFD_CLOEXEC, 10));
+  if (!high) return std::unexpected(make_error(Stage::kFork, "dup the helper's socket", errno));
+  SpawnSetup setup;
+  ::posix_spawn_file_actions_adddup2(&setup.actions, high.get(), nshelper::kSocketFd);
+  sigset_t none;
   sigset_t all;
-  sigset_t saved;
+  ::sigemptyset(&none);
   ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
-  const pid_t child = ::fork();
-  if (child != 0) {
-    const int err = errno;
-    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-    errno = err;
+  ::posix_spawnattr_setsigmask(&setup.attributes, &none);
+  ::posix_spawnattr_setsigdefault(&setup.attributes, &all);
+  ::posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string program = path;
+  std::string caller = std::to_string(::getpid());
+  std::array<char*, 3> argv{program.data(), caller.data(), nullptr};
+  pid_t child = -1;
+  const int rc =
+      ::posix_spawn(&child, path.c_str(), &setup.actions, &setup.attributes, argv.data(), environ);
+  if (rc != 0) {
+    return std::unexpected(make_error(Stage::kFork, "start the namespace helper " + path, rc));
   }
   return child;
 }
 
-Result<ApplyOutcome> run_in_helper(Syscalls& sys, const Target& target, const NamespaceWork& work) {
-  std::array<int, 2> pipe_fds{};
-  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-    const int err = errno;
-    return std::unexpected(make_error(Stage::kFork, "pipe for the helper's report", err));
-  }
-  UniqueFd read_end(pipe_fds[0]);
-  UniqueFd write_end(pipe_fds[1]);
-  const pid_t parent = ::getpid();
-  const pid_t child = fork_with_signals_blocked();
-  if (child < 0) {
-    const int err = errno;
-    return std::unexpected(make_error(Stage::kFork, "fork the helper", err));
-  }
-  if (child == 0) {
-    read_end.reset();
-    helper_main(sys, target, work, write_end.get(), parent);
-  }
-  // Closed here so the read below sees EOF when the helper is done.
-  write_end.reset();
-  auto report = read_report(read_end.get());
+/// Why entering failed: the helper's own error (stage setns, as the kernel said it), or,
+/// when it never answered, how it ended.
+Error enter_failure(const nshelper::ProxySyscalls& proxy, Error error, pid_t child) {
   auto status = reap(child);
-  if (!status) return std::unexpected(status.error());
-  if (!report) return std::unexpected(report.error());
-  return decode_report(*report, *status, child);
+  if (!proxy.broken() || !status) return error;
+  Error ended = make_error(Stage::kFork, "namespace helper " + std::to_string(child) + " " +
+                                             describe_status(*status) + " before entering");
+  ended.hint = error.message;
+  return ended;
+}
+
+/// Another user namespace: the helper process enters it (only a single-threaded process
+/// may, setns(2)), and the work runs here, on the calling thread, with every syscall
+/// performed by the helper. The helper's exit follows from closing the socket (EOF), or
+/// from this thread's death (PR_SET_PDEATHSIG), so --fail-at K:kill takes it along too.
+Result<ApplyOutcome> run_in_helper(const Target& target, const NamespaceWork& work) {
+  auto path = nshelper_path();
+  if (!path) return std::unexpected(path.error());
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0) {
+    return std::unexpected(make_error(Stage::kFork, "socketpair for the helper", errno));
+  }
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
+  auto child = spawn_helper(*path, theirs.get());
+  theirs.reset();
+  if (!child) return std::unexpected(child.error());
+  nshelper::ProxySyscalls proxy(ours.get());
+  if (auto entered = proxy.enter(target.user_ns.get(), target.mnt_ns.get(), pid_text(target));
+      !entered) {
+    ours.reset();
+    return std::unexpected(enter_failure(proxy, entered.error(), *child));
+  }
+  ApplyOutcome outcome = work(proxy);
+  ours.reset();  // the helper's end of stream: it exits
+  if (auto status = reap(*child); !status) return std::unexpected(status.error());
+  return outcome;
 }
 
 }  // namespace
 
 Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work) {
-  if (target.other_user_ns) return run_in_helper(sys, target, work);
+  if (target.other_user_ns) return run_in_helper(target, work);
   return run_on_thread(sys, target, work);
 }
 

@@ -4,9 +4,11 @@
 // Same user namespace: a short-lived std::thread unshares CLONE_FS (so setns, chdir,
 // umask and pivot_root affect only it), setns()s into the mount namespace and runs the
 // work. Another user namespace (rootless): the kernel refuses setns(CLONE_NEWUSER) in a
-// multithreaded process (EINVAL), so a forked single-threaded helper enters user + mount
-// namespaces, runs the work and writes its ApplyOutcome as JSON to a pipe; the parent
-// reads it and reaps the helper.
+// multithreaded process (EINVAL), so a helper process, rootfsctl-nshelper, started with
+// posix_spawn (never a fork that runs the caller's code), enters user + mount namespaces
+// and becomes their root; the work then runs on the calling thread with a Syscalls that
+// has the helper perform every call (exec/nshelper_proxy.h), and the helper exits when the
+// work is done.
 #pragma once
 
 #include <functional>
@@ -23,7 +25,8 @@ using NamespaceWork = std::function<ApplyOutcome(Syscalls& sys)>;
 
 /// Runs `work` inside `target`'s namespaces as described above. Errors are failures to
 /// get there (Stage::kThread, kFork, kUnshare, kSetns); the work's own failures are in
-/// the outcome.
+/// the outcome. Whatever the work does inside must go through the Syscalls it is given:
+/// in helper mode it runs in the caller's process, whose own calls stay outside.
 Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work);
 
 }  // namespace rootfsctl::exec

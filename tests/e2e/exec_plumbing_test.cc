@@ -1,15 +1,17 @@
 // The executor's plumbing for real: pinning live processes, entering their namespaces
-// from a thread or a forked helper, and the mount API through the Linux syscall layer,
+// from a thread or the namespace helper, and the mount API through the Linux syscall layer,
 // against children parked in new namespaces (see exec_plumbing_support.h for safety).
 //
 // Facts asserted here because the design depends on them (docs/architecture.md §4):
 // - a thread that unshared CLONE_FS can setns into another mount namespace, and nothing
 //   of it (namespace, root, cwd, umask) shows on any other thread of the process;
 // - setns(CLONE_NEWUSER) is refused with EINVAL in a multithreaded process, so a target
-//   in another user namespace needs the forked helper;
+//   in another user namespace needs a helper process (rootfsctl-nshelper, exec'd, which
+//   performs the work's syscalls while the work runs in the caller);
 // - the procfs "pidns" option mounts proc for a pid namespace without forking.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -17,12 +19,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "exec/nshelper_path.h"
 #include "exec/syscalls.h"
 #include "exec/target.h"
 #include "exec/worker.h"
@@ -39,6 +43,9 @@ using exec::Syscalls;
 
 [[maybe_unused]] const auto* const kPrivateNamespace =
     ::testing::AddGlobalTestEnvironment(new PrivateMountNamespace);
+// This test program is neither the CLI nor the C library: the helper is where CMake built it.
+[[maybe_unused]] const bool kHelperSet =
+    (exec::set_nshelper_path(ROOTFSCTL_NSHELPER_TEST_PATH), true);
 
 /// The mount table as the calling thread sees it, through the seam.
 mountinfo::MountTable thread_table(Syscalls& sys) {
@@ -416,7 +423,8 @@ std::string rootless_caller(pid_t pid, const std::string& mark) {
     return o;
   });
   if (!outcome) return checks.failures + "run_in_target: " + outcome.error().to_string();
-  checks.expect(outcome->ops_done != static_cast<int>(::getpid()), "work ran in the caller");
+  // The work runs in the caller, only its syscalls in the helper (docs/architecture.md §4).
+  checks.expect(outcome->ops_done == static_cast<int>(::getpid()), "work ran elsewhere");
   for (const auto& line : outcome->verify_mismatches) checks.expect(false, line);
   return checks.failures;
 }
@@ -442,6 +450,7 @@ TEST(RunInTarget, ForkedModeFromRoot) {
   const auto& mark = pinned.mark;
   auto& target = pinned.target;
   ASSERT_TRUE(target->other_user_ns);
+  IdleThreads others(3);  // a multithreaded caller, as a Go program always is
   const auto before = caller_threads();
   auto outcome = exec::run_in_target(exec::linux_syscalls(), *target, [&](Syscalls& sys) {
     ApplyOutcome o;
@@ -451,6 +460,43 @@ TEST(RunInTarget, ForkedModeFromRoot) {
   ASSERT_TRUE(outcome) << outcome.error().to_string();
   EXPECT_TRUE(outcome->ok()) << outcome->error->to_string();
   EXPECT_EQ(caller_threads(), before);
+}
+
+/// The pid of the process performing `sys`'s calls, as our own procfs `proc` names it.
+pid_t performer(Syscalls& sys, int proc) {
+  auto stat = sys.openat2(proc, "self/stat", O_RDONLY, 0, 0);
+  if (!stat) return -1;
+  auto text = sys.read_all(stat->get(), 4096);
+  return text ? static_cast<pid_t>(std::atoi(text->c_str())) : -1;
+}
+
+TEST(RunInTarget, HelperModeExecsTheHelperAndSurvivesItsDeath) {
+  REQUIRE_ROOT();
+  PinnedChild pinned(ParkMode::kRootless);
+  ASSERT_EQ(pinned.failure, "");
+  auto proc = exec::linux_syscalls().open_procfs();
+  ASSERT_TRUE(proc) << proc.error().to_string();
+  pid_t helper = -1;
+  std::string helper_exe;
+  Result<void> after_death;
+  auto outcome = exec::run_in_target(exec::linux_syscalls(), *pinned.target, [&](Syscalls& sys) {
+    helper = performer(sys, proc->get());
+    helper_exe = read_link("/proc/" + std::to_string(helper) + "/exe");
+    ::kill(helper, SIGKILL);
+    after_death = sys.mkdirat(AT_FDCWD, "never", 0755);
+    return ApplyOutcome{};
+  });
+  ASSERT_TRUE(outcome) << outcome.error().to_string();
+  EXPECT_GT(helper, 0);
+  EXPECT_NE(helper, ::getpid());
+  // The helper is the exec'd binary, not a copy of this process.
+  EXPECT_EQ(helper_exe, ROOTFSCTL_NSHELPER_TEST_PATH);
+  ASSERT_FALSE(after_death);
+  EXPECT_EQ(after_death.error().stage, Stage::kFork);
+  // EPIPE on the request or end of stream before the answer, whichever the kill raced.
+  EXPECT_TRUE(after_death.error().message.starts_with("namespace helper: "))
+      << after_death.error().to_string();
+  EXPECT_NE(::kill(helper, 0), 0) << "the helper was reaped";
 }
 
 }  // namespace

@@ -179,6 +179,22 @@ mounts:
         wrote = child.inside("-r", "-w", "sh", "-c", "echo x > /dev/null && touch /tmp/ok")
         self.assertEqual(wrote.returncode, 0, wrote.stderr)
 
+    def test_without_its_namespace_helper_an_apply_says_where_it_looked(self):
+        # rootfsctl-nshelper is found relative to the program (never on PATH): a copy of
+        # the binary alone cannot enter a user namespace, and says so before op 1.
+        alone = pathlib.Path(self.tmp, "alone", "bin", "rootfsctl")
+        alone.parent.mkdir(parents=True)
+        shutil.copy2(support.BINARY, alone)
+        child = self.child(mapped_child)
+        before = child.mountinfo()
+        proc = subprocess.run([str(alone), "apply", str(self.layout()), "--pid", str(child.pid)],
+                              capture_output=True, timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        wanted = f"the namespace helper {self.tmp}/alone/libexec/rootfsctl/rootfsctl-nshelper " \
+                 "is missing"
+        self.assertIn(wanted.encode(), proc.stderr)
+        self.assertEqual(child.mountinfo(), before)
+
     def test_mqueue_in_a_child_sharing_the_hosts_ipc_is_refused_before_op_1(self):
         child = self.child(ipc_sharing_child)
         layout = self.layout(f"  - mqueue: {self.mnt}/mq\n")

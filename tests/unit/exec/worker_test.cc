@@ -1,19 +1,23 @@
-// The worker through the recording fake: which calls it makes in which mode, that the
-// work runs on another thread or in another process, and how failures to get there and
-// helpers that die are reported. (Real namespaces: tests/e2e/exec_plumbing_test.cc.)
+// The worker through the recording fake: which calls it makes in thread mode, that the
+// work runs on another thread, and in helper mode how failures to start or enter the
+// helper (rootfsctl-nshelper) and helpers that die are reported. (Real namespaces:
+// tests/e2e/exec_plumbing_test.cc.)
 #include "exec/worker.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
 
+#include "exec/nshelper_path.h"
 #include "fake_syscalls.h"
 
 namespace rootfsctl::exec {
@@ -85,95 +89,6 @@ TEST(RunInTarget, ThreadModeFailuresToEnter) {
   }
 }
 
-TEST(RunInTarget, ForkedModeHandsTheOutcomeBackOverAPipe) {
-  FakeSyscalls sys;
-  Target target = fake_target(sys, true);
-  const pid_t caller = ::getpid();
-  auto outcome = run_in_target(sys, target, [&](Syscalls& inside) {
-    ApplyOutcome o;
-    // Recorded in the helper's copy of the fake, which the caller never sees.
-    auto calls = static_cast<FakeSyscalls&>(inside).calls();
-    o.verify_mismatches = calls;
-    o.failed_target = ::getpid() != caller ? "in a helper" : "in the caller";
-    o.error = make_error(Stage::kCreate, "mkdirat caf\xe9", EEXIST);
-    o.error->context = {"op 2/3 mkdir /caf\xe9"};
-    o.elapsed_ms = 1.0 / 3.0;
-    o.rolled_back = true;
-    return o;
-  });
-  ASSERT_TRUE(outcome) << outcome.error().to_string();
-  EXPECT_EQ(outcome->failed_target, "in a helper");
-  // Groups dropped before entering, ids switched to the namespace's root after (issue 17).
-  EXPECT_EQ(outcome->verify_mismatches,
-            (std::vector<std::string>{"setgroups(0, NULL)", "setns(5, CLONE_NEWUSER)",
-                                      "setns(3, CLONE_NEWNS)", "setresgid(0, 0, 0)",
-                                      "setresuid(0, 0, 0)"}));
-  ASSERT_TRUE(outcome->error);
-  EXPECT_EQ(outcome->error->message, "mkdirat caf\xe9");
-  EXPECT_EQ(outcome->error->context, std::vector<std::string>{"op 2/3 mkdir /caf\xe9"});
-  EXPECT_EQ(outcome->elapsed_ms, 1.0 / 3.0);
-  EXPECT_TRUE(sys.calls().empty());
-}
-
-TEST(RunInTarget, ForkedModeWorksFromAMultithreadedCaller) {
-  FakeSyscalls sys;
-  Target target = fake_target(sys, true);
-  std::atomic<bool> stop = false;
-  std::thread busy([&] {
-    while (!stop) std::this_thread::yield();
-  });
-  auto outcome = run_in_target(sys, target, [](Syscalls&) {
-    ApplyOutcome o;
-    o.ops_done = 5;
-    return o;
-  });
-  stop = true;
-  busy.join();
-  ASSERT_TRUE(outcome) << outcome.error().to_string();
-  EXPECT_EQ(outcome->ops_done, 5);
-}
-
-TEST(RunInTarget, ForkedModeFailuresToEnter) {
-  for (auto [call, context] :
-       {std::pair{"setgroups", "helper: drop the supplementary groups"},
-        std::pair{"CLONE_NEWUSER", "helper: enter the user namespace of process 42"},
-        std::pair{"CLONE_NEWNS", "helper: enter the mount namespace of process 42"},
-        std::pair{"setresgid", "helper: act as root of the user namespace of process 42"},
-        std::pair{"setresuid", "helper: act as root of the user namespace of process 42"}}) {
-    FakeSyscalls sys;
-    Target target = fake_target(sys, true);
-    // EPERM from setgroups is a caller's own groups it may keep (below): EINVAL here.
-    sys.fail_matching(call, EINVAL);
-    auto outcome = run_in_target(sys, target, [](Syscalls&) {
-      ApplyOutcome o;
-      o.failed_target = "the work ran";
-      return o;
-    });
-    ASSERT_FALSE(outcome) << call;
-    EXPECT_EQ(outcome.error().stage, Stage::kSetns) << call;
-    EXPECT_EQ(outcome.error().errno_value, EINVAL) << call;
-    EXPECT_EQ(outcome.error().context, std::vector<std::string>{context}) << call;
-  }
-}
-
-TEST(RunInTarget, ForkedModeKeepsGroupsACallerCannotDrop) {
-  // A rootless caller (no CAP_SETGID) entering its own user namespace: its groups are its
-  // own, so setgroups' EPERM does not stop it.
-  FakeSyscalls sys;
-  Target target = fake_target(sys, true);
-  sys.fail_matching("setgroups", EPERM);
-  auto outcome = run_in_target(sys, target, [](Syscalls& inside) {
-    ApplyOutcome o;
-    o.verify_mismatches = static_cast<FakeSyscalls&>(inside).calls();
-    return o;
-  });
-  ASSERT_TRUE(outcome) << outcome.error().to_string();
-  EXPECT_EQ(outcome->verify_mismatches,
-            (std::vector<std::string>{"setgroups(0, NULL) = -1 EPERM", "setns(5, CLONE_NEWUSER)",
-                                      "setns(3, CLONE_NEWNS)", "setresgid(0, 0, 0)",
-                                      "setresuid(0, 0, 0)"}));
-}
-
 TEST(RunInTarget, ThreadModeKeepsTheCallersIds) {
   // Same user namespace: the caller's ids are already mapped there; nothing to switch.
   FakeSyscalls sys;
@@ -184,24 +99,87 @@ TEST(RunInTarget, ThreadModeKeepsTheCallersIds) {
   EXPECT_TRUE(sys.calls_matching("setgroups").empty());
 }
 
-TEST(RunInTarget, AHelperThatDiesWithoutReportingIsAForkError) {
-  FakeSyscalls sys;
-  Target target = fake_target(sys, true);
-  auto exited = run_in_target(sys, target, [](Syscalls&) -> ApplyOutcome { ::_exit(7); });
-  ASSERT_FALSE(exited);
-  EXPECT_EQ(exited.error().stage, Stage::kFork);
-  EXPECT_TRUE(exited.error().message.ends_with(" exited with status 7 without a report"))
-      << exited.error().message;
+// Helper mode. Entering for real needs real namespaces (tests/e2e/exec_plumbing_test.cc;
+// the helper's side with the fake: nshelper_test.cc); here, how starting and entering fail.
 
-  auto killed = run_in_target(sys, target, [](Syscalls&) -> ApplyOutcome {
-    ::raise(SIGKILL);
-    return {};
+/// Points the worker at `path` for one test.
+struct HelperAt {
+  explicit HelperAt(std::string path) { set_nshelper_path(std::move(path)); }
+  ~HelperAt() { set_nshelper_path(""); }
+};
+
+Result<ApplyOutcome> run_in_helper_mode(bool& ran) {
+  FakeSyscalls sys;
+  Target target = fake_target(sys, true);  // its namespace fds are /dev/null
+  return run_in_target(sys, target, [&](Syscalls&) {
+    ran = true;
+    return ApplyOutcome{};
   });
+}
+
+TEST(RunInTarget, AMissingHelperIsAForkErrorNamingIt) {
+  HelperAt helper("/nonexistent/libexec/rootfsctl/rootfsctl-nshelper");
+  bool ran = false;
+  auto outcome = run_in_helper_mode(ran);
+  ASSERT_FALSE(outcome);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(outcome.error().stage, Stage::kFork);
+  EXPECT_EQ(outcome.error().message,
+            "the namespace helper /nonexistent/libexec/rootfsctl/rootfsctl-nshelper is missing");
+  EXPECT_EQ(outcome.error().errno_value, ENOENT);
+}
+
+TEST(RunInTarget, TheHelperIsFoundBesideTheInstalledProgramOrLibrary) {
+  // This test binary is neither: the error names where an installed one would look.
+  auto path = nshelper_path();
+  ASSERT_FALSE(path);
+  EXPECT_NE(path.error().message.find("/libexec/rootfsctl/rootfsctl-nshelper is missing"),
+            std::string::npos)
+      << path.error().message;
+}
+
+TEST(RunInTarget, TheRealHelperReportsWhyItCouldNotEnter) {
+  HelperAt helper(ROOTFSCTL_NSHELPER_TEST_PATH);
+  bool ran = false;
+  auto outcome = run_in_helper_mode(ran);
+  ASSERT_FALSE(outcome);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(outcome.error().stage, Stage::kSetns);
+  EXPECT_EQ(outcome.error().errno_value, EINVAL) << "/dev/null is no user namespace";
+  EXPECT_EQ(outcome.error().context,
+            std::vector<std::string>{"helper: enter the user namespace of process 42"});
+}
+
+TEST(RunInTarget, AHelperThatEndsBeforeEnteringIsAForkError) {
+  bool ran = false;
+  {
+    HelperAt helper("/bin/false");
+    auto exited = run_in_helper_mode(ran);
+    ASSERT_FALSE(exited);
+    EXPECT_EQ(exited.error().stage, Stage::kFork);
+    EXPECT_TRUE(exited.error().message.ends_with(" exited with status 1 before entering"))
+        << exited.error().message;
+  }
+  const std::string script = ::testing::TempDir() + "/nshelper-kills-itself";
+  {
+    UniqueFd file(::open(script.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755));
+    const std::string text = "#!/bin/sh\nkill -9 $$\n";
+    ASSERT_EQ(::write(file.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
+  HelperAt helper(script);
+  auto killed = run_in_helper_mode(ran);
+  ::unlink(script.c_str());
   ASSERT_FALSE(killed);
   EXPECT_EQ(killed.error().stage, Stage::kFork);
-  EXPECT_TRUE(
-      killed.error().message.ends_with(" was killed by signal 9 (SIGKILL) without a report"))
+  EXPECT_TRUE(killed.error().message.ends_with(" was killed by signal 9 (SIGKILL) before entering"))
       << killed.error().message;
+  EXPECT_FALSE(ran);
+}
+
+TEST(RunInTarget, TheHelperRefusesToRunByHand) {
+  const std::string command = std::string(ROOTFSCTL_NSHELPER_TEST_PATH) + " 2>/dev/null";
+  const int status = std::system(command.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 64) << status;
 }
 
 }  // namespace
