@@ -141,8 +141,9 @@ Result<ApplyOutcome> execute_logged(Syscalls& sys, const Target& target, int sta
     return execute_plan(inner, plan, context, exec_options);
   });
   if (!outcome && exec_options.fail_at && exec_options.fail_at->mode != FailAt::Mode::kErrno) {
-    // A helper in another user namespace may not signal rootfsctl; it died as asked, so
-    // die with it (--fail-at K:kill is for tests of recovery).
+    // The work runs in this process (in another user namespace too: only its syscalls
+    // run in rootfsctl-nshelper), so K:kill has already killed it there; what is left is
+    // a failure to enter, and a kill drill dies of that as well rather than report it.
     ::raise(SIGKILL);
   }
   const bool finished = outcome && (outcome->ok() || outcome->committed ||
