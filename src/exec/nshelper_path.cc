@@ -75,8 +75,9 @@ bool is_regular_file(const std::string& path) {
 
 Error missing(const std::string& place) {
   Error error = make_error(Stage::kFork, "the namespace helper " + place + " is missing", ENOENT);
-  error.hint = "rootfsctl enters another user namespace through it; install rootfsctl whole "
-               "(cmake --install)";
+  error.hint =
+      "rootfsctl enters another user namespace through it; install rootfsctl whole "
+      "(cmake --install)";
   return error;
 }
 

@@ -48,8 +48,8 @@ struct Answer {
 namespace {
 
 Error malformed(Method method) {
-  return make_error(Stage::kFork, "namespace helper: a malformed answer to " +
-                                      std::string(method_name(method)));
+  return make_error(Stage::kFork,
+                    "namespace helper: a malformed answer to " + std::string(method_name(method)));
 }
 
 }  // namespace
@@ -67,9 +67,9 @@ Result<Answer> ProxySyscalls::exchange(const Call& call) {
   auto received = receive_message(sock_);
   if (!received) return std::unexpected(fail(received.error()));
   if (!*received) {
-    return std::unexpected(fail(make_error(
-        Stage::kFork, "namespace helper: gone before answering " +
-                          std::string(method_name(call.method())))));
+    return std::unexpected(
+        fail(make_error(Stage::kFork, "namespace helper: gone before answering " +
+                                          std::string(method_name(call.method())))));
   }
   Answer answer{call.method(), std::move((*received)->payload), std::move((*received)->fds)};
   Reader in(answer.payload);
@@ -246,17 +246,15 @@ Result<void> ProxySyscalls::move_mount_set_group(int from_fd, int to_fd) {
 }
 
 /// The propagation as 0 (unchanged) or 1 + its value.
-Result<void> ProxySyscalls::mount_setattr(int fd, bool recursive, MountFlags set,
-                                          MountFlags clear,
+Result<void> ProxySyscalls::mount_setattr(int fd, bool recursive, MountFlags set, MountFlags clear,
                                           std::optional<Propagation> propagation) {
   const std::uint32_t change = propagation ? 1 + static_cast<std::uint32_t>(*propagation) : 0;
-  return as_void(exchange(
-      Call(Method::kMountSetattr).fd(fd).flag(recursive).u32(set).u32(clear).u32(change)));
+  return as_void(
+      exchange(Call(Method::kMountSetattr).fd(fd).flag(recursive).u32(set).u32(clear).u32(change)));
 }
 
 Result<void> ProxySyscalls::mount_setattr_idmap(int fd, bool recursive, int userns_fd) {
-  return as_void(
-      exchange(Call(Method::kMountSetattrIdmap).fd(fd).flag(recursive).fd(userns_fd)));
+  return as_void(exchange(Call(Method::kMountSetattrIdmap).fd(fd).flag(recursive).fd(userns_fd)));
 }
 
 Result<UniqueFd> ProxySyscalls::user_namespace_with_maps(std::string_view uid_map,

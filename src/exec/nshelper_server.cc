@@ -188,7 +188,6 @@ MaybeReply paths(Syscalls& sys, Method method, Args& a) {
   }
 }
 
-
 MaybeReply files(Syscalls& sys, Method method, Args& a) {
   switch (method) {
     case Method::kWriteAll: {
@@ -274,8 +273,7 @@ MaybeReply mounts(Syscalls& sys, Method method, Args& a) {
       const int dirfd = a.fd();
       const auto path = a.str();
       const bool recursive = a.flag();
-      return a.ok() ? MaybeReply(reply(sys.open_tree_clone(dirfd, path, recursive)))
-                    : std::nullopt;
+      return a.ok() ? MaybeReply(reply(sys.open_tree_clone(dirfd, path, recursive))) : std::nullopt;
     }
     case Method::kMoveMount:
     case Method::kMoveMountSetGroup: {
@@ -408,8 +406,7 @@ Result<void> send_reply(int sock, const Reply& reply) {
 /// host's root is unmapped in a container's namespace: a file created with an unmapped
 /// fsuid fails with EOVERFLOW (issue 17). So, as nsenter -U and runc do, the helper then
 /// takes uid and gid 0 of the target's namespace; gid first, while it may still change it.
-Result<void> enter_user_and_mount_ns(Syscalls& sys, int user_ns, int mnt_ns,
-                                     std::string_view who) {
+Result<void> enter_user_and_mount_ns(Syscalls& sys, int user_ns, int mnt_ns, std::string_view who) {
   if (auto groups = drop_groups(sys); !groups) return groups;
   const std::string target(who);
   if (auto user = sys.setns(user_ns, CLONE_NEWUSER); !user) {

@@ -12,8 +12,7 @@ namespace rootfsctl::exec::nshelper {
 
 /// Drops the supplementary groups, setns into `user_ns`, then into `mnt_ns`, then becomes
 /// that namespace's root (uid and gid 0). `who` names the target in the errors.
-Result<void> enter_user_and_mount_ns(Syscalls& sys, int user_ns, int mnt_ns,
-                                     std::string_view who);
+Result<void> enter_user_and_mount_ns(Syscalls& sys, int user_ns, int mnt_ns, std::string_view who);
 
 /// Exit codes of serve() and the helper.
 inline constexpr int kServedToTheEnd = 0;

@@ -675,8 +675,11 @@ class RootlessTest(HostileCase):
         super().setUp()
         self.source = os.path.join(self.tmp, "locked")
         os.mkdir(self.source)
-        shutil.copy(support.BINARY, os.path.join(self.tmp, "rootfsctl"))
-        os.chmod(os.path.join(self.tmp, "rootfsctl"), 0o755)
+        # The binary and, beside it, the helper it enters the user namespace through.
+        for name in ("rootfsctl", "rootfsctl-nshelper"):
+            shutil.copy(os.path.join(os.path.dirname(support.BINARY), name),
+                        os.path.join(self.tmp, name))
+            os.chmod(os.path.join(self.tmp, name), 0o755)
         mount = (f"mount -t tmpfs -o nosuid,nodev,noexec,mode=0755 locked {self.source} && "
                  f"echo data > {self.source}/f && echo ready && read _")
         self.outer = Parked(["unshare", "--mount", "--propagation", "private", "sh", "-c",

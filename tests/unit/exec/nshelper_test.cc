@@ -41,7 +41,12 @@ UniqueFd dev_null() { return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC))
 
 TEST(NshelperProtocol, WriterAndReaderRoundTrip) {
   Writer out;
-  out.u8(7).u32(0xdeadbeef).i32(-100).u64(1ull << 40).str(std::string_view("caf\xe9\0x", 6)).str("");
+  out.u8(7)
+      .u32(0xdeadbeef)
+      .i32(-100)
+      .u64(1ull << 40)
+      .str(std::string_view("caf\xe9\0x", 6))
+      .str("");
   Reader in(out.bytes());
   EXPECT_EQ(in.u8(), 7);
   EXPECT_EQ(in.u32(), 0xdeadbeefu);
@@ -303,11 +308,11 @@ TEST(NshelperServe, CallsAndAnswersOfEveryKind) {
   ASSERT_EQ(calls.size(), 23u);
   std::vector<std::string> names;
   for (std::size_t i = 5; i < calls.size(); ++i) names.push_back(call_name(calls[i]));
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "mkdirat", "open", "read_all", "openat2", "mount_flags", "mount_id",
-                       "fstatat", "fsopen", "fsconfig", "fsconfig", "mount_setattr",
-                       "mount_setattr", "umount_fd", "symlinkat", "set_propagation",
-                       "pivot_root", "umask", "umask"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"mkdirat", "open", "read_all", "openat2", "mount_flags",
+                                      "mount_id", "fstatat", "fsopen", "fsconfig", "fsconfig",
+                                      "mount_setattr", "mount_setattr", "umount_fd", "symlinkat",
+                                      "set_propagation", "pivot_root", "umask", "umask"}));
   EXPECT_EQ(calls[5], "mkdirat(AT_FDCWD, \"work\", 0755)");
   EXPECT_EQ(calls[6], "open(\"/etc/hostname\", O_RDONLY) = 3");
   EXPECT_TRUE(calls[7].ends_with(", 4096)")) << calls[7];
