@@ -212,8 +212,7 @@ class OverlayRootlessTest(unittest.TestCase):
         os.chmod(self.top, 0o755)
         make_members(self.top, owner=NOBODY)
         self.binary = self.top / "rootfsctl"
-        shutil.copy(support.BINARY, self.binary)
-        os.chmod(self.binary, 0o755)
+        support.copy_rootfsctl(self.binary)
 
     def tearDown(self):
         shutil.rmtree(self.top, ignore_errors=True)

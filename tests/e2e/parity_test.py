@@ -122,8 +122,7 @@ class ParityCases:
         cls.tmp = tempfile.mkdtemp(prefix="rootfsctl-parity-")
         os.chmod(cls.tmp, 0o755)
         cls.binary = os.path.join(cls.tmp, "rootfsctl")
-        shutil.copy(support.BINARY, cls.binary)
-        os.chmod(cls.binary, 0o755)
+        support.copy_rootfsctl(cls.binary)
         shutil.copy(support.SOURCE / "manifests/sandbox.yaml", cls.tmp)
         os.chmod(os.path.join(cls.tmp, "sandbox.yaml"), 0o644)
         cls.env = dict(os.environ, ROOTFSCTL_PATH=cls.tmp, HOME=cls.tmp,

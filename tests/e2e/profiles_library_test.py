@@ -302,8 +302,7 @@ class ProfilesRootlessTest(Library, unittest.TestCase):
             return
         cls.make_dirs(owner=NOBODY)
         cls.binary = os.path.join(cls.tmp, "rootfsctl")
-        shutil.copy(support.BINARY, cls.binary)
-        os.chmod(cls.binary, 0o755)
+        support.copy_rootfsctl(cls.binary)
         profiles = os.path.join(cls.tmp, "profiles")
         os.mkdir(profiles)
         os.chmod(profiles, 0o755)

@@ -1,6 +1,7 @@
 """Shared pieces of the Python end-to-end tests: running the binary, the privilege policy
 and a child parked in new namespaces."""
 import os
+import shutil
 import pathlib
 import subprocess
 
@@ -35,6 +36,18 @@ def rootfsctl(*args, check_exit=None, timeout=60):
             f"{check_exit}\nstdout: {proc.stdout.decode(errors='replace')[:3000]}\n"
             f"stderr: {proc.stderr.decode(errors='replace')[:3000]}")
     return proc
+
+
+def copy_rootfsctl(destination):
+    """Copies the binary to `destination` (mode 0755) and, beside it, rootfsctl-nshelper,
+    which a copied binary finds there (it enters other user namespaces through it)."""
+    destination = os.fspath(destination)
+    helper = os.path.join(os.path.dirname(BINARY), "rootfsctl-nshelper")
+    for source, target in ((BINARY, destination),
+                           (helper, os.path.join(os.path.dirname(destination),
+                                                 "rootfsctl-nshelper"))):
+        shutil.copy(source, target)
+        os.chmod(target, 0o755)
 
 
 def require_root(test):
