@@ -29,7 +29,9 @@ constexpr std::size_t kMaxReport = 64u << 20;
 // Exit code of a helper whose parent died before it started (PR_SET_PDEATHSIG race).
 constexpr int kOrphanedExit = 125;
 
-std::string pid_text(const Target& target) { return "process " + std::to_string(target.pid); }
+std::string pid_text(const Target& target) {
+  return target.name.empty() ? "process " + std::to_string(target.pid) : target.name;
+}
 
 /// setns(CLONE_NEWNS) on this thread. The thread must have its own fs_struct first:
 /// setns(2) refuses a mount namespace change while CLONE_FS is shared (EINVAL), and the
@@ -240,6 +242,21 @@ Result<ApplyOutcome> run_in_helper(Syscalls& sys, const Target& target, const Na
 }
 
 }  // namespace
+
+Result<void> look_inside(Syscalls& sys, const Target& target,
+                         const std::function<Result<void>(Syscalls& sys)>& look) {
+  Result<void> result;
+  try {
+    std::thread worker([&] {
+      result = enter_mount_ns_on_thread(sys, target);
+      if (result) result = look(sys);
+    });
+    worker.join();
+  } catch (const std::system_error& e) {
+    return std::unexpected(make_error(Stage::kThread, "start the worker thread", e.code().value()));
+  }
+  return result;
+}
 
 Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work) {
   if (target.other_user_ns) return run_in_helper(sys, target, work);
