@@ -3,8 +3,9 @@
 have, the rooted `sandbox` layout and a hot-add layout (a tmpfs, a directory in it, a host
 directory bound read-only in it) get the verdict the table in docs/engines.md gives.
 `plan --pid`, `apply --dry-run` and `apply` agree on it; an applied cell verifies clean
-and its mounts are seen from inside the target; a refused cell changed nothing; a fault
-at the first and at the last op rolls back to the same table.
+and its mounts are seen from inside the target; a refused cell changed nothing; at a
+sample of ops (first, last, first of each kind, the pivot ritual) a fault rolls back to
+the same table, and so does rootfsctl killed there followed by `rollback`.
 
 Targets: a fresh parked child, an assembled child (after `apply sandbox`), a running runc
 container, a child in a user namespace mapped 0 100000 65536, a child made by an
@@ -220,12 +221,47 @@ class MatrixTest(unittest.TestCase):
                  if d["severity"] in ("error", "note")]
         return plan.returncode, codes, json.loads(plan.stdout).get("ops", [])
 
+    # The ops of the pivot ritual, each sampled: after pivot_root, /'s propagation and the
+    # detach of the old root (the commit point).
+    RITUAL = ("pivot_root", "propagation", "umount")
+
+    @classmethod
+    def sample(cls, ops):
+        """The ops a fault is injected at on each target: the first and the last, the first
+        of each kind, and each op of the pivot ritual (the sweeps of every op run on the
+        fresh child, the assembled child and runc: e2e_fault_sweep, e2e_crash)."""
+        picked = {ops[0]["index"], ops[-1]["index"]}
+        kinds = set()
+        pivoted = False
+        for op in ops:
+            if op["op"] not in kinds:
+                kinds.add(op["op"])
+                picked.add(op["index"])
+            pivoted = pivoted or op["op"] == "pivot_root"
+            if pivoted and op["op"] in cls.RITUAL:
+                picked.add(op["index"])
+        return sorted(picked)
+
     def faults(self, layout, target, ops):
+        """At each sampled op: a failure rolls back to the same table; rootfsctl killed
+        before the op, then `rollback`, gives the same table too."""
         before = target.table()
-        for op in {ops[0]["index"], ops[-1]["index"]}:
-            proc = rootfsctl("apply", layout, *target.args, "--fail-at", op, check_exit=3)
+        state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        os.chmod(state, 0o700)
+        env = dict(os.environ, ROOTFSCTL_STATE_DIR=state)
+        apply = [support.BINARY, "apply", str(layout), *target.args]
+        for op in self.sample(ops):
+            proc = subprocess.run(apply + ["--fail-at", str(op)], env=env, capture_output=True)
+            self.assertEqual(proc.returncode, 3, (op, proc.stderr))
             self.assertIn(b"rollback: clean", proc.stderr)
             self.assertEqual(target.table(), before, f"--fail-at {op}")
+            killed = subprocess.run(apply + ["--fail-at", f"{op}:kill"], env=env,
+                                    capture_output=True)
+            self.assertEqual(killed.returncode, -9, (op, killed.stderr))
+            back = subprocess.run([support.BINARY, "rollback", *target.args], env=env,
+                                  capture_output=True)
+            self.assertEqual(back.returncode, 0, (op, back.stdout, back.stderr))
+            self.assertEqual(target.table(), before, f"--fail-at {op}:kill, then rollback")
 
     def cell(self, target_name, layout_name):
         want, why = self.EXPECTED[(target_name, layout_name)]
