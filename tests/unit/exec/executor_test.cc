@@ -327,7 +327,7 @@ TEST(ExecutorTest, MqueueUsesTheIpcNamespaceFileOfANamespaceTarget) {
   execute_plan(fake, plan, context, {});
   auto setns = fake.calls_matching("CLONE_NEWIPC");
   ASSERT_EQ(setns.size(), 1u);
-  EXPECT_EQ(setns[0], "setns(" + std::to_string(ipc.get()) + ", CLONE_NEWIPC)");
+  EXPECT_EQ(setns[0], "setns(" + std::to_string(fake.handle_of(ipc.get())) + ", CLONE_NEWIPC)");
 }
 
 TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
