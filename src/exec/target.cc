@@ -111,15 +111,33 @@ Result<void> compare_namespaces(Syscalls& sys, Target& target) {
   return {};
 }
 
-/// The clone flag of a namespace kind's ns file (setns(2), NS_GET_NSTYPE).
-int clone_flag_of(std::string_view kind) {
-  if (kind == "mnt") return CLONE_NEWNS;
-  if (kind == "pid") return CLONE_NEWPID;
-  if (kind == "user") return CLONE_NEWUSER;
-  if (kind == "ipc") return CLONE_NEWIPC;
-  if (kind == "uts") return CLONE_NEWUTS;
-  if (kind == "net") return CLONE_NEWNET;
-  return CLONE_NEWCGROUP;
+/// A namespace kind: its name in `--ns`, the clone flag of its ns file (setns(2),
+/// NS_GET_NSTYPE), and where NamespaceFiles keeps its file.
+struct Kind {
+  std::string_view name;
+  int clone_flag;
+  std::string NamespaceFiles::*file;
+};
+constexpr Kind kKinds[] = {
+    {"mnt", CLONE_NEWNS, &NamespaceFiles::mnt},
+    {"pid", CLONE_NEWPID, &NamespaceFiles::pid},
+    {"user", CLONE_NEWUSER, &NamespaceFiles::user},
+    {"ipc", CLONE_NEWIPC, &NamespaceFiles::ipc},
+    {"uts", CLONE_NEWUTS, &NamespaceFiles::uts},
+    {"net", CLONE_NEWNET, &NamespaceFiles::net},
+    {"cgroup", CLONE_NEWCGROUP, &NamespaceFiles::cgroup},
+};
+
+const Kind* kind_of(std::string_view name) {
+  for (const auto& kind : kKinds) {
+    if (kind.name == name) return &kind;
+  }
+  return nullptr;
+}
+
+int clone_flag_of(std::string_view name) {
+  const Kind* kind = kind_of(name);
+  return kind ? kind->clone_flag : 0;
 }
 
 Error ns_file_error(std::string_view kind, std::string_view file, std::string_view what,
