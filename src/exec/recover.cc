@@ -478,9 +478,14 @@ Result<RecoveryReport> recover_target(Syscalls& sys, const TargetName& name) {
   // 3. What recovery needs from the caller's side: our own procfs and the target's root.
   auto proc = sys.open_procfs();
   if (!proc) return std::unexpected(proc.error());
-  auto root = target->pid > 0 ? sys.open_path("/proc/" + std::to_string(target->pid) + "/root",
-                                              O_PATH | O_DIRECTORY)
-                              : Result<UniqueFd>(std::move(target->root));
+  // A process's root tells whether a logged pivot_root ran (it moves with the pivot). A
+  // namespace without a process has no such root: entering it lands on the topmost mount
+  // at its "/", which is the new root before the pivot as after it, so recovery stops
+  // short of the pivot there and says so (-1).
+  Result<UniqueFd> root = UniqueFd();
+  if (target->pid > 0) {
+    root = sys.open_path("/proc/" + std::to_string(target->pid) + "/root", O_PATH | O_DIRECTORY);
+  }
   if (!root) return std::unexpected(root.error());
   if (target->pid > 0) {
     if (auto alive = sys.pidfd_send_signal(target->pidfd.get(), 0); !alive) {

@@ -94,6 +94,45 @@ class NamespaceTargetTest(unittest.TestCase):
         self.assertEqual(applied.returncode, 0, applied.stderr)
         self.assertIn(f"to mount namespace {ns.file}", applied.stdout)
 
+    def test_rooted_layout_and_a_kill_before_its_pivot(self):
+        """A layout with a root and no proc applies to a pinned namespace (the pivot
+        happens inside it). Killed after the op before the pivot, rollback
+        gives the table back; killed once pivot_root's intent is logged, it cannot tell
+        whether the pivot ran (no process has a root to look at) and says so, exit 4."""
+        layout = pathlib.Path(self.tmp, "rooted.yaml")
+        layout.write_text("version: 1\nname: rooted\nroot:\n  tmpfs: { size: 1M }\n"
+                          "mounts:\n  - bind: /usr\n    readonly: true\n"
+                          "  - symlink: /bin\n    to: usr/bin\n  - symlink: /lib\n"
+                          "    to: usr/lib\n  - symlink: /lib64\n    to: usr/lib64\n"
+                          "  - dir: /tmp\n")
+        ns = self.pin()
+        before = self.table(ns)
+        plan = json.loads(rootfsctl("plan", layout, "--ns", f"mnt={ns.file}", "--format",
+                                    "json", check_exit=0).stdout)
+        pivot = next(op["index"] for op in plan["ops"] if op["op"] == "pivot_root")
+        state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        os.chmod(state, 0o700)
+        env = dict(os.environ, ROOTFSCTL_STATE_DIR=state)
+        args = [support.BINARY, "apply", str(layout), "--ns", f"mnt={ns.file}"]
+        rollback = [support.BINARY, "rollback", "--ns", f"mnt={ns.file}"]
+        killed = subprocess.run(args + ["--fail-at", f"{pivot - 1}:kill-after"], env=env,
+                                capture_output=True)
+        self.assertEqual(killed.returncode, -9, killed.stderr)
+        back = subprocess.run(rollback, env=env, capture_output=True, text=True)
+        self.assertEqual(back.returncode, 0, (back.stdout, back.stderr))
+        self.assertEqual(self.table(ns), before)
+        killed = subprocess.run(args + ["--fail-at", f"{pivot}:kill"], env=env,
+                                capture_output=True)
+        self.assertEqual(killed.returncode, -9, killed.stderr)
+        back = subprocess.run(rollback, env=env, capture_output=True, text=True)
+        self.assertEqual(back.returncode, 4, (back.stdout, back.stderr))
+        self.assertIn("takes a process of the target", back.stderr)
+        fresh = self.pin()
+        rootfsctl("apply", layout, "--ns", f"mnt={fresh.file}", check_exit=0)
+        listing = fresh.inside("ls", "/")
+        self.assertEqual(listing.stdout.split(), ["bin", "lib", "lib64", "tmp", "usr"],
+                         listing.stderr)
+
     def test_proc_for_the_pid_namespace_given(self):
         ns = self.pin()
         # A pid namespace with one process in it, which is its pid 1.
