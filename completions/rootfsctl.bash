@@ -105,22 +105,22 @@ _rootfsctl() {
     # `two` take two values, the others one.
     local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
     local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
-    local options formats="text json" takes_value="--pid --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --base --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
+    local options formats="text json" takes_value="--pid --ns --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --base --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
     case $cmd in
         plan)
-            options="--pid --mountinfo --set --format --help -h $entries"
+            options="--pid --ns --mountinfo --set --format --help -h $entries"
             formats="text json tree mermaid sarif" ;;
         apply)
-            options="--pid --set --undo --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
+            options="--pid --ns --set --undo --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
         run)
             options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --keep-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
         mounts)
-            options="--pid --mountinfo --target -T --source -S --types -t --options -O --output -o --list -l --raw -r --pairs -P --noheadings -n --format --color --help -h"
+            options="--pid --ns --mountinfo --target -T --source -S --types -t --options -O --output -o --list -l --raw -r --pairs -P --noheadings -n --format --color --help -h"
             formats="text json tree" ;;
         verify)
-            options="--pid --set --format --help -h" ;;
+            options="--pid --ns --set --format --help -h" ;;
         rollback)
-            options="--pid --format --help -h" ;;
+            options="--pid --ns --format --help -h" ;;
         capture)
             options="--pid --format --help -h"
             formats="yaml json" ;;

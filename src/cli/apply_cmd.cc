@@ -1,4 +1,5 @@
-// rootfsctl apply LAYOUT --pid N [--set K=V]... [--undo] [--dry-run] [--fail-at K[:ERRNO]]
+// rootfsctl apply LAYOUT (--pid N | --ns mnt=FILE,...) [--set K=V]... [--undo] [--dry-run]
+// [--fail-at K[:ERRNO]]
 //                               [--allow-shared-namespace] [--strict] [--format text|json]
 #include <iostream>
 #include <string>
@@ -29,6 +30,14 @@ Examples:
   rootfsctl apply layout.yaml --pid 4242 --fail-at 7:kill   # crash drill, then:
   rootfsctl rollback --pid 4242
   rootfsctl apply extra.yaml --pid 4242 --undo   # take away what extra.yaml mounted
+  unshare --mount=/run/ns/mnt --propagation private true   # a namespace, no process
+  rootfsctl apply hotadd.yaml --ns mnt=/run/ns/mnt
+
+--ns names the target by namespace files instead of a process (as nsenter and `ip netns`
+do): mnt=FILE is the mount namespace, pinned by a bind mount of its ns file; pid=, ipc=,
+uts=, net= and cgroup= files say whose proc, mqueue, sysfs, sysctls and hostname an entry
+gets, and an entry that needs a kind not given is refused (exit 1, namespace-not-given).
+user= may name the mount namespace's owner; rootfsctl enters that one in any case.
 
 --undo applies the opposite of a layout without a root: an `unmount` entry for each of
 its mounts that no other contains (optional where apply may have skipped it), through the
@@ -39,7 +48,7 @@ Crash recovery: before each op its intent is persisted in /run/rootfsctl (see `r
 rollback --help`). --fail-at K:kill makes rootfsctl SIGKILL itself once op K's intent is
 persisted, before the op runs; K:kill-after right after op K ran. An apply to a target
 whose earlier apply was interrupted is refused (exit 1, interrupted-apply) until
-`rootfsctl rollback --pid N` has undone it.
+`rootfsctl rollback --pid N` (or --ns) has undone it.
 
 Exit codes: 0 applied and verified; 1 validation errors (nothing done); 2 usage or
 manifest error; 3 failed and rolled back cleanly; 4 failed and the rollback is
@@ -50,12 +59,14 @@ permitted): nothing was attempted.
 cxxopts::Options apply_options() {
   cxxopts::Options options("apply", "rootfsctl apply: apply a layout inside a live process");
   options.custom_help(
-      "LAYOUT --pid N [--set K=V]... [--bind SRC DST]... [--undo] [--dry-run] [--fail-at "
+      "LAYOUT (--pid N | --ns mnt=FILE[,pid=FILE...]) [--set K=V]... [--bind SRC DST]... [--undo] "
+      "[--dry-run] [--fail-at "
       "K[:ERRNO]] "
       "[--allow-shared-namespace] [--strict] [-v] [--format F]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "pid", "the target process", cxxopts::value<std::string>())(
+      "ns", kNsOptionHelp, cxxopts::value<std::vector<std::string>>(), "KIND=FILE,...")(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
       "undo", "take away what LAYOUT (without a root) mounted, as unmount entries")(
@@ -74,19 +85,19 @@ cxxopts::Options apply_options() {
 
 struct Request {
   layout::Layout layout;
-  pid_t pid = 0;
+  exec::TargetName target;
   exec::ApplyOptions options;
 };
 
 Result<Request> request_from(const cxxopts::ParseResult& args,
                              std::vector<layout::CommandLineEntry> entries) {
   Request request;
-  if (!args.count("layout") || !args.count("pid")) {
+  if (!args.count("layout")) {
     return std::unexpected(make_error(Stage::kUsage, "apply needs a LAYOUT and --pid N"));
   }
-  auto pid = parse_pid(args["pid"].as<std::string>());
-  if (!pid) return std::unexpected(pid.error());
-  request.pid = *pid;
+  auto target = target_name_from(args, "apply");
+  if (!target) return std::unexpected(target.error());
+  request.target = std::move(*target);
   auto sets = sets_from(args);
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
@@ -135,7 +146,7 @@ int apply_main(int argc, char** argv) {
   auto request = request_from(*args, std::move(*entries));
   if (!request) return report_error(request.error(), json);
   // 2. Pin, plan, validate, execute, verify, and say how it went.
-  return apply_and_report(request->layout, request->pid, request->options, json);
+  return apply_and_report(request->layout, request->target, request->options, json);
 }
 
 }  // namespace rootfsctl::cli

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/terminal.h"
 #include "render/render.h"
 
@@ -23,7 +24,7 @@ void print_failure(const exec::ApplyOutcome& outcome) {
   for (const auto& left : outcome.left) std::cerr << "  " << left << "\n";
 }
 
-int report(const exec::ApplyResult& result, pid_t pid, bool json) {
+int report(const exec::ApplyResult& result, const exec::TargetName& target, bool json) {
   const auto& outcome = *result.outcome;
   // What validation warned about was applied anyway: say so, as `plan` would have.
   auto warnings = warnings_of(result.diagnostics);
@@ -33,7 +34,7 @@ int report(const exec::ApplyResult& result, pid_t pid, bool json) {
     print_failure(outcome);
   } else if (!json) {
     auto ms = [](double value) { return static_cast<int>(value * 1000) / 1000.0; };
-    std::cout << "applied " << outcome.ops_done << " ops to pid " << pid << " in "
+    std::cout << "applied " << outcome.ops_done << " ops to " << target_label(target) << " in "
               << ms(outcome.elapsed_ms) << " ms (" << outcome.syscalls << " syscalls, "
               << ms(outcome.syscall_ms) << " ms in them); verified\n";
   }
@@ -45,11 +46,11 @@ int report(const exec::ApplyResult& result, pid_t pid, bool json) {
 
 }  // namespace
 
-int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyOptions& options,
-                     bool json) {
+int apply_and_report(const layout::Layout& layout, const exec::TargetName& target,
+                     const exec::ApplyOptions& options, bool json) {
   // Pin, plan, validate, execute, verify.
-  auto result = exec::apply(exec::linux_syscalls(), layout, pid, options);
-  if (!result) return report_error(result.error().wrap("pid " + std::to_string(pid)), json);
+  auto result = exec::apply(exec::linux_syscalls(), layout, target, options);
+  if (!result) return report_error(result.error().wrap(target_label(target)), json);
   // Validation errors or a dry run: show the plan checked against the live target.
   if (!result->outcome) {
     bool errors = plan::has_errors(result->diagnostics);
@@ -63,7 +64,7 @@ int apply_and_report(const layout::Layout& layout, pid_t pid, const exec::ApplyO
     }
     return errors ? kExitValidation : kExitOk;
   }
-  return report(*result, pid, json);
+  return report(*result, target, json);
 }
 
 std::vector<plan::Diagnostic> warnings_of(const std::vector<plan::Diagnostic>& diagnostics) {

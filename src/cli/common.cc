@@ -54,6 +54,7 @@ Result<std::string> find_layout(const std::string& name_or_path) {
 
 std::string Target::describe() const {
   if (pid) return "pid " + std::to_string(*pid);
+  if (ns) return "mount namespace " + ns->mnt;
   if (mountinfo_file) return "mountinfo " + *mountinfo_file;
   return "this process";
 }
@@ -62,6 +63,15 @@ Result<mountinfo::MountTable> Target::read_table() const {
   // A captured file is text; a live table comes through listmount(2) where that gives
   // the same table, else from /proc/N/mountinfo.
   if (mountinfo_file) return mountinfo::read_mountinfo_file(*mountinfo_file);
+  if (ns) {
+    auto& sys = exec::linux_syscalls();
+    auto target = exec::pin_namespace_files(sys, *ns);
+    if (!target) return std::unexpected(target.error());
+    pinned = std::make_shared<exec::Target>(std::move(*target));
+    auto proc = sys.open_procfs();
+    if (!proc) return std::unexpected(proc.error());
+    return exec::read_target_table(sys, *pinned, proc->get());
+  }
   auto table = mountinfo::read_live_table(pid.value_or(0));
   // A live target whose table cannot be read (gone, or its /proc entries closed to us) is
   // unusable, as for apply: not a usage error.
@@ -73,6 +83,8 @@ plan::TargetFacts gather_facts(const Target& target, const mountinfo::MountTable
   // A captured table is all CI knows: offline mode checks nothing else.
   if (target.mountinfo_file) return plan::offline_facts(table);
   if (target.pid) return plan::live_target_facts(*target.pid, table);
+  if (target.pinned)
+    return plan::namespace_target_facts(exec::namespace_view(*target.pinned), table);
   return plan::own_namespace_facts(table);
 }
 

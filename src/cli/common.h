@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "exec/target.h"
 #include "layout/loader.h"
 #include "layout/profiles.h"
 #include "mountinfo/mountinfo.h"
@@ -50,8 +51,12 @@ std::vector<std::string> profile_search_path();
 struct Target {
   std::optional<pid_t> pid;
   std::optional<std::string> mountinfo_file;
+  /// Namespace files (`--ns mnt=FILE,...`): read_table pins them, and the facts look
+  /// through the descriptors pinned.
+  std::optional<exec::NamespaceFiles> ns;
+  mutable std::shared_ptr<exec::Target> pinned;
 
-  /// "pid 42", "mountinfo captured.txt" or "this process".
+  /// "pid 42", "mount namespace FILE", "mountinfo captured.txt" or "this process".
   std::string describe() const;
   /// Reads the target's mount table.
   Result<mountinfo::MountTable> read_table() const;

@@ -14,7 +14,8 @@ namespace {
 
 constexpr const char* kMountsHelp = R"(
 Shows a mount table the way findmnt does: this process's by default, a live process's
-with --pid, or a captured /proc/N/mountinfo file with --mountinfo (`-` reads it from
+with --pid, a mount namespace's with --ns mnt=FILE (its ns file, no process needed), or a
+captured /proc/N/mountinfo file with --mountinfo (`-` reads it from
 standard input). The default is findmnt's tree of TARGET SOURCE FSTYPE OPTIONS; -l lists,
 -r and -P print for scripts, -o picks columns, and the filters select mounts as findmnt's
 do. OPTIONS says `ro` when either the mount or its filesystem is read-only; SOURCE is
@@ -36,16 +37,20 @@ Examples:
   rootfsctl mounts -T /usr/lib -o TARGET,SOURCE,FSROOT
   rootfsctl mounts -t notmpfs,proc -l
   rootfsctl mounts --pid 4242 --format json
+  rootfsctl mounts --ns mnt=/run/ns/mnt -l
   rootfsctl mounts --mountinfo - -r -o TARGET,FSROOT < captured.txt
 )";
 
 cxxopts::Options mounts_options() {
   cxxopts::Options options("mounts", "rootfsctl mounts: show a mount table, as findmnt");
   options.custom_help(
-      "[--pid N | --mountinfo FILE|-] [-l|-r|-P] [-n] [-o COLUMNS] [-T PATH] [-S SOURCE]\n"
+      "[--pid N | --ns mnt=FILE | --mountinfo FILE|-] [-l|-r|-P] [-n] [-o COLUMNS] [-T PATH] [-S "
+      "SOURCE]\n"
       "       [-t TYPES] [-O OPTIONS] [--format text|json|tree] [--color WHEN]");
   options.positional_help("[SOURCE | TARGET] [TARGET]");
   options.add_options()("pid", "the table of live process N", cxxopts::value<std::string>(), "N")(
+      "ns", "the table of the mount namespace of mnt=FILE",
+      cxxopts::value<std::vector<std::string>>(), "mnt=FILE")(
       "mountinfo", "a captured mountinfo file; - for standard input", cxxopts::value<std::string>(),
       "FILE")("T,target", "the mount containing PATH", cxxopts::value<std::string>(), "PATH")(
       "S,source", "mounts of SOURCE (a device, a name or MAJ:MIN)", cxxopts::value<std::string>(),

@@ -473,7 +473,7 @@ int hook_main(int argc, char** argv) {
   // 3. Where the layout goes, then the apply pipeline itself.
   auto placed = hook_layout(std::move(*layout), *state);
   if (!placed) return report_error(placed.error().wrap("container " + state->id), json);
-  return apply_and_report(*placed, state->pid, apply_options, json);
+  return apply_and_report(*placed, exec::TargetName{state->pid, std::nullopt}, apply_options, json);
 }
 
 struct Subcommand {

@@ -16,6 +16,7 @@
 
 #include "cli/common.h"
 #include "core/suggest.h"
+#include "exec/target.h"
 
 namespace rootfsctl::cli {
 
@@ -120,12 +121,18 @@ inline Result<std::map<std::string, std::string>> sets_from(const cxxopts::Parse
                                       : std::vector<std::string>{});
 }
 
-/// Reads --pid / --mountinfo into a Target; they are mutually exclusive.
+/// Reads --pid / --ns / --mountinfo into a Target; they are mutually exclusive. A command
+/// without an "ns" option never sees one.
 inline Result<Target> target_from(const cxxopts::ParseResult& args) {
   Target target;
-  if (args.count("pid") && args.count("mountinfo")) {
-    return std::unexpected(
-        make_error(Stage::kUsage, "--pid and --mountinfo name two targets; give one"));
+  if (args.count("pid") + args.count("mountinfo") + (args.count("ns") ? 1 : 0) > 1) {
+    return std::unexpected(make_error(
+        Stage::kUsage, "--pid, --ns and --mountinfo each name a target; give one of them"));
+  }
+  if (args.count("ns")) {
+    auto files = exec::parse_namespace_files(args["ns"].as<std::vector<std::string>>());
+    if (!files) return std::unexpected(files.error());
+    target.ns = std::move(*files);
   }
   if (args.count("pid")) {
     auto pid = parse_pid(args["pid"].as<std::string>());
@@ -134,6 +141,41 @@ inline Result<Target> target_from(const cxxopts::ParseResult& args) {
   }
   if (args.count("mountinfo")) target.mountinfo_file = args["mountinfo"].as<std::string>();
   return target;
+}
+
+/// The --ns option: namespace files naming a target without a process.
+inline constexpr const char* kNsOptionHelp =
+    "a target named by namespace files instead of a pid: mnt=FILE (required), and pid=, "
+    "user=, ipc=, uts=, net=, cgroup= files, comma-separated or repeated";
+
+/// A target in messages: "pid 42", as they always said, or "mount namespace FILE".
+inline std::string target_label(const exec::TargetName& target) {
+  return target.ns ? target.describe() : "pid " + std::to_string(target.pid);
+}
+
+/// Reads --pid N or --ns KIND=FILE,... into the target of `command`; exactly one of them.
+inline Result<exec::TargetName> target_name_from(const cxxopts::ParseResult& args,
+                                                 std::string_view command) {
+  const bool pid = args.count("pid") > 0;
+  const bool ns = args.count("ns") > 0;
+  if (pid == ns) {
+    Error error = make_error(
+        Stage::kUsage, std::string(command) + (pid ? " takes --pid or --ns, not both"
+                                                   : " needs a target: --pid N or --ns mnt=FILE"));
+    error.hint = "see 'rootfsctl " + std::string(command) + " --help'";
+    return std::unexpected(error);
+  }
+  exec::TargetName name;
+  if (pid) {
+    auto parsed = parse_pid(args["pid"].as<std::string>());
+    if (!parsed) return std::unexpected(parsed.error());
+    name.pid = *parsed;
+    return name;
+  }
+  auto files = exec::parse_namespace_files(args["ns"].as<std::vector<std::string>>());
+  if (!files) return std::unexpected(files.error());
+  name.ns = std::move(*files);
+  return name;
 }
 
 }  // namespace rootfsctl::cli

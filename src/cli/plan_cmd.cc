@@ -20,6 +20,10 @@ Targets:
   (default)          this process's namespace, as `rootfsctl run` would copy it
   --pid N            a live process: its /proc/N/mountinfo, its files through
                      /proc/N/root, its mount namespace
+  --ns mnt=FILE,...  a mount namespace named by its file, no process needed (as
+                     `unshare --mount=FILE` pins one); pid=, user=, ipc=, uts=, net=,
+                     cgroup= files name the rest, and what needs a kind not given is
+                     refused (namespace-not-given)
   --mountinfo FILE   a captured table, offline (for CI): only the table is known
 
 Examples:
@@ -37,10 +41,12 @@ Exit codes: 0 plan is valid; 1 validation errors; 2 usage or manifest error.
 cxxopts::Options plan_options() {
   cxxopts::Options options("plan", "rootfsctl plan: plan and validate a layout");
   options.custom_help(
-      "LAYOUT [--pid N | --mountinfo FILE] [--set K=V]... [--bind SRC DST]... [--format F]");
+      "LAYOUT [--pid N | --ns mnt=FILE,... | --mountinfo FILE] [--set K=V]... [--bind SRC DST]... "
+      "[--format F]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "pid", "validate against live process N", cxxopts::value<std::string>())(
+      "ns", kNsOptionHelp, cxxopts::value<std::vector<std::string>>(), "KIND=FILE,...")(
       "mountinfo", "validate offline against a captured table", cxxopts::value<std::string>())(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(

@@ -36,17 +36,19 @@ running on it now, or the log cannot be read: nothing was undone.
 
 cxxopts::Options rollback_options() {
   cxxopts::Options options("rollback", "rootfsctl rollback: undo what an interrupted apply left");
-  options.custom_help("--pid N [--format text|json]");
+  options.custom_help("(--pid N | --ns mnt=FILE[,...]) [--format text|json]");
   options.add_options()("pid", "the target process", cxxopts::value<std::string>())(
+      "ns", kNsOptionHelp, cxxopts::value<std::vector<std::string>>(), "KIND=FILE,...")(
       "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
       "h,help", "show this help");
   return options;
 }
 
-std::string report_json(const exec::RecoveryReport& report, pid_t pid) {
+std::string report_json(const exec::RecoveryReport& report, const exec::TargetName& target) {
   nlohmann::ordered_json out;
   auto& r = out["rollback"];
-  r["pid"] = pid;
+  r["pid"] = target.pid;
+  if (target.ns) r["mnt_ns_file"] = target.ns->mnt;
   r["mnt_ns_id"] = report.mnt_ns_id;
   r["log"] = report.log_path;
   r["found"] = report.found == exec::RecoveryReport::Found::kLog     ? "log"
@@ -66,9 +68,9 @@ std::string report_json(const exec::RecoveryReport& report, pid_t pid) {
   return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void report_text(const exec::RecoveryReport& report, pid_t pid) {
+void report_text(const exec::RecoveryReport& report, const exec::TargetName& target) {
   using Found = exec::RecoveryReport::Found;
-  const std::string who = "pid " + std::to_string(pid);
+  const std::string who = target_label(target);
   if (report.found == Found::kNothing) {
     std::cout << who << ": no interrupted apply; nothing to roll back\n";
   } else if (report.found == Found::kStale) {
@@ -88,8 +90,8 @@ void report_text(const exec::RecoveryReport& report, pid_t pid) {
   } else {
     std::cerr << "rootfsctl: rollback INCOMPLETE for " << who << "; left behind:\n";
     for (const auto& left : report.outcome.left) std::cerr << "  " << left << "\n";
-    std::cerr << "the log " << report.log_path << " is kept: run `rootfsctl rollback --pid " << pid
-              << "` again once that is fixed\n";
+    std::cerr << "the log " << report.log_path << " is kept: run `rootfsctl rollback "
+              << target.option() << "` again once that is fixed\n";
   }
 }
 
@@ -103,24 +105,21 @@ int rollback_main(int argc, char** argv) {
   auto format = parse_format((*args)["format"].as<std::string>(), {"text", "json"});
   if (!format) return report_error(format.error(), false);
   const bool json = *format == Format::kJson;
-  if (!args->count("pid")) {
-    return report_error(make_error(Stage::kUsage, "rollback needs --pid N"), json);
-  }
-  auto pid = parse_pid((*args)["pid"].as<std::string>());
-  if (!pid) return report_error(pid.error(), json);
+  auto target = target_name_from(*args, "rollback");
+  if (!target) return report_error(target.error(), json);
   // Pin, find the log, undo inside the target, remove the log when nothing is left.
-  auto report = exec::recover_target(exec::linux_syscalls(), *pid);
+  auto report = exec::recover_target(exec::linux_syscalls(), *target);
   if (!report) {
-    report_error(report.error().wrap("pid " + std::to_string(*pid)), json);
+    report_error(report.error().wrap(target_label(*target)), json);
     return kExitUnusable;
   }
   if (json) {
-    std::cout << report_json(*report, *pid);
+    std::cout << report_json(*report, *target);
     if (!report->outcome.left.empty() || !report->outcome.lost.empty()) {
-      report_text(*report, *pid);
+      report_text(*report, *target);
     }
   } else {
-    report_text(*report, *pid);
+    report_text(*report, *target);
   }
   return report->exit_code();
 }

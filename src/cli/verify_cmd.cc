@@ -30,16 +30,18 @@ of its tree is checked; without one, only mounts at or beneath the layout's targ
 Examples:
   rootfsctl apply sandbox --pid 4242 && rootfsctl verify sandbox --pid 4242
   rootfsctl verify captured.yaml --pid 4242 --format json
+  rootfsctl verify hotadd.yaml --ns mnt=/run/ns/mnt   # a namespace named by its file
 
 Exit codes: 0 the tree matches; 1 drift found (listed); 2 usage or manifest error.
 )";
 
 cxxopts::Options verify_options() {
   cxxopts::Options options("verify", "rootfsctl verify: does a live tree match a layout?");
-  options.custom_help("LAYOUT --pid N [--set K=V]... [--format text|json]");
+  options.custom_help("LAYOUT (--pid N | --ns mnt=FILE[,...]) [--set K=V]... [--format text|json]");
   options.positional_help("");
   options.add_options()("layout", "layout file or profile name", cxxopts::value<std::string>())(
       "pid", "the process whose mount tree is checked", cxxopts::value<std::string>())(
+      "ns", kNsOptionHelp, cxxopts::value<std::vector<std::string>>(), "KIND=FILE,...")(
       "set", "set a layout variable, NAME=VALUE (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
       "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
@@ -49,7 +51,7 @@ cxxopts::Options verify_options() {
 }
 
 Result<layout::Layout> load(const cxxopts::ParseResult& args) {
-  if (!args.count("layout") || !args.count("pid")) {
+  if (!args.count("layout")) {
     return std::unexpected(make_error(Stage::kUsage, "verify needs a LAYOUT and --pid N"));
   }
   if (!args.unmatched().empty()) {
@@ -76,20 +78,20 @@ int verify_main(int argc, char** argv) {
   // 1. The layout, planned: what the tree should hold.
   auto layout = load(*args);
   if (!layout) return report_error(layout.error(), json);
-  auto pid = parse_pid((*args)["pid"].as<std::string>());
-  if (!pid) return report_error(pid.error(), json);
+  auto target = target_name_from(*args, "verify");
+  if (!target) return report_error(target.error(), json);
   plan::Plan plan = plan::make_plan(*layout);
   // 2. What it holds, and our own table, where the layout's bind sources are.
-  std::string label = "pid " + std::to_string(*pid);
-  auto table = mountinfo::read_live_table(*pid);
+  auto& sys = exec::linux_syscalls();
+  std::string label = target_label(*target);
+  auto table = exec::read_table_of(sys, *target);
   if (!table) return report_error(table.error().wrap(label), json);
   auto caller = mountinfo::read_live_table(0);
   if (!caller) return report_error(caller.error().wrap("this process"), json);
   // 3. The drift, listed.
-  auto drift =
-      plan::find_drift(plan, *table, {&*caller, exec::presence_in(exec::linux_syscalls(), *pid)});
+  auto drift = plan::find_drift(plan, *table, {&*caller, exec::presence_in(sys, *target)});
   // Sysctls and the hostname, read inside the target's namespaces.
-  auto settings = exec::check_settings(exec::linux_syscalls(), plan, *pid);
+  auto settings = exec::check_settings(sys, plan, *target);
   if (!settings) return report_error(settings.error().wrap(label), json);
   drift.insert(drift.end(), settings->begin(), settings->end());
   std::cout << (json ? render::drift_json(drift)

@@ -85,6 +85,12 @@ void allow_shared_namespace(const layout::Layout& layout, const plan::Validation
   }
 }
 
+/// What validation knows of the target (plan::live_target_facts, namespace_target_facts).
+plan::TargetFacts target_facts(const Target& target, const mountinfo::MountTable& table) {
+  if (target.pid > 0) return plan::live_target_facts(target.pid, table);
+  return plan::namespace_target_facts(namespace_view(target), table);
+}
+
 /// An error diagnostic that stops the apply before op 1.
 plan::Diagnostic refusal(std::string code, std::string message) {
   plan::Diagnostic d;
@@ -95,7 +101,7 @@ plan::Diagnostic refusal(std::string code, std::string message) {
 
 /// The state directory and this target's log in it: a leftover of a killed apply, or an
 /// apply running now, stops this one (docs/crash-recovery.md).
-Result<UniqueFd> check_intent_log(const Target& target, std::uint64_t mnt_ns_id,
+Result<UniqueFd> check_intent_log(const TargetName& target, std::uint64_t mnt_ns_id,
                                   std::vector<plan::Diagnostic>& d) {
   const std::string where = state_dir_path();
   auto dir = open_state_dir(where);
@@ -110,13 +116,12 @@ Result<UniqueFd> check_intent_log(const Target& target, std::uint64_t mnt_ns_id,
     d.push_back(refusal("state-dir-unsafe", state.error().to_string()));
     return std::unexpected(state.error());
   }
-  const std::string pid = std::to_string(target.pid);
   if (*state == LogState::kLeftover) {
     d.push_back(refusal("interrupted-apply",
                         "an earlier apply to this target (mount namespace " +
                             std::to_string(mnt_ns_id) + ") was interrupted and left " + where +
-                            "/" + log_name(mnt_ns_id) + "; run `rootfsctl rollback --pid " + pid +
-                            "` to undo what it did, then apply again"));
+                            "/" + log_name(mnt_ns_id) + "; run `rootfsctl rollback " +
+                            target.option() + "` to undo what it did, then apply again"));
   } else if (*state == LogState::kBusy) {
     d.push_back(refusal("apply-in-progress",
                         "another rootfsctl is applying to this target (mount namespace " +
@@ -175,20 +180,29 @@ Result<ApplyOutcome> execute_unlogged(Syscalls& sys, const Target& target, const
 
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
                           const ApplyOptions& options) {
+  return apply(sys, layout, TargetName{pid, std::nullopt}, options);
+}
+
+Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const TargetName& name,
+                          const ApplyOptions& options) {
   ApplyResult result;
-  // 1. Pin the target, so every later step talks about the same process.
-  auto target = pin_target(sys, pid);
+  // 1. Pin the target, so every later step talks about the same process or namespace.
+  auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());
   auto mnt_ns_id = mnt_ns_id_of(target->mnt_ns.get());
   if (!mnt_ns_id) return std::unexpected(mnt_ns_id.error());
+  // rootfsctl's own procfs, taken before entering: the worker unmounts, reopens and reads
+  // through it, never through the target's /proc (docs/security.md).
+  auto proc = sys.open_procfs();
+  if (!proc) return std::unexpected(proc.error());
   result.timings.mark("pin");
   // 2. Read its table (listmount where it equals the text); its files are seen through
-  // /proc/N/root.
-  auto table = mountinfo::read_live_table(pid);
+  // /proc/N/root, or the namespace's root.
+  auto table = read_target_table(sys, *target, proc->get());
   if (!table) return std::unexpected(table.error());
   result.timings.mark("read table");
-  // The same facts `plan --pid` gathers, so both come to the same verdict.
-  const auto facts = plan::live_target_facts(pid, *table);
+  // The same facts `plan --pid` (`plan --ns`) gathers, so both come to the same verdict.
+  const auto facts = target_facts(*target, *table);
   // 3. Plan, with the probe telling file binds from directory binds.
   plan::PlanOptions plan_options;
   plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
@@ -220,25 +234,29 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
       plan::settle_already_applied(layout, result.plan, facts.context, result.diagnostics);
   // The intent log: refused while a killed apply's log is left, or one runs now.
   Result<UniqueFd> state_dir = UniqueFd();
-  if (options.intent_log) state_dir = check_intent_log(*target, *mnt_ns_id, result.diagnostics);
+  if (options.intent_log) state_dir = check_intent_log(name, *mnt_ns_id, result.diagnostics);
   result.timings.mark("validate");
   if (plan::has_errors(result.diagnostics) || options.dry_run || result.already_applied) {
     return result;
   }
   // 5. Enter the target's namespaces and execute, verifying before the commit point.
-  auto mountinfo_fd = sys.open_path("/proc/" + std::to_string(pid) + "/mountinfo", O_RDONLY);
+  // A namespace-file target's table is read inside, through our procfs's thread-self.
+  Result<UniqueFd> mountinfo_fd = UniqueFd();
+  if (target->pid > 0) {
+    mountinfo_fd = sys.open_path("/proc/" + std::to_string(target->pid) + "/mountinfo", O_RDONLY);
+  }
   if (!mountinfo_fd) return std::unexpected(mountinfo_fd.error());
-  // rootfsctl's own procfs, taken before entering: the worker unmounts, reopens and reads
-  // through it, never through the target's /proc (docs/security.md).
-  auto proc = sys.open_procfs();
-  if (!proc) return std::unexpected(proc.error());
   auto proc_sys = sys.openat2(proc->get(), "sys", O_PATH | O_DIRECTORY, 0,
                               kResolveBeneath | kResolveNoSymlinks);
   if (!proc_sys) return std::unexpected(proc_sys.error());
-  auto sources = clone_sources(sys, *target, result.plan, validation.assembled);
+  // Inside a namespace no process has set up, no tree is known to be the caller's either.
+  const bool clone_all = validation.assembled || target->pid == 0;
+  auto sources = clone_sources(sys, *target, result.plan, clone_all);
   if (!sources) return std::unexpected(sources.error());
-  ExecContext context{target->pid_ns.get(), mountinfo_fd->get(), target->pidfd.get(),
-                      proc_sys->get(),      proc->get(),         &*sources};
+  ExecContext context{target->pid_ns.get(),   mountinfo_fd->get(),  target->pidfd.get(),
+                      proc_sys->get(),        proc->get(),          &*sources,
+                      target->ipc_ns.get(),   target->uts_ns.get(), target->net_ns.get(),
+                      target->cgroup_ns.get()};
   ExecOptions exec_options = options.exec;
   if (!exec_options.pause) exec_options.pause = test_pause_from_env();
   LogHeader header;

@@ -414,10 +414,12 @@ Result<void> run_symlink(ExecState& state, const Op& op) {
   return journal_created(state, op, "symlink " + op.target, std::move(dir), name, made);
 }
 
-/// Joins the target's namespace of type `nstype` through its pidfd, once per worker.
+/// Joins the target's namespace of type `nstype` (its file, or through its pidfd), once
+/// per worker.
 Result<void> enter_target_ns(ExecState& state, int nstype) {
-  if (state.context.pidfd < 0 || (state.entered & nstype) != 0) return {};
-  if (auto ok = state.sys.setns(state.context.pidfd, nstype); !ok) return ok;
+  const int fd = state.context.namespace_fd(nstype);
+  if (fd < 0 || (state.entered & nstype) != 0) return {};
+  if (auto ok = state.sys.setns(fd, nstype); !ok) return ok;
   state.entered |= nstype;
   return {};
 }

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -223,6 +224,15 @@ class Driver {
 };
 
 }  // namespace
+
+int ExecContext::namespace_fd(int nstype) const {
+  const int own = nstype == CLONE_NEWIPC      ? ipc_ns_fd
+                  : nstype == CLONE_NEWUTS    ? uts_ns_fd
+                  : nstype == CLONE_NEWNET    ? net_ns_fd
+                  : nstype == CLONE_NEWCGROUP ? cgroup_ns_fd
+                                              : -1;
+  return own >= 0 ? own : pidfd;
+}
 
 ApplyOutcome execute_plan(Syscalls& sys, const plan::Plan& plan, const ExecContext& context,
                           const ExecOptions& options) {

@@ -16,6 +16,7 @@
 #include "exec/intent_log.h"
 #include "exec/outcome.h"
 #include "exec/syscalls.h"
+#include "exec/target.h"
 #include "exec/timings.h"
 #include "layout/model.h"
 #include "plan/diagnostic.h"
@@ -93,6 +94,17 @@ struct ExecContext {
   /// The bind sources cloned before entering; a bind op found here attaches its clone,
   /// one that is not resolves its source in the target's current tree. Null: none.
   SourceTrees* sources = nullptr;
+  /// A target named by namespace files has no pidfd: the ipc, uts, net and cgroup
+  /// namespaces given are entered through these instead (-1: not given; validation
+  /// refuses what would need one, namespace-not-given).
+  int ipc_ns_fd = -1;
+  int uts_ns_fd = -1;
+  int net_ns_fd = -1;
+  int cgroup_ns_fd = -1;
+
+  /// What setns(2) takes to enter the target's namespace of `nstype`: its own file when
+  /// given, else the pidfd; -1 when neither (stay where the worker is).
+  int namespace_fd(int nstype) const;
 };
 
 /// Runs `plan` on the calling thread, which must already be inside the target's mount
@@ -131,6 +143,10 @@ struct ApplyResult {
 /// stop here), enter its namespaces, execute, verify. Errors are failures before any op
 /// ran (pinning, reading the table).
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid,
+                          const ApplyOptions& options);
+
+/// The same for a target named by a pid or by namespace files (`--ns mnt=FILE`).
+Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const TargetName& target,
                           const ApplyOptions& options);
 
 }  // namespace rootfsctl::exec

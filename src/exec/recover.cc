@@ -447,9 +447,13 @@ Result<std::optional<FoundLog>> find_leftover(std::uint64_t mnt_ns_id, RecoveryR
 }  // namespace
 
 Result<RecoveryReport> recover_target(Syscalls& sys, pid_t pid) {
+  return recover_target(sys, TargetName{pid, std::nullopt});
+}
+
+Result<RecoveryReport> recover_target(Syscalls& sys, const TargetName& name) {
   RecoveryReport report;
   // 1. Pin the target and name its mount namespace.
-  auto target = pin_target(sys, pid);
+  auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());
   auto id = mnt_ns_id_of(target->mnt_ns.get());
   if (!id) return std::unexpected(id.error());
@@ -474,10 +478,19 @@ Result<RecoveryReport> recover_target(Syscalls& sys, pid_t pid) {
   // 3. What recovery needs from the caller's side: our own procfs and the target's root.
   auto proc = sys.open_procfs();
   if (!proc) return std::unexpected(proc.error());
-  auto root = sys.open_path("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
+  // A process's root tells whether a logged pivot_root ran (it moves with the pivot). A
+  // namespace without a process has no such root: entering it lands on the topmost mount
+  // at its "/", which is the new root before the pivot as after it, so recovery stops
+  // short of the pivot there and says so (-1).
+  Result<UniqueFd> root = UniqueFd();
+  if (target->pid > 0) {
+    root = sys.open_path("/proc/" + std::to_string(target->pid) + "/root", O_PATH | O_DIRECTORY);
+  }
   if (!root) return std::unexpected(root.error());
-  if (auto alive = sys.pidfd_send_signal(target->pidfd.get(), 0); !alive) {
-    return std::unexpected(alive.error().wrap("process " + std::to_string(pid)));
+  if (target->pid > 0) {
+    if (auto alive = sys.pidfd_send_signal(target->pidfd.get(), 0); !alive) {
+      return std::unexpected(alive.error().wrap(target->name));
+    }
   }
   RecoveryContext context{proc->get(), root->get(), target->mnt_ns.get()};
   // 4. Undo, inside the target, newest op first.

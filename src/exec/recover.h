@@ -42,6 +42,9 @@ struct RecoveryReport {
 /// trusted — nothing was undone.
 Result<RecoveryReport> recover_target(Syscalls& sys, pid_t pid);
 
+/// The same for a target named by a pid or by namespace files (`rollback --ns mnt=FILE`).
+Result<RecoveryReport> recover_target(Syscalls& sys, const TargetName& name);
+
 /// Runs inside the target's mount namespace (run_in_target). In the outcome: ops_total is
 /// the number of ops the log started, ops_done how many undos ran, `left` what could not
 /// be undone (one line each; empty means the target is as it was), `committed` when the

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "exec/executor.h"
 #include "exec/target.h"
 #include "exec/worker.h"
 
@@ -34,7 +35,8 @@ int owner_of(std::string_view rel) {
 
 /// Inside the target's mount namespace: join each owning namespace through the pidfd and
 /// read the value; mismatches go back as lines "op|target|expected|actual".
-ApplyOutcome read_back(Syscalls& sys, const plan::Plan& plan, int pidfd, int proc_sys) {
+ApplyOutcome read_back(Syscalls& sys, const plan::Plan& plan, const ExecContext& namespaces,
+                       int proc_sys) {
   ApplyOutcome outcome;
   int entered = 0;
   for (const auto& op : plan.ops) {
@@ -42,7 +44,7 @@ ApplyOutcome read_back(Syscalls& sys, const plan::Plan& plan, int pidfd, int pro
     std::string rel = op.target.substr(std::string_view("/proc/sys/").size());
     int nstype = owner_of(rel);
     if ((entered & nstype) == 0) {
-      if (auto ok = sys.setns(pidfd, nstype); !ok) {
+      if (auto ok = sys.setns(namespaces.namespace_fd(nstype), nstype); !ok) {
         outcome.error = ok.error();
         return outcome;
       }
@@ -68,18 +70,28 @@ ApplyOutcome read_back(Syscalls& sys, const plan::Plan& plan, int pidfd, int pro
 }  // namespace
 
 Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan& plan, pid_t pid) {
+  return check_settings(sys, plan, TargetName{pid, std::nullopt});
+}
+
+Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan& plan,
+                                                const TargetName& name) {
   std::vector<plan::Drift> drift;
   bool any = false;
   for (const auto& op : plan.ops) any = any || op.entry == "sysctl" || op.entry == "hostname";
   if (!any) return drift;
-  auto target = pin_target(sys, pid);
+  auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());
   auto proc_sys = sys.open_path("/proc/sys", O_PATH | O_DIRECTORY);
   if (!proc_sys) return std::unexpected(proc_sys.error());
-  int pidfd = target->pidfd.get();
+  ExecContext namespaces;
+  namespaces.pidfd = target->pidfd.get();
+  namespaces.ipc_ns_fd = target->ipc_ns.get();
+  namespaces.uts_ns_fd = target->uts_ns.get();
+  namespaces.net_ns_fd = target->net_ns.get();
+  namespaces.cgroup_ns_fd = target->cgroup_ns.get();
   int dir = proc_sys->get();
-  auto outcome = run_in_target(sys, *target,
-                               [&](Syscalls& inner) { return read_back(inner, plan, pidfd, dir); });
+  auto outcome = run_in_target(
+      sys, *target, [&](Syscalls& inner) { return read_back(inner, plan, namespaces, dir); });
   if (!outcome) return std::unexpected(outcome.error());
   if (outcome->error) return std::unexpected(*outcome->error);
   for (const auto& line : outcome->verify_mismatches) {
@@ -106,7 +118,18 @@ Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan&
 }
 
 std::function<bool(std::string_view)> presence_in(Syscalls& sys, pid_t pid) {
-  auto root = sys.open_path("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
+  return presence_in(sys, TargetName{pid, std::nullopt});
+}
+
+std::function<bool(std::string_view)> presence_in(Syscalls& sys, const TargetName& name) {
+  Result<UniqueFd> root = UniqueFd();
+  if (name.ns) {
+    auto target = pin(sys, name);
+    if (!target) return {};
+    root = std::move(target->root);
+  } else {
+    root = sys.open_path("/proc/" + std::to_string(name.pid) + "/root", O_PATH | O_DIRECTORY);
+  }
   if (!root) return {};
   auto held = std::make_shared<UniqueFd>(std::move(*root));
   return [&sys, held](std::string_view path) {

@@ -4,10 +4,17 @@
 #include "exec/target.h"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 
 #include <charconv>
 #include <string>
 #include <string_view>
+
+#include "exec/worker.h"
+#include "mountinfo/live.h"
+#include "mountinfo/mountinfo.h"
 
 namespace rootfsctl::exec {
 namespace {
@@ -104,7 +111,233 @@ Result<void> compare_namespaces(Syscalls& sys, Target& target) {
   return {};
 }
 
+/// A namespace kind: its name in `--ns`, the clone flag of its ns file (setns(2),
+/// NS_GET_NSTYPE), and where NamespaceFiles keeps its file.
+struct Kind {
+  std::string_view name;
+  int clone_flag;
+  std::string NamespaceFiles::*file;
+};
+constexpr Kind kKinds[] = {
+    {"mnt", CLONE_NEWNS, &NamespaceFiles::mnt},
+    {"pid", CLONE_NEWPID, &NamespaceFiles::pid},
+    {"user", CLONE_NEWUSER, &NamespaceFiles::user},
+    {"ipc", CLONE_NEWIPC, &NamespaceFiles::ipc},
+    {"uts", CLONE_NEWUTS, &NamespaceFiles::uts},
+    {"net", CLONE_NEWNET, &NamespaceFiles::net},
+    {"cgroup", CLONE_NEWCGROUP, &NamespaceFiles::cgroup},
+};
+
+const Kind* kind_of(std::string_view name) {
+  for (const auto& kind : kKinds) {
+    if (kind.name == name) return &kind;
+  }
+  return nullptr;
+}
+
+int clone_flag_of(std::string_view name) {
+  const Kind* kind = kind_of(name);
+  return kind ? kind->clone_flag : 0;
+}
+
+Error ns_file_error(std::string_view kind, std::string_view file, std::string_view what,
+                    int errno_value) {
+  return make_error(Stage::kOpenNs,
+                    std::string(kind) + "=" + std::string(file) + ": " + std::string(what),
+                    errno_value);
+}
+
+/// Opens `file` once and proves it is a namespace of `kind`: NS_GET_NSTYPE answers only
+/// for nsfs files (ENOTTY otherwise), with the kind they are.
+Result<UniqueFd> open_ns_file(Syscalls& sys, std::string_view kind, const std::string& file) {
+  auto fd = sys.open_path(file, O_RDONLY);
+  if (!fd) return std::unexpected(fd.error().wrap(std::string(kind) + "=" + file));
+  const int type = ::ioctl(fd->get(), NS_GET_NSTYPE);
+  if (type < 0) {
+    const int err = errno;
+    return std::unexpected(ns_file_error(
+        kind, file, err == ENOTTY ? "is not a namespace file" : "NS_GET_NSTYPE", err));
+  }
+  if (type != clone_flag_of(kind)) {
+    return std::unexpected(ns_file_error(
+        kind, file, "is a namespace of another kind than " + std::string(kind), EINVAL));
+  }
+  return fd;
+}
+
+/// The user namespace owning mount namespace `mnt_ns` (NS_GET_USERNS); when `user_file`
+/// names one too, it must be that one.
+Result<UniqueFd> owning_user_ns(Syscalls& sys, const NamespaceFiles& files, int mnt_ns) {
+  UniqueFd owner(::ioctl(mnt_ns, NS_GET_USERNS));
+  if (!owner) {
+    return std::unexpected(
+        ns_file_error("mnt", files.mnt, "NS_GET_USERNS (its owning user namespace)", errno));
+  }
+  if (files.user.empty()) return owner;
+  auto given = open_ns_file(sys, "user", files.user);
+  if (!given) return std::unexpected(given.error());
+  auto a = ns_id(sys, owner.get());
+  auto b = ns_id(sys, given->get());
+  if (!a || !b) return std::unexpected(!a ? a.error() : b.error());
+  if (*a != *b) {
+    return std::unexpected(ns_file_error(
+        "user", files.user, "is not the user namespace that owns the mount namespace " + files.mnt,
+        EINVAL));
+  }
+  return owner;
+}
+
 }  // namespace
+
+std::string_view NamespaceFiles::file(std::string_view kind) const {
+  if (kind == "mnt") return mnt;
+  if (kind == "pid") return pid;
+  if (kind == "user") return user;
+  if (kind == "ipc") return ipc;
+  if (kind == "uts") return uts;
+  if (kind == "net") return net;
+  if (kind == "cgroup") return cgroup;
+  return {};
+}
+
+bool NamespaceFiles::set(std::string_view kind, std::string path) {
+  std::string* slot = kind == "mnt"      ? &mnt
+                      : kind == "pid"    ? &pid
+                      : kind == "user"   ? &user
+                      : kind == "ipc"    ? &ipc
+                      : kind == "uts"    ? &uts
+                      : kind == "net"    ? &net
+                      : kind == "cgroup" ? &cgroup
+                                         : nullptr;
+  if (slot == nullptr) return false;
+  *slot = std::move(path);
+  return true;
+}
+
+Result<NamespaceFiles> parse_namespace_files(const std::vector<std::string>& values) {
+  auto usage = [](std::string message) {
+    Error error = make_error(Stage::kUsage, "--ns: " + std::move(message));
+    error.hint =
+        "give --ns mnt=FILE, optionally with pid=, user=, ipc=, uts=, net=, cgroup= "
+        "files: --ns mnt=/run/ns/mnt,pid=/run/ns/pid";
+    return std::unexpected(error);
+  };
+  NamespaceFiles files;
+  for (const auto& value : values) {
+    std::string_view rest = value;
+    while (true) {
+      const auto comma = rest.find(',');
+      const std::string_view item = rest.substr(0, comma);
+      const auto eq = item.find('=');
+      if (eq == std::string_view::npos || eq + 1 == item.size()) {
+        return usage("'" + std::string(item) + "' is not KIND=FILE");
+      }
+      const std::string_view kind = item.substr(0, eq);
+      if (!files.file(kind).empty()) return usage(std::string(kind) + "= is given twice");
+      if (!files.set(kind, std::string(item.substr(eq + 1)))) {
+        return usage("unknown namespace kind '" + std::string(kind) +
+                     "' (mnt, pid, user, ipc, uts, net or cgroup)");
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (files.mnt.empty()) return usage("mnt=FILE is required: the mount namespace to assemble");
+  return files;
+}
+
+std::string TargetName::describe() const {
+  return ns ? "mount namespace " + ns->mnt : "process " + std::to_string(pid);
+}
+
+std::string TargetName::option() const {
+  if (!ns) return "--pid " + std::to_string(pid);
+  std::string out = "--ns ";
+  for (std::string_view kind : kNamespaceKinds) {
+    if (ns->file(kind).empty()) continue;
+    out += (out.size() > 5 ? "," : "") + std::string(kind) + "=" + std::string(ns->file(kind));
+  }
+  return out;
+}
+
+Result<mountinfo::MountTable> read_target_table(Syscalls& sys, const Target& target, int proc_fd) {
+  if (target.pid > 0) return mountinfo::read_live_table(target.pid);
+  auto text = read_namespace_mountinfo(sys, target, proc_fd);
+  if (!text) return std::unexpected(text.error());
+  return mountinfo::parse_mountinfo(*text);
+}
+
+Result<mountinfo::MountTable> read_table_of(Syscalls& sys, const TargetName& name) {
+  auto target = pin(sys, name);
+  if (!target) return std::unexpected(target.error());
+  auto proc = sys.open_procfs();
+  if (!proc) return std::unexpected(proc.error());
+  return read_target_table(sys, *target, proc->get());
+}
+
+plan::NamespaceTargetView namespace_view(const Target& target) {
+  plan::NamespaceTargetView view;
+  view.root_fd = target.root.get();
+  view.mnt_fd = target.mnt_ns.get();
+  view.user_fd = target.user_ns.get();
+  for (auto [kind, fd] : {std::pair{"pid", &target.pid_ns}, std::pair{"ipc", &target.ipc_ns},
+                          std::pair{"uts", &target.uts_ns}, std::pair{"net", &target.net_ns},
+                          std::pair{"cgroup", &target.cgroup_ns}}) {
+    if (*fd) view.given[kind] = fd->get();
+  }
+  return view;
+}
+
+Result<Target> pin_namespace_files(Syscalls& sys, const NamespaceFiles& files) {
+  Target target;
+  target.name = "mount namespace " + files.mnt;
+  auto mnt = open_ns_file(sys, "mnt", files.mnt);
+  if (!mnt) return std::unexpected(mnt.error());
+  target.mnt_ns = std::move(*mnt);
+  auto owner = owning_user_ns(sys, files, target.mnt_ns.get());
+  if (!owner) return std::unexpected(owner.error());
+  target.user_ns = std::move(*owner);
+  for (auto [kind, slot] : {std::pair{"pid", &target.pid_ns}, std::pair{"ipc", &target.ipc_ns},
+                            std::pair{"uts", &target.uts_ns}, std::pair{"net", &target.net_ns},
+                            std::pair{"cgroup", &target.cgroup_ns}}) {
+    if (files.file(kind).empty()) continue;
+    auto fd = open_ns_file(sys, kind, std::string(files.file(kind)));
+    if (!fd) return std::unexpected(fd.error());
+    *slot = std::move(*fd);
+  }
+  if (auto compared = compare_namespaces(sys, target); !compared) {
+    return std::unexpected(compared.error());
+  }
+  // Its root: what `/` is for a process that enters it (setns(2) sets root and cwd there).
+  auto looked = look_inside(sys, target, [&](Syscalls& inside) -> Result<void> {
+    auto root = inside.open_path("/", O_PATH | O_DIRECTORY);
+    if (!root) return std::unexpected(root.error());
+    target.root = std::move(*root);
+    return {};
+  });
+  if (!looked) return std::unexpected(looked.error().wrap("open the root of " + target.name));
+  return target;
+}
+
+Result<Target> pin(Syscalls& sys, const TargetName& name) {
+  return name.ns ? pin_namespace_files(sys, *name.ns) : pin_target(sys, name.pid);
+}
+
+Result<std::string> read_namespace_mountinfo(Syscalls& sys, const Target& target, int proc_fd) {
+  std::string text;
+  auto looked = look_inside(sys, target, [&](Syscalls& inside) -> Result<void> {
+    auto fd = inside.openat2(proc_fd, "thread-self/mountinfo", O_RDONLY, 0,
+                             kResolveBeneath | kResolveNoMagicLinks);
+    if (!fd) return std::unexpected(fd.error());
+    auto read = inside.read_all(fd->get(), mountinfo::kMaxMountinfoBytes);
+    if (!read) return std::unexpected(read.error());
+    text = std::move(*read);
+    return {};
+  });
+  if (!looked)
+    return std::unexpected(looked.error().wrap("read the mount table of " + target.name));
+  return text;
+}
 
 Result<ProcStat> parse_proc_stat(std::string_view text) {
   // comm (field 2) is in parentheses and may itself hold ") ", spaces or newlines; the
@@ -146,6 +379,7 @@ Result<Target> pin_target(Syscalls& sys, pid_t pid) {
   }
   Target target;
   target.pid = pid;
+  target.name = "process " + std::to_string(pid);
   auto before = live_stat(sys, pid);
   if (!before) return std::unexpected(before.error());
   target.start_time = before->start_time;

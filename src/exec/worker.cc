@@ -24,7 +24,9 @@
 namespace rootfsctl::exec {
 namespace {
 
-std::string pid_text(const Target& target) { return "process " + std::to_string(target.pid); }
+std::string pid_text(const Target& target) {
+  return target.name.empty() ? "process " + std::to_string(target.pid) : target.name;
+}
 
 /// setns(CLONE_NEWNS) on this thread. The thread must have its own fs_struct first:
 /// setns(2) refuses a mount namespace change while CLONE_FS is shared (EINVAL), and the
@@ -166,6 +168,21 @@ Result<ApplyOutcome> run_in_helper(const Target& target, const NamespaceWork& wo
 }
 
 }  // namespace
+
+Result<void> look_inside(Syscalls& sys, const Target& target,
+                         const std::function<Result<void>(Syscalls& sys)>& look) {
+  Result<void> result;
+  try {
+    std::thread worker([&] {
+      result = enter_mount_ns_on_thread(sys, target);
+      if (result) result = look(sys);
+    });
+    worker.join();
+  } catch (const std::system_error& e) {
+    return std::unexpected(make_error(Stage::kThread, "start the worker thread", e.code().value()));
+  }
+  return result;
+}
 
 Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work) {
   if (target.other_user_ns) return run_in_helper(target, work);

@@ -29,4 +29,10 @@ using NamespaceWork = std::function<ApplyOutcome(Syscalls& sys)>;
 /// in helper mode it runs in the caller's process, whose own calls stay outside.
 Result<ApplyOutcome> run_in_target(Syscalls& sys, const Target& target, const NamespaceWork& work);
 
+/// Runs `look` on a short-lived thread that entered `target`'s mount namespace (with an
+/// fs_struct of its own), staying in the caller's user namespace whatever the target's:
+/// for reading a namespace-file target's table and opening its root, which need no more.
+Result<void> look_inside(Syscalls& sys, const Target& target,
+                         const std::function<Result<void>(Syscalls& sys)>& look);
+
 }  // namespace rootfsctl::exec

@@ -6,7 +6,9 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "mountinfo/mountinfo.h"
 #include "plan/probe.h"
@@ -31,6 +33,23 @@ struct TargetFacts {
 /// sources, the kernel, the namespaces it shares with rootfsctl and with the host, its
 /// user namespace's maps, and whether it has already pivoted into a root of its own.
 TargetFacts live_target_facts(pid_t pid, const mountinfo::MountTable& table);
+
+/// A target named by namespace files, as the facts need it: descriptors its pinning
+/// opened (exec::pin_namespace_files), which must outlive the facts.
+struct NamespaceTargetView {
+  int root_fd = -1;  // the mount namespace's root directory (O_PATH)
+  int mnt_fd = -1;
+  int user_fd = -1;  // the user namespace that owns it
+  /// Of pid, ipc, uts, net and cgroup: the namespaces given, by kind ("net" -> fd).
+  std::map<std::string, int> given;
+};
+
+/// live_target_facts for a target named by namespace files: its files through its root,
+/// the caller's tree for bind sources, the namespaces given (those of pid, ipc, uts, net
+/// and cgroup not given are `absent_namespaces`), its owner's maps, and whether its root
+/// is another than rootfsctl's (a process pivoted there before it was pinned).
+TargetFacts namespace_target_facts(const NamespaceTargetView& view,
+                                   const mountinfo::MountTable& table);
 
 /// The facts for a plan of rootfsctl's own namespace, the tree `run` would copy: its files,
 /// the kernel, and whether a user namespace would be needed (rootless).

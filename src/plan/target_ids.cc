@@ -1,7 +1,13 @@
 #include "plan/target_ids.h"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -115,6 +121,57 @@ std::optional<TargetIds> read_target_ids(pid_t pid) {
   // as unknown rather than as a namespace without a root.
   if (!uids || !gids) return std::nullopt;
   return TargetIds{std::move(*uids), std::move(*gids)};
+}
+
+std::optional<TargetIds> read_namespace_ids(int user_ns_fd) {
+  struct stat theirs {};
+  struct stat mine {};
+  if (::fstat(user_ns_fd, &theirs) != 0 || ::stat("/proc/self/ns/user", &mine) != 0) {
+    return std::nullopt;
+  }
+  if (theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev) return std::nullopt;
+  // ready: the child says it has joined; hold: it waits for EOF there, so it stays in the
+  // namespace while its maps are read.
+  int ready[2];
+  int hold[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return std::nullopt;
+  if (::pipe2(hold, O_CLOEXEC) != 0) {
+    ::close(ready[0]);
+    ::close(ready[1]);
+    return std::nullopt;
+  }
+  // Every signal blocked across the fork and in the child: a handler of the caller's (a Go
+  // runtime installs one for each) must not run in a one-thread copy of it.
+  sigset_t all;
+  sigset_t saved;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const pid_t child = ::fork();
+  if (child != 0) ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (child == 0) {
+    // Only async-signal-safe calls from here to _exit: the caller may have threads. Its
+    // copy of hold's write end goes first, or the read below would never see EOF.
+    ::close(hold[1]);
+    ::close(ready[0]);
+    char ok = ::setns(user_ns_fd, CLONE_NEWUSER) == 0 ? '1' : '0';
+    (void)!::write(ready[1], &ok, 1);
+    char byte;
+    while (::read(hold[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(hold[0]);
+  std::optional<TargetIds> ids;
+  char ok = '0';
+  if (child > 0 && ::read(ready[0], &ok, 1) == 1 && ok == '1') ids = read_target_ids(child);
+  ::close(ready[0]);
+  ::close(hold[1]);
+  if (child > 0) {
+    while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return ids;
 }
 
 std::set<std::string> read_shared_namespaces(pid_t pid) {

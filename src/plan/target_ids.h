@@ -56,6 +56,12 @@ struct TargetIds {
 /// they cannot be read (a vanished process; pinning reports that).
 std::optional<TargetIds> read_target_ids(pid_t pid);
 
+/// The maps of user namespace `user_ns_fd` (a namespace-file target's owner) when it is
+/// not rootfsctl's. No process need live there: a short-lived child joins it, and its
+/// /proc/N/uid_map and gid_map are read from this side. The child makes raw system calls
+/// only (setns, write, read, _exit), so this is safe in a multithreaded caller.
+std::optional<TargetIds> read_namespace_ids(int user_ns_fd);
+
 /// Of net, ipc, uts and cgroup: the namespaces process `pid` shares with rootfsctl.
 std::set<std::string> read_shared_namespaces(pid_t pid);
 

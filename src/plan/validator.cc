@@ -97,6 +97,7 @@ class Validator {
     check_assembled();
     check_propagation();
     check_shared_with_userns();
+    check_absent_namespaces();
     check_cgroup_view();
     check_mapped_ids();
     if (!context_.probe && needs_probe_) {
@@ -849,6 +850,29 @@ class Validator {
               "about namespaces, not privileges (running as root does not help): give the "
               "target its own " +
               ns + " namespace (unshare " + std::string(unshare_option(ns)) + ") or drop the entry",
+          op.origin, op.index);
+    }
+  }
+
+  /// The namespace an op shows or writes: proc its pid namespace, mqueue, sysfs and
+  /// cgroup2 their mounter's, a sysctl or the hostname its owner's; nullptr for none.
+  static const char* namespace_used_by(const Op& op) {
+    if (op.entry == "sysctl" || op.entry == "hostname") return owner_of(op.target).data();
+    if (op.kind != OpKind::kMount) return nullptr;
+    if (op.fstype == "proc") return "pid";
+    return mounter_namespace(op.fstype);
+  }
+
+  void check_absent_namespaces() {
+    if (context_.absent_namespaces.empty()) return;
+    for (const auto& op : plan_.ops) {
+      const char* ns = namespace_used_by(op);
+      if (!ns || !context_.absent_namespaces.contains(ns)) continue;
+      add(Severity::kError, "namespace-not-given",
+          op.to_string() + " needs the target's " + ns +
+              " namespace, and the target is named by namespace files without one: add " + ns +
+              "=FILE to --ns (a bind-mounted ns file, or /proc/N/ns/" + ns +
+              " of a process in it), or drop the entry",
           op.origin, op.index);
     }
   }

@@ -43,6 +43,11 @@ struct ValidationContext {
   /// target).
   /// A sysctl or hostname written there would change the host's.
   std::optional<std::set<std::string>> shared_namespaces;
+  /// Of pid, ipc, uts, net and cgroup: those the target has none of to enter. A target
+  /// named by namespace files (`--ns mnt=FILE`) has only those given; what needs another
+  /// (proc a pid namespace, mqueue ipc, sysfs net, cgroup2 cgroup, a sysctl its owner) is
+  /// refused, as rootfsctl would otherwise use its own.
+  std::set<std::string> absent_namespaces;
   /// The maps of the target's user namespace when it is not rootfsctl's (known for a live
   /// target). rootfsctl acts there as that namespace's root, uid and gid 0 (issue 17): the
   /// maps say whether there is one and which of the target's files it may write.

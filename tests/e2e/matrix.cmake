@@ -1,4 +1,4 @@
-# Issue 17's target matrix: six kinds of live target x the sandbox and a hot-add layout,
+# Issue 17's target matrix: seven kinds of target x the sandbox and a hot-add layout,
 # the verdict each cell must give, applied for real. Needs root (and runc); fails without
 # them under CI.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)

@@ -3,14 +3,15 @@
 have, the rooted `sandbox` layout and a hot-add layout (a tmpfs, a directory in it, a host
 directory bound read-only in it) get the verdict the table in docs/engines.md gives.
 `plan --pid`, `apply --dry-run` and `apply` agree on it; an applied cell verifies clean
-and its mounts are seen from inside the target; a refused cell changed nothing; a fault
-at the first and at the last op rolls back to the same table.
+and its mounts are seen from inside the target; a refused cell changed nothing; at a
+sample of ops (first, last, first of each kind, the pivot ritual) a fault rolls back to
+the same table, and so does rootfsctl killed there followed by `rollback`.
 
 Targets: a fresh parked child, an assembled child (after `apply sandbox`), a running runc
 container, a child in a user namespace mapped 0 100000 65536, a child made by an
-unprivileged user, and a user-namespaced child sharing the host's ipc namespace. (podman
-with rootfsctl as its hook is e2e_podman, tests/e2e/podman_test.py; targets named by a
-pinned namespace file are not implemented.)
+unprivileged user, a user-namespaced child sharing the host's ipc namespace, and a mount
+namespace with no process in it, named by its pinned ns file (`--ns mnt=FILE`). (podman
+with rootfsctl as its hook is e2e_podman, tests/e2e/podman_test.py.)
 
 Usage: matrix_test.py ROOTFSCTL_BINARY SOURCE_DIR [unittest args]
 """
@@ -32,20 +33,80 @@ SANDBOX = "sandbox"
 
 
 class Target:
-    """A live target: its pid, a way to run a command inside, and its cleanup."""
+    """A live target: its pid (or namespace file), a way to run a command inside, and its
+    cleanup."""
 
-    def __init__(self, pid, inside, close):
+    def __init__(self, pid, inside, close, ns_file=None):
         self.pid = pid
         self._inside = inside
         self.close = close
+        self.ns_file = ns_file
+        # How rootfsctl names it.
+        self.args = ["--ns", f"mnt={ns_file}"] if ns_file else ["--pid", str(pid)]
 
     def inside(self, *cmd):
         return self._inside(*cmd)
 
     def table(self):
         # Mount ids change with every mount; what is mounted where, how, must not.
-        text = pathlib.Path(f"/proc/{self.pid}/mountinfo").read_text()
+        if self.ns_file:
+            text = self.inside("cat", "/proc/self/mountinfo").stdout
+        else:
+            text = pathlib.Path(f"/proc/{self.pid}/mountinfo").read_text()
         return sorted(line.split(" ", 2)[2] for line in text.splitlines())
+
+
+class PinnedNamespace:
+    """A mount namespace with no process in it, pinned by a bind mount of its ns file
+    (`unshare --mount=FILE`). The pin lives on a tmpfs in a holder process's private mount
+    namespace, so nothing of it is in the host's table; rootfsctl reaches the file through
+    the holder's /proc/N/root. The namespace is a copy of the host's.
+
+    The pin is retried with a new namespace: on this kernel (6.18) binding the ns file
+    fails now and then with EINVAL (the mount-namespace loop check of do_loopback, which
+    compares namespace ids; a namespace made after the holder's does not always have the
+    larger one here), about one time in three, always for the same pair."""
+
+    def __init__(self, tmp, make_child=None):
+        """A new namespace, or the mount namespace of a child make_child() starts (and this
+        ends, so that no process is left in it). The holder's namespace is made first: a
+        mount namespace file can be bound only into an older namespace (do_loopback)."""
+        self.dir = os.path.join(tmp, f"pin-{len(os.listdir(tmp))}")
+        os.mkdir(self.dir)
+        pin = (f"read pid && mount --bind /proc/$pid/ns/mnt {self.dir}/mnt" if make_child else
+               f"unshare --propagation private --mount={self.dir}/mnt true")
+        script = (f"mount -t tmpfs pin {self.dir} && touch {self.dir}/mnt && echo holding && "
+                  f"for try in 1 2 3 4 5 6 7 8 9 10; do {pin} 2>/dev/null && echo ready && "
+                  "exec sleep 600; echo retry; done; echo failed")
+        self.holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                        script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       text=True)
+        line = self.holder.stdout.readline()
+        while line.strip() in ("holding", "retry"):
+            if make_child:
+                child = make_child()
+                try:
+                    self.holder.stdin.write(f"{child.pid}\n")
+                    self.holder.stdin.flush()
+                    line = self.holder.stdout.readline()
+                finally:
+                    child.close()
+            else:
+                line = self.holder.stdout.readline()
+        if line.strip() != "ready":
+            self.close()
+            raise AssertionError(f"pinning a mount namespace failed: {line!r}")
+        self.file = f"/proc/{self.holder.pid}/root{self.dir}/mnt"
+
+    def inside(self, *cmd):
+        return subprocess.run(["nsenter", f"--mount={self.file}", "--", *cmd],
+                              capture_output=True, text=True, timeout=30)
+
+    def close(self):
+        self.holder.kill()
+        self.holder.wait()
+        self.holder.stdout.close()
+        self.holder.stdin.close()
 
 
 def nsenter(pid, user=False):
@@ -102,6 +163,10 @@ class MatrixTest(unittest.TestCase):
         child = make(*args)
         return Target(child.pid, child.inside, child.close)
 
+    def pinned(self):
+        ns = PinnedNamespace(self.tmp)
+        return Target(None, ns.inside, ns.close, ns_file=ns.file)
+
     TARGETS = {
         "fresh child": lambda self: self.parked(),
         "assembled child": lambda self: self.assembled(),
@@ -110,6 +175,7 @@ class MatrixTest(unittest.TestCase):
             mapped_child, "0 100000 65536", "0 100000 65536", "ipc"),
         "unprivileged user's child": lambda self: self.userns(unprivileged_child),
         "userns child sharing the host's ipc": lambda self: self.userns(ipc_sharing_child),
+        "pinned mount namespace": lambda self: self.pinned(),
     }
 
     # The verdict of (target, layout): exit status, and the code that explains a refusal.
@@ -127,6 +193,8 @@ class MatrixTest(unittest.TestCase):
         ("unprivileged user's child", "hot-add"): (0, None),
         ("userns child sharing the host's ipc", "sandbox"): (1, "userns-shared-namespace"),
         ("userns child sharing the host's ipc", "hot-add"): (0, None),
+        ("pinned mount namespace", "sandbox"): (1, "namespace-not-given"),
+        ("pinned mount namespace", "hot-add"): (0, None),
     }
 
     # --- layouts ----------------------------------------------------------------------
@@ -146,19 +214,54 @@ class MatrixTest(unittest.TestCase):
     # --- the cells --------------------------------------------------------------------
 
     def verdict(self, layout, target):
-        plan = rootfsctl("plan", layout, "--pid", target.pid, "--format", "json")
-        dry = rootfsctl("apply", layout, "--pid", target.pid, "--dry-run", "--format", "json")
+        plan = rootfsctl("plan", layout, *target.args, "--format", "json")
+        dry = rootfsctl("apply", layout, *target.args, "--dry-run", "--format", "json")
         self.assertEqual(dry.returncode, plan.returncode, dry.stdout + dry.stderr)
         codes = [d["code"] for d in json.loads(plan.stdout).get("diagnostics", [])
                  if d["severity"] in ("error", "note")]
         return plan.returncode, codes, json.loads(plan.stdout).get("ops", [])
 
+    # The ops of the pivot ritual, each sampled: after pivot_root, /'s propagation and the
+    # detach of the old root (the commit point).
+    RITUAL = ("pivot_root", "propagation", "umount")
+
+    @classmethod
+    def sample(cls, ops):
+        """The ops a fault is injected at on each target: the first and the last, the first
+        of each kind, and each op of the pivot ritual (the sweeps of every op run on the
+        fresh child, the assembled child and runc: e2e_fault_sweep, e2e_crash)."""
+        picked = {ops[0]["index"], ops[-1]["index"]}
+        kinds = set()
+        pivoted = False
+        for op in ops:
+            if op["op"] not in kinds:
+                kinds.add(op["op"])
+                picked.add(op["index"])
+            pivoted = pivoted or op["op"] == "pivot_root"
+            if pivoted and op["op"] in cls.RITUAL:
+                picked.add(op["index"])
+        return sorted(picked)
+
     def faults(self, layout, target, ops):
+        """At each sampled op: a failure rolls back to the same table; rootfsctl killed
+        before the op, then `rollback`, gives the same table too."""
         before = target.table()
-        for op in {ops[0]["index"], ops[-1]["index"]}:
-            proc = rootfsctl("apply", layout, "--pid", target.pid, "--fail-at", op, check_exit=3)
+        state = tempfile.mkdtemp(prefix="state-", dir=self.tmp)
+        os.chmod(state, 0o700)
+        env = dict(os.environ, ROOTFSCTL_STATE_DIR=state)
+        apply = [support.BINARY, "apply", str(layout), *target.args]
+        for op in self.sample(ops):
+            proc = subprocess.run(apply + ["--fail-at", str(op)], env=env, capture_output=True)
+            self.assertEqual(proc.returncode, 3, (op, proc.stderr))
             self.assertIn(b"rollback: clean", proc.stderr)
             self.assertEqual(target.table(), before, f"--fail-at {op}")
+            killed = subprocess.run(apply + ["--fail-at", f"{op}:kill"], env=env,
+                                    capture_output=True)
+            self.assertEqual(killed.returncode, -9, (op, killed.stderr))
+            back = subprocess.run([support.BINARY, "rollback", *target.args], env=env,
+                                  capture_output=True)
+            self.assertEqual(back.returncode, 0, (op, back.stdout, back.stderr))
+            self.assertEqual(target.table(), before, f"--fail-at {op}:kill, then rollback")
 
     def cell(self, target_name, layout_name):
         want, why = self.EXPECTED[(target_name, layout_name)]
@@ -176,12 +279,12 @@ class MatrixTest(unittest.TestCase):
         before = target.table()
         if status == 0 and why is None and ops:
             self.faults(layout, target, ops)
-        applied = rootfsctl("apply", layout, "--pid", target.pid)
+        applied = rootfsctl("apply", layout, *target.args)
         self.assertEqual(applied.returncode, want, applied.stdout + applied.stderr)
         if want != 0 or why == "already-applied":
             self.assertEqual(target.table(), before, "refused or nothing to do, yet changed")
             return
-        rootfsctl("verify", layout, "--pid", target.pid, check_exit=0)
+        rootfsctl("verify", layout, *target.args, check_exit=0)
         if base:
             seen = target.inside("cat", f"{base}/data/hello", "/proc/self/mountinfo")
             self.assertEqual(seen.returncode, 0, seen.stderr)

@@ -312,6 +312,24 @@ TEST(ExecutorTest, MqueueIsCreatedInTheTargetsIpcNamespace) {
   EXPECT_LT(setns, fsopen) << "mqueue takes the ipc namespace of the thread that opens it";
 }
 
+// A target named by namespace files has no pidfd: the worker enters the ipc namespace
+// given, through its own file.
+TEST(ExecutorTest, MqueueUsesTheIpcNamespaceFileOfANamespaceTarget) {
+  auto plan =
+      plan::make_plan(rootfsctl::testing::load("version: 1\nmounts:\n  - mqueue: /dev/mqueue\n"));
+  FakeSyscalls fake;
+  fake.read_answer("thread-self/mountinfo", kBefore);
+  UniqueFd ipc = fake.new_fd("ns:ipc");
+  ExecContext context;
+  context.ipc_ns_fd = ipc.get();
+  EXPECT_EQ(context.namespace_fd(CLONE_NEWIPC), ipc.get());
+  EXPECT_EQ(context.namespace_fd(CLONE_NEWNET), -1);
+  execute_plan(fake, plan, context, {});
+  auto setns = fake.calls_matching("CLONE_NEWIPC");
+  ASSERT_EQ(setns.size(), 1u);
+  EXPECT_EQ(setns[0], "setns(" + std::to_string(fake.handle_of(ipc.get())) + ", CLONE_NEWIPC)");
+}
+
 TEST(ExecutorTest, SysfsIsCreatedInTheTargetsNetworkNamespace) {
   auto plan = plan::make_plan(rootfsctl::testing::load("version: 1\nmounts:\n  - sysfs: /sys\n"));
   FakeSyscalls fake;

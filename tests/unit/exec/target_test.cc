@@ -240,5 +240,63 @@ TEST(PinTarget, ThisProcessForReal) {
   EXPECT_EQ(target->mnt_ns_inode, own.st_ino);
 }
 
+TEST(ParseNamespaceFiles, KindsCommaSeparatedOrRepeated) {
+  auto files = parse_namespace_files({"mnt=/run/ns/mnt,pid=/run/ns/pid", "net=/run/netns/a"});
+  ASSERT_TRUE(files) << files.error().to_string();
+  EXPECT_EQ(files->mnt, "/run/ns/mnt");
+  EXPECT_EQ(files->pid, "/run/ns/pid");
+  EXPECT_EQ(files->net, "/run/netns/a");
+  EXPECT_EQ(files->file("user"), "");
+  // A file name may hold '=' (only the first one splits).
+  auto eq = parse_namespace_files({"mnt=/run/a=b"});
+  ASSERT_TRUE(eq);
+  EXPECT_EQ(eq->mnt, "/run/a=b");
+}
+
+TEST(ParseNamespaceFiles, RefusesWhatCannotBeMeant) {
+  for (auto [values, words] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"pid=/x"}, "mnt=FILE is required"},
+           {{"mnt=/a", "mnt=/b"}, "mnt= is given twice"},
+           {{"mnt=/a,time=/t"}, "unknown namespace kind 'time'"},
+           {{"mnt="}, "is not KIND=FILE"},
+           {{"mnt=/a,"}, "is not KIND=FILE"},
+           {{"/a"}, "is not KIND=FILE"},
+       }) {
+    auto files = parse_namespace_files(values);
+    ASSERT_FALSE(files) << words;
+    EXPECT_EQ(files.error().stage, Stage::kUsage);
+    EXPECT_NE(files.error().message.find(words), std::string::npos) << files.error().message;
+  }
+}
+
+TEST(TargetName, OptionNamesTheTargetAgain) {
+  EXPECT_EQ((TargetName{42, std::nullopt}.option()), "--pid 42");
+  auto files = parse_namespace_files({"net=/n,mnt=/m"});
+  ASSERT_TRUE(files);
+  const TargetName name{0, *files};
+  EXPECT_EQ(name.option(), "--ns mnt=/m,net=/n");
+  EXPECT_EQ(name.describe(), "mount namespace /m");
+  auto again = parse_namespace_files({name.option().substr(5)});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->net, "/n");
+}
+
+TEST(PinNamespaceFiles, RefusesAFileThatIsNotANamespace) {
+  // Real files, no privilege needed: /proc/self/stat is no nsfs file, and this process's
+  // own ipc namespace is not a mount namespace.
+  auto& sys = linux_syscalls();
+  NamespaceFiles files;
+  files.mnt = "/proc/self/stat";
+  auto pinned = pin_namespace_files(sys, files);
+  ASSERT_FALSE(pinned);
+  EXPECT_EQ(pinned.error().stage, Stage::kOpenNs);
+  EXPECT_NE(pinned.error().message.find("is not a namespace file"), std::string::npos);
+  files.mnt = "/proc/self/ns/ipc";
+  pinned = pin_namespace_files(sys, files);
+  ASSERT_FALSE(pinned);
+  EXPECT_NE(pinned.error().message.find("another kind than mnt"), std::string::npos)
+      << pinned.error().message;
+}
+
 }  // namespace
 }  // namespace rootfsctl::exec

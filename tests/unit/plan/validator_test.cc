@@ -210,6 +210,33 @@ mounts: []
   EXPECT_THAT(with_code(check(layout, context), "setting-on-host"), IsEmpty());
 }
 
+// A target named by namespace files has only the namespaces given: what needs another is
+// refused rather than made in rootfsctl's own.
+TEST(ValidatorTest, EntriesNeedingANamespaceNotGivenAreRefused) {
+  ValidationContext context;
+  context.absent_namespaces = {"pid", "ipc", "uts", "cgroup"};
+  context.shared_namespaces = std::set<std::string>{};
+  auto layout = load(R"(version: 1
+hostname: box
+sysctls:
+  net.ipv4.ping_group_range: "0 0"
+  kernel.shmmax: "1024"
+mounts:
+  - proc: /proc
+  - mqueue: /dev/mqueue
+  - sysfs: /sys
+  - tmpfs: /tmp
+)");
+  auto refused = with_code(check(layout, context), "namespace-not-given");
+  EXPECT_THAT(refused, ElementsAre(HasSubstr("the target's pid namespace"),
+                                   HasSubstr("the target's ipc namespace"),
+                                   HasSubstr("shmmax (layout.yaml) needs the target's ipc"),
+                                   HasSubstr("hostname (layout.yaml) needs the target's uts")));
+  EXPECT_THAT(refused[0], HasSubstr("add pid=FILE to --ns"));
+  context.absent_namespaces.clear();
+  EXPECT_THAT(with_code(check(layout, context), "namespace-not-given"), IsEmpty());
+}
+
 TEST(ValidatorTest, ProcWithoutPidNamespaceShowsTheHost) {
   auto d = check(load("version: 1\nnamespaces: [mount]\nmounts:\n  - proc: /proc\n"));
   EXPECT_THAT(with_code(d, "proc-without-pidns"), ElementsAre(HasSubstr("add pid")));
