@@ -12,7 +12,7 @@ add_test(NAME e2e_handles
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/handles_test.py
                  $<TARGET_FILE:rootfsctl> ${PROJECT_SOURCE_DIR}
                  $<TARGET_FILE:e2e_handles_racer>)
-set_tests_properties(e2e_handles PROPERTIES LABELS "e2e;privileged;hostile" TIMEOUT 300)
+set_tests_properties(e2e_handles PROPERTIES LABELS "e2e;privileged;hostile" TIMEOUT 900)
 # Under the sanitizers every apply is several times slower and the race paths are the
 # same code: 20 applies a scenario there (the normal phase runs 100).
 if(ROOTFSCTL_SANITIZE)
