@@ -253,9 +253,10 @@ std::string TargetName::describe() const {
 std::string TargetName::option() const {
   if (!ns) return "--pid " + std::to_string(pid);
   std::string out = "--ns ";
-  for (std::string_view kind : kNamespaceKinds) {
-    if (ns->file(kind).empty()) continue;
-    out += (out.size() > 5 ? "," : "") + std::string(kind) + "=" + std::string(ns->file(kind));
+  for (const auto& kind : kKinds) {
+    const std::string& file = (*ns).*kind.file;
+    if (file.empty()) continue;
+    out += (out.size() > 5 ? "," : "") + std::string(kind.name) + "=" + file;
   }
   return out;
 }

@@ -33,10 +33,6 @@ struct NamespaceFiles {
   bool set(std::string_view kind, std::string path);
 };
 
-/// The kinds NamespaceFiles knows, in the order messages list them.
-inline constexpr std::string_view kNamespaceKinds[] = {"mnt", "pid", "user",  "ipc",
-                                                       "uts", "net", "cgroup"};
-
 /// Parses `--ns` values: each "KIND=FILE[,KIND=FILE...]", several values adding up. A kind
 /// given twice, an unknown kind, an empty file or no `mnt` is a usage error.
 Result<NamespaceFiles> parse_namespace_files(const std::vector<std::string>& values);
