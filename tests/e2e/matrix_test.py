@@ -62,22 +62,33 @@ class PinnedNamespace:
     namespace, so nothing of it is in the host's table; rootfsctl reaches the file through
     the holder's /proc/N/root. The namespace is a copy of the host's.
 
-    The pin is retried with a new namespace: on this kernel (6.18) binding the ns file
-    fails now and then with EINVAL (the mount-namespace loop check of do_loopback, which
-    compares namespace ids; a namespace made after the holder's does not always have the
-    larger one here), about one time in three, always for the same pair."""
+    A mount namespace file can be bound only from a namespace with a smaller id (the loop
+    check of do_loopback). On this kernel (6.18) namespace ids come from per-CPU batches,
+    so a namespace made later on the other CPU can get the smaller id and the bind fails
+    with EINVAL (about one time in two on 2 cores). The holder and the namespace it pins
+    are therefore made on one CPU: the process runs on the first CPU it may use while it
+    starts them, and its children inherit that."""
 
     def __init__(self, tmp, make_child=None):
         """A new namespace, or the mount namespace of a child make_child() starts (and this
         ends, so that no process is left in it). The holder's namespace is made first: a
         mount namespace file can be bound only into an older namespace (do_loopback)."""
+        cpus = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(cpus)})
+        try:
+            self._pin(tmp, make_child)
+        finally:
+            os.sched_setaffinity(0, cpus)
+        self.file = f"/proc/{self.holder.pid}/root{self.dir}/mnt"
+
+    def _pin(self, tmp, make_child):
         self.dir = os.path.join(tmp, f"pin-{len(os.listdir(tmp))}")
         os.mkdir(self.dir)
         pin = (f"read pid && mount --bind /proc/$pid/ns/mnt {self.dir}/mnt" if make_child else
                f"unshare --propagation private --mount={self.dir}/mnt true")
         script = (f"mount -t tmpfs pin {self.dir} && touch {self.dir}/mnt && echo holding && "
-                  f"for try in 1 2 3 4 5 6 7 8 9 10; do {pin} 2>/dev/null && echo ready && "
-                  "exec sleep 600; echo retry; done; echo failed")
+                  f"for try in 1 2 3; do {pin} && echo ready && exec sleep 600; "
+                  "echo retry; done; echo failed")
         self.holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
                                         script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        text=True)
@@ -96,7 +107,6 @@ class PinnedNamespace:
         if line.strip() != "ready":
             self.close()
             raise AssertionError(f"pinning a mount namespace failed: {line!r}")
-        self.file = f"/proc/{self.holder.pid}/root{self.dir}/mnt"
 
     def inside(self, *cmd):
         return subprocess.run(["nsenter", f"--mount={self.file}", "--", *cmd],
