@@ -58,10 +58,10 @@ int stats_main(bool json) {
   const auto stats = layout::cache_stats();
   const bool enabled = !layout::cache_disabled_by_env();
   if (json) {
-    nlohmann::ordered_json out{{"path", stats.path},         {"exists", stats.exists},
-                               {"usable", stats.problem.empty()}, {"problem", stats.problem},
-                               {"enabled", enabled},         {"entries", stats.entries},
-                               {"bytes", stats.bytes}};
+    nlohmann::ordered_json out{
+        {"path", stats.path},       {"exists", stats.exists}, {"usable", stats.problem.empty()},
+        {"problem", stats.problem}, {"enabled", enabled},     {"entries", stats.entries},
+        {"bytes", stats.bytes}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -76,9 +76,9 @@ int clear_main(bool json) {
   auto removed = layout::clear_cache();
   if (!removed) return report_error(removed.error(), json);
   if (json) {
-    std::cout << nlohmann::ordered_json{{"path", layout::cache_dir_path()}, {"removed", *removed}}
-                     .dump(2)
-              << "\n";
+    std::cout
+        << nlohmann::ordered_json{{"path", layout::cache_dir_path()}, {"removed", *removed}}.dump(2)
+        << "\n";
   } else {
     std::cout << "removed " << *removed << " file(s) from " << layout::cache_dir_path() << "\n";
   }

@@ -49,8 +49,8 @@ int visit(dl_phdr_info* info, std::size_t, void* data) {
   for (int i = 0; i < info->dlpi_phnum && search->id.empty(); ++i) {
     const auto& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_NOTE) continue;
-    search->id = note_build_id(reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr),
-                               ph.p_memsz);
+    search->id =
+        note_build_id(reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr), ph.p_memsz);
   }
   return 1;
 }

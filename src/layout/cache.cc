@@ -128,10 +128,10 @@ bool write_all(int fd, std::string_view bytes) {
 /// one) renamed over the old. Failure only means the next run is a miss too.
 void write_entry(int dir, const std::string& name, std::string_view bytes) {
   static std::atomic<unsigned> counter{0};
-  const std::string temp = std::string(kTempPrefix) + std::to_string(::getpid()) + "-" +
-                           std::to_string(counter++);
-  UniqueFd fd(::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0600));
+  const std::string temp =
+      std::string(kTempPrefix) + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  UniqueFd fd(
+      ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return;
   const bool written = write_all(fd.get(), bytes);
   fd.reset();
@@ -166,8 +166,8 @@ void for_each_file(int dir, F each) {
   ::closedir(listing);
 }
 
-Result<Layout> load_uncached(const std::string& path, std::string text,
-                             const LoadOptions& options, ProfileInputs* inputs) {
+Result<Layout> load_uncached(const std::string& path, std::string text, const LoadOptions& options,
+                             ProfileInputs* inputs) {
   auto resolved = resolve_profile_text(path, std::move(text), options, inputs);
   if (!resolved) return std::unexpected(resolved.error());
   return std::move(resolved->layout);
@@ -220,7 +220,8 @@ Result<std::size_t> clear_cache() {
     return std::unexpected(error);
   }
   std::vector<std::string> names;
-  for_each_file(dir.fd.get(), [&](const std::string& name, std::uint64_t) { names.push_back(name); });
+  for_each_file(dir.fd.get(),
+                [&](const std::string& name, std::uint64_t) { names.push_back(name); });
   std::size_t removed = 0;
   for (const auto& name : names) {
     if (::unlinkat(dir.fd.get(), name.c_str(), 0) == 0) ++removed;

@@ -13,10 +13,8 @@ namespace {
 class Writer {
  public:
   template <typename T>
-    requires std::is_integral_v<T> || std::is_enum_v<T>
-  void put(T value) {
-    out_.append(reinterpret_cast<const char*>(&value), sizeof value);
-  }
+  requires std::is_integral_v<T> || std::is_enum_v<T>
+  void put(T value) { out_.append(reinterpret_cast<const char*>(&value), sizeof value); }
   void put(const std::string& s) {
     put(static_cast<std::uint32_t>(s.size()));
     out_ += s;
@@ -126,7 +124,7 @@ class Reader {
   explicit Reader(std::string_view in) : in_(in) {}
 
   template <typename T>
-    requires std::is_integral_v<T>
+  requires std::is_integral_v<T>
   bool get(T& value) {
     if (in_.size() < sizeof value) return false;
     std::memcpy(&value, in_.data(), sizeof value);
@@ -140,7 +138,7 @@ class Reader {
     return true;
   }
   template <typename T>
-    requires std::is_enum_v<T>
+  requires std::is_enum_v<T>
   bool get(T& value, T last) {
     std::underlying_type_t<T> raw{};
     if (!get(raw) || raw < 0 || raw > static_cast<std::underlying_type_t<T>>(last)) return false;
@@ -191,8 +189,8 @@ class Reader {
   bool get(Origin& o) { return get(o.file) && get(o.line) && get(o.column) && get(o.reason); }
   bool get(Entry& e);
   bool get(Root& root) {
-    return get(root.kind, RootKind::kBind) && get(root.size) && get(root.mode) &&
-           get(root.from) && get(root.readonly) && get(root.origin);
+    return get(root.kind, RootKind::kBind) && get(root.size) && get(root.mode) && get(root.from) &&
+           get(root.readonly) && get(root.origin);
   }
   bool get(Removal& r) { return get(r.target) && get(r.origin); }
   bool get(ProfileInputs::File& f) {
@@ -209,17 +207,17 @@ class Reader {
 
 bool Reader::get(Entry& e) {
   return get(e.kind, EntryKind::kUnmount) && get(e.target) && get(e.origin) && get(e.from) &&
-         get(e.recursive) && get(e.optional) && get(e.from_target) && get(e.all) &&
-         get(e.idmap) && get(e.readonly) && get(e.options) && get(e.size) && get(e.mode) &&
-         get(e.uid) && get(e.gid) && get(e.nr_inodes) && get(e.ptmxmode) && get(e.to) &&
-         get(e.content) && get(e.before) && get(e.after) && get(e.create);
+         get(e.recursive) && get(e.optional) && get(e.from_target) && get(e.all) && get(e.idmap) &&
+         get(e.readonly) && get(e.options) && get(e.size) && get(e.mode) && get(e.uid) &&
+         get(e.gid) && get(e.nr_inodes) && get(e.ptmxmode) && get(e.to) && get(e.content) &&
+         get(e.before) && get(e.after) && get(e.create);
 }
 
 bool Reader::get(Layout& layout) {
-  return get(layout.version) && get(layout.source) && get(layout.name) &&
-         get(layout.description) && get(layout.extends) && get(layout.vars) &&
-         get(layout.namespaces) && get(layout.hostname) && get(layout.keep_propagation) &&
-         get(layout.sysctls) && get(layout.root) && get(layout.mounts) && get(layout.removals);
+  return get(layout.version) && get(layout.source) && get(layout.name) && get(layout.description) &&
+         get(layout.extends) && get(layout.vars) && get(layout.namespaces) &&
+         get(layout.hostname) && get(layout.keep_propagation) && get(layout.sysctls) &&
+         get(layout.root) && get(layout.mounts) && get(layout.removals);
 }
 
 constexpr std::string_view kMagic = "rootfsctl compiled layout\n";

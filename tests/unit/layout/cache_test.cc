@@ -1,6 +1,8 @@
 // The compiled-layouts cache: encoding round trips for every layout of the tree, entries
 // that are truncated, corrupt, foreign or not the caller's are never used, and a hit
 // gives the very layout a miss does.
+#include "layout/cache.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +15,6 @@
 #include "core/build_id.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
-#include "layout/cache.h"
 #include "layout/compiled.h"
 #include "layout/profiles.h"
 #include "layout_test_support.h"
@@ -26,8 +27,7 @@ using testing::source_dir;
 using testing::TempDir;
 
 TEST(Sha256, KnownAnswers) {
-  EXPECT_EQ(to_hex(sha256("")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(to_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(to_hex(sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // Two blocks, the padding in the second.
