@@ -59,7 +59,7 @@ _rootfsctl() {
     local bin=${words[0]/#\~/$HOME}
     [[ -x $bin ]] || type -P -- "$bin" >/dev/null || bin=rootfsctl
 
-    local commands="plan apply rollback run mounts verify capture profiles schema oci"
+    local commands="plan apply rollback run mounts verify capture profiles schema oci cache"
     if ((cword == 1)); then
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "--help -h --version -V" -- "$cur"))
@@ -104,16 +104,17 @@ _rootfsctl() {
     # The entry options (--bind SRC DST ...) of plan, apply, run and profiles: those in
     # `two` take two values, the others one.
     local entries="--bind --bind-try --ro-bind --ro-bind-try --symlink --tmpfs --dir --proc --dev"
+    local load="--no-cache --max-layout-nodes --max-layout-bytes"
     local two="--bind --bind-try --ro-bind --ro-bind-try --symlink --setenv"
-    local options formats="text json" takes_value="--pid --ns --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --base --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev"
+    local options formats="text json" takes_value="--pid --ns --mountinfo --set --format --fail-at --output -o --target -T --source -S --types -t --options -O --color --bundle --base --cap-add --chdir --unsetenv --uid --gid --info-fd --json-status-fd --keep-fd --tmpfs --dir --proc --dev --max-layout-nodes --max-layout-bytes"
     case $cmd in
         plan)
-            options="--pid --ns --mountinfo --set --format --help -h $entries"
+            options="--pid --ns --mountinfo --set --format --help -h $load $entries"
             formats="text json tree mermaid sarif" ;;
         apply)
-            options="--pid --ns --set --undo --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $entries" ;;
+            options="--pid --ns --set --undo --dry-run --fail-at --allow-shared-namespace --strict --verbose -v --format --help -h $load $entries" ;;
         run)
-            options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --keep-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $entries" ;;
+            options="--set --cap-add --chdir --uid --gid --new-session --info-fd --json-status-fd --keep-fd --setenv --unsetenv --clearenv --fail-at --verbose -v --timings --format --help -h $load $entries" ;;
         mounts)
             options="--pid --ns --mountinfo --target -T --source -S --types -t --options -O --output -o --list -l --raw -r --pairs -P --noheadings -n --format --color --help -h"
             formats="text json tree" ;;
@@ -128,6 +129,8 @@ _rootfsctl() {
             options="--resolved --set --format --help -h $entries" ;;
         schema)
             options="--help -h" ;;
+        cache)
+            options="--format --help -h" ;;
         "oci import")
             options="--output -o --bundle --format --help -h" ;;
         "oci export")
@@ -173,7 +176,7 @@ _rootfsctl() {
         --mountinfo | --output | -o | --bind | --bind-try | --ro-bind | --ro-bind-try)
             _rootfsctl_add_files
             return ;;
-        --symlink | --tmpfs | --dir | --proc | --dev | --uid | --gid | --info-fd | --json-status-fd | --keep-fd)
+        --symlink | --tmpfs | --dir | --proc | --dev | --uid | --gid | --info-fd | --json-status-fd | --keep-fd | --max-layout-nodes | --max-layout-bytes)
             return ;;
         --bundle)
             local IFS=$'\n'
@@ -235,6 +238,8 @@ _rootfsctl() {
             fi ;;
         "oci import")
             ((${#positional[@]} == 0)) && _rootfsctl_add_files json ;;
+        cache)
+            ((${#positional[@]} == 0)) && COMPREPLY=($(compgen -W "path stats clear" -- "$cur")) ;;
     esac
 }
 

@@ -244,7 +244,7 @@ int rootfsctl_layout_load_file(const char* name_or_path, const char* const* vars
     }
     auto sets = parse_vars(vars);
     if (!sets) return fail(sets.error(), error);
-    return hand_out(rootfsctl::layout::load_profile(name_or_path, {*sets, {}}), layout, error);
+    return hand_out(rootfsctl::layout::load_profile(name_or_path, {*sets, {}, {}}), layout, error);
   });
 }
 
@@ -257,7 +257,7 @@ int rootfsctl_layout_load_text(const char* text, const char* source_name, const 
     auto sets = parse_vars(vars);
     if (!sets) return fail(sets.error(), error);
     const std::string name = source_name != nullptr ? source_name : "<text>";
-    auto loaded = rootfsctl::layout::load_layout(text, name, {*sets, {}});
+    auto loaded = rootfsctl::layout::load_layout(text, name, {*sets, {}, {}});
     // One document: the profiles it would extend are found relative to a file, which text
     // has not; unfollowed, they would be silently left out of the plan.
     if (loaded && !loaded->extends.empty()) {

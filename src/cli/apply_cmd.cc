@@ -79,6 +79,7 @@ cxxopts::Options apply_options() {
       "v,verbose", "print each op as it runs")(
       "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
       "h,help", "show this help");
+  add_load_options(options);
   options.parse_positional({"layout"});
   return options;
 }
@@ -102,7 +103,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args,
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());
-  auto layout = layout::load_profile(*file, {*sets, std::move(entries)});
+  auto layout = load_layout_from(args, *file, std::move(*sets), std::move(entries));
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
   if (args.count("undo")) {

@@ -22,5 +22,6 @@ int capture_main(int argc, char** argv);
 int verify_main(int argc, char** argv);
 int rollback_main(int argc, char** argv);
 int oci_main(int argc, char** argv);
+int cache_main(int argc, char** argv);
 
 }  // namespace rootfsctl::cli

@@ -23,6 +23,7 @@ constexpr std::array kCommands{
     Command{"profiles", "list profiles, or show one merged with its provenance", profiles_main},
     Command{"schema", "print the layout JSON Schema (draft-07)", schema_main},
     Command{"oci", "import/export OCI runtime mounts; apply a layout as an OCI hook", oci_main},
+    Command{"cache", "show or clear the compiled-layouts cache", cache_main},
 };
 
 void print_usage(std::ostream& out) {

@@ -142,7 +142,7 @@ Result<layout::Layout> load_named_layout(const cxxopts::ParseResult& args, std::
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());
-  return layout::load_profile(*file, {*sets, {}});
+  return layout::load_profile(*file, {*sets, {}, {}});
 }
 
 void print_findings(std::string_view source, const std::vector<oci::Finding>& findings) {

@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "core/suggest.h"
 #include "exec/target.h"
+#include "layout/cache.h"
 
 namespace rootfsctl::cli {
 
@@ -119,6 +120,47 @@ inline std::optional<cxxopts::ParseResult> parse_or_explain(cxxopts::Options& op
 inline Result<std::map<std::string, std::string>> sets_from(const cxxopts::ParseResult& args) {
   return parse_sets(args.count("set") ? args["set"].as<std::vector<std::string>>()
                                       : std::vector<std::string>{});
+}
+
+/// The options of commands that load a layout (plan, apply, run): the cache and the
+/// loader's limits.
+inline void add_load_options(cxxopts::Options& options) {
+  options.add_options()("no-cache",
+                        "load the layout without the compiled-layouts cache (also "
+                        "ROOTFSCTL_NO_CACHE=1)")(
+      "max-layout-nodes", "accept layout files of up to N YAML nodes (default 100000)",
+      cxxopts::value<std::string>())("max-layout-bytes",
+                                     "accept layout files of up to N bytes (default 4194304)",
+                                     cxxopts::value<std::string>());
+}
+
+/// A positive decimal count given to --NAME.
+inline Result<std::size_t> parse_count(const std::string& name, const std::string& text) {
+  std::size_t value = 0;
+  const bool digits = !text.empty() && text.size() <= 18 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) value = std::stoull(text);
+  if (value > 0) return value;
+  Error error =
+      make_error(Stage::kUsage, "--" + name + " takes a positive number, not '" + text + "'");
+  error.hint = "for example --" + name + " 1000000";
+  return std::unexpected(error);
+}
+
+/// Loads `file` (find_layout's answer) as add_load_options' options say.
+inline Result<layout::Layout> load_layout_from(const cxxopts::ParseResult& args,
+                                               const std::string& file,
+                                               std::map<std::string, std::string> sets,
+                                               std::vector<layout::CommandLineEntry> entries) {
+  layout::LoadOptions load{std::move(sets), std::move(entries), {}};
+  for (auto [name, limit] : {std::pair{"max-layout-nodes", &load.limits.max_nodes},
+                             std::pair{"max-layout-bytes", &load.limits.max_bytes}}) {
+    if (!args.count(name)) continue;
+    auto value = parse_count(name, args[name].as<std::string>());
+    if (!value) return std::unexpected(value.error());
+    *limit = *value;
+  }
+  return layout::load_profile_cached(file, load, args.count("no-cache") == 0);
 }
 
 /// Reads --pid / --ns / --mountinfo into a Target; they are mutually exclusive. A command

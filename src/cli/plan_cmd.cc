@@ -52,6 +52,7 @@ cxxopts::Options plan_options() {
       cxxopts::value<std::vector<std::string>>())(
       "format", "text, json, tree, mermaid or sarif",
       cxxopts::value<std::string>()->default_value("text"))("h,help", "show this help");
+  add_load_options(options);
   options.parse_positional({"layout"});
   options.set_tab_expansion();
   return options;
@@ -105,7 +106,7 @@ int plan_main(int argc, char** argv) {
   if (!sets) return report_error(sets.error(), json);
   auto file = find_layout((*args)["layout"].as<std::string>());
   if (!file) return report_error(file.error(), json);
-  auto layout = layout::load_profile(*file, {*sets, std::move(*entries)});
+  auto layout = load_layout_from(*args, *file, std::move(*sets), std::move(*entries));
   if (!layout) return report_error(layout.error(), json);
   // 2. Read the target's mount table and what else can be known about it.
   auto target = target_from(*args);

@@ -112,7 +112,7 @@ int show_resolved(const std::string& name, const std::vector<std::string>& sets,
                   std::vector<layout::CommandLineEntry> entries, bool json) {
   auto vars = parse_sets(sets);
   if (!vars) return report_error(vars.error(), json);
-  auto resolved = layout::resolve_profile(name, {*vars, std::move(entries)});
+  auto resolved = layout::resolve_profile(name, {*vars, std::move(entries), {}});
   if (!resolved) return report_error(resolved.error(), json);
   const std::string yaml = resolved_yaml(*resolved);
   if (!json) {

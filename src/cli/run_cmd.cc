@@ -131,6 +131,7 @@ cxxopts::Options run_options() {
        cxxopts::value<std::string>()->default_value("text"))
       ("h,help", "show this help");
   // clang-format on
+  add_load_options(options);
   options.parse_positional({"layout"});
   return options;
 }
@@ -338,7 +339,7 @@ Result<Request> request_from(const cxxopts::ParseResult& args, const exec::Comma
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args.count("layout") ? args["layout"].as<std::string>() : "sandbox");
   if (!file) return std::unexpected(file.error());
-  auto layout = layout::load_profile(*file, {*sets, std::move(entries)});
+  auto layout = load_layout_from(args, *file, std::move(*sets), std::move(entries));
   if (!layout) return std::unexpected(layout.error());
   request.layout = std::move(*layout);
   add_console(request.layout);

@@ -62,7 +62,7 @@ Result<layout::Layout> load(const cxxopts::ParseResult& args) {
   if (!sets) return std::unexpected(sets.error());
   auto file = find_layout(args["layout"].as<std::string>());
   if (!file) return std::unexpected(file.error());
-  return layout::load_profile(*file, {*sets, {}});
+  return layout::load_profile(*file, {*sets, {}, {}});
 }
 
 }  // namespace

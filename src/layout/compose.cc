@@ -300,14 +300,15 @@ Result<Composed> Composer::run() {
 
 }  // namespace
 
-Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& set_vars) {
+Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& set_vars,
+                              const LoaderLimits& limits) {
   ParsedFile file{std::move(name), std::move(text), {}, {}};
   const SourceText source = file.source();
   // Refuse what no parser should see: oversized text and bytes that are not UTF-8 text.
-  if (auto ok = check_size(source, kMaxLayoutBytes); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_size(source, limits.max_bytes); !ok) return std::unexpected(ok.error());
   if (auto ok = check_encoding(source); !ok) return std::unexpected(ok.error());
   // YAML -> JSON, remembering where every node came from.
-  auto document = yaml_to_json(source);
+  auto document = yaml_to_json(source, limits.max_nodes);
   if (!document) return std::unexpected(document.error());
   file.document = std::move(*document);
   // Precise checks, then the schema as the final word on the shape. Values holding

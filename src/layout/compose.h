@@ -30,7 +30,8 @@ struct ParsedFile {
 
 /// Phase 1 for one file: size and encoding, YAML, the loader's checks, the schema.
 /// `set_vars` are checked as names and used for `extends` only.
-Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& set_vars);
+Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& set_vars,
+                              const LoaderLimits& limits = {});
 
 /// Refuses a --set name that no file of `files` declares under `vars:` or uses in a
 /// ${...} reference (Stage::kUsage, with a did-you-mean when one is close).

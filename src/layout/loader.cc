@@ -23,9 +23,12 @@ Result<Layout> load_layout(std::string_view text, std::string_view source_name,
                            const LoadOptions& options) {
   // Refuse oversized text before copying it.
   const SourceText source{text, std::string(source_name)};
-  if (auto ok = check_size(source, kMaxLayoutBytes); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_size(source, options.limits.max_bytes); !ok) {
+    return std::unexpected(ok.error());
+  }
   if (auto ok = check_set_vars(options.set_vars); !ok) return std::unexpected(ok.error());
-  auto file = parse_file(std::string(text), std::string(source_name), options.set_vars);
+  auto file =
+      parse_file(std::string(text), std::string(source_name), options.set_vars, options.limits);
   if (!file) return std::unexpected(file.error());
   // A file on its own is a profile of one: the same expansion, nothing to merge, and its
   // removals kept (they apply to parents this function does not load).
@@ -34,15 +37,16 @@ Result<Layout> load_layout(std::string_view text, std::string_view source_name,
   return std::move(composed->layout);
 }
 
-Result<std::string> read_layout_text(const std::string& path) {
+Result<std::string> read_layout_text(const std::string& path, const LoaderLimits& limits) {
   // A layout is never inside a target's tree: a pipe from the user's shell is as good as
   // a file (`rootfsctl run - <<EOF`, `run <(generate)`).
-  return read_file_or_pipe(path, kMaxLayoutBytes, "layout",
-                           "a layout is a short text file; is this the right file?");
+  return read_file_or_pipe(path, limits.max_bytes, "layout",
+                           "a layout is a short text file; is this the right file? A "
+                           "generated layout may raise the limit with --max-layout-bytes");
 }
 
 Result<Layout> load_layout_file(const std::string& path, const LoadOptions& options) {
-  auto text = read_layout_text(path);
+  auto text = read_layout_text(path, options.limits);
   if (!text) return std::unexpected(text.error());
   return load_layout(*text, path, options);
 }

@@ -14,16 +14,29 @@
 
 namespace rootfsctl::layout {
 
+/// Largest layout file accepted by default, in bytes. Larger files are refused before parsing.
+inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
+/// Most YAML nodes in one layout file by default (about 29,000 entries).
+inline constexpr std::size_t kMaxLayoutNodes = 100'000;
+
+/// What one layout file may cost the loader. The defaults bound what hostile input can
+/// make it do; a caller that trusts its input (a generated layout of 100,000 entries)
+/// raises them explicitly (`--max-layout-bytes`, `--max-layout-nodes`).
+struct LoaderLimits {
+  std::size_t max_bytes = kMaxLayoutBytes;
+  std::size_t max_nodes = kMaxLayoutNodes;
+
+  bool operator==(const LoaderLimits&) const = default;
+};
+
 struct LoadOptions {
   /// `--set K=V` values; they beat the layout's own `vars`.
   std::map<std::string, std::string> set_vars;
   /// `--bind SRC DST` and the like: one more layer on top of what is loaded
   /// (resolve_profile), with provenance kCommandLineSource.
   std::vector<CommandLineEntry> command_line;
+  LoaderLimits limits;
 };
-
-/// Largest layout file accepted, in bytes. Larger files are refused before parsing.
-inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 
 /// Parses and checks one layout document. `source_name` is used in error locations and in
 /// the origins of entries. Errors are Stage::kManifest with file:line:col, the offending
@@ -31,10 +44,10 @@ inline constexpr std::size_t kMaxLayoutBytes = 4u << 20;
 /// (`version` and `vars` are checked before the rest, since everything depends on them).
 ///
 /// What is accepted, beyond docs/layouts.md: UTF-8 text without NUL or other control characters
-/// (tab, CR, LF excepted) of at most kMaxLayoutBytes; one YAML document; no anchors,
+/// (tab, CR, LF excepted) of at most options.limits.max_bytes; one YAML document; no anchors,
 /// aliases or tags other than !!str (anchors are refused where they are defined, so alias
-/// bombs cost nothing); at most 64 levels of nesting and 100000 nodes. Scalars: quoted
-/// ones are strings; plain true/false in any case are booleans; plain null, ~ and empty
+/// bombs cost nothing); at most 64 levels of nesting and options.limits.max_nodes nodes. Scalars:
+/// quoted ones are strings; plain true/false in any case are booleans; plain null, ~ and empty
 /// values are null; plain decimal integers are numbers; all else is a string, so
 /// `mode: 0755` is an error that says to quote it. `${name}` in string values (not keys)
 /// comes from `vars`, overridden by `options.set_vars`; `$$` is a literal `$`; values
@@ -60,7 +73,7 @@ Result<Layout> load_layout_file(const std::string& path, const LoadOptions& opti
 /// Stage::kRead with the errno; a file that is not a regular file or a pipe (a named FIFO
 /// included: it may never get a writer) or is too large is refused. Either way the
 /// location is the path.
-Result<std::string> read_layout_text(const std::string& path);
+Result<std::string> read_layout_text(const std::string& path, const LoaderLimits& limits = {});
 
 /// Refuses --set names that no ${...} reference could use (Stage::kUsage).
 Result<void> check_set_vars(const std::map<std::string, std::string>& set_vars);

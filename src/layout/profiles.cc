@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/sha256.h"
 #include "core/suggest.h"
 #include "layout/compose.h"
 
@@ -36,36 +37,10 @@ bool looks_like_path(const std::string& ref) {
   return ref.find('/') != std::string::npos || ref.ends_with(".yaml") || ref.ends_with(".yml");
 }
 
-/// The files of one profile, loaded depth first: parents before the files that extend
-/// them.
-class Resolver {
- public:
-  explicit Resolver(const LoadOptions& options) : options_(options) {}
-
-  Result<void> visit(const std::string& path);
-  std::vector<ParsedFile>& files() { return files_; }
-
- private:
-  struct Frame {
-    FileId id;
-    std::string name;
-  };
-
-  /// Where `ref` (an extends item of the file at `path`) is, or nullopt.
-  std::optional<std::string> locate(const std::string& ref, const std::string& path,
-                                    FileId including) const;
-  Error extends_error(const ParsedFile& file, std::size_t item, std::string message,
-                      std::string hint) const;
-  std::string chain_to(const std::string& last) const;
-
-  const LoadOptions& options_;
-  std::vector<ParsedFile> files_;
-  std::set<FileId> merged_;
-  std::vector<Frame> stack_;
-};
-
-std::optional<std::string> Resolver::locate(const std::string& ref, const std::string& path,
-                                            FileId including) const {
+/// Where `ref` (an extends item of the file at `path`, whose identity is `including`) is,
+/// or nullopt.
+std::optional<std::string> locate(const std::string& ref, const std::string& path,
+                                  FileId including) {
   if (looks_like_path(ref)) {
     // Relative to the including file, so a profile directory can move as a whole.
     std::string candidate = fs::path(ref).is_absolute()
@@ -83,6 +58,47 @@ std::optional<std::string> Resolver::locate(const std::string& ref, const std::s
   return std::nullopt;
 }
 
+std::string digest_of(std::string_view text) {
+  const auto digest = sha256(text);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+/// The files of one profile, loaded depth first: parents before the files that extend
+/// them.
+class Resolver {
+ public:
+  Resolver(const LoadOptions& options, ProfileInputs* inputs)
+      : options_(options), inputs_(inputs) {}
+
+  /// `text`: the file's bytes when the caller has read them already (the requested file).
+  Result<void> visit(const std::string& path, std::optional<std::string> text = std::nullopt);
+  std::vector<ParsedFile>& files() { return files_; }
+
+ private:
+  struct Frame {
+    FileId id;
+    std::string name;
+  };
+
+  void record(const std::string& path, FileId id, std::string_view text, bool top);
+  Error extends_error(const ParsedFile& file, std::size_t item, std::string message,
+                      std::string hint) const;
+  std::string chain_to(const std::string& last) const;
+
+  const LoadOptions& options_;
+  std::vector<ParsedFile> files_;
+  std::set<FileId> merged_;
+  std::vector<Frame> stack_;
+  ProfileInputs* inputs_;
+};
+
+void Resolver::record(const std::string& path, FileId id, std::string_view text, bool top) {
+  if (inputs_ == nullptr) return;
+  inputs_->files.push_back(ProfileInputs::File{path, static_cast<std::uint64_t>(id.dev),
+                                               static_cast<std::uint64_t>(id.ino),
+                                               top ? std::string() : digest_of(text)});
+}
+
 std::string Resolver::chain_to(const std::string& last) const {
   std::string chain;
   for (const auto& frame : stack_) chain += frame.name + " extends ";
@@ -95,11 +111,13 @@ Error Resolver::extends_error(const ParsedFile& file, std::size_t item, std::str
   return file.source().error_at(info.value, std::move(message), std::move(hint));
 }
 
-Result<void> Resolver::visit(const std::string& path) {
+Result<void> Resolver::visit(const std::string& path, std::optional<std::string> given) {
   auto id = regular_file_id(path);
-  auto text = read_layout_text(path);
+  Result<std::string> text =
+      given ? Result<std::string>(std::move(*given)) : read_layout_text(path, options_.limits);
   if (!text) return std::unexpected(text.error());
-  auto file = parse_file(std::move(*text), path, options_.set_vars);
+  record(path, id.value_or(FileId{}), *text, stack_.empty());
+  auto file = parse_file(std::move(*text), path, options_.set_vars, options_.limits);
   if (!file) return std::unexpected(file.error());
   // read_layout_text took a regular file, whose id is there, or a pipe: nothing can name
   // a pipe in `extends`, so its empty id never meets another.
@@ -107,6 +125,9 @@ Result<void> Resolver::visit(const std::string& path) {
   const auto& extends = file->checked.extends;
   for (std::size_t i = 0; i < extends.size(); ++i) {
     auto parent = locate(extends[i], path, stack_.back().id);
+    if (inputs_ != nullptr) {
+      inputs_->lookups.push_back({extends[i], path, parent.value_or(std::string())});
+    }
     if (!parent) {
       return std::unexpected(
           extends_error(*file, i, "cannot find '" + extends[i] + "': " + chain_to(extends[i]),
@@ -225,13 +246,21 @@ Result<ResolvedProfile> resolve_profile(const std::string& name_or_path,
   auto path = find_profile(name_or_path);
   if (!path) return std::unexpected(path.error());
   if (auto ok = check_set_vars(options.set_vars); !ok) return std::unexpected(ok.error());
-  Resolver resolver(options);
-  if (auto ok = resolver.visit(*path); !ok) return std::unexpected(ok.error());
+  auto text = read_layout_text(*path, options.limits);
+  if (!text) return std::unexpected(text.error());
+  return resolve_profile_text(*path, std::move(*text), options, nullptr);
+}
+
+Result<ResolvedProfile> resolve_profile_text(const std::string& path, std::string text,
+                                             const LoadOptions& options, ProfileInputs* inputs) {
+  if (auto ok = check_set_vars(options.set_vars); !ok) return std::unexpected(ok.error());
+  Resolver resolver(options, inputs);
+  if (auto ok = resolver.visit(path, std::move(text)); !ok) return std::unexpected(ok.error());
   auto& files = resolver.files();
   const std::size_t profile_files = files.size();
   if (!options.command_line.empty()) {
     auto layer = parse_file(command_line_layout(options.command_line),
-                            std::string(kCommandLineSource), options.set_vars);
+                            std::string(kCommandLineSource), options.set_vars, options.limits);
     if (!layer) return std::unexpected(layer.error());
     files.push_back(std::move(*layer));
   }
@@ -249,6 +278,23 @@ Result<ResolvedProfile> resolve_profile(const std::string& name_or_path,
     if (entry.origin.file == kCommandLineSource) entry.origin = Origin{entry.origin.file, 0, 0, {}};
   }
   return resolved;
+}
+
+bool inputs_unchanged(const ProfileInputs& inputs, const LoaderLimits& limits) {
+  for (const auto& file : inputs.files) {
+    const FileId id = regular_file_id(file.name).value_or(FileId{});
+    if (id.dev != file.dev || id.ino != file.ino) return false;
+    if (file.digest.empty()) continue;
+    auto text = read_layout_text(file.name, limits);
+    if (!text || digest_of(*text) != file.digest) return false;
+  }
+  for (const auto& lookup : inputs.lookups) {
+    const FileId from = regular_file_id(lookup.from).value_or(FileId{});
+    if (locate(lookup.ref, lookup.from, from).value_or(std::string()) != lookup.found) {
+      return false;
+    }
+  }
+  return true;
 }
 
 Result<Layout> load_profile(const std::string& name_or_path, const LoadOptions& options) {

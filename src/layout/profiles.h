@@ -2,6 +2,7 @@
 // through `extends`. Resolution reads files; merging and ${var} expansion are compose.h's.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,6 +53,36 @@ struct ResolvedProfile {
 /// ("a.yaml extends b.yaml extends a.yaml"). Merge rules: compose() in compose.h.
 Result<ResolvedProfile> resolve_profile(const std::string& name_or_path,
                                         const LoadOptions& options = {});
+
+/// What a resolution depended on, so that a result kept from an earlier run (the
+/// compiled-layouts cache, layout/cache.h) can be checked against the files as they are now.
+struct ProfileInputs {
+  struct File {
+    std::string name;       // as read (a path as given or as found)
+    std::uint64_t dev = 0;  // identity: a diamond is merged once by identity
+    std::uint64_t ino = 0;
+    std::string digest;  // SHA-256 of the bytes; empty for the requested file (the caller
+                         // keys on its bytes: it may be a pipe, read once)
+  };
+  /// One `extends` item looked up: `ref` in the file `from` found `found`.
+  struct Lookup {
+    std::string ref;
+    std::string from;
+    std::string found;
+  };
+  std::vector<File> files;  // in visit order, the requested file first
+  std::vector<Lookup> lookups;
+};
+
+/// resolve_profile of a file already found (find_profile) and read (read_layout_text),
+/// recording into `inputs` (when not null) what the result depends on besides `text`,
+/// `path` and `options`.
+Result<ResolvedProfile> resolve_profile_text(const std::string& path, std::string text,
+                                             const LoadOptions& options, ProfileInputs* inputs);
+
+/// True when every file of `inputs` still has its identity and bytes and every lookup
+/// still finds the same file: resolving again would read the very same inputs.
+bool inputs_unchanged(const ProfileInputs& inputs, const LoaderLimits& limits);
 
 /// resolve_profile's layout: what plan, apply and run load.
 Result<Layout> load_profile(const std::string& name_or_path, const LoadOptions& options = {});

@@ -114,7 +114,8 @@ Result<void> check_size(const SourceText& source, std::size_t max_bytes) {
       make_manifest_error(Location{source.name, 0, 0},
                           "layout is " + std::to_string(source.text.size()) +
                               " bytes, more than the limit of " + std::to_string(max_bytes),
-                          "a layout is a short text file; is this the right file?"));
+                          "a layout is a short text file; is this the right file? A generated "
+                          "layout may raise the limit with --max-layout-bytes"));
 }
 
 Result<void> check_encoding(const SourceText& source) {

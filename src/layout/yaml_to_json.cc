@@ -88,8 +88,8 @@ std::vector<std::size_t> line_starts(std::string_view text) {
 // Receives yaml-cpp's parse events and assembles the JSON value and the position map.
 class Builder final : public YAML::EventHandler {
  public:
-  explicit Builder(const SourceText& source)
-      : source_(source), line_starts_(line_starts(source.text)) {}
+  Builder(const SourceText& source, std::size_t max_nodes)
+      : source_(source), line_starts_(line_starts(source.text)), max_nodes_(max_nodes) {}
 
   YamlDocument take() { return std::move(document_); }
 
@@ -248,9 +248,10 @@ class Builder final : public YAML::EventHandler {
   bool discarding() const { return discard_depth_ > 0; }
 
   void count_node(Pos pos) {
-    if (++node_count_ > kMaxNodes) {
-      fail(pos, "layout has more than " + std::to_string(kMaxNodes) + " YAML nodes",
-           "a layout is a short text file; is this the right file?");
+    if (++node_count_ > max_nodes_) {
+      fail(pos, "layout has more than " + std::to_string(max_nodes_) + " YAML nodes",
+           "a layout is a short text file; is this the right file? A generated layout "
+           "may raise the limit with --max-layout-nodes");
     }
   }
 
@@ -282,6 +283,7 @@ class Builder final : public YAML::EventHandler {
   YamlDocument document_;
   std::vector<Frame> stack_;
   std::size_t node_count_ = 0;
+  std::size_t max_nodes_;
   std::size_t discard_depth_ = 0;  // > 0 inside a list or mapping used as a key
   Pos key_collection_pos_;
   int documents_ = 0;
@@ -330,10 +332,10 @@ Error syntax_error(const SourceText& source, const YAML::Exception& e) {
   return source.error_at(pos, "YAML syntax error: " + e.msg, syntax_hint(e.msg));
 }
 
-Result<YamlDocument> parse(const SourceText& source) {
+Result<YamlDocument> parse(const SourceText& source, std::size_t max_nodes) {
   std::ispanstream in(std::span<const char>(source.text.data(), source.text.size()));
   YAML::Parser parser(in);
-  Builder builder(source);
+  Builder builder(source, max_nodes);
   try {
     if (!parser.HandleNextDocument(builder)) {
       return std::unexpected(
@@ -361,7 +363,9 @@ const NodeInfo& YamlDocument::info(std::string_view pointer) const {
   }
 }
 
-Result<YamlDocument> yaml_to_json(const SourceText& source) { return parse(source); }
+Result<YamlDocument> yaml_to_json(const SourceText& source, std::size_t max_nodes) {
+  return parse(source, max_nodes);
+}
 
 std::string pointer_unescape(std::string_view token) {
   std::string out;

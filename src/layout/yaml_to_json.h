@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "layout/loader.h"
 #include "layout/source_text.h"
 
 namespace rootfsctl::layout {
@@ -18,8 +19,9 @@ namespace rootfsctl::layout {
 /// Deepest nesting of lists and mappings accepted. Layouts need 4 levels; the limit keeps
 /// yaml-cpp's recursive-descent parser far from the end of the stack.
 inline constexpr int kMaxNesting = 64;
-/// Most YAML nodes accepted in one layout; the largest bundled layout has about 100.
-inline constexpr std::size_t kMaxNodes = 100'000;
+/// Most YAML nodes accepted in one layout by default (LoaderLimits); the largest bundled
+/// layout has about 100.
+inline constexpr std::size_t kMaxNodes = kMaxLayoutNodes;
 
 /// Where a node sits in the text.
 struct NodeInfo {
@@ -42,7 +44,8 @@ struct YamlDocument {
 /// (and `!!str`) are strings; plain true/false in any case are booleans; plain null, ~
 /// and empty values are null; plain decimal integers that fit in 64 bits are numbers;
 /// every other plain scalar is a string. Mapping keys are always strings.
-Result<YamlDocument> yaml_to_json(const SourceText& source);
+/// More than `max_nodes` nodes is an error at the first one too many.
+Result<YamlDocument> yaml_to_json(const SourceText& source, std::size_t max_nodes = kMaxNodes);
 
 /// `pointer` + "/" + `key`, with '~' and '/' escaped as RFC 6901 §3 requires.
 std::string pointer_append(std::string_view pointer, std::string_view key);

@@ -180,7 +180,8 @@ class CommandPageTest(unittest.TestCase):
                          ["0", "1", "2", "3", "4", "5", "125", "126", "127"])
         self.assertEqual(tag_words(self.top["ENVIRONMENT"]),
                          ["ROOTFSCTL_PATH", "XDG_CONFIG_HOME", "NO_COLOR", "TERM", "COLUMNS",
-                          "LC_ALL", "ROOTFSCTL_STATE_DIR"])
+                          "LC_ALL", "ROOTFSCTL_STATE_DIR", "ROOTFSCTL_CACHE_DIR",
+                          "ROOTFSCTL_NO_CACHE"])
         files = plain(self.top["FILES"])
         for name in ("/etc/rootfsctl/profiles", "share/rootfsctl/profiles",
                      "share/rootfsctl/layout.schema.json"):

@@ -114,7 +114,8 @@ TEST(HostileFileTest, HundredMegabytesRefusedBeforeReading) {
   EXPECT_EQ(load_file("100 MB file", big),
             big +
                 ": layout is 104857600 bytes, more than the limit of 4194304 (a layout is a "
-                "short text file; is this the right file?)");
+                "short text file; is this the right file? "
+                "A generated layout may raise the limit with --max-layout-bytes)");
 }
 
 TEST(HostileFileTest, EmptyFile) {
@@ -136,7 +137,8 @@ TEST(HostileTextTest, TooLargeRefusedBeforeParsing) {
   const std::string text(kMaxLayoutBytes + 1, '#');
   EXPECT_EQ(load_text("text above the limit", text),
             "layout.yaml: layout is 4194305 bytes, more than the limit of 4194304 (a layout is "
-            "a short text file; is this the right file?)");
+            "a short text file; is this the right file? "
+            "A generated layout may raise the limit with --max-layout-bytes)");
 }
 
 TEST(HostileTextTest, AtTheLimitStillLoads) {
@@ -256,7 +258,8 @@ TEST(HostileBombTest, TooManyNodes) {
   for (int i = 0; i < 200000; ++i) text += "- proc: /proc\n";
   EXPECT_EQ(load_text("200000 entries", text),
             "layout.yaml:50001:9: layout has more than 100000 YAML nodes (a layout is a short "
-            "text file; is this the right file?)");
+            "text file; is this the right file? "
+            "A generated layout may raise the limit with --max-layout-nodes)");
 }
 
 // ---- Huge values -------------------------------------------------------------------------

@@ -64,7 +64,8 @@ TEST(CheckSizeTest, RefusesTextAboveTheLimit) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().to_string(),
             "t.yaml: layout is 11 bytes, more than the limit of 10 (a layout is a short text "
-            "file; is this the right file?)");
+            "file; is this the right file? "
+            "A generated layout may raise the limit with --max-layout-bytes)");
 }
 
 TEST(SourceTextTest, LineTextWithoutLineEnds) {

@@ -41,7 +41,8 @@ TEST(WriterTest, BundledSandboxRoundTrips) {
 }
 
 TEST(WriterTest, EveryKindAndKeyRoundTrips) {
-  auto layout = load_layout(R"(version: 1
+  auto layout =
+      load_layout(R"(version: 1
 name: every-kind
 description: "All of it: every kind, key and odd string"
 namespaces: [mount, pid, uts]
@@ -86,7 +87,7 @@ mounts:
     readonly: true
     options: [noexec]
 )",
-                            "layout.yaml", {.set_vars = {{"x", "1"}}, .command_line = {}});
+                  "layout.yaml", {.set_vars = {{"x", "1"}}, .command_line = {}, .limits = {}});
   ASSERT_TRUE(layout) << layout.error().to_string();
   EXPECT_EQ(layout->mounts[9].content, "line 1\n\ttabbed $HOME and 1\n");
   EXPECT_EQ(round_trip(*layout), without_provenance(*layout));

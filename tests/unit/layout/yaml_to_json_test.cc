@@ -193,7 +193,8 @@ TEST(YamlLimitsTest, NodeLimit) {
   EXPECT_EQ(error_of(text),
             "t.yaml:1:" + std::to_string(5 + 2 * (kMaxNodes - 2)) +
                 ": layout has more than 100000 YAML nodes (a layout is a short text file; is "
-                "this the right file?)");
+                "this the right file? "
+                "A generated layout may raise the limit with --max-layout-nodes)");
 }
 
 }  // namespace
