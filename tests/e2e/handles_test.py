@@ -742,12 +742,12 @@ class BoundedDescriptorsTest(HandlesCase):
         with ParkedChild(f"mount -t tmpfs big {base}") as child:
             before = target_table(child.pid)
             run = run_bounded([support.BINARY, "apply", layout, "--pid", child.pid,
-                               "--fail-at", ops], timeout=120)
+                               "--fail-at", ops], timeout=300)
             self.assertEqual(run.returncode, 3, run.text())
             self.assertIn(b"rollback: clean", run.stderr)
             self.assertEqual(target_table(child.pid), before)
             run = run_bounded([support.BINARY, "apply", layout, "--pid", child.pid],
-                              timeout=120)
+                              timeout=300)
             self.assertEqual(run.returncode, 0, run.text())
             self.assertEqual(len(target_table(child.pid)), len(before) + count)
 
