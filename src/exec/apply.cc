@@ -51,7 +51,7 @@ Result<SourceTrees> clone_sources(Syscalls& sys, const Target& target, const pla
   for (const auto& op : plan.ops) {
     if (op.kind != plan::OpKind::kBind || op.from_target) continue;
     if (!assembled && op.idmap.empty()) continue;
-    const bool device = op.entry == "device";
+    const bool device = op.is_entry(layout::EntryKind::kDevice);
     auto source = sys.openat2(root->get(), op.source, O_PATH | (device ? O_NOFOLLOW : 0), 0,
                               kResolveNoMagicLinks);
     if (!source) return std::unexpected(source.error().wrap("bind source " + op.source));

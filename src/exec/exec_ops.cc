@@ -63,8 +63,8 @@ Error refusal(std::string code, std::string message, int errno_value, std::strin
 /// Refuses to create, write or chmod anything of a file, dir or symlink entry (or a
 /// chmod) on a kernel filesystem, whatever path led there: the check is on the handle.
 Result<void> refuse_kernel_fs(ExecState& state, const Op& op, int fd) {
-  if (op.kind != OpKind::kChmod && op.entry != "file" && op.entry != "dir" &&
-      op.entry != "symlink") {
+  if (op.kind != OpKind::kChmod && !op.is_entry(layout::EntryKind::kFile) &&
+      !op.is_entry(layout::EntryKind::kDir) && !op.is_entry(layout::EntryKind::kSymlink)) {
     return {};
   }
   auto type = state.sys.fs_type(fd);
@@ -239,7 +239,7 @@ Result<void> attach(ExecState& state, const Op& op, UniqueFd mount_fd, int targe
   // The new root is reached through its own mount from here on: it is stacked over the
   // target's "/", where path lookups from the old root never look; its undo always keeps
   // the descriptor.
-  if (op.entry == "root") {
+  if (op.role == plan::Role::kRoot) {
     auto root = state.sys.openat2(mount_fd.get(), ".", O_PATH | O_DIRECTORY, 0, 0);
     SharedFd mount = share(std::move(mount_fd));
     state.journal.push(what, [detach, mount]() { return detach(mount->get()); });
@@ -269,7 +269,7 @@ Result<void> attach(ExecState& state, const Op& op, UniqueFd mount_fd, int targe
 /// Where an op's mount goes: the target path, or for the root op the target's own "/"
 /// (the new root is stacked over it until pivot_root).
 Result<UniqueFd> mount_point(ExecState& state, const Op& op, int flags) {
-  if (op.entry == "root") return state.resolve(Scope::kCurrent, "/", O_DIRECTORY);
+  if (op.role == plan::Role::kRoot) return state.resolve(Scope::kCurrent, "/", O_DIRECTORY);
   return state.resolve(op.scope, op.target, flags);
 }
 
@@ -369,7 +369,8 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
     }
     return {};
   }
-  if (op.entry == "overlay") return journal_work_dir(state, op, std::move(dir), name);
+  if (op.role == plan::Role::kOverlayWorkDir)
+    return journal_work_dir(state, op, std::move(dir), name);
   state.journal.push("directory " + op.target,
                      remove_created(state, op, std::move(dir), name, Made::kDirectory, {}));
   return {};
@@ -457,7 +458,7 @@ Result<void> run_kernel_setting(ExecState& state, const Op& op) {
     own_proc_sys = std::move(*opened);
     dir = own_proc_sys.get();
   }
-  if (op.entry == "hostname") return set_hostname(state, op, dir);
+  if (op.role == plan::Role::kHostname) return set_hostname(state, op, dir);
   auto file = state.sys.openat2(dir, rel, O_RDWR, 0, kHere);
   if (!file) return std::unexpected(file.error());
   // The undo gets a descriptor of its own, at offset 0: with sysctl_writes_strict (the
@@ -468,7 +469,7 @@ Result<void> run_kernel_setting(ExecState& state, const Op& op) {
   if (!old) return std::unexpected(old.error());
   if (auto written = state.sys.write_all(file->get(), op.data); !written) return written;
   SharedFd fd = share(std::move(*undo_file));
-  state.journal.push(std::string(op.entry) + " " + std::string(rel),
+  state.journal.push(std::string(op.entry_name()) + " " + std::string(rel),
                      [&sys = state.sys, fd, value = std::move(*old)]() {
                        return sys.write_all(fd->get(), value);
                      });
@@ -517,7 +518,7 @@ Result<void> write_existing(ExecState& state, const Op& op, int dir, const std::
 }
 
 Result<void> run_write(ExecState& state, const Op& op) {
-  if (op.entry == "sysctl" || op.entry == "hostname") return run_kernel_setting(state, op);
+  if (op.is_kernel_setting()) return run_kernel_setting(state, op);
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return std::unexpected(parent.error());
   auto& [dir, name] = *parent;
@@ -677,8 +678,8 @@ Result<void> run_overlay(ExecState& state, const Op& op) {
 /// Records that `op` found nothing to do, for the outcome and for verification.
 void skip(ExecState& state, const Op& op, std::string_view why) {
   state.skipped_ops.insert(op.index);
-  state.skipped.push_back("op " + std::to_string(op.index) + " " + op.entry + " " + op.target +
-                          ": " + std::string(why) + "; skipped");
+  state.skipped.push_back("op " + std::to_string(op.index) + " " + std::string(op.entry_name()) +
+                          " " + op.target + ": " + std::string(why) + "; skipped");
 }
 
 /// The handle of a mask's or readonly-path's target, or nothing when the path is not
@@ -701,7 +702,7 @@ Result<std::optional<UniqueFd>> find_protected(ExecState& state, const Op& op) {
     }
     if (err != ELOOP) return std::unexpected(fd.error());
     return std::unexpected(refusal("symlink-on-path",
-                                   op.entry + " " + op.target +
+                                   std::string(op.entry_name()) + " " + op.target +
                                        ": a directory on the path is a symlink; rootfsctl "
                                        "never mounts through one",
                                    ELOOP, "name the path the link points to"));
@@ -710,7 +711,7 @@ Result<std::optional<UniqueFd>> find_protected(ExecState& state, const Op& op) {
   if (!st) return std::unexpected(st.error());
   if (S_ISLNK(st->st_mode)) {
     return std::unexpected(refusal("symlink-target",
-                                   op.entry + " " + op.target +
+                                   std::string(op.entry_name()) + " " + op.target +
                                        " is a symlink; its destination is left alone and the "
                                        "apply refused",
                                    ELOOP,
@@ -799,7 +800,7 @@ int mounter_namespace(std::string_view fstype) {
 }
 
 Result<void> run_mount(ExecState& state, const Op& op) {
-  if (op.entry == "mask") return run_mask(state, op);
+  if (op.is_entry(layout::EntryKind::kMask)) return run_mask(state, op);
   if (op.fstype == "overlay") return run_overlay(state, op);
   auto target = mount_point(state, op, O_DIRECTORY);
   if (!target) return std::unexpected(target.error());
@@ -887,8 +888,8 @@ Result<UniqueFd> source_tree(ExecState& state, const Op& op, bool device) {
 }
 
 Result<void> run_bind(ExecState& state, const Op& op) {
-  if (op.entry == "readonly-path") return run_readonly_path(state, op);
-  bool device = op.entry == "device";
+  if (op.is_entry(layout::EntryKind::kReadonlyPath)) return run_readonly_path(state, op);
+  bool device = op.is_entry(layout::EntryKind::kDevice);
   auto tree = source_tree(state, op, device);
   if (!tree) return std::unexpected(tree.error());
   auto target = mount_point(state, op, device ? O_NOFOLLOW : 0);
@@ -1006,7 +1007,7 @@ Result<void> run_unmount(ExecState& state, const Op& op) {
 
 // The commit point: the old root is detached, then the worker leaves it.
 Result<void> run_umount(ExecState& state, const Op& op) {
-  if (op.entry == "unmount") return run_unmount(state, op);
+  if (op.is_entry(layout::EntryKind::kUnmount)) return run_unmount(state, op);
   if (op.scope == Scope::kOldRoot) {
     if (auto ok = state.sys.umount(".", true); !ok) return ok;
     // Committed the moment the detach succeeds, before anything else can fail.

@@ -38,7 +38,7 @@ std::optional<std::uint64_t> id_of(ExecState& state, int fd) {
 
 /// The mount the op's target resolves into (the root op and the pivot: the target's "/").
 std::optional<std::uint64_t> mount_at(ExecState& state, const Op& op) {
-  if (op.entry == "root") {
+  if (op.is_root()) {
     auto root = state.root_for(plan::Scope::kCurrent);
     return root ? id_of(state, *root) : std::nullopt;
   }
@@ -47,7 +47,7 @@ std::optional<std::uint64_t> mount_at(ExecState& state, const Op& op) {
 }
 
 void content_facts(ExecState& state, const Op& op, Facts& facts) {
-  if (op.entry == "sysctl" || op.entry == "hostname") return;
+  if (op.is_kernel_setting()) return;
   auto fd = state.resolve(op.scope, op.target, O_NOFOLLOW);
   if (!fd) return;
   auto st = state.sys.fstatat(fd->get(), "");
@@ -110,7 +110,7 @@ Facts observe_before(ExecState& state, const Op& op) {
       break;
     case OpKind::kUmount:
       // The mount an unmount takes away: gone afterwards means the op ran.
-      if (op.entry == "unmount") facts.mount_id = mount_at(state, op);
+      if (op.is_entry(layout::EntryKind::kUnmount)) facts.mount_id = mount_at(state, op);
       break;
   }
   return facts;
@@ -127,7 +127,7 @@ Facts observe_after(ExecState& state, const Op& op) {
       break;
     case OpKind::kMount:
     case OpKind::kBind:
-      if (op.entry == "root") {
+      if (op.role == plan::Role::kRoot) {
         if (state.new_root && *state.new_root) facts.mount_id = id_of(state, state.new_root->get());
       } else {
         facts.mount_id = mount_at(state, op);

@@ -108,10 +108,41 @@ json op_json(const plan::Op& op) {
   if (!op.source.empty()) out["source"] = op.source;
   if (!op.fstype.empty()) out["fstype"] = op.fstype;
   if (!op.flags.empty()) out["flags"] = op.flags;
-  if (!op.entry.empty()) out["entry"] = op.entry;
+  if (auto entry = op.entry_name(); !entry.empty()) out["entry"] = entry;
+  out["role"] = plan::role_name(op.role);
+  if (op.entry_index >= 0) out["entry_index"] = op.entry_index;
   if (op.mode) out["mode"] = *op.mode;
   if (op.commit) out["commit"] = true;
   return out;
+}
+
+/// The op's role and entry kind back from a record. A journal written before records named
+/// the role says only the entry ("root", "sysctl", "bind", ...); the op's kind and scope
+/// tell the rest, except a mount point from a parent, which recovery treats alike.
+void set_role(plan::Op& op, const std::string& role, const std::string& entry) {
+  using plan::Role;
+  if (auto kind = layout::kind_from_name(entry)) op.entry_kind = *kind;
+  if (auto named = plan::role_from_name(role)) {
+    op.role = *named;
+  } else if (entry == "root") {
+    op.role = op.kind == plan::OpKind::kPivotRoot ? Role::kPivot
+              : op.scope == plan::Scope::kOldRoot ? Role::kOldRoot
+                                                  : Role::kRoot;
+  } else if (entry == "sysctl") {
+    op.role = Role::kSysctl;
+  } else if (entry == "hostname") {
+    op.role = Role::kHostname;
+  } else if (entry == "devpts" && op.kind == plan::OpKind::kSymlink) {
+    op.role = Role::kPtmx;
+  } else if (entry == "overlay" && op.kind == plan::OpKind::kMkdir) {
+    op.role = Role::kOverlayWorkDir;
+  } else if (entry.empty()) {
+    op.role = op.kind == plan::OpKind::kPropagation ? Role::kPropagation
+              : op.kind == plan::OpKind::kRemount   ? Role::kKeepWritable
+                                                    : Role::kMountPoint;
+  } else if (!layout::kind_from_name(entry)) {
+    throw std::invalid_argument("unknown entry '" + entry + "'");
+  }
 }
 
 plan::Op op_from(const json& in) {
@@ -137,7 +168,8 @@ plan::Op op_from(const json& in) {
   op.source = in.value("source", std::string());
   op.fstype = in.value("fstype", std::string());
   op.flags = in.value("flags", std::vector<std::string>{});
-  op.entry = in.value("entry", std::string());
+  set_role(op, in.value("role", std::string()), in.value("entry", std::string()));
+  op.entry_index = in.value("entry_index", -1);
   if (in.contains("mode")) op.mode = in["mode"].get<std::uint32_t>();
   op.commit = in.value("commit", false);
   return op;

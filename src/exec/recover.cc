@@ -44,7 +44,7 @@ struct Recovery {
   Result<Did> undo_mount(const OpRecord& record) {
     const Op& op = record.op;
     Result<UniqueFd> fd = std::unexpected(Error{});
-    if (op.entry == "root") {
+    if (op.role == plan::Role::kRoot) {
       // The new root: stacked over the target's "/" before the pivot (the topmost mount
       // there), or where the target's processes are rooted after it.
       const detail::SharedFd& root = state.new_root ? state.new_root : top;
@@ -74,7 +74,7 @@ struct Recovery {
     if (auto done = state.sys.umount_fd(state.proc_fd, fd->get(), true); !done) {
       return std::unexpected(done.error());
     }
-    if (op.entry == "root") return reanchor_after_root();
+    if (op.role == plan::Role::kRoot) return reanchor_after_root();
     return Did::kUndone;
   }
 
@@ -125,7 +125,7 @@ struct Recovery {
       case NameVerdict::kRemove:
         break;
     }
-    if (op.kind == OpKind::kMkdir && op.entry == "overlay") {
+    if (op.kind == OpKind::kMkdir && op.role == plan::Role::kOverlayWorkDir) {
       // overlayfs made work/ (and index/) inside the work directory.
       auto work = state.sys.openat2(dir.get(), name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0,
                                     kResolveBeneath | kResolveNoSymlinks);
@@ -158,10 +158,12 @@ struct Recovery {
   }
 
   Result<Did> undo_write(const OpRecord& record) {
-    if (record.op.entry == "sysctl" || record.op.entry == "hostname") {
-      return std::unexpected(make_error(
-          Stage::kCreate,
-          "the old value of a " + record.op.entry + " is not kept by the intent log", ENOTSUP));
+    if (record.op.is_kernel_setting()) {
+      return std::unexpected(make_error(Stage::kCreate,
+                                        "the old value of a " +
+                                            std::string(record.op.entry_name()) +
+                                            " is not kept by the intent log",
+                                        ENOTSUP));
     }
     if (!record.before.content) return Did::kNothing;  // nothing was there to write over
     auto same = same_object(record);
@@ -286,7 +288,7 @@ struct Recovery {
       case OpKind::kPivotRoot:
         return undo_pivot();
       case OpKind::kUmount:
-        if (record.op.entry == "unmount" && unmount_ran(record)) {
+        if (record.op.is_entry(layout::EntryKind::kUnmount) && unmount_ran(record)) {
           // The detached copy that could put it back died with the killed apply.
           outcome.lost.push_back(label(record.op) +
                                  ": unmounted; what it took away went with "
@@ -363,7 +365,7 @@ struct Recovery {
     const OpRecord* pivot_op = nullptr;
     const OpRecord* commit_op = nullptr;
     for (const auto& record : log.ops) {
-      if (record.op.entry == "root" &&
+      if (record.op.role == plan::Role::kRoot &&
           (record.op.kind == OpKind::kMount || record.op.kind == OpKind::kBind)) {
         root_op = &record;
       }

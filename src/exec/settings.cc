@@ -40,7 +40,7 @@ ApplyOutcome read_back(Syscalls& sys, const plan::Plan& plan, const ExecContext&
   ApplyOutcome outcome;
   int entered = 0;
   for (const auto& op : plan.ops) {
-    if (op.entry != "sysctl" && op.entry != "hostname") continue;
+    if (!op.is_kernel_setting()) continue;
     std::string rel = op.target.substr(std::string_view("/proc/sys/").size());
     int nstype = owner_of(rel);
     if ((entered & nstype) == 0) {
@@ -77,7 +77,7 @@ Result<std::vector<plan::Drift>> check_settings(Syscalls& sys, const plan::Plan&
                                                 const TargetName& name) {
   std::vector<plan::Drift> drift;
   bool any = false;
-  for (const auto& op : plan.ops) any = any || op.entry == "sysctl" || op.entry == "hostname";
+  for (const auto& op : plan.ops) any = any || op.is_kernel_setting();
   if (!any) return drift;
   auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());

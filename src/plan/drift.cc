@@ -189,12 +189,14 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.source = op.kind == OpKind::kBind ? op.source : "";
       e.recursive = op.kind == OpKind::kBind && op.has_flag("rec");
       e.idmapped = op.kind == OpKind::kBind && !op.idmap.empty();
-      e.if_present = op.entry == "mask" || op.entry == "readonly-path";
+      e.if_present =
+          op.is_entry(layout::EntryKind::kMask) || op.is_entry(layout::EntryKind::kReadonlyPath);
       e.op_index = op.index;
       e.origin = op.origin;
       apply_flags(e, op);
       out[op.target] = e;
-    } else if (op.kind == OpKind::kUmount && op.entry == "unmount" && op.has_flag("all")) {
+    } else if (op.kind == OpKind::kUmount && op.is_entry(layout::EntryKind::kUnmount) &&
+               op.has_flag("all")) {
       // Without `all` a mount stacked beneath may remain, which the plan cannot tell from
       // the one it took away; with it, nothing may be left at the path.
       ExpectedMount e;

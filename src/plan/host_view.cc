@@ -19,9 +19,6 @@ HostView::HostView(const layout::Layout& layout, const Plan& plan) : layout_(lay
       mounts_[op.target].push_back(&op);
     }
   }
-  for (const auto& entry : layout.mounts) {
-    entries_.emplace(OriginKey{entry.origin.file, entry.origin.line, entry.origin.column}, &entry);
-  }
 }
 
 HostView::Backing HostView::backing(const Op& op) const {
@@ -44,9 +41,9 @@ HostView::Backing HostView::backing(const Op& op) const {
 }
 
 const layout::Entry* HostView::entry_for(const Op& op) const {
-  if (op.origin.is_implicit()) return nullptr;
-  auto it = entries_.find(OriginKey{op.origin.file, op.origin.line, op.origin.column});
-  return it == entries_.end() ? nullptr : it->second;
+  if (op.role != Role::kEntry || op.entry_index < 0) return nullptr;
+  auto i = static_cast<std::size_t>(op.entry_index);
+  return i < layout_.mounts.size() ? &layout_.mounts[i] : nullptr;
 }
 
 const mountinfo::MountEntry* HostView::table_mount_under(std::string_view target,

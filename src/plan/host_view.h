@@ -26,7 +26,8 @@ class HostView {
 
   /// The filesystem a creating op writes to, as it is when the op runs.
   Backing backing(const Op& op) const;
-  /// The layout entry an op came from; nullptr for implicit ops.
+  /// The layout entry an op carries out (its entry_index); nullptr for the planner's own
+  /// steps (mount points, parents, the pivot ...).
   const layout::Entry* entry_for(const Op& op) const;
   /// For a path that no layout mount covers: the table mount it would sit on (through
   /// the root bind for an image root, directly without a root); nullptr for a tmpfs root.
@@ -37,21 +38,6 @@ class HostView {
   const layout::Layout& layout_;
   const Plan& plan_;
   std::unordered_map<std::string_view, std::vector<const Op*>> mounts_;  // by target
-  // By origin file and line (what Origin::to_string() names), first entry kept.
-  struct OriginKey {
-    std::string_view file;
-    int line = 0;
-    int column = 0;  // two entries on one line (flow style) differ here
-    bool operator==(const OriginKey&) const = default;
-  };
-  struct OriginHash {
-    std::size_t operator()(const OriginKey& key) const noexcept {
-      return std::hash<std::string_view>{}(key.file) ^
-             (static_cast<std::size_t>(key.line) * 0x9e3779b97f4a7c15ull) ^
-             (static_cast<std::size_t>(key.column) << 20);
-    }
-  };
-  std::unordered_map<OriginKey, const layout::Entry*, OriginHash> entries_;
 };
 
 }  // namespace rootfsctl::plan

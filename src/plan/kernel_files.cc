@@ -29,7 +29,8 @@ constexpr int kMaxLinks = 40;
 
 bool writes_entry_content(const Op& op) {
   if (op.kind == OpKind::kChmod) return true;
-  return op.entry == "file" || op.entry == "dir" || op.entry == "symlink";
+  return op.is_entry(layout::EntryKind::kFile) || op.is_entry(layout::EntryKind::kDir) ||
+         op.is_entry(layout::EntryKind::kSymlink);
 }
 
 class KernelFiles {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/origin.h"
+#include "layout/model.h"
 
 namespace rootfsctl::plan {
 
@@ -41,6 +42,29 @@ enum class Scope {
 /// "current", "new_root", "old_root".
 std::string_view scope_name(Scope scope);
 
+/// Why an op is in the plan: to carry out a layout entry, or as a step the planner adds
+/// around the entries (docs/architecture.md §2). Dispatch in the executor, the validator
+/// and the renderers is over this and OpKind, never over names.
+enum class Role {
+  kEntry,           // an entry's own op: `entry_kind` says which kind, `entry_index` which
+  kMountPoint,      // the directory or empty file an entry mounts on
+  kParent,          // a missing parent directory of an entry's target
+  kKeepWritable,    // "rw" back on a layout mount under a recursive read-only remount
+  kPtmx,            // the /dev/ptmx -> pts/ptmx link of a devpts entry
+  kOverlayWorkDir,  // overlayfs's work directory beside an overlay's `create`
+  kPropagation,     // "/" made rprivate (before a pivot) or rslave, before any mount
+  kRoot,            // the new root's mount, and its read-only remount
+  kSysctl,          // a namespaced sysctl written under /proc/sys
+  kHostname,        // the uts namespace's hostname
+  kPivot,           // pivot_root(".", ".") into the new root
+  kOldRoot,         // the old root made rslave, then detached (the commit point)
+};
+
+/// "entry", "mount_point", ..., "old_root": the journal's spelling.
+std::string_view role_name(Role role);
+/// The role named `name`, or nullopt.
+std::optional<Role> role_from_name(std::string_view name);
+
 struct Op {
   int index = 0;  // 1-based position in the plan (`--fail-at K` names it)
   OpKind kind = OpKind::kMkdir;
@@ -51,7 +75,9 @@ struct Op {
   std::vector<std::string> flags;  // "ro", "nosuid", "rec", "rprivate", "detach", ...
   std::string data;                // mount data ("size=64M,mode=0755"); write: content
   std::optional<std::uint32_t> mode;
-  std::string entry;         // layout kind that produced it ("device", "root", ...)
+  Role role = Role::kMountPoint;  // the planner sets it on every op it emits
+  layout::EntryKind entry_kind = layout::EntryKind::kDir;  // with kEntry: the entry's kind
+  int entry_index = -1;      // the entry's position in Layout::entries; -1: none (root, pivot...)
   bool exist_ok = false;     // mkdir of a mount point that may already exist
   bool from_target = false;  // bind: `source` is in the target's tree, not rootfsctl's
   std::string idmap;         // bind: "target" or maps (core/idmap.h idmap_text); "": none
@@ -60,6 +86,18 @@ struct Op {
 
   bool operator==(const Op&) const = default;
   bool has_flag(std::string_view flag) const;
+  /// True for an entry's own op of that kind.
+  bool is_entry(layout::EntryKind of) const { return role == Role::kEntry && entry_kind == of; }
+  /// A sysctl or the hostname: a write under /proc/sys in the namespace that owns it.
+  bool is_kernel_setting() const { return role == Role::kSysctl || role == Role::kHostname; }
+  /// The new root's ops: its mount and remount, the pivot and the old root's detach.
+  bool is_root() const {
+    return role == Role::kRoot || role == Role::kPivot || role == Role::kOldRoot;
+  }
+  /// The `entry` of JSON and messages: the layout kind the op comes from ("bind", "root",
+  /// "sysctl", "devpts" for the ptmx link, ...), "" for mount points, parents and the
+  /// planner's own steps.
+  std::string_view entry_name() const;
   /// One line: "bind /usr <- /usr [rec] (sandbox.yaml:13)".
   std::string to_string() const;
 };

@@ -107,14 +107,28 @@ class Planner {
     int depth;
   };
 
-  Op& emit(OpKind kind, std::string target, Origin origin) {
+  Op& emit(OpKind kind, Role role, std::string target, Origin origin) {
     Op op;
     op.index = static_cast<int>(plan_.ops.size()) + 1;
     op.kind = kind;
+    op.role = role;
     op.scope = scope_;
     op.target = std::move(target);
     op.origin = std::move(origin);
+    op.entry_index = entry_index_;
     return plan_.ops.emplace_back(std::move(op));
+  }
+
+  /// An op of `entry` itself, on its target.
+  Op& emit(OpKind kind, const Entry& entry) {
+    Op& op = emit(kind, Role::kEntry, entry.target, entry.origin);
+    op.entry_kind = entry.kind;
+    return op;
+  }
+
+  /// The position of `entry` in the layout, which every op planned for it keeps.
+  int index_of(const Entry& entry) const {
+    return static_cast<int>(&entry - layout_.mounts.data());
   }
 
   // Propagation first: with a root, / must be rprivate before pivot_root (it refuses a
@@ -124,7 +138,7 @@ class Planner {
   void plan_propagation() {
     bool pivot = layout_.root.has_value();
     if (!pivot && layout_.keep_propagation) return;  // asked for; the validator warns
-    Op& op = emit(OpKind::kPropagation, "/",
+    Op& op = emit(OpKind::kPropagation, Role::kPropagation, "/",
                   Origin::implicit(pivot ? "pivot prerequisite: make / rprivate so nothing "
                                            "propagates to the host"
                                          : "keep new mounts from propagating back to the "
@@ -134,32 +148,31 @@ class Planner {
 
   void plan_root(const layout::Root& root) {
     scope_ = Scope::kNewRoot;
+    entry_index_ = -1;
     if (root.kind == layout::RootKind::kTmpfs) {
-      Op& op = emit(OpKind::kMount, "/", root.origin);
+      Op& op = emit(OpKind::kMount, Role::kRoot, "/", root.origin);
       op.source = "tmpfs";
       op.fstype = "tmpfs";
       op.data = tmpfs_data(root.size, root.mode.value_or(kDirMode));
-      op.entry = "root";
       mounts_["/"] = true;
     } else {
       // Binding the image onto the staging point is what makes the new root a mount
       // point, which pivot_root(2) requires.
-      Op& op = emit(OpKind::kBind, "/", root.origin);
+      Op& op = emit(OpKind::kBind, Role::kRoot, "/", root.origin);
       op.source = root.from;
       op.flags = {"rec"};
-      op.entry = "root";
       mounts_["/"] = false;
     }
     if (root.readonly) {
       Op op;
       op.kind = OpKind::kRemount;
+      op.role = Role::kRoot;
       op.scope = Scope::kNewRoot;
       op.target = "/";
       // An image root is bound recursively: read-only covers what it carries along
       // (docs/layouts.md), as for any recursive bind.
       op.flags = root.kind == layout::RootKind::kBind ? std::vector<std::string>{"ro", "rec"}
                                                       : std::vector<std::string>{"ro"};
-      op.entry = "root";
       op.origin = root.origin;
       deferred_.push_back({std::move(op), 0});
     }
@@ -167,6 +180,7 @@ class Planner {
 
   void plan_entry(const Entry& entry) {
     if (skipped_as_optional(entry)) return;
+    entry_index_ = index_of(entry);
     switch (entry.kind) {
       case EntryKind::kBind:
         return plan_bind(entry);
@@ -223,7 +237,7 @@ class Planner {
   void plan_bind(const Entry& entry) {
     bool file = source_type(entry) == FileType::kRegular;
     ensure_mount_point(entry.target, file, "mount point for " + entry.target);
-    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    Op& op = emit(OpKind::kBind, entry);
     op.source = entry.from;
     op.from_target = entry.from_target;
     if (entry.idmap) {
@@ -232,7 +246,6 @@ class Planner {
       op.idmap = map ? idmap_text(*map) : *entry.idmap;
     }
     if (entry.recursive) op.flags = {"rec"};
-    op.entry = "bind";
     mounts_[entry.target] = false;
     auto flags = remount_flags(entry);
     if (entry.recursive && !flags.empty()) flags.push_back("rec");
@@ -247,11 +260,10 @@ class Planner {
     std::string_view kind = layout::kind_name(entry.kind);
     // A cgroup entry is the unified hierarchy; rootfsctl never mounts a v1 controller.
     std::string_view fstype = entry.kind == EntryKind::kCgroup ? "cgroup2" : kind;
-    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    Op& op = emit(OpKind::kMount, entry);
     op.source = std::string(fstype);
     op.fstype = std::string(fstype);
     op.flags = entry.options;
-    op.entry = std::string(kind);
     if (entry.kind == EntryKind::kTmpfs) {
       op.data = tmpfs_data(entry.size, entry.mode) + ids_data(entry);
       if (op.data.starts_with(',')) op.data.erase(0, 1);
@@ -273,19 +285,17 @@ class Planner {
     if (path::basename(devpts.target) != "pts") return;
     std::string link = path::join(path::parent(devpts.target), "ptmx");
     if (entry_targets_.contains(link) || created_.contains(link)) return;
-    Op& op =
-        emit(OpKind::kSymlink, link, Origin::implicit("ptmx link for devpts " + devpts.target));
+    Op& op = emit(OpKind::kSymlink, Role::kPtmx, link,
+                  Origin::implicit("ptmx link for devpts " + devpts.target));
     op.source = "pts/ptmx";
-    op.entry = "devpts";
     created_.insert(link);
   }
 
   void plan_device(const Entry& entry) {
     ensure_mount_point(entry.target, true, "placeholder for device " + entry.target);
-    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    Op& op = emit(OpKind::kBind, entry);
     op.source = entry.from;
     op.from_target = entry.from_target;
-    op.entry = "device";
     mounts_[entry.target] = false;
   }
 
@@ -295,12 +305,11 @@ class Planner {
   // it) is decided on the handle at apply time, so the op names what both share: a
   // read-only tmpfs of mode 0000 whose source mountinfo shows as "mask".
   void plan_mask(const Entry& entry) {
-    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    Op& op = emit(OpKind::kMount, entry);
     op.source = "mask";
     op.fstype = "tmpfs";
     op.flags = {"ro", "nosuid", "nodev", "noexec"};
     op.data = "mode=0000";
-    op.entry = "mask";
     mounts_[entry.target] = false;
   }
 
@@ -308,29 +317,27 @@ class Planner {
   // (one op: the executor sets the flags on the detached copy). Like a mask, it creates
   // nothing; a missing path is skipped with a note.
   void plan_readonly_path(const Entry& entry) {
-    Op& op = emit(OpKind::kBind, entry.target, entry.origin);
+    Op& op = emit(OpKind::kBind, entry);
     op.source = entry.target;
     op.from_target = true;  // its own path in the tree being built: never cloned up front
     op.flags = {"rec", "ro"};
-    op.entry = "readonly-path";
     mounts_[entry.target] = false;
   }
 
   // The mount at the path, with what is mounted beneath it, detached through a handle; the
   // executor keeps a detached copy until the commit, so a failure can put it back.
   void plan_unmount(const Entry& entry) {
-    Op& op = emit(OpKind::kUmount, entry.target, entry.origin);
+    entry_index_ = index_of(entry);
+    Op& op = emit(OpKind::kUmount, entry);
     op.flags = {"detach"};
     if (entry.all) op.flags.push_back("all");
     if (entry.optional) op.flags.push_back("optional");
-    op.entry = "unmount";
   }
 
   void plan_symlink(const Entry& entry) {
     ensure_parents(entry.target);
-    Op& op = emit(OpKind::kSymlink, entry.target, entry.origin);
+    Op& op = emit(OpKind::kSymlink, entry);
     op.source = entry.to;
-    op.entry = "symlink";
     created_.insert(entry.target);
   }
 
@@ -338,29 +345,25 @@ class Planner {
     ensure_parents(entry.target);
     bool fresh = in_fresh_filesystem(entry.target);
     if (!created_.contains(entry.target) && !mounts_.contains(entry.target)) {
-      Op& op = emit(OpKind::kMkdir, entry.target, entry.origin);
+      Op& op = emit(OpKind::kMkdir, entry);
       op.mode = entry.mode.value_or(kDirMode);
       op.exist_ok = !fresh;
-      op.entry = "dir";
       created_.insert(entry.target);
       if (fresh || !entry.mode) return;
     }
     // The directory may exist already (made earlier, or in a tree the plan did not make):
     // set the mode the layout asks for explicitly.
-    if (entry.mode) emit_chmod(entry.target, *entry.mode, entry.origin, "dir");
+    if (entry.mode) emit(OpKind::kChmod, entry).mode = *entry.mode;
   }
 
   void plan_file(const Entry& entry) {
     ensure_parents(entry.target);
-    Op& op = emit(OpKind::kMkfile, entry.target, entry.origin);
+    Op& op = emit(OpKind::kMkfile, entry);
     op.mode = entry.mode.value_or(kFileMode);
     op.exist_ok = !in_fresh_filesystem(entry.target);
-    op.entry = "file";
     created_.insert(entry.target);
     if (!entry.content || entry.content->empty()) return;
-    Op& write = emit(OpKind::kWrite, entry.target, entry.origin);
-    write.data = *entry.content;
-    write.entry = "file";
+    emit(OpKind::kWrite, entry).data = *entry.content;
   }
 
   // Plan 9 union directory through overlayfs: `before` members first, then the directory
@@ -379,15 +382,14 @@ class Planner {
     if (entry.create) {
       std::string work = overlay_work_dir(*entry.create);
       Scope saved = std::exchange(scope_, Scope::kCurrent);
-      Op& mk = emit(OpKind::kMkdir, work,
+      Op& mk = emit(OpKind::kMkdir, Role::kOverlayWorkDir, work,
                     Origin::implicit("overlay work directory beside " + *entry.create));
       mk.mode = 0700;
       mk.exist_ok = true;
-      mk.entry = "overlay";
       scope_ = saved;
       data += ",upperdir=" + overlay_escape(*entry.create) + ",workdir=" + overlay_escape(work);
     }
-    Op& op = emit(OpKind::kMount, entry.target, entry.origin);
+    Op& op = emit(OpKind::kMount, entry);
     op.source = "overlay";
     op.fstype = "overlay";
     op.flags = entry.options;
@@ -398,7 +400,6 @@ class Planner {
         !entry.create || (entry.readonly == true && !has_entries_beneath_.contains(entry.target));
     if (ro_now) op.flags.insert(op.flags.begin(), "ro");
     op.data = std::move(data);
-    op.entry = "overlay";
     mounts_[entry.target] = false;
     if (entry.create && entry.readonly == true && !ro_now) defer_remount(entry, {"ro"});
   }
@@ -408,18 +409,16 @@ class Planner {
   // journalled, restored on rollback, and before the commit point.
   void plan_kernel_settings() {
     Scope saved = std::exchange(scope_, Scope::kCurrent);
+    entry_index_ = -1;
     Origin origin{layout_.source, 0, 0, {}};
     for (const auto& [key, value] : layout_.sysctls) {
       std::string file = "/proc/sys/" + key;
       std::replace(file.begin() + 10, file.end(), '.', '/');
-      Op& op = emit(OpKind::kWrite, std::move(file), origin);
-      op.data = value;
-      op.entry = "sysctl";
+      emit(OpKind::kWrite, Role::kSysctl, std::move(file), origin).data = value;
     }
     if (layout_.hostname) {
-      Op& op = emit(OpKind::kWrite, "/proc/sys/kernel/hostname", origin);
-      op.data = *layout_.hostname;
-      op.entry = "hostname";
+      emit(OpKind::kWrite, Role::kHostname, "/proc/sys/kernel/hostname", origin).data =
+          *layout_.hostname;
     }
     scope_ = saved;
   }
@@ -433,25 +432,18 @@ class Planner {
   }
 
   void emit_remount(const Entry& entry, std::vector<std::string> flags) {
-    Op& op = emit(OpKind::kRemount, entry.target, entry.origin);
-    op.flags = std::move(flags);
-    op.entry = std::string(layout::kind_name(entry.kind));
-  }
-
-  void emit_chmod(const std::string& target, std::uint32_t mode, const Origin& origin,
-                  std::string_view kind) {
-    Op& op = emit(OpKind::kChmod, target, origin);
-    op.mode = mode;
-    op.entry = std::string(kind);
+    emit(OpKind::kRemount, entry).flags = std::move(flags);
   }
 
   void defer_remount(const Entry& entry, std::vector<std::string> flags) {
     Op op;
     op.kind = OpKind::kRemount;
+    op.role = Role::kEntry;
+    op.entry_kind = entry.kind;
+    op.entry_index = index_of(entry);
     op.scope = scope_;
     op.target = entry.target;
     op.flags = std::move(flags);
-    op.entry = std::string(layout::kind_name(entry.kind));
     op.origin = entry.origin;
     deferred_.push_back({std::move(op), path::depth(entry.target)});
   }
@@ -460,6 +452,7 @@ class Planner {
   // beneath a mount already made read-only. Outermost first: a recursive read-only /usr
   // must not undo what a later, deeper entry asks for /usr/local.
   void flush_deferred_remounts() {
+    entry_index_ = -1;
     std::stable_sort(deferred_.begin(), deferred_.end(),
                      [](const Deferred& a, const Deferred& b) { return a.depth < b.depth; });
     std::size_t first_remount = plan_.ops.size();
@@ -537,7 +530,7 @@ class Planner {
       if (seen.insert(op.target).second) writable.push_back(op.target);
     }
     for (const auto& path : writable) {
-      Op& op = emit(OpKind::kRemount, path,
+      Op& op = emit(OpKind::kRemount, Role::kKeepWritable, path,
                     Origin::implicit("keep " + path +
                                      " as its entry asks under the recursive "
                                      "read-only " +
@@ -551,20 +544,17 @@ class Planner {
   // stacks the old root on top of the new one at "/"; make the old root rslave so its
   // detach cannot propagate anywhere; detach it. The detach is the commit point.
   void plan_pivot() {
-    Op& pivot = emit(OpKind::kPivotRoot, "/",
-                     Origin::implicit("switch root: fchdir into the new root, "
-                                      "pivot_root(\".\", \".\")"));
-    pivot.entry = "root";
+    emit(OpKind::kPivotRoot, Role::kPivot, "/",
+         Origin::implicit("switch root: fchdir into the new root, "
+                          "pivot_root(\".\", \".\")"));
     scope_ = Scope::kOldRoot;
-    Op& slave = emit(OpKind::kPropagation, "/",
+    Op& slave = emit(OpKind::kPropagation, Role::kOldRoot, "/",
                      Origin::implicit("old root: make rslave so its detach cannot "
                                       "propagate to the host"));
     slave.flags = {"rslave"};
-    slave.entry = "root";
-    Op& detach =
-        emit(OpKind::kUmount, "/", Origin::implicit("detach the old root (commit point), chdir /"));
+    Op& detach = emit(OpKind::kUmount, Role::kOldRoot, "/",
+                      Origin::implicit("detach the old root (commit point), chdir /"));
     detach.flags = {"detach"};
-    detach.entry = "root";
     detach.commit = true;
   }
 
@@ -573,8 +563,8 @@ class Planner {
   void ensure_mount_point(const std::string& target, bool file, std::string reason) {
     ensure_parents(target);
     if (target == "/" || created_.contains(target) || mounts_.contains(target)) return;
-    Op& op =
-        emit(file ? OpKind::kMkfile : OpKind::kMkdir, target, Origin::implicit(std::move(reason)));
+    Op& op = emit(file ? OpKind::kMkfile : OpKind::kMkdir, Role::kMountPoint, target,
+                  Origin::implicit(std::move(reason)));
     op.mode = file ? kFileMode : kDirMode;
     op.exist_ok = !in_fresh_filesystem(target);
     created_.insert(target);
@@ -585,7 +575,7 @@ class Planner {
   void ensure_parents(std::string_view target) {
     for (auto dir : path::ancestors(target)) {
       if (created_.contains(dir) || mounts_.contains(dir)) continue;
-      Op& op = emit(OpKind::kMkdir, std::string(dir),
+      Op& op = emit(OpKind::kMkdir, Role::kParent, std::string(dir),
                     Origin::implicit("parent directory of " + std::string(target)));
       op.mode = kDirMode;
       op.exist_ok = !in_fresh_filesystem(dir);
@@ -606,6 +596,7 @@ class Planner {
   const PlanOptions& options_;
   Plan plan_;
   Scope scope_ = Scope::kCurrent;
+  int entry_index_ = -1;  // the entry being planned, which every op emitted for it keeps
   std::unordered_set<std::string_view> has_entries_beneath_;
   std::unordered_set<std::string_view> entry_targets_;  // every entry's target
   // Looked up by string_view for every ancestor of every entry: transparent, so a

@@ -192,7 +192,7 @@ class Validator {
   // cannot be "/", and the detach must not reach the mount's peers elsewhere.
   void check_unmounts() {
     for (const auto& op : plan_.ops) {
-      if (op.kind == OpKind::kUmount && op.entry == "unmount") check_unmount(op);
+      if (op.kind == OpKind::kUmount && op.is_entry(layout::EntryKind::kUnmount)) check_unmount(op);
     }
   }
 
@@ -377,9 +377,9 @@ class Validator {
     const auto shared = shared_namespaces();
     if (!shared) return;
     for (const auto& op : plan_.ops) {
-      if (op.entry != "sysctl" && op.entry != "hostname") continue;
+      if (!op.is_kernel_setting()) continue;
       std::string_view ns = owner_of(op.target);
-      if (op.entry == "hostname" && needs_uts) continue;  // hostname-needs-uts said it
+      if (op.role == Role::kHostname && needs_uts) continue;  // hostname-needs-uts said it
       if (!shared->contains(std::string(ns))) continue;
       add(Severity::kError, "setting-on-host",
           op.target + " belongs to the " + std::string(ns) +
@@ -435,7 +435,8 @@ class Validator {
     for (const auto& op : plan_.ops) {
       // A readonly-path's "source" is its own target, in the tree being built; whether it
       // is there is decided on the handle at apply time (missing: skipped with a note).
-      if (op.kind == OpKind::kBind && op.entry != "readonly-path") check_bind_source(op);
+      if (op.kind == OpKind::kBind && !op.is_entry(layout::EntryKind::kReadonlyPath))
+        check_bind_source(op);
       if (op.kind == OpKind::kMount && op.fstype == "overlay") check_overlay_members(op);
     }
   }
@@ -443,7 +444,7 @@ class Validator {
   void check_bind_source(const Op& op) {
     needs_probe_ = true;
     if (!context_.probe) return;
-    bool device = op.entry == "device";
+    bool device = op.is_entry(layout::EntryKind::kDevice);
     // A device source is looked at without following links: a symlink could be swapped
     // for something else between the check and the mount.
     // Sources are the caller's paths where the facts say so (a live apply).
@@ -455,12 +456,12 @@ class Validator {
     bool optional = entry && entry->optional;
     if (info.type == FileType::kMissing) {
       // A root cannot be optional (the loader refuses the key there): no such advice.
-      const char* fix = op.entry == "root"
+      const char* fix = op.role == Role::kRoot
                             ? " does not exist: create the image directory, or fix the path"
                             : " does not exist: create it, fix the path, or add optional: true";
       add(optional ? Severity::kNote : Severity::kError,
           optional ? "source-optional-missing" : "source-missing",
-          std::string(op.entry) + " " + op.target + ": source " + op.source +
+          std::string(op.entry_name()) + " " + op.target + ": source " + op.source +
               (optional ? " does not exist; skipped (optional: true)" : fix),
           op.origin, op.index);
       return;
@@ -470,13 +471,13 @@ class Validator {
   }
 
   static std::string source_type_problem(const Op& op, FileType type) {
-    std::string what = op.entry + " " + op.target + ": source " + op.source + " is a " +
-                       std::string(file_type_name(type));
-    if (op.entry == "device") {
+    std::string what = std::string(op.entry_name()) + " " + op.target + ": source " + op.source +
+                       " is a " + std::string(file_type_name(type));
+    if (op.is_entry(layout::EntryKind::kDevice)) {
       if (type == FileType::kCharDevice || type == FileType::kBlockDevice) return {};
       return what + ", not a device node; give the device node itself";
     }
-    if (op.entry == "root" && type != FileType::kDirectory) {
+    if (op.role == Role::kRoot && type != FileType::kDirectory) {
       return what + "; the new root must be a directory";
     }
     if (type == FileType::kFifo || type == FileType::kSocket) {
@@ -628,7 +629,7 @@ class Validator {
       if (!creates(op)) continue;
       // The overlay work directory goes beside `create`, which the layout names on the
       // host on purpose; overlayfs needs it there.
-      if (op.kind == OpKind::kMkdir && op.entry == "overlay") continue;
+      if (op.kind == OpKind::kMkdir && op.role == Role::kOverlayWorkDir) continue;
       auto where = view_.backing(op);
       if (where.fresh) continue;
       needs_probe_ = true;
@@ -697,7 +698,7 @@ class Validator {
   // earlier ops ran. Said here, naming the directory, its owner and the map (issue 17).
   void check_reach_of_root(const Op& op, const std::string& host_path, const FileInfo& info) {
     if (!target_root() || !context_.probe) return;
-    if (op.entry == "sysctl" || op.entry == "hostname") return;
+    if (op.is_kernel_setting()) return;
     const bool names_in_dir =
         op.kind == OpKind::kMkdir || op.kind == OpKind::kMkfile || op.kind == OpKind::kSymlink;
     // An existing object is written or chmod'ed itself; a new one is made in its parent.
@@ -857,7 +858,7 @@ class Validator {
   /// The namespace an op shows or writes: proc its pid namespace, mqueue, sysfs and
   /// cgroup2 their mounter's, a sysctl or the hostname its owner's; nullptr for none.
   static const char* namespace_used_by(const Op& op) {
-    if (op.entry == "sysctl" || op.entry == "hostname") return owner_of(op.target).data();
+    if (op.is_kernel_setting()) return owner_of(op.target).data();
     if (op.kind != OpKind::kMount) return nullptr;
     if (op.fstype == "proc") return "pid";
     return mounter_namespace(op.fstype);
@@ -923,7 +924,7 @@ class Validator {
       // What an unmount of the layout takes away first is not hidden: it is gone.
       std::erase_if(hidden, [&](const mountinfo::MountEntry* m) {
         return std::any_of(plan_.ops.begin(), plan_.ops.end(), [&](const Op& u) {
-          return u.entry == "unmount" && path::is_under(m->target, u.target);
+          return u.is_entry(layout::EntryKind::kUnmount) && path::is_under(m->target, u.target);
         });
       });
       if (hidden.empty()) continue;
@@ -950,7 +951,7 @@ class Validator {
       if (op.kind == OpKind::kRemount) remounts[op.target].push_back(&op);
     }
     for (const auto& op : plan_.ops) {
-      if (op.kind != OpKind::kBind || op.entry == "device") continue;
+      if (op.kind != OpKind::kBind || op.is_entry(layout::EntryKind::kDevice)) continue;
       const auto* src = context_.table->covering(op.source);
       if (!src) continue;
       MountFlags locked = src->flags() & kLockedInUserNs;

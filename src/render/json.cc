@@ -63,7 +63,7 @@ Json op_json(const plan::Op& op) {
   put_string(out, "origin", op.origin.to_string());
   out["scope"] = std::string(plan::scope_name(op.scope));
   if (op.mode) out["mode"] = octal_mode(*op.mode);
-  put_optional_string(out, "entry", op.entry);
+  put_optional_string(out, "entry", std::string(op.entry_name()));
   if (op.exist_ok) out["exist_ok"] = true;
   if (op.from_target) out["from_target"] = true;
   if (!op.idmap.empty()) out["idmap"] = op.idmap;

@@ -82,7 +82,7 @@ std::string_view phase_of(const Op& op, bool pivots, bool& assembling, bool& piv
     case OpKind::kRemount:
       return "remount";
     case OpKind::kWrite:
-      return op.entry.empty() ? "kernel settings" : "create";
+      return op.is_kernel_setting() ? "kernel settings" : "create";
     case OpKind::kUmount:
       return "umount";
     default:

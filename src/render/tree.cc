@@ -131,9 +131,7 @@ class TreeBuilder {
   std::vector<MountNode> nodes_;
 };
 
-bool is_root_op(const Op& op, bool pivots) {
-  return op.entry == "root" || (pivots && op.target == "/");
-}
+bool is_root_op(const Op& op, bool pivots) { return op.is_root() || (pivots && op.target == "/"); }
 
 TreeBuilder build_tree(const plan::Plan& plan) {
   TreeBuilder tree(plan.pivots);

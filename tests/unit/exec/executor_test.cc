@@ -727,7 +727,7 @@ TEST(ExecutorUnmountTest, TheMountIsClonedThenDetachedAndPutBackOnRollback) {
   FakeSyscalls fake;
   fake.read_answer("thread-self/mountinfo", kBefore);
   auto plan = plan::make_plan(rootfsctl::testing::load(kUnmountLayout));
-  ASSERT_EQ(plan.ops[1].entry, "unmount");
+  ASSERT_EQ(plan.ops[1].entry_name(), "unmount");
   ExecOptions options;
   options.fail_at = FailAt{static_cast<int>(plan.ops.size()), EIO};
   auto outcome = run(fake, plan, options);

@@ -129,10 +129,10 @@ void prepare(FakeSyscalls& fake, const plan::Plan& plan) {
       fake.flags_answer(op.target == "/" ? "." : op.target.substr(1), kMountReadOnly);
     }
     // Every other mask is of a file, so both kinds of mask are swept.
-    if (op.entry == "mask" && op.index % 2 == 0) {
+    if (op.entry_name() == "mask" && op.index % 2 == 0) {
       fake.stat_answer_in(".", op.target.substr(1), S_IFREG | 0444);
     }
-    if (op.entry != "device") continue;
+    if (op.entry_name() != "device") continue;
     for (const auto& device : kDevices) {
       if (device.path != op.source) continue;
       // The source in the target's tree ("/"), the placeholder in the new root (".").

@@ -29,7 +29,8 @@ plan::Op bind_op() {
   op.target = "/usr";
   op.source = "/usr";
   op.flags = {"rec"};
-  op.entry = "bind";
+  op.role = plan::Role::kEntry;
+  op.entry_kind = layout::EntryKind::kBind;
   return op;
 }
 

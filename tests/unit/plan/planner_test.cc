@@ -169,9 +169,9 @@ mounts: []
   EXPECT_THAT(op_lines(plan), ElementsAre(::testing::StartsWith("propagation"),
                                           "write /proc/sys/net/ipv4/ping_group_range (layout.yaml)",
                                           "write /proc/sys/kernel/hostname (layout.yaml)"));
-  EXPECT_EQ(plan.ops[1].entry, "sysctl");
+  EXPECT_EQ(plan.ops[1].entry_name(), "sysctl");
   EXPECT_EQ(plan.ops[1].data, "0 0");
-  EXPECT_EQ(plan.ops[2].entry, "hostname");
+  EXPECT_EQ(plan.ops[2].entry_name(), "hostname");
 }
 
 TEST(PlannerTest, LiveLayoutMakesRootRslaveAndDoesNotPivot) {
@@ -244,7 +244,7 @@ mounts:
                                        "/dev/null)",
                                        "bind /dev/null <- /dev/null (layout.yaml:5)"}));
   const Op& bind = plan.ops[5];
-  EXPECT_EQ(bind.entry, "device");
+  EXPECT_EQ(bind.entry_name(), "device");
   EXPECT_TRUE(bind.flags.empty()) << "a device bind is never recursive";
 }
 

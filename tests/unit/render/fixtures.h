@@ -66,7 +66,7 @@ inline plan::Plan sandbox_plan() {
       .flags = {"rprivate"};
   Op& root = b.mount(Scope::kNewRoot, "/", "tmpfs", at(9));
   root.data = "size=64M,mode=0755";
-  root.entry = "root";
+  root.role = plan::Role::kRoot;
   Op& usr_dir =
       b.add(OpKind::kMkdir, Scope::kNewRoot, "/usr", Origin::implicit("mount point for /usr"));
   usr_dir.mode = 0755;
@@ -77,7 +77,8 @@ inline plan::Plan sandbox_plan() {
   tmp.data = "size=64M,mode=1777";
   b.add(OpKind::kSymlink, Scope::kNewRoot, "/bin", at(30)).source = "usr/bin";
   b.add(OpKind::kRemount, Scope::kNewRoot, "/usr", at(13)).flags = {"ro", "rec"};
-  b.add(OpKind::kPivotRoot, Scope::kCurrent, "/", Origin::implicit("switch root")).entry = "root";
+  b.add(OpKind::kPivotRoot, Scope::kCurrent, "/", Origin::implicit("switch root")).role =
+      plan::Role::kPivot;
   b.add(OpKind::kPropagation, Scope::kOldRoot, "/", Origin::implicit("old root")).flags = {
       "rslave"};
   Op& detach = b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach"));

@@ -21,7 +21,8 @@ TEST(PlanJsonTest, WritesTheDocumentedShapeInOrder) {
   Op& tmp = b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(16));
   tmp.flags = {"nosuid", "nodev"};
   tmp.data = "size=64M,mode=1777";
-  tmp.entry = "tmpfs";
+  tmp.role = plan::Role::kEntry;
+  tmp.entry_kind = layout::EntryKind::kTmpfs;
   Op& detach = b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach"));
   detach.flags = {"detach"};
   detach.commit = true;

@@ -26,7 +26,9 @@ plan::Plan nested_plan() {
   b.bind(Scope::kNewRoot, "/", "/srv/rootfs", at(2)).flags = {"rec"};
   b.mount(Scope::kNewRoot, "/dev", "tmpfs", at(5)).mode = 0755;
   b.mount(Scope::kNewRoot, "/dev/pts", "devpts", at(6)).data = "newinstance";
-  b.bind(Scope::kNewRoot, "/dev/null", "/dev/null", at(7)).entry = "device";
+  Op& null = b.bind(Scope::kNewRoot, "/dev/null", "/dev/null", at(7));
+  null.role = plan::Role::kEntry;
+  null.entry_kind = layout::EntryKind::kDevice;
   b.bind(Scope::kNewRoot, "/usr", "/usr", at(9)).flags = {"rec"};
   b.bind(Scope::kNewRoot, "/usr/local", "/opt/local", at(10));
   b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(12));
@@ -36,7 +38,7 @@ plan::Plan nested_plan() {
   b.add(OpKind::kRemount, Scope::kNewRoot, "/dev", at(5)).flags = {"nosuid"};
   Op& ro_root = b.add(OpKind::kRemount, Scope::kNewRoot, "/", at(2));
   ro_root.flags = {"ro"};
-  ro_root.entry = "root";
+  ro_root.role = plan::Role::kRoot;
   b.add(OpKind::kPivotRoot, Scope::kCurrent, "/", Origin::implicit("switch root"));
   b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach")).flags = {"detach"};
   return b.build();
@@ -77,7 +79,7 @@ TEST(PlanTreeTest, OnlyTheNamedTreeCounts) {
   // A pivoting plan's current-scope ops (the overlay work dir, the pivot) and old-root ops
   // are not part of the tree the layout names.
   PlanBuilder b(true);
-  b.mount(Scope::kNewRoot, "/", "tmpfs", at(2)).entry = "root";
+  b.mount(Scope::kNewRoot, "/", "tmpfs", at(2)).role = plan::Role::kRoot;
   b.mount(Scope::kCurrent, "/srv/staging", "tmpfs", at(3));
   b.add(OpKind::kSymlink, Scope::kCurrent, "/srv/link", at(4)).source = "x";
   b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach"));
@@ -88,7 +90,7 @@ TEST(PlanTreeTest, OnlyTheNamedTreeCounts) {
 
 TEST(PlanTreeTest, EscapesTargetsAndIsDeterministic) {
   PlanBuilder b(true);
-  b.mount(Scope::kNewRoot, "/", "tmpfs", at(2)).entry = "root";
+  b.mount(Scope::kNewRoot, "/", "tmpfs", at(2)).role = plan::Role::kRoot;
   b.mount(Scope::kNewRoot, "/a\nb", "tmpfs", at(3));
   const auto out = plan_tree(b.build(), true);
   EXPECT_NE(out.find("└─/a\\x0ab"), std::string::npos) << out;
