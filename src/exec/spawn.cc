@@ -123,30 +123,11 @@ std::optional<ChildReport> read_report(int fd) {
   return report;
 }
 
-/// "net.ipv4.ping_group_range" -> "/proc/sys/net/ipv4/ping_group_range" (sysctl(8)).
-std::string sysctl_path(std::string_view key) {
-  std::string path = "/proc/sys/";
-  for (char c : key) path += c == '.' ? '/' : c;
-  return path;
-}
-
 Error report_error(const ChildReport& report, const SpawnOptions& options) {
   int e = report.errno_value;
   switch (report.step) {
-    case ChildStep::kSysctl: {
-      if (report.index < 0 || static_cast<std::size_t>(report.index) >= options.sysctls.size()) {
-        break;
-      }
-      auto it = std::next(options.sysctls.begin(), report.index);
-      return make_error(Stage::kCreate,
-                        "child: set sysctl " + it->first + " to '" + it->second + "' through " +
-                            sysctl_path(it->first),
-                        e);
-    }
     case ChildStep::kPropagation:
       return make_error(Stage::kMount, "child: make / rprivate in its mount namespace", e);
-    case ChildStep::kHostname:
-      return make_error(Stage::kFork, "child: sethostname in its uts namespace", e);
     case ChildStep::kCloseFds:
       return make_error(Stage::kFork, "child: close inherited file descriptors", e);
     case ChildStep::kLoopback:
@@ -355,11 +336,6 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   }
   auto flags = clone_flags(options.namespaces, options.user_namespace);
   if (!flags) return std::unexpected(flags.error());
-  if (!options.hostname.empty() && (*flags & CLONE_NEWUTS) == 0) {
-    Error error = make_error(Stage::kUsage, "a hostname needs a uts namespace");
-    error.hint = "add uts to the layout's namespaces";
-    return std::unexpected(error);
-  }
   // What the child reads, laid out before clone3 so that it need not allocate.
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -369,11 +345,6 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
     for (const auto& entry : *options.environment) envp.push_back(const_cast<char*>(entry.c_str()));
     envp.push_back(nullptr);
   }
-  std::vector<std::string> sysctl_paths;
-  std::vector<const char*> sysctl_path_ptrs, sysctl_values;
-  for (const auto& [key, value] : options.sysctls) sysctl_paths.push_back(sysctl_path(key));
-  for (const auto& path : sysctl_paths) sysctl_path_ptrs.push_back(path.c_str());
-  for (const auto& [key, value] : options.sysctls) sysctl_values.push_back(value.c_str());
 
   int park[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, park) != 0) {
@@ -390,13 +361,6 @@ Result<ParkedChild> spawn_parked(const SpawnOptions& options,
   plan.argv = args.data();
   plan.envp = options.environment ? envp.data() : nullptr;
   plan.cwd = options.cwd.empty() ? "/" : options.cwd.c_str();
-  if (!options.hostname.empty()) {
-    plan.hostname = options.hostname.c_str();
-    plan.hostname_size = options.hostname.size();
-  }
-  plan.sysctl_paths = sysctl_path_ptrs.data();
-  plan.sysctl_values = sysctl_values.data();
-  plan.sysctl_count = static_cast<int>(sysctl_values.size());
   plan.pid_namespace = (*flags & CLONE_NEWPID) != 0;
   plan.loopback = (*flags & CLONE_NEWNET) != 0;
   plan.last_cap = last_cap();

@@ -23,10 +23,6 @@ struct SpawnOptions {
   /// Add a user namespace mapping the caller's uid/gid to 0 (set automatically when not
   /// root, so `run` works unprivileged).
   bool user_namespace = false;
-  std::string hostname;  // set inside a uts namespace before release, when not empty
-  /// Namespaced sysctls ("net.ipv4.ping_group_range" -> "0 2147483647"), written through
-  /// the new root's /proc/sys after release, before the command runs.
-  std::map<std::string, std::string> sysctls;
   /// What the command keeps (bounding, permitted, effective, inheritable and ambient);
   /// everything else is dropped, and no_new_privs set, right before the command starts.
   CapabilitySet keep_capabilities = 0;

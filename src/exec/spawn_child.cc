@@ -124,22 +124,9 @@ void bring_up_loopback(const ChildPlan& plan) {
   ::close(sock);
 }
 
-void write_sysctls(const ChildPlan& plan) {
-  for (int i = 0; i < plan.sysctl_count; ++i) {
-    int fd = ::open(plan.sysctl_paths[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(plan, ChildStep::kSysctl, errno, i);
-    const char* value = plan.sysctl_values[i];
-    auto size = ::strlen(value);
-    if (::write(fd, value, size) != static_cast<ssize_t>(size)) {
-      fail(plan, ChildStep::kSysctl, errno, i);
-    }
-    ::close(fd);
-  }
-}
-
 // The command gets only what --cap-add names: a read-only bind stays read-only only if it
 // cannot remount it (CAP_SYS_ADMIN), and root of a user namespace holds every capability
-// there (user_namespaces(7)). Done last, after the loopback and sysctls that need them.
+// there (user_namespaces(7)). Done last, after the loopback that needs them.
 // no_new_privs: no setuid or file capability can give them back at exec (prctl(2)).
 void drop_privileges(const ChildPlan& plan) {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(plan, ChildStep::kPrivileges, errno, -1);
@@ -329,11 +316,6 @@ void child_main(const ChildPlan& given) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     fail(plan, ChildStep::kPropagation, errno);
   }
-  // Needs only CAP_SYS_ADMIN in the uts namespace's user namespace, which a child of a
-  // new user namespace has before its maps are written (user_namespaces(7)).
-  if (plan.hostname != nullptr && ::sethostname(plan.hostname, plan.hostname_size) != 0) {
-    fail(plan, ChildStep::kHostname, errno);
-  }
   // --uid in a user namespace: the nested namespace's maps are written after release,
   // when the sandbox may have no /proc of its own; this one stays reachable by its fd.
   if (plan.switch_ids && plan.nested_user_namespace) {
@@ -347,7 +329,6 @@ void child_main(const ChildPlan& given) {
   // and a relative --chdir starts there.
   if (::chdir("/") != 0 || ::chdir(plan.cwd) != 0) fail(plan, ChildStep::kChdir, errno);
   if (plan.loopback) bring_up_loopback(plan);
-  write_sysctls(plan);
   if (plan.new_session && ::setsid() < 0) fail(plan, ChildStep::kSession, errno);
   // Before the init's vfork, so pid 1 keeps no more than the command does.
   if (plan.switch_ids) switch_ids(plan);

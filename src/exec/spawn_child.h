@@ -13,10 +13,8 @@ namespace rootfsctl::exec::detail {
 enum class ChildStep : std::int32_t {
   kParked = 1,   // set up and waiting for release (errno 0)
   kPropagation,  // making "/" rprivate failed
-  kHostname,     // sethostname(2) failed
   kCloseFds,     // close_range(2) failed
   kChdir,        // chdir to the command's directory failed
-  kSysctl,       // writing sysctl number `index` failed
   kLoopback,     // bringing up "lo" in the new network namespace failed
   kPrivileges,   // no_new_privs or dropping capability `index` (-1: capset) failed
   kIds,          // becoming --uid/--gid failed (`index`: 0 userns, 1 maps, 2 setres*id)
@@ -29,7 +27,7 @@ enum class ChildStep : std::int32_t {
 struct ChildReport {
   ChildStep step = ChildStep::kParked;
   std::int32_t errno_value = 0;
-  std::int32_t index = 0;  // which sysctl, for kSysctl; which capability, for kPrivileges;
+  std::int32_t index = 0;  // which capability, for kPrivileges;
                            // the wait status, for kExited
 };
 
@@ -40,19 +38,14 @@ inline constexpr int kChildFailure = 125;
 
 /// Everything the child needs, prepared before clone3 so it allocates nothing.
 struct ChildPlan {
-  char* const* argv = nullptr;     // NULL-terminated, argv[0] searched on PATH
-  char** envp = nullptr;           // NULL-terminated; NULL: keep this process's environ
-  const char* cwd = "/";           // the command's working directory in the new root
-  const char* hostname = nullptr;  // NULL: leave it
-  unsigned long hostname_size = 0;
-  const char* const* sysctl_paths = nullptr;   // "/proc/sys/net/ipv4/ping_group_range"
-  const char* const* sysctl_values = nullptr;  // what to write to each
-  int sysctl_count = 0;
-  bool pid_namespace = false;  // be pid 1: supervise the command instead of becoming it
-  bool loopback = false;       // a new network namespace: bring "lo" up before the command
-  int park_fd = -1;            // child's end of the parking socket
-  int status_fd = -1;          // write end of the status pipe (O_CLOEXEC)
-  int parent_park_fd = -1;     // the parent's ends, closed first thing
+  char* const* argv = nullptr;  // NULL-terminated, argv[0] searched on PATH
+  char** envp = nullptr;        // NULL-terminated; NULL: keep this process's environ
+  const char* cwd = "/";        // the command's working directory in the new root
+  bool pid_namespace = false;   // be pid 1: supervise the command instead of becoming it
+  bool loopback = false;        // a new network namespace: bring "lo" up before the command
+  int park_fd = -1;             // child's end of the parking socket
+  int status_fd = -1;           // write end of the status pipe (O_CLOEXEC)
+  int parent_park_fd = -1;      // the parent's ends, closed first thing
   int parent_status_fd = -1;
 
   // --uid/--gid (spawn.h SpawnOptions::uid): a nested user namespace whose maps are

@@ -117,12 +117,6 @@ TEST(SpawnParked, RefusesWhatCannotWork) {
   auto empty = spawn_parked({}, {});
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().message, "no command to run");
-  SpawnOptions options;
-  options.hostname = "box";
-  auto hostname = spawn_parked(options, {"true"});
-  ASSERT_FALSE(hostname);
-  EXPECT_EQ(hostname.error().stage, Stage::kUsage);
-  EXPECT_EQ(hostname.error().message, "a hostname needs a uts namespace");
 }
 
 // --- whole spawns ---------------------------------------------------------------------
@@ -141,14 +135,10 @@ class SpawnProcess : public ::testing::Test {
   /// Spawns in a user namespace (so this runs unprivileged too), or skips the test when
   /// the machine refuses one.
   std::optional<ParkedChild> spawn(std::vector<std::string> argv,
-                                   std::vector<std::string> namespaces = {"pid"},
-                                   std::string hostname = {},
-                                   std::map<std::string, std::string> sysctls = {}) {
+                                   std::vector<std::string> namespaces = {"pid"}) {
     SpawnOptions options;
     options.namespaces = std::move(namespaces);
     options.user_namespace = true;
-    options.hostname = std::move(hostname);
-    options.sysctls = std::move(sysctls);
     auto child = spawn_parked(options, argv);
     if (!child && child.error().stage == Stage::kFork &&
         (child.error().errno_value == EPERM || child.error().errno_value == ENOSPC ||
@@ -233,44 +223,6 @@ TEST_F(SpawnProcess, NoDescriptorOfTheCallerLeaks) {
   SKIP_IF_NO_USERNS();
   EXPECT_EQ(status, 0);
   EXPECT_EQ(run({"sh", "-c", "test ! -e /proc/self/fd/77 && test ! -e /proc/self/fd/3"}, {}), 0);
-}
-
-TEST_F(SpawnProcess, HostnameInAUtsNamespace) {
-  auto child = spawn({"sh", "-c", "read h < /proc/sys/kernel/hostname; test \"$h\" = box-1"},
-                     {"uts", "pid"}, "box-1");
-  SKIP_IF_NO_USERNS();
-  ASSERT_TRUE(child);
-  ASSERT_TRUE(child->release());
-  EXPECT_EQ(child->wait().value(), 0);
-}
-
-TEST_F(SpawnProcess, SysctlsAreWrittenInTheChildsNamespaces) {
-  // kernel.msgmax belongs to the ipc namespace, and its /proc/sys file to the namespace's
-  // own root, so this works rootless too. (cat: integer sysctls answer a read at an
-  // offset with EOF, and dash's read builtin reads a byte at a time.)
-  auto child = spawn({"sh", "-c", "test \"$(cat /proc/sys/kernel/msgmax)\" = 12345"},
-                     {"ipc", "pid"}, "", {{"kernel.msgmax", "12345"}});
-  SKIP_IF_NO_USERNS();
-  ASSERT_TRUE(child);
-  ASSERT_TRUE(child->release());
-  EXPECT_EQ(child->wait().value_or(-1), 0);
-  std::ifstream host("/proc/sys/kernel/msgmax");
-  std::string value;
-  host >> value;
-  EXPECT_NE(value, "12345");
-}
-
-TEST_F(SpawnProcess, AFailedSysctlIsAnErrorNamingIt) {
-  auto child = spawn({"true"}, {"pid"}, "", {{"net.rootfsctl.no_such_key", "1"}});
-  SKIP_IF_NO_USERNS();
-  ASSERT_TRUE(child);
-  ASSERT_TRUE(child->release());
-  auto status = child->wait();
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().errno_value, ENOENT);
-  EXPECT_EQ(status.error().message,
-            "child: set sysctl net.rootfsctl.no_such_key to '1' through "
-            "/proc/sys/net/rootfsctl/no_such_key");
 }
 
 TEST_F(SpawnProcess, InitPassesSignalsOnAndExitsWithTheCommand) {
