@@ -55,12 +55,12 @@ Result<SourceTrees> clone_sources(Syscalls& sys, const Target& target, const pla
     auto source = sys.openat2(root->get(), op.source, O_PATH | (device ? O_NOFOLLOW : 0), 0,
                               kResolveNoMagicLinks);
     if (!source) return std::unexpected(source.error().wrap("bind source " + op.source));
-    auto tree = sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+    auto tree = sys.open_tree_clone(source->get(), "", op.flags.recursive);
     if (!tree) return std::unexpected(tree.error().wrap("clone bind source " + op.source));
     if (!op.idmap.empty()) {
       auto ns = idmap_namespace(sys, target, op);
       if (!ns) return std::unexpected(ns.error().wrap("idmap of " + op.target));
-      auto mapped = sys.mount_setattr_idmap(tree->get(), op.has_flag("rec"), ns->get());
+      auto mapped = sys.mount_setattr_idmap(tree->get(), op.flags.recursive, ns->get());
       if (!mapped) return std::unexpected(mapped.error().wrap("idmap of " + op.target));
     }
     trees.emplace(op.index, std::move(*tree));

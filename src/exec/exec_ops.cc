@@ -35,16 +35,7 @@ struct Attributes {
 
 /// Per-mount attribute changes named by an op's flags ("ro", "nosuid", "rw", ...); other
 /// flags ("rec", "rprivate", ...) are not attributes.
-Attributes attributes_of(const Op& op) {
-  Attributes out;
-  for (const auto& flag : op.flags) {
-    if (const MountOption* option = find_mount_option(flag)) {
-      out.set = (out.set & ~option->clear) | option->set;
-      out.clear = (out.clear & ~option->set) | option->clear;
-    }
-  }
-  return out;
-}
+Attributes attributes_of(const Op& op) { return {op.flags.set, op.flags.clear}; }
 
 constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
 
@@ -283,11 +274,23 @@ Result<Propagation> root_propagation(ExecState& state) {
   return root->unbindable() ? Propagation::kUnbindable : Propagation::kPrivate;
 }
 
+/// The kernel's propagation type for the one a plan names (private unless slave or shared).
+Propagation propagation_of(plan::PropagationType type) {
+  switch (type) {
+    case plan::PropagationType::kSlave:
+      return Propagation::kSlave;
+    case plan::PropagationType::kShared:
+      return Propagation::kShared;
+    case plan::PropagationType::kPrivate:
+    case plan::PropagationType::kUnchanged:
+      return Propagation::kPrivate;
+  }
+  return Propagation::kPrivate;
+}
+
 Result<void> run_propagation(ExecState& state, const Op& op) {
-  bool recursive = op.has_flag("rprivate") || op.has_flag("rslave") || op.has_flag("rshared");
-  Propagation to = op.has_flag("rslave") || op.has_flag("slave")     ? Propagation::kSlave
-                   : op.has_flag("rshared") || op.has_flag("shared") ? Propagation::kShared
-                                                                     : Propagation::kPrivate;
+  bool recursive = op.flags.recursive;
+  Propagation to = propagation_of(op.flags.propagation);
   // After pivot_root(".", "."), the old root is reached as ".": it is stacked on top.
   // Its state then is the one op 1 gave it (private); before the ritual, the live table
   // says what to go back to.
@@ -586,12 +589,13 @@ struct Layer {
   UniqueFd dir;
 };
 
-/// Opens the layers an overlay op's data names. The lower layer spelled as the target is
+/// Opens an overlay op's layers. The lower layer spelled as the target is
 /// the directory already there, in the op's own tree (inside the new root, resolved without
 /// leaving it); members, `create` and the work directory are in the target's current tree,
 /// like bind sources. The validator refuses a member spelled like the target.
 Result<std::vector<Layer>> open_layers(ExecState& state, const Op& op) {
-  plan::OverlayLayers named = plan::parse_overlay_options(op.data);
+  if (!op.overlay) return std::unexpected(make_error(Stage::kInternal, "overlay without layers"));
+  const plan::OverlayLayers& named = *op.overlay;
   std::vector<Layer> layers;
   auto open = [&](std::string_view key, Scope scope, const std::string& dir) -> Result<void> {
     auto fd = state.resolve(scope, dir, O_DIRECTORY);
@@ -884,7 +888,7 @@ Result<UniqueFd> source_tree(ExecState& state, const Op& op, bool device) {
     if (!st) return std::unexpected(st.error());
     if (auto ok = check_device(op, *st); !ok) return std::unexpected(ok.error());
   }
-  return state.sys.open_tree_clone(source->get(), "", op.has_flag("rec"));
+  return state.sys.open_tree_clone(source->get(), "", op.flags.recursive);
 }
 
 Result<void> run_bind(ExecState& state, const Op& op) {
@@ -911,7 +915,7 @@ Result<void> run_remount(ExecState& state, const Op& op) {
   auto before = state.sys.mount_flags(target->get());
   if (!before) return std::unexpected(before.error());
   Attributes change = attributes_of(op);
-  bool recursive = op.has_flag("rec");
+  bool recursive = op.flags.recursive;
   // mount_setattr changes only the named bits, so flags locked in a user namespace that
   // the op does not name are kept as they are.
   auto done =
@@ -982,7 +986,7 @@ Result<void> run_unmount(ExecState& state, const Op& op) {
     if (!mounted) return std::unexpected(mounted.error());
     if (!*mounted) {
       if (taken > 0) return {};
-      if (op.has_flag("optional")) {
+      if (op.flags.optional) {
         skip(state, op, "nothing mounted there");
         return {};
       }
@@ -999,7 +1003,7 @@ Result<void> run_unmount(ExecState& state, const Op& op) {
                          if (!point) return std::unexpected(point.error());
                          return state.sys.move_mount(copy->get(), point->get());
                        });
-    if (!op.has_flag("all")) return {};
+    if (!op.flags.all) return {};
   }
   return std::unexpected(make_error(
       Stage::kUmount, op.target + ": more than 64 mounts stacked; stopped there", ELOOP));
@@ -1017,7 +1021,7 @@ Result<void> run_umount(ExecState& state, const Op& op) {
   }
   auto target = state.resolve(op.scope, op.target, 0);
   if (!target) return std::unexpected(target.error());
-  return state.sys.umount_fd(state.proc_fd, target->get(), op.has_flag("detach"));
+  return state.sys.umount_fd(state.proc_fd, target->get(), op.flags.detach);
 }
 
 }  // namespace

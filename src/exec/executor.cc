@@ -34,9 +34,13 @@ Stage stage_of(const plan::Op& op) {
       return Stage::kPivotRoot;
     case plan::OpKind::kUmount:
       return Stage::kUmount;
-    default:
+    case plan::OpKind::kPropagation:
+    case plan::OpKind::kMount:
+    case plan::OpKind::kBind:
+    case plan::OpKind::kRemount:
       return Stage::kMount;
   }
+  return Stage::kMount;
 }
 
 Result<int> ExecState::root_for(plan::Scope scope) const {

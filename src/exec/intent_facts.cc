@@ -133,8 +133,13 @@ Facts observe_after(ExecState& state, const Op& op) {
         facts.mount_id = mount_at(state, op);
       }
       break;
-    default:
-      break;
+    case OpKind::kWrite:
+    case OpKind::kChmod:
+    case OpKind::kRemount:
+    case OpKind::kPropagation:
+    case OpKind::kPivotRoot:
+    case OpKind::kUmount:
+      break;  // what these change is checked before (observe_before), not after
   }
   return facts;
 }

@@ -107,7 +107,7 @@ json op_json(const plan::Op& op) {
   out["target"] = op.target;
   if (!op.source.empty()) out["source"] = op.source;
   if (!op.fstype.empty()) out["fstype"] = op.fstype;
-  if (!op.flags.empty()) out["flags"] = op.flags;
+  if (!op.flags.empty()) out["flags"] = plan::flag_names(op.flags);
   if (auto entry = op.entry_name(); !entry.empty()) out["entry"] = entry;
   out["role"] = plan::role_name(op.role);
   if (op.entry_index >= 0) out["entry_index"] = op.entry_index;
@@ -167,7 +167,10 @@ plan::Op op_from(const json& in) {
   op.target = in.at("target").get<std::string>();
   op.source = in.value("source", std::string());
   op.fstype = in.value("fstype", std::string());
-  op.flags = in.value("flags", std::vector<std::string>{});
+  const auto names = in.value("flags", std::vector<std::string>{});
+  auto flags = plan::flags_from_names(names);
+  if (!flags) throw std::invalid_argument("unknown flag in " + json(names).dump());
+  op.flags = *flags;
   set_role(op, in.value("role", std::string()), in.value("entry", std::string()));
   op.entry_index = in.value("entry_index", -1);
   if (in.contains("mode")) op.mode = in["mode"].get<std::uint32_t>();

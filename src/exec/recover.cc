@@ -200,13 +200,9 @@ struct Recovery {
                                                     "flags rootfsctl changed",
                                         EBUSY));
     }
-    MountFlags touched = 0;
-    for (const auto& flag : op.flags) {
-      if (const MountOption* option = find_mount_option(flag))
-        touched |= option->set | option->clear;
-    }
+    const MountFlags touched = op.flags.set | op.flags.clear;
     const auto before = static_cast<MountFlags>(*record.before.flags);
-    auto ok = state.sys.mount_setattr(fd->get(), op.has_flag("rec"), before & touched,
+    auto ok = state.sys.mount_setattr(fd->get(), op.flags.recursive, before & touched,
                                       ~before & touched, std::nullopt);
     if (!ok) return std::unexpected(ok.error());
     return Did::kUndone;
@@ -214,8 +210,7 @@ struct Recovery {
 
   Result<Did> undo_propagation(const OpRecord& record) {
     const Op& op = record.op;
-    const bool recursive =
-        op.has_flag("rprivate") || op.has_flag("rslave") || op.has_flag("rshared");
+    const bool recursive = op.flags.recursive;
     if (op.scope == Scope::kOldRoot) {
       if (!pivoted) return Did::kNothing;
       if (auto in = state.sys.fchdir(state.current_root->get()); !in)

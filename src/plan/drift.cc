@@ -11,13 +11,10 @@ namespace {
 using mountinfo::MountEntry;
 using mountinfo::MountTable;
 
+/// What a mount is expected to have once `op`'s options are applied after the ones before.
 void apply_flags(ExpectedMount& e, const Op& op) {
-  for (const auto& flag : op.flags) {
-    const MountOption* option = find_mount_option(flag);
-    if (!option) continue;
-    e.set = (e.set & ~option->clear) | option->set;
-    e.clear = (e.clear & ~option->set) | option->clear;
-  }
+  e.set = (e.set & ~op.flags.clear) | op.flags.set;
+  e.clear = (e.clear & ~op.flags.set) | op.flags.clear;
 }
 
 std::string join_names(const std::vector<std::string>& names) {
@@ -187,7 +184,7 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.target = op.target;
       e.fstype = op.kind == OpKind::kMount ? op.fstype : "";
       e.source = op.kind == OpKind::kBind ? op.source : "";
-      e.recursive = op.kind == OpKind::kBind && op.has_flag("rec");
+      e.recursive = op.kind == OpKind::kBind && op.flags.recursive;
       e.idmapped = op.kind == OpKind::kBind && !op.idmap.empty();
       e.if_present =
           op.is_entry(layout::EntryKind::kMask) || op.is_entry(layout::EntryKind::kReadonlyPath);
@@ -196,7 +193,7 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       apply_flags(e, op);
       out[op.target] = e;
     } else if (op.kind == OpKind::kUmount && op.is_entry(layout::EntryKind::kUnmount) &&
-               op.has_flag("all")) {
+               op.flags.all) {
       // Without `all` a mount stacked beneath may remain, which the plan cannot tell from
       // the one it took away; with it, nothing may be left at the path.
       ExpectedMount e;
@@ -206,7 +203,7 @@ std::vector<ExpectedMount> expected_mounts(const Plan& plan, const ExpectOptions
       e.origin = op.origin;
       out[op.target] = e;
     } else if (op.kind == OpKind::kRemount) {
-      bool recursive = op.has_flag("rec");
+      bool recursive = op.flags.recursive;
       if (options.remount_targets && !out.contains(op.target)) {
         ExpectedMount e;
         e.target = op.target;

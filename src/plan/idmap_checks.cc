@@ -94,7 +94,7 @@ class IdmapCheck {
       }
     }
     // Only where the table is also the source's tree: a target that has not pivoted.
-    if (!op_.has_flag("rec") || !context_.table || context_.assembled) return;
+    if (!op_.flags.recursive || !context_.table || context_.assembled) return;
     for (const auto& m : context_.table->entries()) {
       if (!path::is_strictly_under(m.target, op_.source)) continue;
       if (takes(m.fstype)) continue;

@@ -56,9 +56,21 @@ class KernelFiles {
           if (found) *found += " (through the bind " + mount->target + " <- " + mount->from + ")";
           return found;
         }
-        default:
-          return std::nullopt;
+        case EntryKind::kTmpfs:
+        case EntryKind::kDevpts:
+        case EntryKind::kMqueue:
+        case EntryKind::kDevice:
+        case EntryKind::kSymlink:
+        case EntryKind::kDir:
+        case EntryKind::kFile:
+        case EntryKind::kOverlay:
+        case EntryKind::kRemount:
+        case EntryKind::kMask:
+        case EntryKind::kReadonlyPath:
+        case EntryKind::kUnmount:
+          return std::nullopt;  // no kernel file is reached through these
       }
+      return std::nullopt;
     }
     if (!layout_.root) return in_current_tree(where);
     if (layout_.root->kind == layout::RootKind::kTmpfs) return std::nullopt;

@@ -13,6 +13,8 @@ constexpr std::array<std::string_view, 11> kOpNames{
 
 constexpr std::array<std::string_view, 3> kScopeNames{"current", "new_root", "old_root"};
 
+constexpr std::array<std::string_view, 4> kPropagationNames{"", "private", "slave", "shared"};
+
 constexpr std::array<std::string_view, 12> kRoleNames{
     "entry",       "mount_point", "parent", "keep_writable", "ptmx",  "overlay_work_dir",
     "propagation", "root",        "sysctl", "hostname",      "pivot", "old_root",
@@ -57,8 +59,70 @@ std::string_view Op::entry_name() const {
   return "";
 }
 
-bool Op::has_flag(std::string_view flag) const {
-  return std::find(flags.begin(), flags.end(), flag) != flags.end();
+void OpFlags::add(const MountOption& option) {
+  set = (set & ~option.clear) | option.set;
+  clear = (clear & ~option.set) | option.clear;
+}
+
+void OpFlags::add_options(std::span<const std::string> names) {
+  for (const auto& name : names) {
+    if (const MountOption* option = find_mount_option(name)) add(*option);
+  }
+}
+
+OpFlags read_only_flags(bool read_only) {
+  OpFlags flags;
+  flags.add(*find_mount_option(read_only ? "ro" : "rw"));
+  return flags;
+}
+
+std::vector<std::string> flag_names(const OpFlags& flags) {
+  std::vector<std::string> names;
+  for (const auto& option : mount_options()) {
+    bool sets = option.set != 0 && (flags.set & option.set) == option.set;
+    // The turning-off spellings ("rw", "suid", ...) clear exactly one bit.
+    bool clears = option.set == 0 && (flags.clear & option.clear) == option.clear &&
+                  (flags.set & option.clear) == 0;
+    if (sets || clears) names.emplace_back(option.name);
+  }
+  if (flags.propagation != PropagationType::kUnchanged) {
+    std::string name = flags.recursive ? "r" : "";
+    name += kPropagationNames.at(static_cast<std::size_t>(flags.propagation));
+    names.push_back(std::move(name));
+  } else if (flags.recursive) {
+    names.emplace_back("rec");
+  }
+  if (flags.detach) names.emplace_back("detach");
+  if (flags.all) names.emplace_back("all");
+  if (flags.optional) names.emplace_back("optional");
+  return names;
+}
+
+std::optional<OpFlags> flags_from_names(std::span<const std::string> names) {
+  OpFlags flags;
+  for (std::string_view name : names) {
+    if (const MountOption* option = find_mount_option(name)) {
+      flags.add(*option);
+      continue;
+    }
+    if (name == "rec") {
+      flags.recursive = true;
+    } else if (name == "detach") {
+      flags.detach = true;
+    } else if (name == "all") {
+      flags.all = true;
+    } else if (name == "optional") {
+      flags.optional = true;
+    } else {
+      bool recursive = name.starts_with('r') && name != "rw";
+      auto it = std::find(kPropagationNames.begin() + 1, kPropagationNames.end(),
+                          recursive ? name.substr(1) : name);
+      if (it == kPropagationNames.end()) return std::nullopt;
+      flags.propagation = static_cast<PropagationType>(it - kPropagationNames.begin());
+      flags.recursive = flags.recursive || recursive;
+    }
+  }
+  return flags;
 }
 
 std::string Op::to_string() const {
@@ -68,11 +132,14 @@ std::string Op::to_string() const {
   if (!source.empty()) out += (kind == OpKind::kSymlink ? " -> " : " <- ") + source;
   if (!fstype.empty() && fstype != source) out += " (" + fstype + ")";
   if (!flags.empty()) {
+    auto names = flag_names(flags);
     out += " [";
-    for (std::size_t i = 0; i < flags.size(); ++i) out += (i ? "," : "") + flags[i];
+    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + names[i];
     out += "]";
   }
-  if (!data.empty() && kind != OpKind::kWrite) out += " " + data;
+  if (auto options = options_text(); !options.empty() && kind != OpKind::kWrite) {
+    out += " " + options;
+  }
   if (!idmap.empty()) out += " idmap=" + idmap;
   out += " (" + origin.to_string() + ")";
   return out;

@@ -4,12 +4,15 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/mount_flags.h"
 #include "core/origin.h"
 #include "layout/model.h"
+#include "plan/overlay.h"
 
 namespace rootfsctl::plan {
 
@@ -65,15 +68,52 @@ std::string_view role_name(Role role);
 /// The role named `name`, or nullopt.
 std::optional<Role> role_from_name(std::string_view name);
 
+/// The propagation type a propagation op gives a mount.
+enum class PropagationType { kUnchanged, kPrivate, kSlave, kShared };
+
+/// What an op does besides its kind and target: per-mount options as the bits they turn on
+/// and off, the rest as fields. Names ("ro", "nosuid", "rec", "rslave", "detach", ...) are
+/// only for JSON, journals and messages (flag_names, flags_from_names).
+struct OpFlags {
+  MountFlags set = 0;      // options turned on: ro, nosuid, nodev, noatime, ...
+  MountFlags clear = 0;    // options turned off: rw, suid, dev, ... (and noatime's rivals)
+  bool recursive = false;  // "rec"; for a propagation op the r of rprivate/rslave/rshared
+  PropagationType propagation = PropagationType::kUnchanged;
+  bool detach = false;    // umount: lazily, with MNT_DETACH
+  bool all = false;       // unmount entry: every mount stacked at the path
+  bool optional = false;  // unmount entry: nothing mounted there is not an error
+
+  bool operator==(const OpFlags&) const = default;
+  bool empty() const { return *this == OpFlags{}; }
+  bool read_only() const { return (set & kMountReadOnly) != 0; }
+  /// Applies a per-mount option after the ones before it (a later rival wins, as in a
+  /// layout's option list).
+  void add(const MountOption& option);
+  /// Applies each named option; names that are not per-mount options are left out (the
+  /// loader refuses them in a layout).
+  void add_options(std::span<const std::string> names);
+  /// The bits applied to a mount that has `flags`: what the mount ends up with.
+  MountFlags applied_to(MountFlags flags) const { return (flags & ~clear) | set; }
+};
+
+/// Only "ro" (read_only) or only "rw" (!read_only).
+OpFlags read_only_flags(bool read_only);
+/// The flags' names in a fixed order: per-mount options in core's table order, then the
+/// propagation ("rslave", with its r when recursive), "rec", "detach", "all", "optional".
+std::vector<std::string> flag_names(const OpFlags& flags);
+/// Back from names (a journal); nullopt when one is not a flag.
+std::optional<OpFlags> flags_from_names(std::span<const std::string> names);
+
 struct Op {
   int index = 0;  // 1-based position in the plan (`--fail-at K` names it)
   OpKind kind = OpKind::kMkdir;
   Scope scope = Scope::kCurrent;
   std::string target;
-  std::string source;              // bind source, fs source ("tmpfs", "proc"), link text
-  std::string fstype;              // mount: tmpfs, proc, sysfs, devpts, mqueue, overlay
-  std::vector<std::string> flags;  // "ro", "nosuid", "rec", "rprivate", "detach", ...
-  std::string data;                // mount data ("size=64M,mode=0755"); write: content
+  std::string source;  // bind source, fs source ("tmpfs", "proc"), link text
+  std::string fstype;  // mount: tmpfs, proc, sysfs, devpts, mqueue, overlay
+  OpFlags flags;
+  std::string data;                      // mount data ("size=64M,mode=0755"); write: content
+  std::optional<OverlayLayers> overlay;  // an overlay mount's layers (data is empty then)
   std::optional<std::uint32_t> mode;
   Role role = Role::kMountPoint;  // the planner sets it on every op it emits
   layout::EntryKind entry_kind = layout::EntryKind::kDir;  // with kEntry: the entry's kind
@@ -85,7 +125,6 @@ struct Op {
   Origin origin;
 
   bool operator==(const Op&) const = default;
-  bool has_flag(std::string_view flag) const;
   /// True for an entry's own op of that kind.
   bool is_entry(layout::EntryKind of) const { return role == Role::kEntry && entry_kind == of; }
   /// A sysctl or the hostname: a write under /proc/sys in the namespace that owns it.
@@ -98,6 +137,8 @@ struct Op {
   /// "sysctl", "devpts" for the ptmx link, ...), "" for mount points, parents and the
   /// planner's own steps.
   std::string_view entry_name() const;
+  /// The data as mount options: `data`, or an overlay's layers in overlayfs's spelling.
+  std::string options_text() const { return overlay ? overlay_options(*overlay) : data; }
   /// One line: "bind /usr <- /usr [rec] (sandbox.yaml:13)".
   std::string to_string() const;
 };

@@ -82,6 +82,17 @@ std::string overlay_escape(std::string_view dir) {
   return out;
 }
 
+std::string overlay_options(const OverlayLayers& layers) {
+  std::string out = "lowerdir=";
+  for (std::size_t i = 0; i < layers.lower.size(); ++i) {
+    out += (i ? ":" : "") + overlay_escape(layers.lower[i]);
+  }
+  if (layers.upper) out += ",upperdir=" + overlay_escape(*layers.upper);
+  if (layers.work) out += ",workdir=" + overlay_escape(*layers.work);
+  for (const auto& dir : layers.data_only) out += ",datadir+=" + overlay_escape(dir);
+  return out;
+}
+
 std::string overlay_work_dir(std::string_view create) {
   return path::join(path::parent(create), "." + std::string(path::basename(create)) + ".work");
 }

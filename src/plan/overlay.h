@@ -25,6 +25,10 @@ struct OverlayLayers {
 /// "upperdir=u", "workdir=w", "datadir+=d"; every other option is ignored.
 OverlayLayers parse_overlay_options(std::string_view options);
 
+/// The layers as overlay options, the way mountinfo shows them:
+/// "lowerdir=a:b,upperdir=u,workdir=w".
+std::string overlay_options(const OverlayLayers& layers);
+
 /// `dir` spelled for overlay options: ':', ',' and '\' take a backslash.
 std::string overlay_escape(std::string_view dir);
 

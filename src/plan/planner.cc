@@ -143,7 +143,8 @@ class Planner {
                                            "propagates to the host"
                                          : "keep new mounts from propagating back to the "
                                            "host: make / rslave"));
-    op.flags = {pivot ? "rprivate" : "rslave"};
+    op.flags.propagation = pivot ? PropagationType::kPrivate : PropagationType::kSlave;
+    op.flags.recursive = true;
   }
 
   void plan_root(const layout::Root& root) {
@@ -160,7 +161,7 @@ class Planner {
       // point, which pivot_root(2) requires.
       Op& op = emit(OpKind::kBind, Role::kRoot, "/", root.origin);
       op.source = root.from;
-      op.flags = {"rec"};
+      op.flags.recursive = true;
       mounts_["/"] = false;
     }
     if (root.readonly) {
@@ -171,8 +172,8 @@ class Planner {
       op.target = "/";
       // An image root is bound recursively: read-only covers what it carries along
       // (docs/layouts.md), as for any recursive bind.
-      op.flags = root.kind == layout::RootKind::kBind ? std::vector<std::string>{"ro", "rec"}
-                                                      : std::vector<std::string>{"ro"};
+      op.flags = read_only_flags(true);
+      op.flags.recursive = root.kind == layout::RootKind::kBind;
       op.origin = root.origin;
       deferred_.push_back({std::move(op), 0});
     }
@@ -245,14 +246,14 @@ class Planner {
       auto map = parse_idmap(*entry.idmap);
       op.idmap = map ? idmap_text(*map) : *entry.idmap;
     }
-    if (entry.recursive) op.flags = {"rec"};
+    op.flags.recursive = entry.recursive;
     mounts_[entry.target] = false;
     auto flags = remount_flags(entry);
-    if (entry.recursive && !flags.empty()) flags.push_back("rec");
+    flags.recursive = entry.recursive && !flags.empty();
     // A bind takes its flags from the source mount; changing them is a second step. Only
     // read-only waits until everything beneath is created.
-    if (entry.readonly == true) return defer_remount(entry, std::move(flags));
-    if (!flags.empty()) emit_remount(entry, std::move(flags));
+    if (entry.readonly == true) return defer_remount(entry, flags);
+    if (!flags.empty()) emit(OpKind::kRemount, entry).flags = flags;
   }
 
   void plan_fresh_mount(const Entry& entry) {
@@ -263,7 +264,6 @@ class Planner {
     Op& op = emit(OpKind::kMount, entry);
     op.source = std::string(fstype);
     op.fstype = std::string(fstype);
-    op.flags = entry.options;
     if (entry.kind == EntryKind::kTmpfs) {
       op.data = tmpfs_data(entry.size, entry.mode) + ids_data(entry);
       if (op.data.starts_with(',')) op.data.erase(0, 1);
@@ -274,9 +274,9 @@ class Planner {
                 ids_data(entry);
     }
     bool ro_now = entry.readonly == true && !has_entries_beneath_.contains(entry.target);
-    if (ro_now) op.flags.insert(op.flags.begin(), "ro");
+    op.flags = mount_flags(entry, ro_now);
     mounts_[entry.target] = entry.kind == EntryKind::kTmpfs;
-    if (entry.readonly == true && !ro_now) defer_remount(entry, {"ro"});
+    if (entry.readonly == true && !ro_now) defer_remount(entry, read_only_flags(true));
     if (entry.kind == EntryKind::kDevpts) plan_ptmx_link(entry);
   }
 
@@ -308,7 +308,7 @@ class Planner {
     Op& op = emit(OpKind::kMount, entry);
     op.source = "mask";
     op.fstype = "tmpfs";
-    op.flags = {"ro", "nosuid", "nodev", "noexec"};
+    op.flags.set = kMountReadOnly | kMountNoSuid | kMountNoDev | kMountNoExec;
     op.data = "mode=0000";
     mounts_[entry.target] = false;
   }
@@ -320,7 +320,8 @@ class Planner {
     Op& op = emit(OpKind::kBind, entry);
     op.source = entry.target;
     op.from_target = true;  // its own path in the tree being built: never cloned up front
-    op.flags = {"rec", "ro"};
+    op.flags = read_only_flags(true);
+    op.flags.recursive = true;
     mounts_[entry.target] = false;
   }
 
@@ -329,9 +330,9 @@ class Planner {
   void plan_unmount(const Entry& entry) {
     entry_index_ = index_of(entry);
     Op& op = emit(OpKind::kUmount, entry);
-    op.flags = {"detach"};
-    if (entry.all) op.flags.push_back("all");
-    if (entry.optional) op.flags.push_back("optional");
+    op.flags.detach = true;
+    op.flags.all = entry.all;
+    op.flags.optional = entry.optional;
   }
 
   void plan_symlink(const Entry& entry) {
@@ -367,18 +368,15 @@ class Planner {
   }
 
   // Plan 9 union directory through overlayfs: `before` members first, then the directory
-  // already at the target, then `after`; `create` is the upper layer. The data names the
-  // layers in overlayfs's own spelling (exec parses it back into one fd per layer).
+  // already at the target, then `after`; `create` is the upper layer. The op carries the
+  // layers as paths (the executor opens one fd per layer); they are spelled as overlayfs
+  // options only where a plan is printed.
   void plan_overlay(const Entry& entry) {
     ensure_mount_point(entry.target, false, "mount point for " + entry.target);
-    std::string lower;
-    auto add = [&](std::string_view dir) {
-      lower += (lower.empty() ? "" : ":") + overlay_escape(dir);
-    };
-    for (const auto& dir : entry.before) add(dir);
-    add(entry.target);
-    for (const auto& dir : entry.after) add(dir);
-    std::string data = "lowerdir=" + lower;
+    OverlayLayers layers;
+    layers.lower = entry.before;
+    layers.lower.push_back(entry.target);
+    layers.lower.insert(layers.lower.end(), entry.after.begin(), entry.after.end());
     if (entry.create) {
       std::string work = overlay_work_dir(*entry.create);
       Scope saved = std::exchange(scope_, Scope::kCurrent);
@@ -387,21 +385,23 @@ class Planner {
       mk.mode = 0700;
       mk.exist_ok = true;
       scope_ = saved;
-      data += ",upperdir=" + overlay_escape(*entry.create) + ",workdir=" + overlay_escape(work);
+      layers.upper = *entry.create;
+      layers.work = std::move(work);
     }
     Op& op = emit(OpKind::kMount, entry);
     op.source = "overlay";
     op.fstype = "overlay";
-    op.flags = entry.options;
     // Without `create` there is no upper layer: the superblock is read-only anyway, and
     // the mount says so. `readonly: true` with `create` waits like a tmpfs's, until
     // everything beneath is in place.
     bool ro_now =
         !entry.create || (entry.readonly == true && !has_entries_beneath_.contains(entry.target));
-    if (ro_now) op.flags.insert(op.flags.begin(), "ro");
-    op.data = std::move(data);
+    op.flags = mount_flags(entry, ro_now);
+    op.overlay = std::move(layers);
     mounts_[entry.target] = false;
-    if (entry.create && entry.readonly == true && !ro_now) defer_remount(entry, {"ro"});
+    if (entry.create && entry.readonly == true && !ro_now) {
+      defer_remount(entry, read_only_flags(true));
+    }
   }
 
   // Namespaced sysctls and the hostname are files under /proc/sys, written by the worker
@@ -424,18 +424,21 @@ class Planner {
   }
 
   /// Flags a remount of `entry` sets: ro/rw from `readonly`, then the options.
-  static std::vector<std::string> remount_flags(const Entry& entry) {
-    std::vector<std::string> flags;
-    if (entry.readonly) flags.emplace_back(*entry.readonly ? "ro" : "rw");
-    flags.insert(flags.end(), entry.options.begin(), entry.options.end());
+  static OpFlags remount_flags(const Entry& entry) {
+    OpFlags flags = entry.readonly ? read_only_flags(*entry.readonly) : OpFlags{};
+    flags.add_options(entry.options);
     return flags;
   }
 
-  void emit_remount(const Entry& entry, std::vector<std::string> flags) {
-    emit(OpKind::kRemount, entry).flags = std::move(flags);
+  /// Flags a fresh mount of `entry` is made with: read-only from the start or not, then
+  /// the options.
+  static OpFlags mount_flags(const Entry& entry, bool read_only) {
+    OpFlags flags = read_only ? read_only_flags(true) : OpFlags{};
+    flags.add_options(entry.options);
+    return flags;
   }
 
-  void defer_remount(const Entry& entry, std::vector<std::string> flags) {
+  void defer_remount(const Entry& entry, const OpFlags& flags) {
     Op op;
     op.kind = OpKind::kRemount;
     op.role = Role::kEntry;
@@ -443,7 +446,7 @@ class Planner {
     op.entry_index = index_of(entry);
     op.scope = scope_;
     op.target = entry.target;
-    op.flags = std::move(flags);
+    op.flags = flags;
     op.origin = entry.origin;
     deferred_.push_back({std::move(op), path::depth(entry.target)});
   }
@@ -459,11 +462,11 @@ class Planner {
     // Targets a deferred remount makes read-only itself: they need no "rw" back.
     std::unordered_set<std::string> read_only_later;
     for (const auto& deferred : deferred_) {
-      if (deferred.op.has_flag("ro")) read_only_later.insert(deferred.op.target);
+      if (deferred.op.flags.read_only()) read_only_later.insert(deferred.op.target);
     }
     MountsByTarget mounts(plan_.ops, first_remount);
     for (auto& deferred : deferred_) {
-      bool recursive_ro = deferred.op.has_flag("ro") && deferred.op.has_flag("rec");
+      bool recursive_ro = deferred.op.flags.read_only() && deferred.op.flags.recursive;
       std::string target = deferred.op.target;
       Scope scope = deferred.op.scope;
       deferred.op.index = static_cast<int>(plan_.ops.size()) + 1;
@@ -526,7 +529,7 @@ class Planner {
     std::unordered_set<std::string_view> seen;
     for (std::size_t i : mounts.beneath(scope, target)) {
       const Op& op = plan_.ops[i];
-      if (op.has_flag("ro") || read_only_later.contains(op.target)) continue;
+      if (op.flags.read_only() || read_only_later.contains(op.target)) continue;
       if (seen.insert(op.target).second) writable.push_back(op.target);
     }
     for (const auto& path : writable) {
@@ -536,7 +539,7 @@ class Planner {
                                      "read-only " +
                                      target));
       op.scope = scope;
-      op.flags = {"rw"};
+      op.flags = read_only_flags(false);
     }
   }
 
@@ -551,10 +554,11 @@ class Planner {
     Op& slave = emit(OpKind::kPropagation, Role::kOldRoot, "/",
                      Origin::implicit("old root: make rslave so its detach cannot "
                                       "propagate to the host"));
-    slave.flags = {"rslave"};
+    slave.flags.propagation = PropagationType::kSlave;
+    slave.flags.recursive = true;
     Op& detach = emit(OpKind::kUmount, Role::kOldRoot, "/",
                       Origin::implicit("detach the old root (commit point), chdir /"));
-    detach.flags = {"detach"};
+    detach.flags.detach = true;
     detach.commit = true;
   }
 

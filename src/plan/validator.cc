@@ -41,9 +41,15 @@ bool creates(const Op& op) {
     case OpKind::kWrite:
     case OpKind::kChmod:
       return true;
-    default:
+    case OpKind::kPropagation:
+    case OpKind::kMount:
+    case OpKind::kBind:
+    case OpKind::kRemount:
+    case OpKind::kPivotRoot:
+    case OpKind::kUmount:
       return false;
   }
+  return false;
 }
 
 bool mounts(const Op& op) { return op.kind == OpKind::kMount || op.kind == OpKind::kBind; }
@@ -217,7 +223,7 @@ class Validator {
     auto at = std::find_if(entries.rbegin(), entries.rend(),
                            [&](const mountinfo::MountEntry& m) { return m.target == op.target; });
     if (at == entries.rend()) {
-      if (op.has_flag("optional")) {
+      if (op.flags.optional) {
         add(Severity::kNote, "unmount-optional-not-mounted",
             what + ": nothing is mounted there; skipped (optional: true)", op.origin, op.index);
       } else {
@@ -964,7 +970,7 @@ class Validator {
 
   void report_locked(const Op& bind, const Op& remount, const mountinfo::MountEntry& src,
                      MountFlags locked) {
-    for (const auto& flag : remount.flags) {
+    for (const auto& flag : flag_names(remount.flags)) {
       const MountOption* option = find_mount_option(flag);
       if (!option || !(option->clear & locked)) continue;
       add(Severity::kError, "userns-locked-flags",

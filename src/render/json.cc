@@ -58,8 +58,8 @@ Json op_json(const plan::Op& op) {
   put_string(out, "target", op.target);
   put_optional_string(out, "source", op.source);
   put_optional_string(out, "fstype", op.fstype);
-  if (!op.flags.empty()) put_strings(out, "flags", op.flags);
-  put_optional_string(out, "data", op.data);
+  if (!op.flags.empty()) put_strings(out, "flags", plan::flag_names(op.flags));
+  put_optional_string(out, "data", op.options_text());
   put_string(out, "origin", op.origin.to_string());
   out["scope"] = std::string(plan::scope_name(op.scope));
   if (op.mode) out["mode"] = octal_mode(*op.mode);

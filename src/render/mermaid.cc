@@ -51,7 +51,7 @@ std::string op_label(const Op& op) {
   if (!op.fstype.empty()) out += " (" + label_text(op.fstype) + ")";
   if (!op.flags.empty()) {
     std::string flags;
-    for (const auto& flag : op.flags) flags += (flags.empty() ? "" : ",") + flag;
+    for (const auto& flag : plan::flag_names(op.flags)) flags += (flags.empty() ? "" : ",") + flag;
     out += " [" + label_text(flags) + "]";
   }
   if (op.kind == OpKind::kWrite) out += " (" + std::to_string(op.data.size()) + " bytes)";
@@ -85,9 +85,14 @@ std::string_view phase_of(const Op& op, bool pivots, bool& assembling, bool& piv
       return op.is_kernel_setting() ? "kernel settings" : "create";
     case OpKind::kUmount:
       return "umount";
-    default:
+    case OpKind::kMkdir:
+    case OpKind::kMkfile:
+    case OpKind::kSymlink:
+    case OpKind::kChmod:
+    case OpKind::kPivotRoot:
       return "create";
   }
+  return "create";
 }
 
 /// Node shape by what the op is: mounts are rectangles, creations rounded, the pivot a
@@ -106,9 +111,14 @@ std::string node(const Op& op) {
     case OpKind::kWrite:
     case OpKind::kChmod:
       return id + "(" + label + ")";
-    default:
+    case OpKind::kPropagation:
+    case OpKind::kMount:
+    case OpKind::kBind:
+    case OpKind::kRemount:
+    case OpKind::kUmount:
       return id + "[" + label + "]";
   }
+  return id + "[" + label + "]";
 }
 
 }  // namespace

@@ -57,9 +57,9 @@ std::string content_text(std::string_view content) {
 
 std::string details_text(const Op& op) {
   std::vector<std::string> parts;
-  if (!op.data.empty()) {
-    parts.push_back(op.kind == OpKind::kWrite ? content_text(op.data)
-                                              : escape_for_display(op.data));
+  if (auto options = op.options_text(); !options.empty()) {
+    parts.push_back(op.kind == OpKind::kWrite ? content_text(options)
+                                              : escape_for_display(options));
   }
   if (op.mode) parts.push_back("mode=" + octal_mode(*op.mode));
   if (op.exist_ok) parts.emplace_back("exist_ok");
@@ -77,8 +77,10 @@ std::vector<Cell> op_row(const Op& op, bool show_scope) {
   }
   row.push_back({escape_for_display(op.target), Style::kPlain});
   row.push_back({source_text(op), Style::kPlain});
-  row.push_back(
-      {op.flags.empty() ? "" : "[" + escape_for_display(join(op.flags, ",")) + "]", Style::kPlain});
+  row.push_back({op.flags.empty()
+                     ? ""
+                     : "[" + escape_for_display(join(plan::flag_names(op.flags), ",")) + "]",
+                 Style::kPlain});
   row.push_back({details_text(op), Style::kPlain});
   row.push_back({escape_for_display(op.origin.to_string()), Style::kDim});
   return row;

@@ -32,25 +32,16 @@ bool is_ancestor_or_self(std::string_view ancestor, std::string_view path) {
          path[ancestor.size()] == '/';
 }
 
-MountFlags apply_flags(MountFlags flags, const std::vector<std::string>& names) {
-  for (const auto& name : names) {
-    if (const auto* option = find_mount_option(name)) {
-      flags = (flags & ~option->clear) | option->set;
-    }
-  }
-  return flags;
-}
-
 /// FSTYPE of a mount op; a bind's real type is its source's, unknown here, so the column
 /// says how it was made ("rbind" brings the source's submounts along).
 std::string mount_type(const Op& op) {
   if (!op.fstype.empty() || op.kind != OpKind::kBind) return op.fstype;
-  return op.has_flag("rec") ? "rbind" : "bind";
+  return op.flags.recursive ? "rbind" : "bind";
 }
 
 /// Mount options of a mount op's data plus its mode when the data does not carry one.
 std::string mount_data(const Op& op) {
-  std::string data = op.data;
+  std::string data = op.options_text();
   if (op.mode && data.find("mode=") == std::string::npos) {
     data += (data.empty() ? "mode=" : ",mode=") + octal_mode(*op.mode);
   }
@@ -84,19 +75,14 @@ class TreeBuilder {
     auto& root = nodes_[0];
     root.source = op.source.empty() ? op.fstype : op.source;
     root.fstype = mount_type(op);
-    root.flags = apply_flags(0, op.flags);
+    root.flags = op.flags.applied_to(0);
     root.data = mount_data(op);
   }
 
   void mount(const Op& op) {
     const auto parent = covering(op.target);
-    nodes_.push_back({op.target,
-                      op.source,
-                      mount_type(op),
-                      apply_flags(0, op.flags),
-                      mount_data(op),
-                      false,
-                      {}});
+    nodes_.push_back(
+        {op.target, op.source, mount_type(op), op.flags.applied_to(0), mount_data(op), false, {}});
     nodes_[parent].children.push_back(nodes_.size() - 1);
   }
 
@@ -109,7 +95,7 @@ class TreeBuilder {
       node = nodes_.size() - 1;
     }
     // A recursive remount (mount_setattr with AT_RECURSIVE) changes every submount too.
-    apply_recursively(node, op.flags, op.has_flag("rec"));
+    apply_recursively(node, op.flags, op.flags.recursive);
   }
 
   void umount(const Op& op) {
@@ -120,8 +106,8 @@ class TreeBuilder {
   const std::vector<MountNode>& nodes() const { return nodes_; }
 
  private:
-  void apply_recursively(std::size_t node, const std::vector<std::string>& flags, bool recursive) {
-    nodes_[node].flags = apply_flags(nodes_[node].flags, flags);
+  void apply_recursively(std::size_t node, const plan::OpFlags& flags, bool recursive) {
+    nodes_[node].flags = flags.applied_to(nodes_[node].flags);
     if (!recursive) return;
     for (auto child : nodes_[node].children) {
       if (!nodes_[child].removed) apply_recursively(child, flags, true);
@@ -152,8 +138,14 @@ TreeBuilder build_tree(const plan::Plan& plan) {
       case OpKind::kUmount:
         if (!root) tree.umount(op);
         break;
-      default:
-        break;
+      case OpKind::kPropagation:
+      case OpKind::kMkdir:
+      case OpKind::kMkfile:
+      case OpKind::kSymlink:
+      case OpKind::kWrite:
+      case OpKind::kChmod:
+      case OpKind::kPivotRoot:
+        break;  // no mount of its own
     }
   }
   return tree;

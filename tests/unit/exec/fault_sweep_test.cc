@@ -125,7 +125,7 @@ void prepare(FakeSyscalls& fake, const plan::Plan& plan) {
   for (const auto& op : plan.ops) {
     // A remount that clears ro finds the mount read-only, as a recursive read-only remount
     // of the root above it left it, so that undoing it is a change too.
-    if (op.kind == plan::OpKind::kRemount && op.has_flag("rw")) {
+    if (op.kind == plan::OpKind::kRemount && (op.flags.clear & kMountReadOnly) != 0) {
       fake.flags_answer(op.target == "/" ? "." : op.target.substr(1), kMountReadOnly);
     }
     // Every other mask is of a file, so both kinds of mask are swept.

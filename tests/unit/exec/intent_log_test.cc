@@ -28,7 +28,7 @@ plan::Op bind_op() {
   op.scope = plan::Scope::kNewRoot;
   op.target = "/usr";
   op.source = "/usr";
-  op.flags = {"rec"};
+  op.flags.recursive = true;
   op.role = plan::Role::kEntry;
   op.entry_kind = layout::EntryKind::kBind;
   return op;
@@ -61,7 +61,8 @@ TEST(IntentLogFormat, HeaderIntentAndDoneRoundTrip) {
   EXPECT_EQ(log->ops[0].op.kind, plan::OpKind::kBind);
   EXPECT_EQ(log->ops[0].op.scope, plan::Scope::kNewRoot);
   EXPECT_EQ(log->ops[0].op.target, "/usr");
-  EXPECT_EQ(log->ops[0].op.flags, std::vector<std::string>{"rec"});
+  EXPECT_TRUE(log->ops[0].op.flags.recursive);
+  EXPECT_EQ(log->ops[0].op.flags, plan::OpFlags{.recursive = true});
   EXPECT_EQ(log->ops[0].before, before);
   ASSERT_TRUE(log->ops[0].done);
   EXPECT_EQ(*log->ops[0].done, made);

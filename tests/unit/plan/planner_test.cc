@@ -328,13 +328,18 @@ mounts:
                   "remount /var/lib [ro] (layout.yaml:5)"));
 }
 
-TEST(PlannerTest, OverlayLayerPathsAreEscapedForOverlayfs) {
+TEST(PlannerTest, OverlayLayersArePathsPrintedInOverlayfsSpelling) {
   auto plan = make_plan(load(R"(version: 1
 mounts:
   - overlay: /opt
     before: ["/srv/a:b", "/srv/c,d"]
 )"));
-  EXPECT_EQ(plan.ops.back().data, "lowerdir=/srv/a\\:b:/srv/c\\,d:/opt");
+  const Op& op = plan.ops.back();
+  ASSERT_TRUE(op.overlay);
+  EXPECT_THAT(op.overlay->lower, ElementsAre("/srv/a:b", "/srv/c,d", "/opt"));
+  EXPECT_FALSE(op.overlay->upper);
+  EXPECT_TRUE(op.data.empty()) << "the layers are not encoded into the data";
+  EXPECT_EQ(op.options_text(), "lowerdir=/srv/a\\:b:/srv/c\\,d:/opt");
 }
 
 TEST(PlannerTest, SandboxManifestPlansDeterministicallyWithOrigins) {

@@ -18,6 +18,15 @@ using plan::Op;
 using plan::OpKind;
 using plan::Scope;
 
+/// Flags by their names, as plans print them: flags("ro", "rec").
+template <typename... Names>
+plan::OpFlags flags(Names... names) {
+  const std::vector<std::string> list{names...};
+  auto parsed = plan::flags_from_names(list);
+  EXPECT_TRUE(parsed.has_value());
+  return parsed.value_or(plan::OpFlags{});
+}
+
 inline Origin at(int line) { return Origin{"manifests/sandbox.yaml", line, 3, {}}; }
 
 /// A builder for plans: each add() numbers the op and returns it for further fields.
@@ -62,8 +71,8 @@ class PlanBuilder {
 /// the pivot ritual.
 inline plan::Plan sandbox_plan() {
   PlanBuilder b(true);
-  b.add(OpKind::kPropagation, Scope::kCurrent, "/", Origin::implicit("pivot prerequisite"))
-      .flags = {"rprivate"};
+  b.add(OpKind::kPropagation, Scope::kCurrent, "/", Origin::implicit("pivot prerequisite")).flags =
+      flags("rprivate");
   Op& root = b.mount(Scope::kNewRoot, "/", "tmpfs", at(9));
   root.data = "size=64M,mode=0755";
   root.role = plan::Role::kRoot;
@@ -71,18 +80,18 @@ inline plan::Plan sandbox_plan() {
       b.add(OpKind::kMkdir, Scope::kNewRoot, "/usr", Origin::implicit("mount point for /usr"));
   usr_dir.mode = 0755;
   usr_dir.exist_ok = true;
-  b.bind(Scope::kNewRoot, "/usr", "/usr", at(13)).flags = {"rec"};
+  b.bind(Scope::kNewRoot, "/usr", "/usr", at(13)).flags = flags("rec");
   Op& tmp = b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(16));
-  tmp.flags = {"nosuid", "nodev"};
+  tmp.flags = flags("nosuid", "nodev");
   tmp.data = "size=64M,mode=1777";
   b.add(OpKind::kSymlink, Scope::kNewRoot, "/bin", at(30)).source = "usr/bin";
-  b.add(OpKind::kRemount, Scope::kNewRoot, "/usr", at(13)).flags = {"ro", "rec"};
+  b.add(OpKind::kRemount, Scope::kNewRoot, "/usr", at(13)).flags = flags("ro", "rec");
   b.add(OpKind::kPivotRoot, Scope::kCurrent, "/", Origin::implicit("switch root")).role =
       plan::Role::kPivot;
-  b.add(OpKind::kPropagation, Scope::kOldRoot, "/", Origin::implicit("old root")).flags = {
-      "rslave"};
+  b.add(OpKind::kPropagation, Scope::kOldRoot, "/", Origin::implicit("old root")).flags =
+      flags("rslave");
   Op& detach = b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach"));
-  detach.flags = {"detach"};
+  detach.flags = flags("detach");
   detach.commit = true;
   return b.build();
 }

@@ -19,12 +19,12 @@ TEST(PlanJsonTest, WritesTheDocumentedShapeInOrder) {
   dir.mode = 0755;
   dir.exist_ok = true;
   Op& tmp = b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(16));
-  tmp.flags = {"nosuid", "nodev"};
+  tmp.flags = flags("nosuid", "nodev");
   tmp.data = "size=64M,mode=1777";
   tmp.role = plan::Role::kEntry;
   tmp.entry_kind = layout::EntryKind::kTmpfs;
   Op& detach = b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach"));
-  detach.flags = {"detach"};
+  detach.flags = flags("detach");
   detach.commit = true;
   const std::vector diagnostics{
       diagnostic(Severity::kError, "duplicate-target", "/tmp is named twice", at(30), 2),
@@ -98,7 +98,7 @@ TEST(PlanJsonTest, EmptyPlanHasEmptyArrays) {
 
 TEST(PlanJsonTest, InvalidUtf8InAPlanGetsHexFields) {
   PlanBuilder b(false);
-  b.bind(Scope::kCurrent, "/mnt/a\x80", "/srv/\xff", at(3)).flags = {"rec"};
+  b.bind(Scope::kCurrent, "/mnt/a\x80", "/srv/\xff", at(3)).flags = flags("rec");
   const auto json = nlohmann::json::parse(plan_json(b.build(), {}));
   const auto& op = json["ops"][0];
   EXPECT_EQ(op["target"], "/mnt/a\xef\xbf\xbd");

@@ -43,7 +43,7 @@ TEST(PlanMermaidTest, WithoutRootRunsOfOpsAreGroupedByWhatTheyDo) {
   b.add(OpKind::kMkdir, Scope::kCurrent, "/mnt/b", Origin::implicit("mount point"));
   b.mount(Scope::kCurrent, "/mnt/a", "tmpfs", at(3));
   b.bind(Scope::kCurrent, "/mnt/b", "/srv", at(4));
-  b.add(OpKind::kRemount, Scope::kCurrent, "/mnt/b", at(4)).flags = {"ro"};
+  b.add(OpKind::kRemount, Scope::kCurrent, "/mnt/b", at(4)).flags = flags("ro");
   std::string out = plan_mermaid(b.build());
   EXPECT_NE(out.find("subgraph phase1[\"1. create\"]\n    op1(\"1. mkdir /mnt/a\")\n"
                      "    op2(\"2. mkdir /mnt/b\")\n  end\n"),

@@ -52,11 +52,11 @@ TEST(PlanTextTest, NumberedAlignedTableWithScopeThenDiagnostics) {
 
 TEST(PlanTextTest, NoScopeColumnWithoutPivot) {
   PlanBuilder b(false);
-  b.add(OpKind::kPropagation, Scope::kCurrent, "/", Origin::implicit("keep mounts private"))
-      .flags = {"rslave"};
+  b.add(OpKind::kPropagation, Scope::kCurrent, "/", Origin::implicit("keep mounts private")).flags =
+      flags("rslave");
   Op& opt = b.mount(Scope::kCurrent, "/opt", "overlay", at(40));
   opt.source = "overlay";
-  opt.flags = {"ro"};
+  opt.flags = flags("ro");
   opt.data = "lowerdir=/srv/patches:/opt";
   b.add(OpKind::kWrite, Scope::kCurrent, "/etc/hostname", at(44)).data = "sandbox\n";
   EXPECT_EQ(plan_text(b.build(), {}, false),

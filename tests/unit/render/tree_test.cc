@@ -23,24 +23,24 @@ TEST(PlanTreeTest, SandboxPlanIsARootWithItsMountsAndSymlinks) {
 
 plan::Plan nested_plan() {
   PlanBuilder b(true);
-  b.bind(Scope::kNewRoot, "/", "/srv/rootfs", at(2)).flags = {"rec"};
+  b.bind(Scope::kNewRoot, "/", "/srv/rootfs", at(2)).flags = flags("rec");
   b.mount(Scope::kNewRoot, "/dev", "tmpfs", at(5)).mode = 0755;
   b.mount(Scope::kNewRoot, "/dev/pts", "devpts", at(6)).data = "newinstance";
   Op& null = b.bind(Scope::kNewRoot, "/dev/null", "/dev/null", at(7));
   null.role = plan::Role::kEntry;
   null.entry_kind = layout::EntryKind::kDevice;
-  b.bind(Scope::kNewRoot, "/usr", "/usr", at(9)).flags = {"rec"};
+  b.bind(Scope::kNewRoot, "/usr", "/usr", at(9)).flags = flags("rec");
   b.bind(Scope::kNewRoot, "/usr/local", "/opt/local", at(10));
   b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(12));
-  b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(13)).flags = {"noexec"};  // stacked
-  b.mount(Scope::kNewRoot, "/tmp/x", "tmpfs", at(14));                   // on the upper /tmp
-  b.add(OpKind::kRemount, Scope::kNewRoot, "/usr", at(9)).flags = {"ro", "nosuid", "rec"};
-  b.add(OpKind::kRemount, Scope::kNewRoot, "/dev", at(5)).flags = {"nosuid"};
+  b.mount(Scope::kNewRoot, "/tmp", "tmpfs", at(13)).flags = flags("noexec");  // stacked
+  b.mount(Scope::kNewRoot, "/tmp/x", "tmpfs", at(14));                        // on the upper /tmp
+  b.add(OpKind::kRemount, Scope::kNewRoot, "/usr", at(9)).flags = flags("ro", "nosuid", "rec");
+  b.add(OpKind::kRemount, Scope::kNewRoot, "/dev", at(5)).flags = flags("nosuid");
   Op& ro_root = b.add(OpKind::kRemount, Scope::kNewRoot, "/", at(2));
-  ro_root.flags = {"ro"};
+  ro_root.flags = flags("ro");
   ro_root.role = plan::Role::kRoot;
   b.add(OpKind::kPivotRoot, Scope::kCurrent, "/", Origin::implicit("switch root"));
-  b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach")).flags = {"detach"};
+  b.add(OpKind::kUmount, Scope::kOldRoot, "/", Origin::implicit("detach")).flags = flags("detach");
   return b.build();
 }
 
@@ -62,7 +62,7 @@ TEST(PlanTreeTest, WithoutPivotTheRootIsTheExistingOne) {
   PlanBuilder b(false);
   b.mount(Scope::kCurrent, "/tmp", "tmpfs", at(3));
   b.mount(Scope::kCurrent, "/run", "tmpfs", at(4));
-  b.add(OpKind::kRemount, Scope::kCurrent, "/usr", at(5)).flags = {"ro"};
+  b.add(OpKind::kRemount, Scope::kCurrent, "/usr", at(5)).flags = flags("ro");
   b.add(OpKind::kUmount, Scope::kCurrent, "/run", at(6));
   b.add(OpKind::kSymlink, Scope::kCurrent, "/opt/bin", at(7)).source = "/usr/bin";
   EXPECT_EQ(plan_tree(b.build(), false),
