@@ -1,10 +1,10 @@
 // rootfsctl cache [path | stats | clear] [--format text|json]
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "layout/cache.h"
+#include "render/render.h"
 
 namespace rootfsctl::cli {
 namespace {
@@ -47,7 +47,7 @@ cxxopts::Options cache_options() {
 int path_main(bool json) {
   const std::string path = layout::cache_dir_path();
   if (json) {
-    std::cout << nlohmann::ordered_json{{"path", path}}.dump(2) << "\n";
+    std::cout << render::cache_path_json(path);
   } else {
     std::cout << path << "\n";
   }
@@ -58,11 +58,7 @@ int stats_main(bool json) {
   const auto stats = layout::cache_stats();
   const bool enabled = !layout::cache_disabled_by_env();
   if (json) {
-    nlohmann::ordered_json out{
-        {"path", stats.path},       {"exists", stats.exists}, {"usable", stats.problem.empty()},
-        {"problem", stats.problem}, {"enabled", enabled},     {"entries", stats.entries},
-        {"bytes", stats.bytes}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << render::cache_stats_json(stats, enabled);
     return kExitOk;
   }
   std::cout << "path:    " << stats.path << (stats.exists ? "" : " (not created yet)") << "\n";
@@ -76,9 +72,7 @@ int clear_main(bool json) {
   auto removed = layout::clear_cache();
   if (!removed) return report_error(removed.error(), json);
   if (json) {
-    std::cout
-        << nlohmann::ordered_json{{"path", layout::cache_dir_path()}, {"removed", *removed}}.dump(2)
-        << "\n";
+    std::cout << render::cache_cleared_json(layout::cache_dir_path(), *removed);
   } else {
     std::cout << "removed " << *removed << " file(s) from " << layout::cache_dir_path() << "\n";
   }

@@ -1,6 +1,5 @@
 // rootfsctl rollback --pid N [--format text|json]
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -42,30 +41,6 @@ cxxopts::Options rollback_options() {
       "format", "text or json", cxxopts::value<std::string>()->default_value("text"))(
       "h,help", "show this help");
   return options;
-}
-
-std::string report_json(const exec::RecoveryReport& report, const exec::TargetName& target) {
-  nlohmann::ordered_json out;
-  auto& r = out["rollback"];
-  r["pid"] = target.pid;
-  if (target.ns) r["mnt_ns_file"] = target.ns->mnt;
-  r["mnt_ns_id"] = report.mnt_ns_id;
-  r["log"] = report.log_path;
-  r["found"] = report.found == exec::RecoveryReport::Found::kLog     ? "log"
-               : report.found == exec::RecoveryReport::Found::kStale ? "stale"
-                                                                     : "nothing";
-  if (report.found == exec::RecoveryReport::Found::kLog) {
-    r["layout"] = report.header.layout;
-    r["ops_logged"] = report.outcome.ops_total;
-    r["undone"] = report.outcome.ops_done;
-    r["committed"] = report.outcome.committed;
-    r["torn_tail"] = report.torn_tail;
-  }
-  r["clean"] = report.outcome.left.empty() && report.outcome.lost.empty();
-  r["left"] = report.outcome.left;
-  r["lost"] = report.outcome.lost;
-  r["log_removed"] = report.log_removed;
-  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 void report_text(const exec::RecoveryReport& report, const exec::TargetName& target) {
@@ -114,7 +89,7 @@ int rollback_main(int argc, char** argv) {
     return kExitUnusable;
   }
   if (json) {
-    std::cout << report_json(*report, *target);
+    std::cout << exec::recovery_report_json(*report, *target);
     if (!report->outcome.left.empty() || !report->outcome.lost.empty()) {
       report_text(*report, *target);
     }

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "exec/recover.h"
+#include "exec/target.h"
 
 namespace rootfsctl::exec {
 namespace {
@@ -220,6 +222,30 @@ Result<ApplyOutcome> parse_outcome(const Json& json) {
 }
 
 }  // namespace
+
+std::string recovery_report_json(const RecoveryReport& report, const TargetName& target) {
+  Json out;
+  auto& r = out["rollback"];
+  r["pid"] = target.pid;
+  if (target.ns) put_text(r, "mnt_ns_file", target.ns->mnt);
+  r["mnt_ns_id"] = report.mnt_ns_id;
+  put_text(r, "log", report.log_path);
+  r["found"] = report.found == RecoveryReport::Found::kLog     ? "log"
+               : report.found == RecoveryReport::Found::kStale ? "stale"
+                                                               : "nothing";
+  if (report.found == RecoveryReport::Found::kLog) {
+    put_text(r, "layout", report.header.layout);
+    r["ops_logged"] = report.outcome.ops_total;
+    r["undone"] = report.outcome.ops_done;
+    r["committed"] = report.outcome.committed;
+    r["torn_tail"] = report.torn_tail;
+  }
+  r["clean"] = report.outcome.left.empty() && report.outcome.lost.empty();
+  put_list(r, "left", report.outcome.left);
+  put_list(r, "lost", report.outcome.lost);
+  r["log_removed"] = report.log_removed;
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
 
 std::string outcome_to_json(const ApplyOutcome& outcome) {
   Json json = Json::object();

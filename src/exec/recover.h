@@ -36,6 +36,12 @@ struct RecoveryReport {
   int exit_code() const { return outcome.left.empty() && outcome.lost.empty() ? 0 : 4; }
 };
 
+/// `rollback --format json` (docs/commands.md): {"rollback": {"pid", "mnt_ns_file"?,
+/// "mnt_ns_id", "log", "found", "layout"?, "ops_logged"?, "undone"?, "committed"?,
+/// "torn_tail"?, "clean", "left", "lost", "log_removed"}}; strings follow the byte rule
+/// (a non-UTF-8 one gets a "_hex" twin).
+std::string recovery_report_json(const RecoveryReport& report, const TargetName& target);
+
 /// The whole recovery for process `pid`: pin it, find its mount namespace's intent log,
 /// undo what it records inside the target, remove the log when nothing is left. Errors:
 /// the target is unusable or busy (an apply runs now), or the log cannot be read or

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "layout/cache.h"
 #include "mountinfo/select.h"
 #include "render/format.h"
 #include "render/render.h"
@@ -213,6 +214,31 @@ std::string error_json(const Error& error) {
   put_optional_string(fields, "code", error.code);
   Json out = Json::object();
   out["error"] = std::move(fields);
+  return dump(out);
+}
+
+std::string cache_path_json(std::string_view path) {
+  Json out = Json::object();
+  put_string(out, "path", path);
+  return dump(out);
+}
+
+std::string cache_stats_json(const layout::CacheStats& stats, bool enabled) {
+  Json out = Json::object();
+  put_string(out, "path", stats.path);
+  out["exists"] = stats.exists;
+  out["usable"] = stats.problem.empty();
+  put_string(out, "problem", stats.problem);
+  out["enabled"] = enabled;
+  out["entries"] = stats.entries;
+  out["bytes"] = stats.bytes;
+  return dump(out);
+}
+
+std::string cache_cleared_json(std::string_view path, std::size_t removed) {
+  Json out = Json::object();
+  put_string(out, "path", path);
+  out["removed"] = removed;
   return dump(out);
 }
 

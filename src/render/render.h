@@ -39,7 +39,19 @@
 #include "plan/drift.h"
 #include "plan/op.h"
 
+namespace rootfsctl::layout {
+struct CacheStats;
+}
+
 namespace rootfsctl::render {
+
+/// `cache path --format json`: {"path"}.
+std::string cache_path_json(std::string_view path);
+/// `cache stats --format json`: {"path", "exists", "usable", "problem", "enabled",
+/// "entries", "bytes"}; `enabled` is false when $ROOTFSCTL_NO_CACHE turns the cache off.
+std::string cache_stats_json(const layout::CacheStats& stats, bool enabled);
+/// `cache clear --format json`: {"path", "removed"} (how many files).
+std::string cache_cleared_json(std::string_view path, std::size_t removed);
 
 /// The plan and its diagnostics as JSON (docs/commands.md), pretty-printed with a 2-space
 /// indent and a trailing newline:
