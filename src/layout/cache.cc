@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "core/build_id.h"
 #include "core/sha256.h"
@@ -69,9 +70,21 @@ std::string digest_bytes(const Sha256::Digest& digest) {
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
+/// The file `path` names, with every symlink and relative step resolved; "" if it cannot
+/// be resolved (then the spelling alone tells entries apart).
+std::string resolved_path(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(path.c_str(), nullptr),
+                                                       &std::free);
+  return resolved ? std::string(resolved.get()) : std::string();
+}
+
+/// The path as typed is part of the key because the compiled layout's origins spell it
+/// (a hit must print what a miss prints); the resolved path too, so the same relative name
+/// used in two directories gets two entries instead of replacing one another's.
 std::string key_of(const std::string& path, std::string_view text, const LoadOptions& options) {
   Sha256 hash;
-  hash.field("rootfsctl compiled layout key 1").field(build_id()).field(path).field(text);
+  hash.field("rootfsctl compiled layout key 2").field(build_id()).field(path);
+  hash.field(resolved_path(path)).field(text);
   for (const auto& [name, value] : options.set_vars) hash.field(name).field(value);
   hash.field("--").field(command_line_layout(options.command_line));
   hash.field(std::to_string(options.limits.max_bytes))

@@ -91,6 +91,31 @@ class SameOutputTest(CacheTestCase):
         self.assertNotEqual(other[1], first[1])
         self.assertEqual(len(self.entries()), 2)
 
+    def test_one_relative_name_in_two_directories_keeps_two_entries(self):
+        # The same text under the same relative name, extending a different base in each
+        # directory: both are kept, and each is a hit the second time round.
+        outputs = {}
+        for name, target in (("a", "/a"), ("b", "/b")):
+            directory = pathlib.Path(self.tmp.name) / name
+            directory.mkdir()
+            (directory / "base.yaml").write_text(f"version: 1\nmounts:\n  - tmpfs: {target}\n")
+            (directory / "layout.yaml").write_text("version: 1\nextends: [./base.yaml]\n")
+        written = None
+        for round_ in range(2):
+            for name in ("a", "b"):
+                proc = subprocess.run([support.BINARY, "plan", "layout.yaml", "--mountinfo",
+                                       self.table], capture_output=True, env=self.env,
+                                      cwd=pathlib.Path(self.tmp.name) / name, timeout=60)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn(f"/{name}".encode(), proc.stdout)
+                outputs.setdefault(name, proc.stdout)
+                self.assertEqual(proc.stdout, outputs[name])
+            self.assertEqual(len(self.entries()), 2, f"round {round_}")
+            # The second round only reads: neither entry is written again.
+            mtimes = {e.name: e.stat().st_mtime_ns for e in self.entries()}
+            self.assertEqual(written or mtimes, mtimes)
+            written = mtimes
+
     def test_run_from_the_cache(self):
         support.require_root(self)
         outputs = [self.run_binary("run", "sandbox", "--", "/bin/echo", "hi") for _ in range(2)]
