@@ -69,6 +69,23 @@ TEST(IntentLogFormat, HeaderIntentAndDoneRoundTrip) {
   EXPECT_FALSE(log->torn_tail);
 }
 
+TEST(IntentLogFormat, EveryRoleAndTheEntryItComesFromRoundTrip) {
+  for (int i = 0; i <= static_cast<int>(plan::Role::kOldRoot); ++i) {
+    plan::Op op = bind_op();
+    op.role = static_cast<plan::Role>(i);
+    op.entry_kind = layout::EntryKind::kReadonlyPath;
+    op.entry_index = i;
+    op.flags = *plan::flags_from_names(std::vector<std::string>{"ro", "nosuid", "rslave"});
+    auto log = parse_intent_log(header_line(header()) + intent_line(op, Facts{}));
+    ASSERT_TRUE(log) << log.error().to_string();
+    ASSERT_EQ(log->ops.size(), 1u);
+    EXPECT_EQ(log->ops[0].op.role, op.role) << plan::role_name(op.role);
+    EXPECT_EQ(log->ops[0].op.entry_name(), op.entry_name());
+    EXPECT_EQ(log->ops[0].op.entry_index, i);
+    EXPECT_EQ(log->ops[0].op.flags, op.flags);
+  }
+}
+
 TEST(IntentLogFormat, EachLineIsOneRecordWithItsHash) {
   std::string line = header_line(header());
   EXPECT_EQ(line.back(), '\n');
