@@ -520,7 +520,7 @@ class RunCases:
     def test_ctrl_c_reaches_the_command_once(self):
         # The terminal sends SIGINT to the whole foreground process group: rootfsctl, pid 1
         # and the command. Neither rootfsctl nor pid 1 may pass it on a second time.
-        script = ("trap 'echo got-INT' INT; i=0; "
+        script = ("trap 'echo got-INT' INT; echo ready; i=0; "
                   "while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; echo done")
         argv = self.command(["--", "sh", "-c", script])
         env = self.env or dict(os.environ)
@@ -532,20 +532,28 @@ class RunCases:
             finally:
                 os._exit(127)
         out = b""
-        try:
-            time.sleep(0.7)
-            os.write(fd, b"\x03")
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
+
+        def read_until(done, seconds):
+            nonlocal out
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and not done():
                 if not select.select([fd], [], [], 0.2)[0]:
                     continue
                 try:
                     data = os.read(fd, 1024)
                 except OSError:  # EIO: the other side is closed
-                    break
+                    return
                 if not data:
-                    break
+                    return
                 out += data
+
+        try:
+            # ^C once the command runs (a slow start, under a sanitizer on a loaded
+            # machine, would otherwise meet rootfsctl still assembling: a different case).
+            read_until(lambda: b"ready" in out, 60)
+            self.assertIn(b"ready", out)
+            os.write(fd, b"\x03")
+            read_until(lambda: False, 10)
         finally:
             _, status = os.waitpid(pid, 0)
             os.close(fd)
