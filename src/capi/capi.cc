@@ -166,7 +166,7 @@ int plan_against(const rootfsctl::layout::Layout& layout, const rootfsctl::plan:
   }
   auto planned = plan::make_plan(layout, options);
   auto diagnostics = plan::validate(layout, planned, facts.context);
-  plan::settle_already_applied(layout, planned, facts.context, diagnostics);
+  plan::settle_already_applied(layout, planned, facts, diagnostics);
   return answer(rootfsctl::render::plan_json(planned, diagnostics), json,
                 plan::has_errors(diagnostics) ? ROOTFSCTL_INVALID : ROOTFSCTL_OK);
 }

@@ -125,7 +125,7 @@ int plan_main(int argc, char** argv) {
   auto plan = plan::make_plan(*layout, plan_options);
   // 4. Validate, then print.
   auto diagnostics = plan::validate(*layout, plan, facts.context);
-  plan::settle_already_applied(*layout, plan, facts.context, diagnostics);
+  plan::settle_already_applied(*layout, plan, facts, diagnostics);
   std::cout << render(*format, plan, diagnostics, use_color(1));
   return plan::has_errors(diagnostics) ? kExitValidation : kExitOk;
 }

@@ -86,9 +86,10 @@ void allow_shared_namespace(const layout::Layout& layout, const plan::Validation
 }
 
 /// What validation knows of the target (plan::live_target_facts, namespace_target_facts).
-plan::TargetFacts target_facts(const Target& target, const mountinfo::MountTable& table) {
-  if (target.pid > 0) return plan::live_target_facts(target.pid, table);
-  return plan::namespace_target_facts(namespace_view(target), table);
+plan::TargetFacts target_facts(const Target& target, const mountinfo::MountTable& table,
+                               const plan::Machine& machine) {
+  if (target.pid > 0) return plan::live_target_facts(target.pid, table, machine);
+  return plan::namespace_target_facts(namespace_view(target), table, machine);
 }
 
 /// An error diagnostic that stops the apply before op 1.
@@ -185,11 +186,16 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
 
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const TargetName& name,
                           const ApplyOptions& options) {
+  return apply(sys, plan::live_machine(), layout, name, options);
+}
+
+Result<ApplyResult> apply(Syscalls& sys, const plan::Machine& machine, const layout::Layout& layout,
+                          const TargetName& name, const ApplyOptions& options) {
   ApplyResult result;
   // 1. Pin the target, so every later step talks about the same process or namespace.
   auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());
-  auto mnt_ns_id = mnt_ns_id_of(target->mnt_ns.get());
+  auto mnt_ns_id = machine.mnt_ns_id(target->mnt_ns.get());
   if (!mnt_ns_id) return std::unexpected(mnt_ns_id.error());
   // rootfsctl's own procfs, taken before entering: the worker unmounts, reopens and reads
   // through it, never through the target's /proc (docs/security.md).
@@ -198,11 +204,11 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const Tar
   result.timings.mark("pin");
   // 2. Read its table (listmount where it equals the text); its files are seen through
   // /proc/N/root, or the namespace's root.
-  auto table = read_target_table(sys, *target, proc->get());
+  auto table = read_target_table(sys, *target, proc->get(), machine);
   if (!table) return std::unexpected(table.error());
   result.timings.mark("read table");
   // The same facts `plan --pid` (`plan --ns`) gathers, so both come to the same verdict.
-  const auto facts = target_facts(*target, *table);
+  const auto facts = target_facts(*target, *table, machine);
   // 3. Plan, with the probe telling file binds from directory binds.
   plan::PlanOptions plan_options;
   plan_options.source_type = [&](std::string_view p) { return facts.source_type(p); };
@@ -231,7 +237,7 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const Tar
     }
   }
   result.already_applied =
-      plan::settle_already_applied(layout, result.plan, facts.context, result.diagnostics);
+      plan::settle_already_applied(layout, result.plan, facts, result.diagnostics);
   // The intent log: refused while a killed apply's log is left, or one runs now.
   Result<UniqueFd> state_dir = UniqueFd();
   if (options.intent_log) state_dir = check_intent_log(name, *mnt_ns_id, result.diagnostics);

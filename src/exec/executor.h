@@ -149,4 +149,10 @@ Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, pid_t pid
 Result<ApplyResult> apply(Syscalls& sys, const layout::Layout& layout, const TargetName& target,
                           const ApplyOptions& options);
 
+/// The same, with the facts about the target (its table, namespaces, files, kernel) asked
+/// of `machine` rather than of this machine: with the recording Syscalls fake and a fake
+/// machine, the whole pipeline runs in a unit test.
+Result<ApplyResult> apply(Syscalls& sys, const plan::Machine& machine, const layout::Layout& layout,
+                          const TargetName& target, const ApplyOptions& options);
+
 }  // namespace rootfsctl::exec

@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,8 +17,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// linux/nsfs.h of Linux 6.10; the build's headers may predate it.
-constexpr unsigned long kNsGetMntnsId = _IOR(0xb7, 0x5, std::uint64_t);
 constexpr std::size_t kMaxLog = 256u << 20;
 
 /// FNV-1a, 64 bits: enough to tell a torn or damaged line from a whole one.
@@ -459,16 +456,6 @@ Result<void> remove_log(int dir, std::uint64_t mnt_ns_id) {
   ::flock(dir, LOCK_UN);
   if (done != 0 && err != ENOENT) return std::unexpected(io_error("remove " + name, err));
   return {};
-}
-
-Result<std::uint64_t> mnt_ns_id_of(int ns_fd) {
-  std::uint64_t id = 0;
-  if (::ioctl(ns_fd, kNsGetMntnsId, &id) != 0) {
-    Error error = make_error(Stage::kOpenNs, "ioctl NS_GET_MNTNS_ID", errno);
-    error.hint = "crash recovery keys its log by the mount namespace id (Linux 6.10)";
-    return std::unexpected(error);
-  }
-  return id;
 }
 
 std::string current_boot_id() {

@@ -149,9 +149,6 @@ Result<LogState> find_log(int dir, std::uint64_t mnt_ns_id, UniqueFd* locked = n
 /// Removes the leftover log of `mnt_ns_id` (after a rollback finished it).
 Result<void> remove_log(int dir, std::uint64_t mnt_ns_id);
 
-/// ioctl(NS_GET_MNTNS_ID) on a mount namespace file (Linux 6.10).
-Result<std::uint64_t> mnt_ns_id_of(int ns_fd);
-
 /// This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable.
 std::string current_boot_id();
 

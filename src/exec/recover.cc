@@ -452,7 +452,7 @@ Result<RecoveryReport> recover_target(Syscalls& sys, const TargetName& name) {
   // 1. Pin the target and name its mount namespace.
   auto target = pin(sys, name);
   if (!target) return std::unexpected(target.error());
-  auto id = mnt_ns_id_of(target->mnt_ns.get());
+  auto id = plan::live_machine().mnt_ns_id(target->mnt_ns.get());
   if (!id) return std::unexpected(id.error());
   report.mnt_ns_id = *id;
   // 2. Its log, if a killed apply left one.

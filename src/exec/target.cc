@@ -261,8 +261,9 @@ std::string TargetName::option() const {
   return out;
 }
 
-Result<mountinfo::MountTable> read_target_table(Syscalls& sys, const Target& target, int proc_fd) {
-  if (target.pid > 0) return mountinfo::read_live_table(target.pid);
+Result<mountinfo::MountTable> read_target_table(Syscalls& sys, const Target& target, int proc_fd,
+                                                const plan::Machine& machine) {
+  if (target.pid > 0) return machine.mount_table(target.pid);
   auto text = read_namespace_mountinfo(sys, target, proc_fd);
   if (!text) return std::unexpected(text.error());
   return mountinfo::parse_mountinfo(*text);

@@ -81,9 +81,11 @@ Result<Target> pin_target(Syscalls& sys, pid_t pid);
 /// entered it. Errors are Stage::kOpenNs naming the file.
 Result<Target> pin_namespace_files(Syscalls& sys, const NamespaceFiles& files);
 
-/// The mount table of a pinned target: a process's as `mounts --pid` reads it (listmount
-/// where it equals the text), a namespace's from inside (read_namespace_mountinfo).
-Result<mountinfo::MountTable> read_target_table(Syscalls& sys, const Target& target, int proc_fd);
+/// The mount table of a pinned target: a process's as `mounts --pid` reads it (`machine`'s
+/// mount_table), a namespace's from inside (read_namespace_mountinfo).
+Result<mountinfo::MountTable> read_target_table(
+    Syscalls& sys, const Target& target, int proc_fd,
+    const plan::Machine& machine = plan::live_machine());
 
 /// Pins `name` and reads its table (read_target_table through a procfs of rootfsctl's).
 Result<mountinfo::MountTable> read_table_of(Syscalls& sys, const TargetName& name);

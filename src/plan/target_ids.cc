@@ -174,14 +174,4 @@ std::optional<TargetIds> read_namespace_ids(int user_ns_fd) {
   return ids;
 }
 
-std::set<std::string> read_shared_namespaces(pid_t pid) {
-  std::set<std::string> shared;
-  for (const char* ns : {"net", "ipc", "uts", "cgroup"}) {
-    auto mine = ns_inode(std::string("/proc/self/ns/") + ns);
-    auto theirs = ns_inode("/proc/" + std::to_string(pid) + "/ns/" + ns);
-    if (mine && theirs && *mine == *theirs) shared.insert(ns);
-  }
-  return shared;
-}
-
 }  // namespace rootfsctl::plan

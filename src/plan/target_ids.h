@@ -1,6 +1,6 @@
 // Facts about a live target's namespaces that validation needs and that `plan --pid`,
 // `apply --dry-run` and `apply` must agree on: its user namespace's id maps (who its root
-// is on this side) and which of net, ipc and uts it shares with rootfsctl.
+// is on this side).
 #pragma once
 
 #include <sys/types.h>
@@ -61,8 +61,5 @@ std::optional<TargetIds> read_target_ids(pid_t pid);
 /// /proc/N/uid_map and gid_map are read from this side. The child makes raw system calls
 /// only (setns, write, read, _exit), so this is safe in a multithreaded caller.
 std::optional<TargetIds> read_namespace_ids(int user_ns_fd);
-
-/// Of net, ipc, uts and cgroup: the namespaces process `pid` shares with rootfsctl.
-std::set<std::string> read_shared_namespaces(pid_t pid);
 
 }  // namespace rootfsctl::plan
