@@ -65,8 +65,8 @@ class FakeMachine final : public plan::Machine {
   /// What the tree under `root` holds.
   FakeProbe& tree_of(const std::string& root) { return trees_[root]; }
 
-  std::set<std::string> known_filesystems{"tmpfs", "proc", "sysfs", "devpts", "mqueue",
-                                          "overlay", "cgroup2", "ext4"};
+  std::set<std::string> known_filesystems{"tmpfs",  "proc",    "sysfs",   "devpts",
+                                          "mqueue", "overlay", "cgroup2", "ext4"};
   std::string release = "6.18.0";
   std::optional<plan::TargetIds> ids;  // process_ids and namespace_ids answer this
   std::uint64_t mnt_ns = 4026532000;   // mnt_ns_id's answer

@@ -45,8 +45,9 @@ struct World {
   FakeSyscalls sys;
   FakeMachine machine;
   World() {
-    sys.read_answer("/proc/42/stat", "42 (sleep) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 "
-                                     "0 1000 0 0\n");
+    sys.read_answer("/proc/42/stat",
+                    "42 (sleep) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 "
+                    "0 1000 0 0\n");
     sys.stat_answer("/proc/42/ns/mnt", S_IFREG | 0444, 0, 500);
     sys.stat_answer("/proc/42/ns/user", S_IFREG | 0444, 0, FakeMachine::kHostNamespace + 1);
     sys.stat_answer("/proc/self/ns/mnt", S_IFREG | 0444, 0, FakeMachine::kHostNamespace);
@@ -61,8 +62,7 @@ struct World {
   }
   Result<ApplyResult> apply(const std::string& yaml, ApplyOptions options = {}) {
     options.intent_log = false;
-    return exec::apply(sys, machine, rootfsctl::testing::load(yaml), TargetName{kPid, {}},
-                       options);
+    return exec::apply(sys, machine, rootfsctl::testing::load(yaml), TargetName{kPid, {}}, options);
   }
 };
 

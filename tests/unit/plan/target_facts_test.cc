@@ -85,12 +85,18 @@ TEST(NamespaceTargetFacts, KindsNotGivenAreAbsentAndGivenOnesComparedByDescripto
   // Descriptors 30 (mnt), 31 (user), 32 (root), 33 (net: the host's), 34 (uts: its own).
   machine.fds([](int fd) -> std::optional<FileId> {
     switch (fd) {
-      case 30: return FileId{FakeMachine::kNsfs, 700};
-      case 31: return FileId{FakeMachine::kNsfs, 701};
-      case 32: return FileId{FakeMachine::kRootDev, 2};
-      case 33: return FileId{FakeMachine::kNsfs, FakeMachine::kHostNamespace + 3};
-      case 34: return FileId{FakeMachine::kNsfs, 702};
-      default: return std::nullopt;
+      case 30:
+        return FileId{FakeMachine::kNsfs, 700};
+      case 31:
+        return FileId{FakeMachine::kNsfs, 701};
+      case 32:
+        return FileId{FakeMachine::kRootDev, 2};
+      case 33:
+        return FileId{FakeMachine::kNsfs, FakeMachine::kHostNamespace + 3};
+      case 34:
+        return FileId{FakeMachine::kNsfs, 702};
+      default:
+        return std::nullopt;
     }
   });
   NamespaceTargetView view;
