@@ -17,6 +17,7 @@
 #include "cli/apply_shared.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/write_file.h"
 #include "exec/executor.h"
 #include "exec/spawn.h"
 #include "render/render.h"
@@ -449,26 +450,17 @@ int die_of(int sig) {
   return 128 + sig;
 }
 
-/// Writes all of `text` to `fd`; a reader that went away is no reason to fail the run.
-void write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 /// --info-fd gets the child's pid and is closed, as bubblewrap does; --json-status-fd
 /// gets it and stays open for the exit code. The sandbox is assembled: the pid is one
-/// to nsenter or `rootfsctl mounts --pid`.
+/// to nsenter or `rootfsctl mounts --pid`. A reader that went away is no reason to fail
+/// the run: the writes' results are ignored.
 void report_child(const Request& request, pid_t pid) {
   const std::string line = render::child_pid_json(pid);
   if (request.info_fd >= 0) {
-    write_all(request.info_fd, line);
+    (void)write_fully(request.info_fd, line);
     ::close(request.info_fd);
   }
-  if (request.json_status_fd >= 0) write_all(request.json_status_fd, line);
+  if (request.json_status_fd >= 0) (void)write_fully(request.json_status_fd, line);
 }
 
 }  // namespace
@@ -540,7 +532,7 @@ int run_main(int argc, char** argv) {
   auto status = child->wait();
   if (!status) return fail(status.error(), json);
   if (request->json_status_fd >= 0)
-    write_all(request->json_status_fd, render::exit_code_json(*status));
+    (void)write_fully(request->json_status_fd, render::exit_code_json(*status));
   timings.mark("command");  // from release until it and its namespaces were gone
   if (child->exec_errno() != 0) {
     print_exec_failure(line.command.front(), child->exec_errno(), json);

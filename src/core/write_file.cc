@@ -52,18 +52,17 @@ Result<std::pair<UniqueFd, std::string>> create_temporary(const std::string& dir
       write_error(Stage::kRead, path, "cannot create a temporary " + name + " in " + dir, EEXIST));
 }
 
-/// Writes all of `contents` and syncs, so the rename publishes complete content.
-bool write_all(int fd, std::string_view contents) {
+}  // namespace
+
+bool write_fully(int fd, std::string_view contents) {
   while (!contents.empty()) {
     const ssize_t n = ::write(fd, contents.data(), contents.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
+    if (n <= 0) return false;
     contents.remove_prefix(static_cast<std::size_t>(n));
   }
-  return ::fsync(fd) == 0;
+  return true;
 }
-
-}  // namespace
 
 Result<void> replace_file(const std::string& path, std::string_view contents,
                           std::string_view what) {
@@ -92,7 +91,8 @@ Result<void> replace_file(const std::string& path, std::string_view contents,
   auto temporary = create_temporary(dir, base, path, name);
   if (!temporary) return std::unexpected(std::move(temporary.error()));
   auto& [fd, temporary_path] = *temporary;
-  const bool written = write_all(fd.get(), contents);
+  // Synced, so the rename publishes complete content.
+  const bool written = write_fully(fd.get(), contents) && ::fsync(fd.get()) == 0;
   const int write_errno = errno;
   const bool closed = ::close(fd.release()) == 0;
   if (!written || !closed) {

@@ -19,4 +19,8 @@ namespace rootfsctl {
 Result<void> replace_file(const std::string& path, std::string_view contents,
                           std::string_view what);
 
+/// Writes all of `contents` to `fd`, past short writes and EINTR; false on an error (errno
+/// says which) or a write that makes no progress.
+bool write_fully(int fd, std::string_view contents);
+
 }  // namespace rootfsctl

@@ -24,6 +24,7 @@
 #include <string>
 #include <utility>
 
+#include "core/write_file.h"
 #include "exec/syscalls.h"
 
 namespace rootfsctl::exec {
@@ -339,13 +340,8 @@ class LinuxSyscalls final : public Syscalls {
   }
 
   Result<void> write_all(int fd, std::string_view data) override {
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0)
-        return std::unexpected(last_error(Stage::kCreate, [&] { return "write " + fd_text(fd); }));
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (!write_fully(fd, data))
+      return std::unexpected(last_error(Stage::kCreate, [&] { return "write " + fd_text(fd); }));
     return {};
   }
 

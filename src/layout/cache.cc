@@ -12,9 +12,11 @@
 #include <memory>
 
 #include "core/build_id.h"
+#include "core/read_file.h"
 #include "core/sha256.h"
 #include "core/unique_fd.h"
 #include "core/utf8.h"
+#include "core/write_file.h"
 #include "layout/command_line.h"
 #include "layout/compiled.h"
 
@@ -49,6 +51,7 @@ void make_parents(const std::string& path) {
 struct OpenDir {
   UniqueFd fd;
   std::string problem;
+  bool missing = false;  // there is no such directory (yet): not a problem
 };
 
 /// The cache directory, open, after the owner and mode checks; `create` makes it first.
@@ -59,7 +62,7 @@ OpenDir open_dir(const std::string& path, bool create) {
     ::mkdir(path.c_str(), 0700);
   }
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) return {UniqueFd(), std::strerror(errno)};
+  if (!fd) return {UniqueFd(), std::strerror(errno), errno == ENOENT};
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return {UniqueFd(), std::strerror(errno)};
   if (auto why = distrust(st); !why.empty()) return {UniqueFd(), why};
@@ -112,29 +115,12 @@ std::optional<std::string> read_entry(int dir, const std::string& name) {
   UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return std::nullopt;
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || !distrust(st).empty() ||
-      static_cast<std::uint64_t>(st.st_size) > kMaxEntryBytes) {
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || !distrust(st).empty()) {
     return std::nullopt;
   }
-  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    done += static_cast<std::size_t>(n);
-  }
-  return bytes;
-}
-
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
+  auto bytes = read_stream(fd.get(), name, kMaxEntryBytes, "cache entry");
+  if (!bytes) return std::nullopt;
+  return std::move(*bytes);
 }
 
 /// Writes the entry atomically: a new file (never through a symlink, never an existing
@@ -146,7 +132,7 @@ void write_entry(int dir, const std::string& name, std::string_view bytes) {
   UniqueFd fd(
       ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return;
-  const bool written = write_all(fd.get(), bytes);
+  const bool written = write_fully(fd.get(), bytes);
   fd.reset();
   if (!written || ::renameat(dir, temp.c_str(), dir, name.c_str()) != 0) {
     ::unlinkat(dir, temp.c_str(), 0);
@@ -208,10 +194,10 @@ bool cache_disabled_by_env() {
 CacheStats cache_stats() {
   CacheStats stats;
   stats.path = cache_dir_path();
-  struct stat st {};
-  stats.exists = !stats.path.empty() && ::lstat(stats.path.c_str(), &st) == 0;
-  if (!stats.exists) return stats;
+  if (stats.path.empty()) return stats;
   OpenDir dir = open_dir(stats.path, false);
+  stats.exists = !dir.missing;
+  if (!stats.exists) return stats;
   stats.problem = dir.problem;
   if (!dir.fd) return stats;
   for_each_file(dir.fd.get(), [&](const std::string& name, std::uint64_t size) {
@@ -224,9 +210,9 @@ CacheStats cache_stats() {
 
 Result<std::size_t> clear_cache() {
   const std::string path = cache_dir_path();
-  struct stat st {};
-  if (path.empty() || ::lstat(path.c_str(), &st) != 0) return 0;
+  if (path.empty()) return 0;
   OpenDir dir = open_dir(path, false);
+  if (dir.missing) return 0;
   if (!dir.fd) {
     Error error = make_error(Stage::kUsage, "cache directory " + path + ": " + dir.problem);
     error.hint = "remove it by hand if it is not yours to use";

@@ -248,6 +248,26 @@ TEST_F(CacheTest, ADirectoryOthersCanWriteIsNotUsed) {
   EXPECT_FALSE(clear_cache());
 }
 
+TEST_F(CacheTest, NoDirectoryYetIsNoProblemButASymlinkInItsPlaceIs) {
+  ASSERT_FALSE(fs::exists(cache_));
+  CacheStats stats = cache_stats();
+  EXPECT_FALSE(stats.exists);
+  EXPECT_EQ(stats.problem, "");
+  EXPECT_EQ(clear_cache().value_or(99), 0u);
+  // The directory's name, one lookup: a symlink there (dangling or not) is refused, not
+  // reported as missing, and never followed.
+  fs::create_directory(dir_.path() / "elsewhere");
+  fs::create_symlink(dir_.path() / "elsewhere", cache_);
+  stats = cache_stats();
+  EXPECT_TRUE(stats.exists);
+  EXPECT_NE(stats.problem, "");
+  EXPECT_FALSE(clear_cache());
+  fs::remove(cache_);
+  fs::create_symlink(dir_.path() / "nowhere", cache_);
+  EXPECT_TRUE(cache_stats().exists);
+  EXPECT_FALSE(clear_cache());
+}
+
 TEST_F(CacheTest, AGroupWritableEntryIsNotUsed) {
   const std::string layout_file = dir_.write("l.yaml", kParent);
   CacheOutcome outcome{};
