@@ -1,6 +1,7 @@
 #include "plan/kernel_files.h"
 
 #include <array>
+#include <map>
 #include <set>
 #include <string>
 
@@ -36,7 +37,14 @@ bool writes_entry_content(const Op& op) {
 class KernelFiles {
  public:
   KernelFiles(const layout::Layout& layout, const ValidationContext& context)
-      : layout_(layout), context_(context) {}
+      : layout_(layout), context_(context) {
+    // By target, the last entry of each kind that matters: a later entry on the same path
+    // is the one that counts, as in the tree the plan builds.
+    for (const auto& entry : layout.mounts) {
+      if (entry.kind == EntryKind::kSymlink) symlinks_[entry.target] = &entry;
+      if (layout::is_mount_kind(entry.kind)) mounts_[entry.target] = &entry;
+    }
+  }
 
   /// Where `target` (a path the layout names) lands, when that is a kernel filesystem:
   /// "proc (the layout's proc: /proc)", ...; nullopt otherwise.
@@ -78,14 +86,15 @@ class KernelFiles {
   }
 
  private:
-  /// `p` with the layout's own symlinks above it replaced by what they point to.
+  /// `p` with the layout's own symlinks above it replaced by what they point to. Of
+  /// several above it, the one latest in the layout is followed first.
   std::string through_layout_symlinks(std::string p) const {
     for (int hops = 0; hops < kMaxLinks; ++hops) {
       const Entry* link = nullptr;
-      for (const auto& entry : layout_.mounts) {
-        if (entry.kind == EntryKind::kSymlink && path::is_strictly_under(p, entry.target)) {
-          link = &entry;
-        }
+      for (std::string_view above = p; above != "/";) {
+        above = path::parent(above);
+        auto it = symlinks_.find(above);
+        if (it != symlinks_.end() && (!link || it->second > link)) link = it->second;
       }
       if (!link) return p;
       std::string rest = p.substr(link->target.size());
@@ -96,14 +105,13 @@ class KernelFiles {
     return p;
   }
 
-  /// The deepest layout entry that mounts something on `p` or above it.
+  /// The deepest layout entry that mounts something on `p` or above it (of several on
+  /// that path, the last).
   const Entry* innermost_mount(std::string_view p) const {
-    const Entry* found = nullptr;
-    for (const auto& entry : layout_.mounts) {
-      if (!layout::is_mount_kind(entry.kind) || !path::is_under(p, entry.target)) continue;
-      if (!found || path::depth(entry.target) >= path::depth(found->target)) found = &entry;
+    for (std::string_view at = p;; at = path::parent(at)) {
+      if (auto it = mounts_.find(at); it != mounts_.end()) return it->second;
+      if (at == "/") return nullptr;
     }
-    return found;
   }
 
   /// For a path in the target's current tree: its mount in the table, then (live target)
@@ -128,6 +136,9 @@ class KernelFiles {
 
   const layout::Layout& layout_;
   const ValidationContext& context_;
+  // Paths as keys, looked up by string_view (std::less<> is transparent).
+  std::map<std::string, const Entry*, std::less<>> symlinks_;
+  std::map<std::string, const Entry*, std::less<>> mounts_;
 };
 
 }  // namespace

@@ -72,6 +72,61 @@ mounts:
               ElementsAre(HasSubstr("/ks/kernel/domainname is on proc")));
 }
 
+TEST(KernelFilesTest, TheInnermostMountAndOfTwoOnOnePathTheLaterOneCounts) {
+  // A tmpfs inside the layout's proc hides proc there; elsewhere proc is still proc.
+  EXPECT_THAT(refused(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - proc: /p
+  - tmpfs: /p/x
+  - file: /p/x/f
+  - file: /p/y
+)"),
+              ElementsAre(HasSubstr("/p/y is on proc")));
+  // Two mounts on one path: the later is on top.
+  EXPECT_THAT(refused(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - tmpfs: /k
+  - sysfs: /k
+  - file: /k/f
+)"),
+              ElementsAre(HasSubstr("/k/f is on sysfs")));
+  EXPECT_THAT(refused(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - sysfs: /k
+  - tmpfs: /k
+  - file: /k/f
+)"),
+              IsEmpty());
+}
+
+TEST(KernelFilesTest, OfTwoLayoutSymlinksAboveAPathTheLaterIsFollowedFirst) {
+  EXPECT_THAT(refused(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - proc: /proc
+  - symlink: /a
+    to: /safe
+  - symlink: /a/b
+    to: /proc/sys
+  - file: /a/b/c
+)"),
+              ElementsAre(HasSubstr("/a/b/c is on proc")));
+  EXPECT_THAT(refused(R"(version: 1
+root: { tmpfs: {} }
+mounts:
+  - proc: /proc
+  - symlink: /a/b
+    to: /proc/sys
+  - symlink: /a
+    to: /safe
+  - file: /a/b/c
+)"),
+              IsEmpty());
+}
+
 TEST(KernelFilesTest, ABindOfProcSysOrSysLeadsBackToItsSource) {
   EXPECT_THAT(refused(R"(version: 1
 root: { tmpfs: {} }
