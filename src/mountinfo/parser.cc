@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/prefault.h"
 #include "mountinfo/mountinfo.h"
 #include "mountinfo/table_impl.h"
 
@@ -410,6 +411,7 @@ Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size
   char* text = storage.get();
   std::memset(text + size, 0, kScanPadding);
   impl->entries.reserve(estimate_entries(text, size));
+  prefault(impl->entries.data(), impl->entries.capacity() * sizeof(impl->entries[0]));
   Parser parser(text, size);
   if (!parser.parse(impl->entries)) return std::unexpected(parser.take_error());
   impl->storage = std::move(storage);

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "core/prefault.h"
 #include "core/read_file.h"
 #include "core/unique_fd.h"
 #include "mountinfo/mountinfo.h"
@@ -33,7 +34,9 @@ constexpr std::size_t kMaxCapacity = kMaxMountinfoBytes + 1;
 
 /// A buffer for `capacity` bytes of text plus the padding parse_owned needs.
 std::unique_ptr<char[]> allocate(std::size_t capacity) {
-  return std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
+  auto data = std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
+  prefault(data.get(), capacity + kScanPadding);
+  return data;
 }
 
 /// Doubles `bytes`' capacity (keeping its content), or fails past kMaxCapacity.
