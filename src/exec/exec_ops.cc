@@ -28,15 +28,6 @@ using plan::Op;
 using plan::OpKind;
 using plan::Scope;
 
-struct Attributes {
-  MountFlags set = 0;
-  MountFlags clear = 0;
-};
-
-/// Per-mount attribute changes named by an op's flags ("ro", "nosuid", "rw", ...); other
-/// flags ("rec", "rprivate", ...) are not attributes.
-Attributes attributes_of(const Op& op) { return {op.flags.set, op.flags.clear}; }
-
 constexpr std::uint32_t kHere = kResolveBeneath | kResolveNoSymlinks;
 
 // The largest old content a `file:` write keeps for its rollback; a larger file is refused
@@ -667,7 +658,7 @@ Result<void> run_overlay(ExecState& state, const Op& op) {
     // upperdir must reside under the same mount"); `rootfsctl plan` checks both.
     return std::unexpected(ok.error().wrap("overlayfs refused the layers of " + op.target));
   }
-  auto mount = state.sys.fsmount(fs->get(), attributes_of(op).set);
+  auto mount = state.sys.fsmount(fs->get(), op.flags.set);
   if (!mount) return std::unexpected(mount.error());
   return attach(state, op, std::move(*mount), target->get());
 }
@@ -749,7 +740,7 @@ Result<UniqueFd> mask_filesystem(ExecState& state, const Op& op, bool read_only,
 /// read-only before it is attached anywhere.
 Result<UniqueFd> mask_file(ExecState& state, const Op& op) {
   constexpr std::string_view kName = "masked";
-  Attributes attributes = attributes_of(op);
+  const plan::OpFlags& attributes = op.flags;  // the per-mount bits it sets and clears
   auto fs = mask_filesystem(state, op, false, attributes.set & ~kMountReadOnly);
   if (!fs) return std::unexpected(fs.error());
   auto file =
@@ -774,8 +765,8 @@ Result<void> run_mask(ExecState& state, const Op& op) {
   if (!*target) return {};
   auto st = state.sys.fstatat((*target)->get(), "");
   if (!st) return std::unexpected(st.error());
-  auto mask = S_ISDIR(st->st_mode) ? mask_filesystem(state, op, true, attributes_of(op).set)
-                                   : mask_file(state, op);
+  auto mask =
+      S_ISDIR(st->st_mode) ? mask_filesystem(state, op, true, op.flags.set) : mask_file(state, op);
   if (!mask) return std::unexpected(mask.error());
   return attach(state, op, std::move(*mask), (*target)->get());
 }
@@ -788,7 +779,7 @@ Result<void> run_readonly_path(ExecState& state, const Op& op) {
   if (!*target) return {};
   auto tree = state.sys.open_tree_clone((*target)->get(), "", true);
   if (!tree) return std::unexpected(tree.error());
-  Attributes change = attributes_of(op);
+  const plan::OpFlags& change = op.flags;
   auto ro = state.sys.mount_setattr(tree->get(), true, change.set, change.clear, std::nullopt);
   if (!ro) return std::unexpected(ro.error());
   return attach(state, op, std::move(*tree), (*target)->get());
@@ -826,7 +817,7 @@ Result<void> run_mount(ExecState& state, const Op& op) {
     if (!ok) return ok;
   }
   if (auto ok = state.sys.fsconfig(fs->get(), FsConfig::kCreate, {}, {}, 0); !ok) return ok;
-  auto mount = state.sys.fsmount(fs->get(), attributes_of(op).set);
+  auto mount = state.sys.fsmount(fs->get(), op.flags.set);
   if (!mount) return std::unexpected(mount.error());
   return attach(state, op, std::move(*mount), target->get());
 }
@@ -914,7 +905,7 @@ Result<void> run_remount(ExecState& state, const Op& op) {
   if (!target) return std::unexpected(target.error());
   auto before = state.sys.mount_flags(target->get());
   if (!before) return std::unexpected(before.error());
-  Attributes change = attributes_of(op);
+  const plan::OpFlags& change = op.flags;
   bool recursive = op.flags.recursive;
   // mount_setattr changes only the named bits, so flags locked in a user namespace that
   // the op does not name are kept as they are.

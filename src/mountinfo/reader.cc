@@ -34,9 +34,7 @@ constexpr std::size_t kMaxCapacity = kMaxMountinfoBytes + 1;
 
 /// A buffer for `capacity` bytes of text plus the padding parse_owned needs.
 std::unique_ptr<char[]> allocate(std::size_t capacity) {
-  auto data = std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
-  prefault(data.get(), capacity + kScanPadding);
-  return data;
+  return std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
 }
 
 /// Doubles `bytes`' capacity (keeping its content), or fails past kMaxCapacity.
@@ -61,6 +59,9 @@ Error too_large(const std::string& name) {
 Result<Bytes> read_all(int fd, const std::string& name, std::size_t size_hint) {
   std::size_t capacity = std::min(std::max(size_hint + 1, kInitialBuffer), kMaxCapacity);
   Bytes bytes{allocate(capacity), 0};
+  // A file of known size fills the buffer: back it at once. A /proc file's buffer is a
+  // guess, most of which may stay untouched.
+  if (size_hint > 0) prefault(bytes.data.get(), capacity + kScanPadding);
   for (;;) {
     if (bytes.size == capacity && !grow(bytes, capacity)) return std::unexpected(too_large(name));
     ssize_t got = ::read(fd, bytes.data.get() + bytes.size, capacity - bytes.size);

@@ -91,9 +91,9 @@ class KernelFiles {
   std::string through_layout_symlinks(std::string p) const {
     for (int hops = 0; hops < kMaxLinks; ++hops) {
       const Entry* link = nullptr;
-      for (std::string_view above = p; above != "/";) {
-        above = path::parent(above);
+      for (std::string_view above : path::ancestors(p)) {
         auto it = symlinks_.find(above);
+        // Entries of one vector: the later in the layout has the higher address.
         if (it != symlinks_.end() && (!link || it->second > link)) link = it->second;
       }
       if (!link) return p;

@@ -11,7 +11,7 @@
 namespace rootfsctl::plan {
 namespace {
 
-std::optional<FileId> id_of(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
+FileId id_of(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
 
 class LiveMachine final : public Machine {
  public:

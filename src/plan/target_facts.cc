@@ -45,14 +45,14 @@ void add_live_facts(TargetFacts& facts, const std::string& root, const mountinfo
 bool non_initial_user_ns(const Machine& machine, std::optional<FileId> target_user) {
   auto host_user = machine.file_id("/proc/1/ns/user");
   if (!host_user) host_user = machine.file_id("/proc/self/ns/user");
-  return target_user && host_user && !(*target_user == *host_user);
+  return target_user && host_user && *target_user != *host_user;
 }
 
 /// Whether the root `theirs` is another directory than rootfsctl's own.
 std::optional<bool> other_root(const Machine& machine, std::optional<FileId> theirs) {
   auto ours = machine.file_id("/proc/self/root/");
   if (!theirs || !ours) return std::nullopt;
-  return !(*theirs == *ours);
+  return *theirs != *ours;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "plan/machine.h"
 #include "test_support.h"
@@ -20,12 +21,21 @@ class FakeMachine final : public plan::Machine {
   /// A machine where rootfsctl runs in the host's namespaces (device 4 is nsfs, 100s are
   /// its namespaces) with its root at inode 2, knowing the usual filesystems.
   FakeMachine() {
-    ino_t host = kHostNamespace;
-    for (const char* kind : {"mnt", "user", "pid", "net", "ipc", "uts", "cgroup"}) {
-      ids_["/proc/self/ns/" + std::string(kind)] = {kNsfs, host};
-      ids_["/proc/1/ns/" + std::string(kind)] = {kNsfs, host++};
+    for (const char* kind : kKinds) {
+      ids_["/proc/self/ns/" + std::string(kind)] = {kNsfs, host_inode(kind)};
+      ids_["/proc/1/ns/" + std::string(kind)] = {kNsfs, host_inode(kind)};
     }
     ids_["/proc/self/root/"] = {kRootDev, 2};
+  }
+
+  /// The inode of the host's (and rootfsctl's) namespace of `kind` ("mnt", "user", ...).
+  static ino_t host_inode(std::string_view kind) {
+    ino_t inode = kHostNamespace;
+    for (const char* k : kKinds) {
+      if (kind == k) return inode;
+      ++inode;
+    }
+    return 0;
   }
 
   /// The file `path` is `id`; unlisted paths cannot be looked at.
@@ -44,7 +54,7 @@ class FakeMachine final : public plan::Machine {
                        bool own_root = false) {
     const std::string proc = "/proc/" + std::to_string(pid);
     ino_t next = first;
-    for (const char* kind : {"mnt", "user", "pid", "net", "ipc", "uts", "cgroup"}) {
+    for (const char* kind : kKinds) {
       ids_[proc + "/ns/" + kind] = shared.contains(kind)
                                        ? ids_.at("/proc/self/ns/" + std::string(kind))
                                        : plan::FileId{kNsfs, next++};
@@ -103,6 +113,7 @@ class FakeMachine final : public plan::Machine {
   static constexpr dev_t kNsfs = 4;
   static constexpr dev_t kRootDev = 8;
   static constexpr ino_t kHostNamespace = 100;
+  static constexpr const char* kKinds[] = {"mnt", "user", "pid", "net", "ipc", "uts", "cgroup"};
 
  private:
   std::map<std::string, plan::FileId> ids_;

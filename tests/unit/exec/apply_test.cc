@@ -49,10 +49,10 @@ struct World {
                     "42 (sleep) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 "
                     "0 1000 0 0\n");
     sys.stat_answer("/proc/42/ns/mnt", S_IFREG | 0444, 0, 500);
-    sys.stat_answer("/proc/42/ns/user", S_IFREG | 0444, 0, FakeMachine::kHostNamespace + 1);
-    sys.stat_answer("/proc/self/ns/mnt", S_IFREG | 0444, 0, FakeMachine::kHostNamespace);
-    sys.stat_answer("/proc/self/ns/user", S_IFREG | 0444, 0, FakeMachine::kHostNamespace + 1);
-    sys.stat_answer("/proc/1/ns/mnt", S_IFREG | 0444, 0, FakeMachine::kHostNamespace);
+    sys.stat_answer("/proc/42/ns/user", S_IFREG | 0444, 0, FakeMachine::host_inode("user"));
+    sys.stat_answer("/proc/self/ns/mnt", S_IFREG | 0444, 0, FakeMachine::host_inode("mnt"));
+    sys.stat_answer("/proc/self/ns/user", S_IFREG | 0444, 0, FakeMachine::host_inode("user"));
+    sys.stat_answer("/proc/1/ns/mnt", S_IFREG | 0444, 0, FakeMachine::host_inode("mnt"));
     // What the executor reads of the target's table: before, then after its ops.
     sys.read_answer("/proc/42/mountinfo", kBefore);
     sys.read_answer("/proc/42/mountinfo", kAfter);

@@ -25,8 +25,8 @@ TEST(LiveTargetFacts, NamespacesOfItsOwnAndSharedOnes) {
   EXPECT_EQ(facts.machine, &machine);
   EXPECT_EQ(c.table, &table);
   EXPECT_EQ(c.target_mnt_ns, 500u);
-  EXPECT_EQ(c.caller_mnt_ns, FakeMachine::kHostNamespace);
-  EXPECT_EQ(c.host_mnt_ns, FakeMachine::kHostNamespace);
+  EXPECT_EQ(c.caller_mnt_ns, FakeMachine::host_inode("mnt"));
+  EXPECT_EQ(c.host_mnt_ns, FakeMachine::host_inode("mnt"));
   EXPECT_TRUE(c.user_namespace);
   EXPECT_EQ(c.shared_namespaces, (std::set<std::string>{"ipc", "net"}));
   EXPECT_FALSE(c.assembled);
@@ -92,7 +92,7 @@ TEST(NamespaceTargetFacts, KindsNotGivenAreAbsentAndGivenOnesComparedByDescripto
       case 32:
         return FileId{FakeMachine::kRootDev, 2};
       case 33:
-        return FileId{FakeMachine::kNsfs, FakeMachine::kHostNamespace + 3};
+        return FileId{FakeMachine::kNsfs, FakeMachine::host_inode("net")};
       case 34:
         return FileId{FakeMachine::kNsfs, 702};
       default:
