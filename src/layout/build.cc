@@ -7,40 +7,45 @@
 namespace rootfsctl::layout {
 namespace {
 
-using nlohmann::json;
-
-std::optional<std::string> string_at(const json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) return std::nullopt;
-  return object[key].get<std::string>();
+std::optional<std::string> string_at(const Node& object, std::string_view key) {
+  const Node* value = object.find(key);
+  if (value == nullptr) return std::nullopt;
+  return value->value();
 }
 
-std::optional<bool> bool_at(const json& object, const char* key) {
-  if (!object.contains(key)) return std::nullopt;
-  return object[key].get<bool>();
+std::optional<bool> bool_at(const Node& object, std::string_view key) {
+  const Node* value = object.find(key);
+  if (value == nullptr) return std::nullopt;
+  return value->boolean;
 }
 
-std::vector<std::string> strings_at(const json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) return {};
-  return object[key].get<std::vector<std::string>>();
+std::vector<std::string> strings_at(const Node& object, std::string_view key) {
+  const Node* value = object.find(key);
+  if (value == nullptr) return {};
+  std::vector<std::string> out;
+  out.reserve(value->items.size());
+  for (const auto& item : value->items) out.push_back(item.value());
+  return out;
 }
 
 // Checked before: an integer from 0 to 4294967294.
-std::optional<std::uint32_t> id_at(const json& object, const char* key) {
-  if (!object.is_object() || !object.contains(key)) return std::nullopt;
-  return static_cast<std::uint32_t>(object[key].get<std::uint64_t>());
+std::optional<std::uint32_t> id_at(const Node& object, std::string_view key) {
+  const Node* value = object.find(key);
+  if (value == nullptr) return std::nullopt;
+  return static_cast<std::uint32_t>(value->integer);
 }
 
 // Checked before: 3 or 4 octal digits.
-std::optional<std::uint32_t> mode_at(const json& object, const char* key) {
+std::optional<std::uint32_t> mode_at(const Node& object, std::string_view key) {
   auto text = string_at(object, key);
   if (!text) return std::nullopt;
   return static_cast<std::uint32_t>(std::stoul(*text, nullptr, 8));
 }
 
-Entry build_entry(const json& object, EntryKind kind, Origin origin) {
+Entry build_entry(const Node& object, EntryKind kind, Origin origin) {
   Entry entry;
   entry.kind = kind;
-  entry.target = object[std::string(kind_name(kind))].get<std::string>();
+  entry.target = string_at(object, kind_name(kind)).value_or("");
   entry.origin = std::move(origin);
   if (kind == EntryKind::kBind || kind == EntryKind::kDevice) {
     entry.from = string_at(object, "from").value_or(entry.target);
@@ -69,48 +74,50 @@ Entry build_entry(const json& object, EntryKind kind, Origin origin) {
   return entry;
 }
 
-Root build_root(const json& object, Origin origin) {
+Root build_root(const Node& object, Origin origin) {
   Root root;
   root.origin = std::move(origin);
   root.readonly = bool_at(object, "readonly").value_or(false);
-  if (object.contains("bind")) {
+  if (auto from = string_at(object, "bind")) {
     root.kind = RootKind::kBind;
-    root.from = object["bind"].get<std::string>();
+    root.from = std::move(*from);
     return root;
   }
   root.kind = RootKind::kTmpfs;
-  const json& tmpfs = object["tmpfs"];
-  root.size = string_at(tmpfs, "size");
-  root.mode = mode_at(tmpfs, "mode");
+  if (const Node* tmpfs = object.find("tmpfs")) {
+    root.size = string_at(*tmpfs, "size");
+    root.mode = mode_at(*tmpfs, "mode");
+  }
   return root;
 }
 
 }  // namespace
 
-Origin origin_at(const YamlDocument& document, const std::string& pointer,
+Origin origin_at(const Document& document, const std::string& pointer,
                  const std::string& source_name) {
-  const Pos pos = document.info(pointer).key;
+  const Pos pos = document.nearest(pointer).key_pos;
   return Origin{source_name, pos.line, pos.column, {}};
 }
 
 // The checks made sure there is exactly one kind key, or a lone `remove`.
-std::optional<EntryKind> entry_kind(const json& entry) {
-  for (const auto& [key, value] : entry.items()) {
+std::optional<EntryKind> entry_kind(const Node& entry) {
+  for (const auto& key : entry.keys) {
     if (auto kind = kind_from_name(key)) return *kind;
   }
   return std::nullopt;
 }
 
-Entry build_entry_at(const json& expanded, const YamlDocument& document, const std::string& pointer,
+Entry build_entry_at(const Document& document, const std::string& pointer,
                      const std::string& source_name) {
-  const json& object = expanded.at(json::json_pointer(pointer));
+  const Node& object = document.at(pointer);
   const EntryKind kind = entry_kind(object).value_or(EntryKind::kDir);
   return build_entry(object, kind,
                      origin_at(document, pointer_append(pointer, kind_name(kind)), source_name));
 }
 
-void set_top_level(Layout& layout, std::string_view key, const json& expanded,
-                   const YamlDocument& document, const std::string& source_name) {
+void set_top_level(Layout& layout, std::string_view key, const Document& document,
+                   const std::string& source_name) {
+  const Node& expanded = document.root;
   if (key == "name") layout.name = string_at(expanded, "name").value_or("");
   if (key == "description") layout.description = string_at(expanded, "description").value_or("");
   if (key == "namespaces") layout.namespaces = strings_at(expanded, "namespaces");
@@ -120,7 +127,7 @@ void set_top_level(Layout& layout, std::string_view key, const json& expanded,
         string_at(expanded, "propagation") == std::optional<std::string>("keep");
   }
   if (key == "root") {
-    layout.root = build_root(expanded["root"], origin_at(document, "/root", source_name));
+    layout.root = build_root(document.at("/root"), origin_at(document, "/root", source_name));
   }
 }
 

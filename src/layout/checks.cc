@@ -15,8 +15,6 @@
 namespace rootfsctl::layout {
 namespace {
 
-using nlohmann::json;
-
 // A hostile value can be megabytes long; messages quote its start.
 std::string clip(std::string_view s) {
   constexpr std::size_t kQuoted = 60;
@@ -70,11 +68,9 @@ std::vector<std::string_view> mount_option_names() {
 
 class Checker {
  public:
-  Checker(const SourceText& source, const YamlDocument& document, const VarMap& overrides)
-      : source_(source), doc_(document), overrides_(overrides), expanded_(document.root) {}
-  // Phase 2 takes the expanded document over rather than copying the original again.
-  Checker(const SourceText& source, const YamlDocument& document, const VarMap& vars, json expanded)
-      : source_(source), doc_(document), overrides_(vars), expanded_(std::move(expanded)) {}
+  // Both phases record expansions in the document's own nodes.
+  Checker(const SourceText& source, Document& document, const VarMap& overrides)
+      : source_(source), doc_(document), overrides_(overrides) {}
 
   /// Phase 1 (check_structure).
   Result<CheckedDocument> run();
@@ -91,8 +87,8 @@ class Checker {
   static const std::array<TopLevelKey, 11> kTopLevel;
 
   // Access and messages.
-  const json& node(const std::string& pointer) const;
-  std::vector<std::string> ordered_keys(const std::string& pointer) const;
+  const Node& node(const std::string& pointer) const { return doc_.at(pointer); }
+  const std::vector<std::string>& ordered_keys(const std::string& pointer) const;
   std::string number_text(const std::string& pointer) const;
   std::string describe(const std::string& pointer) const;
   Error error_at_value(const std::string& pointer, std::string message,
@@ -153,9 +149,8 @@ class Checker {
   Result<void> check_remove_entry(const std::string& entry, const std::vector<std::string>& keys);
 
   const SourceText& source_;
-  const YamlDocument& doc_;
+  Document& doc_;
   const VarMap& overrides_;
-  json expanded_;
   VarMap vars_;
   VarMap own_vars_;
   // Phase 1 defers values with ${...}; phase 2 and `extends` expand at once.
@@ -180,54 +175,43 @@ const std::array<Checker::TopLevelKey, 11> Checker::kTopLevel{
 
 // ---- Access and messages -------------------------------------------------------------
 
-const json& Checker::node(const std::string& pointer) const { return node_at(doc_.root, pointer); }
-
 // Keys in the order they are written, so the first error reported is the first one in
-// the file (nlohmann::json keeps keys sorted).
-std::vector<std::string> Checker::ordered_keys(const std::string& pointer) const {
-  std::vector<std::pair<Pos, std::string>> keyed;
-  for (const auto& item : node(pointer).items()) {
-    keyed.emplace_back(doc_.info(pointer_append(pointer, item.key())).key, item.key());
-  }
-  std::sort(keyed.begin(), keyed.end());
-  std::vector<std::string> keys;
-  for (auto& [pos, key] : keyed) keys.push_back(std::move(key));
-  return keys;
+// the file.
+const std::vector<std::string>& Checker::ordered_keys(const std::string& pointer) const {
+  return node(pointer).keys;
 }
 
 // Numbers are quoted as written: `mode: 0755` is reported as 0755, not 755.
-std::string Checker::number_text(const std::string& pointer) const {
-  const NodeInfo& info = doc_.info(pointer);
-  return info.raw.empty() ? node(pointer).dump() : info.raw;
-}
+std::string Checker::number_text(const std::string& pointer) const { return node(pointer).text; }
 
 std::string Checker::describe(const std::string& pointer) const {
-  const json& value = node(pointer);
-  switch (value.type()) {
-    case json::value_t::null:
+  const Node& value = node(pointer);
+  switch (value.type) {
+    case NodeType::kNull:
       return "empty";
-    case json::value_t::boolean:
-      return value.get<bool>() ? "true" : "false";
-    case json::value_t::string:
-      return "the string " + in_quotes(value.get_ref<const std::string&>());
-    case json::value_t::array:
+    case NodeType::kBool:
+      return value.boolean ? "true" : "false";
+    case NodeType::kString:
+      return "the string " + in_quotes(value.text);
+    case NodeType::kList:
       return "a list";
-    case json::value_t::object:
+    case NodeType::kMap:
       return "a mapping";
-    default:
+    case NodeType::kInteger:
       return "the number " + number_text(pointer);
   }
+  return {};
 }
 
 Error Checker::error_at_value(const std::string& pointer, std::string message,
                               std::string hint) const {
-  return source_.error_at(doc_.info(pointer).value, std::move(message), std::move(hint));
+  return source_.error_at(doc_.nearest(pointer).pos, std::move(message), std::move(hint));
 }
 
 Error Checker::error_at_key(const std::string& pointer, std::string message,
                             std::string hint) const {
-  const NodeInfo& info = doc_.info(pointer);
-  const Pos pos = info.key.line > 0 ? info.key : info.value;
+  const Node& at = doc_.nearest(pointer);
+  const Pos pos = at.key_pos.line > 0 ? at.key_pos : at.pos;
   return source_.error_at(pos, std::move(message), std::move(hint));
 }
 
@@ -235,10 +219,10 @@ Error Checker::error_at_key(const std::string& pointer, std::string message,
 // string belongs get the quoted spelling as hint.
 Error Checker::type_error(const std::string& pointer, std::string_view subject,
                           std::string_view expected) const {
-  const json& value = node(pointer);
+  const Node& value = node(pointer);
   std::string hint;
-  if ((value.is_number() || value.is_boolean()) && expected.find("string") != expected.npos) {
-    hint = "quote it: \"" + (value.is_number() ? number_text(pointer) : describe(pointer)) + "\"";
+  if ((value.is_integer() || value.is_bool()) && expected.find("string") != expected.npos) {
+    hint = "quote it: \"" + (value.is_integer() ? number_text(pointer) : describe(pointer)) + "\"";
   }
   return error_at_value(
       pointer,
@@ -255,7 +239,7 @@ Error Checker::unknown_key(const std::string& pointer, std::string_view key,
 }
 
 std::string Checker::expansion_hint(const std::string& pointer, std::string_view expanded) const {
-  const auto& raw = node(pointer).get_ref<const std::string&>();
+  const std::string& raw = node(pointer).text;
   if (raw == expanded) return {};
   return "expanded from " + in_quotes(raw);
 }
@@ -266,15 +250,15 @@ std::string Checker::with_expansion(std::string hint, const std::string& pointer
   return from.empty() ? hint : hint + "; " + from;
 }
 
-// Substitutes ${var} in the string at `pointer` and records the result in the expanded
-// document.
+// Substitutes ${var} in the string at `pointer` and records the result in its node.
 Result<std::string> Checker::expand(const std::string& pointer) {
-  auto expanded = expand_vars(node(pointer).get_ref<const std::string&>(), vars_);
+  auto expanded = expand_vars(node(pointer).text, vars_);
   if (!expanded) {
     return std::unexpected(
         error_at_value(pointer, std::move(expanded.error().message), expanded.error().hint));
   }
-  expanded_.at(json::json_pointer(pointer)) = *expanded;
+  Node& at = doc_.at(pointer);
+  if (*expanded != at.text) at.expanded = *expanded;  // value() is the text otherwise
   return std::move(*expanded);
 }
 
@@ -282,7 +266,7 @@ Result<std::string> Checker::expand(const std::string& pointer) {
 // vars are known, and the check stops here.
 bool Checker::deferring(const std::string& pointer, DeferredCheck check, std::string_view subject) {
   if (!defer_ || !node(pointer).is_string()) return false;
-  if (!has_var_reference(node(pointer).get_ref<const std::string&>())) return false;
+  if (!has_var_reference(node(pointer).text)) return false;
   deferred_.push_back(DeferredValue{pointer, check, std::string(subject)});
   return true;
 }
@@ -358,24 +342,24 @@ Result<void> Checker::check_path(const std::string& pointer, std::string_view su
 }
 
 Result<void> Checker::check_path_list(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_array()) {
+  if (!node(pointer).is_list()) {
     return std::unexpected(type_error(pointer, subject, "a list of absolute paths"));
   }
   const std::string item_subject = "each item of " + std::string(subject);
-  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
     if (auto ok = check_path(pointer_append(pointer, i), item_subject); !ok) return ok;
   }
   return {};
 }
 
 Result<void> Checker::check_bool(const std::string& pointer, std::string_view subject) {
-  if (node(pointer).is_boolean()) return {};
+  if (node(pointer).is_bool()) return {};
   return std::unexpected(type_error(pointer, subject, "true or false"));
 }
 
 Result<void> Checker::check_mode(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
-  if (value.is_number()) {
+  const Node& value = node(pointer);
+  if (value.is_integer()) {
     const std::string text = number_text(pointer);
     return std::unexpected(error_at_value(
         pointer, std::string(subject) + " must be a quoted string, not the number " + text,
@@ -384,7 +368,7 @@ Result<void> Checker::check_mode(const std::string& pointer, std::string_view su
   if (!value.is_string()) {
     return std::unexpected(type_error(pointer, subject, "an octal string like \"0755\""));
   }
-  const auto& raw = value.get_ref<const std::string&>();
+  const auto& raw = value.text;
   const std::string hint = "write 3 or 4 octal digits in quotes, like \"0755\" or \"1777\"";
   if (raw.size() > kMaxShortValue) {
     return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(raw), hint));
@@ -398,19 +382,19 @@ Result<void> Checker::check_mode(const std::string& pointer, std::string_view su
 }
 
 Result<void> Checker::check_size(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
+  const Node& value = node(pointer);
   const std::string hint =
       "write a byte count like 1048576, a number with k, m or g like 64M, or a percentage "
       "of memory like 50%";
-  if (value.is_number_integer()) {
-    if (value.get<std::int64_t>() >= 0) {
-      expanded_.at(json::json_pointer(pointer)) = std::to_string(value.get<std::int64_t>());
+  if (value.is_integer()) {
+    if (value.integer >= 0) {
+      doc_.at(pointer).expanded = std::to_string(value.integer);
       return {};
     }
     return std::unexpected(error_at_value(pointer, "invalid size " + number_text(pointer), hint));
   }
   if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a size like 64M"));
-  const std::string& raw = value.get_ref<const std::string&>();
+  const std::string& raw = value.text;
   if (raw.size() > kMaxShortValue) {
     return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(raw), hint));
   }
@@ -423,17 +407,17 @@ Result<void> Checker::check_size(const std::string& pointer, std::string_view su
 }
 
 Result<void> Checker::check_count(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
+  const Node& value = node(pointer);
   const std::string hint = "write a count like 1000, or with k, m or g like 10k";
-  if (value.is_number_integer()) {
-    if (value.get<std::int64_t>() >= 0) {
-      expanded_.at(json::json_pointer(pointer)) = std::to_string(value.get<std::int64_t>());
+  if (value.is_integer()) {
+    if (value.integer >= 0) {
+      doc_.at(pointer).expanded = std::to_string(value.integer);
       return {};
     }
     return std::unexpected(error_at_value(pointer, "invalid count " + number_text(pointer), hint));
   }
   if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a count like 10k"));
-  const std::string& raw = value.get_ref<const std::string&>();
+  const std::string& raw = value.text;
   if (raw.size() > kMaxShortValue) {
     return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(raw), hint));
   }
@@ -447,7 +431,7 @@ Result<void> Checker::check_count(const std::string& pointer, std::string_view s
 
 // `target`, or maps the kernel would take as a user namespace's uid_map and gid_map.
 Result<void> Checker::check_idmap(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
+  const Node& value = node(pointer);
   if (!value.is_string()) {
     return std::unexpected(
         type_error(pointer, subject, "'target' or a map like \"0:100000:65536\""));
@@ -466,14 +450,14 @@ Result<void> Checker::check_idmap(const std::string& pointer, std::string_view s
 
 // A uid or gid as the kernel takes it in mount data: 0 to 2^32-2 ((uid_t)-1 means none).
 Result<void> Checker::check_id(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
+  const Node& value = node(pointer);
   constexpr std::int64_t kMaxId = 4294967294;
-  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<std::int64_t>() < 0) {
+  if (value.is_integer() && value.integer < 0) {
     return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
                                           "a uid or gid is 0 to 4294967294"));
   }
-  if (value.is_number_integer()) {
-    if (value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxId)) return {};
+  if (value.is_integer()) {
+    if (value.integer <= kMaxId) return {};
     return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
                                           "a uid or gid is 0 to 4294967294"));
   }
@@ -481,17 +465,17 @@ Result<void> Checker::check_id(const std::string& pointer, std::string_view subj
 }
 
 Result<void> Checker::check_options(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_array()) {
+  if (!node(pointer).is_list()) {
     return std::unexpected(
         type_error(pointer, subject, "a list of mount options, like [nosuid, nodev]"));
   }
   const auto names = mount_option_names();
-  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
     const std::string item = pointer_append(pointer, i);
     if (!node(item).is_string()) {
       return std::unexpected(type_error(item, "a mount option", "a name like nosuid"));
     }
-    const auto& name = node(item).get_ref<const std::string&>();
+    const auto& name = node(item).text;
     if (find_mount_option(name)) continue;
     std::string hint = did_you_mean(name, names);
     if (hint.empty()) hint = "known options: " + join_names(names);
@@ -516,16 +500,16 @@ Result<void> Checker::check_link_text(const std::string& pointer, std::string_vi
 Result<void> Checker::check_nonempty_text(const std::string& pointer, std::string_view subject,
                                           std::string_view hint) {
   if (auto ok = check_text(pointer, subject); !ok) return ok;
-  if (!expanded_.at(json::json_pointer(pointer)).get_ref<const std::string&>().empty()) return {};
+  if (!node(pointer).value().empty()) return {};
   return std::unexpected(
       error_at_value(pointer, std::string(subject) + " must not be empty", std::string(hint)));
 }
 
 // vars and sysctls values: strings, or numbers kept as written.
 Result<void> Checker::check_scalar_text(const std::string& pointer, std::string_view subject) {
-  const json& value = node(pointer);
-  if (value.is_number_integer()) {
-    expanded_.at(json::json_pointer(pointer)) = number_text(pointer);
+  const Node& value = node(pointer);
+  if (value.is_integer()) {
+    doc_.at(pointer).expanded = number_text(pointer);
     return {};
   }
   if (value.is_string()) return {};
@@ -535,8 +519,8 @@ Result<void> Checker::check_scalar_text(const std::string& pointer, std::string_
 // ---- Top level -------------------------------------------------------------------------
 
 Result<void> Checker::check_top_is_mapping() const {
-  const json& top = doc_.root;
-  if (top.is_object()) return {};
+  const Node& top = doc_.root;
+  if (top.is_map()) return {};
   const std::string hint = "a layout is a mapping that starts with 'version: 1'";
   if (top.is_null()) return std::unexpected(error_at_value("", "layout is empty", hint));
   return std::unexpected(
@@ -555,9 +539,9 @@ Result<void> Checker::check_version() {
     return std::unexpected(
         error_at_value("", "missing 'version: 1'", "every layout starts with 'version: 1'"));
   }
-  const json& version = doc_.root["version"];
-  if (version.is_number_integer() && version.get<std::int64_t>() == 1) return {};
-  if (version.is_number_integer()) {
+  const Node& version = node("/version");
+  if (version.is_integer() && version.integer == 1) return {};
+  if (version.is_integer()) {
     return std::unexpected(error_at_value("/version",
                                           "unsupported layout version " + number_text("/version"),
                                           "this rootfsctl reads version 1"));
@@ -570,7 +554,7 @@ Result<void> Checker::check_version() {
 Result<void> Checker::check_vars() {
   vars_ = {};
   if (doc_.root.contains("vars")) {
-    if (!doc_.root["vars"].is_object()) {
+    if (!node("/vars").is_map()) {
       return std::unexpected(type_error("/vars", "'vars'", "a mapping of names to values"));
     }
     for (const auto& name : ordered_keys("/vars")) {
@@ -582,7 +566,7 @@ Result<void> Checker::check_vars() {
                 std::to_string(kMaxVarName) + " characters"));
       }
       if (auto ok = check_scalar_text(pointer, "variable " + in_quotes(name)); !ok) return ok;
-      vars_[name] = expanded_.at(json::json_pointer(pointer)).get<std::string>();
+      vars_[name] = node(pointer).value();
     }
   }
   own_vars_ = vars_;
@@ -610,8 +594,8 @@ Result<void> Checker::check_description(const std::string& pointer) {
 Result<void> Checker::check_hostname(const std::string& pointer) {
   if (deferring(pointer, DeferredCheck::kHostname, "'hostname'")) return {};
   if (auto ok = check_text(pointer, "'hostname'"); !ok) return ok;
-  const auto& raw = node(pointer).get_ref<const std::string&>();
-  const auto& name = expanded_.at(json::json_pointer(pointer)).get_ref<const std::string&>();
+  const auto& raw = node(pointer).text;
+  const auto& name = node(pointer).value();
   if (!name.empty() && std::max(raw.size(), name.size()) <= kMaxHostname) return {};
   return std::unexpected(
       error_at_value(pointer, "invalid hostname " + in_quotes(name),
@@ -623,7 +607,7 @@ Result<void> Checker::check_propagation(const std::string& pointer) {
   if (!node(pointer).is_string()) {
     return std::unexpected(type_error(pointer, "'propagation'", "rslave or keep"));
   }
-  const auto& mode = node(pointer).get_ref<const std::string&>();
+  const auto& mode = node(pointer).text;
   if (std::find(kModes.begin(), kModes.end(), mode) != kModes.end()) return {};
   std::string hint = did_you_mean(mode, kModes);
   if (hint.empty()) hint = "propagation: rslave (the default) or keep";
@@ -631,34 +615,34 @@ Result<void> Checker::check_propagation(const std::string& pointer) {
 }
 
 Result<void> Checker::check_extends(const std::string& pointer) {
-  if (!node(pointer).is_array()) {
+  if (!node(pointer).is_list()) {
     return std::unexpected(type_error(pointer, "'extends'", "a list of profiles, like [base]"));
   }
   // Parents are found before anything is merged, so `extends` sees only this file's vars
   // and --set.
   defer_ = false;
-  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
     const std::string item = pointer_append(pointer, i);
     auto ok = check_nonempty_text(item, "a profile name",
                                   "write a profile's name or a relative path, like base");
     if (!ok) return ok;
-    extends_.push_back(expanded_.at(json::json_pointer(item)).get<std::string>());
+    extends_.push_back(node(item).value());
   }
   defer_ = true;
   return {};
 }
 
 Result<void> Checker::check_namespaces(const std::string& pointer) {
-  if (!node(pointer).is_array()) {
+  if (!node(pointer).is_list()) {
     return std::unexpected(type_error(pointer, "'namespaces'", "a list, like [mount, pid]"));
   }
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
     const std::string item = pointer_append(pointer, i);
     if (!node(item).is_string()) {
       return std::unexpected(type_error(item, "a namespace", "a name like pid"));
     }
-    const auto& name = node(item).get_ref<const std::string&>();
+    const auto& name = node(item).text;
     const auto names = namespace_names();
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       std::string hint = did_you_mean(name, names);
@@ -674,7 +658,7 @@ Result<void> Checker::check_namespaces(const std::string& pointer) {
 }
 
 Result<void> Checker::check_sysctls(const std::string& pointer) {
-  if (!node(pointer).is_object()) {
+  if (!node(pointer).is_map()) {
     return std::unexpected(type_error(pointer, "'sysctls'", "a mapping of sysctl names to values"));
   }
   for (const auto& name : ordered_keys(pointer)) {
@@ -695,7 +679,7 @@ Result<void> Checker::check_sysctls(const std::string& pointer) {
 // ---- root ----------------------------------------------------------------------------
 
 Result<void> Checker::check_root(const std::string& pointer) {
-  if (!node(pointer).is_object()) {
+  if (!node(pointer).is_map()) {
     return std::unexpected(type_error(
         pointer, "'root'", "a mapping like { tmpfs: { size: 64M } } or { bind: /srv/rootfs }"));
   }
@@ -730,7 +714,7 @@ Result<void> Checker::check_root_key(const std::string& root, const std::string&
 // `tmpfs:` with no value takes the defaults.
 Result<void> Checker::check_root_tmpfs(const std::string& pointer) {
   if (node(pointer).is_null()) return {};
-  if (!node(pointer).is_object()) {
+  if (!node(pointer).is_map()) {
     return std::unexpected(
         type_error(pointer, "'tmpfs'", "a mapping like { size: 64M, mode: \"0755\" }"));
   }
@@ -751,10 +735,10 @@ Result<void> Checker::check_root_tmpfs(const std::string& pointer) {
 // ---- mounts --------------------------------------------------------------------------
 
 Result<void> Checker::check_mounts(const std::string& pointer) {
-  if (!node(pointer).is_array()) {
+  if (!node(pointer).is_list()) {
     return std::unexpected(type_error(pointer, "'mounts'", "a list of entries"));
   }
-  for (std::size_t i = 0; i < node(pointer).size(); ++i) {
+  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
     if (auto ok = check_entry(pointer_append(pointer, i)); !ok) return ok;
   }
   return {};
@@ -763,7 +747,7 @@ Result<void> Checker::check_mounts(const std::string& pointer) {
 // Unknown keys are reported before a missing kind key, so that `- tmpf: /tmp` gets
 // "did you mean 'tmpfs'?" rather than "entry has no kind key".
 Result<void> Checker::check_entry(const std::string& pointer) {
-  if (!node(pointer).is_object()) {
+  if (!node(pointer).is_map()) {
     return std::unexpected(
         error_at_value(pointer, "a mounts entry must be a mapping, not " + describe(pointer),
                        "start each entry with its kind, like '- bind: /usr'"));
@@ -824,9 +808,8 @@ Result<void> Checker::check_required_fields(const std::string& entry, const std:
 // of its own, so it takes no other key, and a file that extends nothing has nothing to drop.
 Result<void> Checker::check_remove_entry(const std::string& entry,
                                          const std::vector<std::string>& keys) {
-  const json& top = doc_.root;
-  const bool inherits =
-      top.contains("extends") && top["extends"].is_array() && !top["extends"].empty();
+  const Node* extends = doc_.root.find("extends");
+  const bool inherits = extends != nullptr && extends->is_list() && !extends->items.empty();
   for (const auto& key : keys) {
     const std::string pointer = pointer_append(entry, key);
     if (key != "remove") {
@@ -851,7 +834,7 @@ Result<CheckedDocument> Checker::run() {
   for (const auto& key : ordered_keys("")) {
     if (auto ok = check_top_level_key(key); !ok) return std::unexpected(ok.error());
   }
-  return CheckedDocument{std::move(expanded_), std::move(own_vars_), std::move(deferred_),
+  return CheckedDocument{std::move(own_vars_), std::move(deferred_),
                          std::move(extends_)};
 }
 
@@ -868,24 +851,22 @@ Result<void> Checker::finish(CheckedDocument& checked, const VarMap& vars,
       outcome = check_deferred(value);
     }
   }
-  checked.expanded = std::move(expanded_);
   checked.deferred = std::move(left);
   return outcome;
 }
 
 }  // namespace
 
-Result<CheckedDocument> check_structure(const SourceText& source, const YamlDocument& document,
+Result<CheckedDocument> check_structure(const SourceText& source, Document& document,
                                         const VarMap& overrides) {
   return Checker(source, document, overrides).run();
 }
 
-Result<void> expand_deferred(const SourceText& source, const YamlDocument& document,
+Result<void> expand_deferred(const SourceText& source, Document& document,
                              CheckedDocument& checked, const VarMap& vars,
                              const std::function<bool(std::string_view pointer)>& wanted) {
-  // Nothing to do is the common case (no ${...} in the file): no copy then.
   if (checked.deferred.empty()) return {};
-  return Checker(source, document, vars, std::move(checked.expanded)).finish(checked, vars, wanted);
+  return Checker(source, document, vars).finish(checked, vars, wanted);
 }
 
 }  // namespace rootfsctl::layout

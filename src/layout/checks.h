@@ -7,7 +7,6 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +14,7 @@
 #include "core/error.h"
 #include "layout/source_text.h"
 #include "layout/vars.h"
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 
 namespace rootfsctl::layout {
 
@@ -43,19 +42,17 @@ enum class DeferredCheck {
 
 /// A value whose expansion and check wait for the merged vars.
 struct DeferredValue {
-  std::string pointer;  // JSON pointer of the scalar
+  std::string pointer;  // where the scalar is, as Document::find takes it
   DeferredCheck check;
   std::string subject;  // how messages name it: "'from'"
 
   bool operator==(const DeferredValue&) const = default;
 };
 
-/// A document that passed the checks.
+/// What the checks of a document found, beyond the expansions they record in its nodes
+/// (Node::expanded: every value without ${...}, and every number the model keeps as text:
+/// vars, sysctls, tmpfs sizes).
 struct CheckedDocument {
-  /// The document with every expanded ${var} replaced and every number that the model
-  /// keeps as text (vars, sysctls, tmpfs sizes) turned into its string. Values still in
-  /// `deferred` hold their text as written.
-  nlohmann::json expanded;
   /// The document's own vars (--set is applied when files are merged).
   VarMap vars;
   /// Values holding ${...}, in document order, not yet expanded.
@@ -70,12 +67,12 @@ struct CheckedDocument {
 /// --set values) are used for `extends` only. The first problem is reported, in document
 /// order, except that `version` and `vars` are checked before everything else: a wrong
 /// version explains all later surprises, and every other value depends on vars.
-Result<CheckedDocument> check_structure(const SourceText& source, const YamlDocument& document,
+Result<CheckedDocument> check_structure(const SourceText& source, Document& document,
                                         const VarMap& overrides);
 
 /// Phase 2: expands and checks, in document order, the deferred values whose pointer
 /// `wanted` accepts, with `vars`; they leave `checked.deferred`. Errors are at the scalar.
-Result<void> expand_deferred(const SourceText& source, const YamlDocument& document,
+Result<void> expand_deferred(const SourceText& source, Document& document,
                              CheckedDocument& checked, const VarMap& vars,
                              const std::function<bool(std::string_view pointer)>& wanted);
 

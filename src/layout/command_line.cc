@@ -1,7 +1,8 @@
 #include "layout/command_line.h"
 
 #include <array>
-#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
 
 namespace rootfsctl::layout {
 namespace {
@@ -20,12 +21,33 @@ constexpr std::array<EntryOption, 9> kEntryOptions{{
     {"dev", 1, "DST"},
 }};
 
-/// A YAML double-quoted scalar (JSON's string syntax is one), `$` doubled so the loader
-/// takes it literally.
+/// A YAML double-quoted scalar, `$` doubled so the loader takes it literally. Bytes that
+/// are not UTF-8 become U+FFFD (the loader refuses them); control characters are escaped.
 std::string yaml_quoted(std::string_view text) {
-  std::string literal;
-  for (char c : text) literal += c == '$' ? std::string("$$") : std::string(1, c);
-  return nlohmann::json(literal).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : to_valid_utf8(text)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '$') {
+      out += "$$";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
 }
 
 std::string join(std::string_view dir, std::string_view name) {

@@ -15,8 +15,6 @@
 namespace rootfsctl::layout {
 namespace {
 
-using nlohmann::json;
-
 // The top-level values that a later file overrides as a whole, in the order docs/layouts.md
 // lists them.
 constexpr std::array<std::string_view, 6> kScalarKeys{"name",     "description", "namespaces",
@@ -68,9 +66,7 @@ class Composer {
   Result<void> expand_survivors();
   Layout build() const;
 
-  const json& expanded(const Piece& piece) const {
-    return files_[piece.file].checked.expanded.at(json::json_pointer(piece.pointer));
-  }
+  const Node& node(const Piece& piece) const { return files_[piece.file].document.at(piece.pointer); }
   Origin origin(std::size_t file, const std::string& pointer) const {
     return origin_at(files_[file].document, pointer, files_[file].name);
   }
@@ -89,11 +85,9 @@ class Composer {
   std::vector<Piece> removals_;
 };
 
-void collect_references(const json& value, std::set<std::string>& names) {
-  if (value.is_string()) collect_var_references(value.get_ref<const std::string&>(), names);
-  if (value.is_structured()) {
-    for (const auto& item : value) collect_references(item, names);
-  }
+void collect_references(const Node& value, std::set<std::string>& names) {
+  if (value.is_string()) collect_var_references(value.text, names);
+  for (const auto& item : value.items) collect_references(item, names);
 }
 
 }  // namespace
@@ -137,15 +131,16 @@ void Composer::merge_vars() {
 }
 
 void Composer::merge_scalars(std::size_t file) {
-  const json& top = files_[file].checked.expanded;
+  const Node& top = files_[file].document.root;
   for (std::string_view key : kScalarKeys) {
     if (!top.contains(key)) continue;
     const std::string pointer = pointer_append("", key);
     scalars_[std::string(key)] = Piece{file, pointer};
     if (key != "root") origins_[std::string(key)] = origin(file, pointer);
   }
-  if (!top.contains("sysctls")) return;
-  for (const auto& [name, value] : top["sysctls"].items()) {
+  const Node* sysctls = top.find("sysctls");
+  if (sysctls == nullptr) return;
+  for (const auto& name : sysctls->keys) {
     const std::string pointer = pointer_append("/sysctls", name);
     sysctls_[name] = Piece{file, pointer};
     origins_["sysctls." + name] = origin(file, pointer);
@@ -156,9 +151,9 @@ void Composer::merge_scalars(std::size_t file) {
 // or nullopt when it cannot be (the final pass reports why, at the scalar).
 std::optional<std::string> Composer::target_of(std::size_t file, const std::string& pointer) const {
   const CheckedDocument& checked = files_[file].checked;
-  const json& value = checked.expanded.at(json::json_pointer(pointer));
+  const Node& value = files_[file].document.at(pointer);
   if (!value.is_string()) return std::nullopt;
-  std::string text = value.get<std::string>();
+  std::string text = value.value();
   if (is_deferred(checked, pointer)) {
     auto expanded = expand_vars(text, vars_);
     if (!expanded) return std::nullopt;
@@ -176,18 +171,18 @@ Error Composer::no_inherited_entry(std::size_t file, const std::string& pointer,
   }
   std::string hint = did_you_mean(target, inherited);
   if (hint.empty()) hint = "remove names the target of an entry of a profile this one extends";
-  const NodeInfo& info = files_[file].document.info(pointer);
-  return files_[file].source().error_at(info.key, "remove: no inherited entry at '" + target + "'",
+  const Pos key = files_[file].document.nearest(pointer).key_pos;
+  return files_[file].source().error_at(key, "remove: no inherited entry at '" + target + "'",
                                         hint);
 }
 
 // A file's removals apply to what it inherits, before its own entries join: a file can
 // drop an inherited entry and list a new one for the same target at its end.
 Result<void> Composer::merge_removals(std::size_t file) {
-  const json& top = files_[file].checked.expanded;
-  if (!top.contains("mounts")) return {};
-  for (std::size_t i = 0; i < top["mounts"].size(); ++i) {
-    if (!top["mounts"][i].contains("remove")) continue;
+  const Node* mounts = files_[file].document.root.find("mounts");
+  if (mounts == nullptr) return {};
+  for (std::size_t i = 0; i < mounts->items.size(); ++i) {
+    if (!mounts->items[i].contains("remove")) continue;
     const std::string entry = pointer_append("/mounts", i);
     const std::string pointer = pointer_append(entry, "remove");
     removals_.push_back(Piece{file, entry});
@@ -215,15 +210,15 @@ Result<void> Composer::merge_removals(std::size_t file) {
 // An entry replaces, in place, the first inherited entry with the same target; a remount
 // only replaces a remount (a bind and the remount that makes it read-only share a target).
 void Composer::merge_entries(std::size_t file) {
-  const json& top = files_[file].checked.expanded;
-  if (!top.contains("mounts")) return;
+  const Node* mounts = files_[file].document.root.find("mounts");
+  if (mounts == nullptr) return;
   // (target, remount) -> the first inherited slot; a map keeps large layouts O(n log n).
   std::map<std::pair<std::string, bool>, std::size_t> inherited;
   for (std::size_t i = 0; i < mounts_.size(); ++i) {
     if (mounts_[i].target) inherited.try_emplace({*mounts_[i].target, mounts_[i].remount}, i);
   }
-  for (std::size_t i = 0; i < top["mounts"].size(); ++i) {
-    const auto kind = entry_kind(top["mounts"][i]);
+  for (std::size_t i = 0; i < mounts->items.size(); ++i) {
+    const auto kind = entry_kind(mounts->items[i]);
     if (!kind) continue;
     const std::string entry = pointer_append("/mounts", i);
     Slot slot{Piece{file, entry}, target_of(file, pointer_append(entry, kind_name(*kind))),
@@ -266,20 +261,19 @@ Layout Composer::build() const {
     auto it = scalars_.find(std::string(key));
     if (it == scalars_.end()) continue;
     const ParsedFile& file = files_[it->second.file];
-    set_top_level(layout, key, file.checked.expanded, file.document, file.name);
+    set_top_level(layout, key, file.document, file.name);
   }
-  for (const auto& [name, piece] : sysctls_)
-    layout.sysctls[name] = expanded(piece).get<std::string>();
+  for (const auto& [name, piece] : sysctls_) layout.sysctls[name] = node(piece).value();
   for (const auto& slot : mounts_) {
     const ParsedFile& file = files_[slot.piece.file];
     layout.mounts.push_back(
-        build_entry_at(file.checked.expanded, file.document, slot.piece.pointer, file.name));
+        build_entry_at(file.document, slot.piece.pointer, file.name));
   }
   if (apply_removals_) return layout;
   for (const auto& piece : removals_) {
     const std::string pointer = pointer_append(piece.pointer, "remove");
     layout.removals.push_back(Removal{
-        files_[piece.file].checked.expanded.at(json::json_pointer(pointer)).get<std::string>(),
+        files_[piece.file].document.at(pointer).value(),
         origin(piece.file, pointer)});
   }
   return layout;
@@ -307,8 +301,8 @@ Result<ParsedFile> parse_file(std::string text, std::string name, const VarMap& 
   // Refuse what no parser should see: oversized text and bytes that are not UTF-8 text.
   if (auto ok = check_size(source, limits.max_bytes); !ok) return std::unexpected(ok.error());
   if (auto ok = check_encoding(source); !ok) return std::unexpected(ok.error());
-  // YAML -> JSON, remembering where every node came from.
-  auto document = yaml_to_json(source, limits.max_nodes);
+  // YAML -> one tree of nodes, each knowing where it came from.
+  auto document = parse_yaml(source, limits.max_nodes);
   if (!document) return std::unexpected(document.error());
   file.document = std::move(*document);
   // Precise checks, then the schema as the final word on the shape. Values holding

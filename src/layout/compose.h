@@ -13,7 +13,7 @@
 #include "layout/checks.h"
 #include "layout/model.h"
 #include "layout/source_text.h"
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 
 namespace rootfsctl::layout {
 
@@ -22,7 +22,7 @@ namespace rootfsctl::layout {
 struct ParsedFile {
   std::string name;  // as errors and origins name it
   std::string text;
-  YamlDocument document;
+  Document document;  // its nodes hold their expansions (checks.h)
   CheckedDocument checked;
 
   SourceText source() const { return SourceText{text, name}; }

@@ -107,8 +107,8 @@ std::string Resolver::chain_to(const std::string& last) const {
 
 Error Resolver::extends_error(const ParsedFile& file, std::size_t item, std::string message,
                               std::string hint) const {
-  const NodeInfo& info = file.document.info(pointer_append("/extends", item));
-  return file.source().error_at(info.value, std::move(message), std::move(hint));
+  const Pos pos = file.document.nearest(pointer_append("/extends", item)).pos;
+  return file.source().error_at(pos, std::move(message), std::move(hint));
 }
 
 Result<void> Resolver::visit(const std::string& path, std::optional<std::string> given) {
@@ -168,9 +168,9 @@ void add_profile(std::vector<ProfileInfo>& out, std::set<std::string>& seen, con
     // Still say what the file says about itself, as written.
     if (auto text = read_layout_text(info.path)) {
       if (auto parsed = parse_file(std::move(*text), info.path, {})) {
-        const auto& top = parsed->checked.expanded;
-        if (top.contains("description") && top["description"].is_string()) {
-          info.description = top["description"].get<std::string>();
+        const Node* description = parsed->document.root.find("description");
+        if (description != nullptr && description->is_string()) {
+          info.description = description->value();
         }
       }
     }

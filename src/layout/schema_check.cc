@@ -3,6 +3,7 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -10,13 +11,15 @@
 #include <valijson/validator.hpp>
 #include <vector>
 
+#include "layout/node_adapter.h"
+
 namespace rootfsctl::layout {
 
 extern const std::string_view kLayoutSchemaForValidation;  // generated: schema_annotations.h
 
 namespace {
 
-using nlohmann::json;
+using nlohmann::json;  // the schema is a JSON text
 
 // A parsed schema, or why the text did not parse.
 struct CompiledSchema {
@@ -44,21 +47,21 @@ const CompiledSchema& layout_schema() {
 
 // valijson names a node by a context like {"<root>", "[mounts]", "[0]", "[size]"}; the
 // document tells whether a step is an index or a key.
-std::string context_pointer(const json& root, const std::vector<std::string>& context) {
+std::string context_pointer(const Node& root, const std::vector<std::string>& context) {
   std::string pointer;
-  const json* node = &root;
+  const Node* node = &root;
   for (std::size_t i = 1; i < context.size(); ++i) {
     const std::string& step = context[i];
     if (step.size() < 2 || step.front() != '[' || step.back() != ']') break;
     const std::string name = step.substr(1, step.size() - 2);
-    if (node->is_array()) {
+    if (node->is_list()) {
       const std::size_t index = std::stoul(name);
-      if (index >= node->size()) break;
+      if (index >= node->items.size()) break;
       pointer = pointer_append(pointer, index);
-      node = &(*node)[index];
-    } else if (node->is_object() && node->contains(name)) {
+      node = &node->items[index];
+    } else if (const Node* member = node->find(name)) {
       pointer = pointer_append(pointer, name);
-      node = &(*node)[name];
+      node = member;
     } else {
       break;
     }
@@ -76,14 +79,14 @@ struct Finding {
 // The deepest finding is the most specific ("size does not match its pattern" rather
 // than "entry does not match any of the allowed shapes"); ties go to the first in the
 // file, then to valijson's own order, so the choice is deterministic.
-Finding pick(const valijson::ValidationResults& results, const YamlDocument& document) {
+Finding pick(const valijson::ValidationResults& results, const Document& document) {
   Finding best;
   bool first = true;
   for (const auto& error : results) {
     Finding finding;
     finding.pointer = context_pointer(document.root, error.context);
     finding.depth = error.context.size();
-    finding.pos = document.info(finding.pointer).value;
+    finding.pos = document.nearest(finding.pointer).pos;
     finding.description = error.description;
     const bool deeper = finding.depth > best.depth;
     const bool earlier = finding.depth == best.depth && finding.pos < best.pos;
@@ -110,7 +113,7 @@ std::string quoted_tail(std::string_view description) {
 
 // valijson's descriptions name its constraints; users know keys and values. The common
 // ones are reworded, an unknown key is reported at the key; the rest are quoted.
-Error describe_finding(const SourceText& source, const YamlDocument& document,
+Error describe_finding(const SourceText& source, const Document& document,
                        const Finding& finding) {
   constexpr std::string_view kExtraKey = "Object contains a property that could not be";
   constexpr std::string_view kMissingKey = "Missing required property";
@@ -119,8 +122,8 @@ Error describe_finding(const SourceText& source, const YamlDocument& document,
   const std::string prefix = finding.pointer.empty() ? "" : where + ": ";
   const std::string name = quoted_tail(finding.description);
   if (finding.description.starts_with(kExtraKey) && !name.empty()) {
-    const NodeInfo& info = document.info(pointer_append(finding.pointer, name));
-    return source.error_at(info.key.line > 0 ? info.key : finding.pos,
+    const Pos key = document.nearest(pointer_append(finding.pointer, name)).key_pos;
+    return source.error_at(key.line > 0 ? key : finding.pos,
                            prefix + "key '" + name + "' is not allowed here", hint);
   }
   if (finding.description.starts_with(kMissingKey) && !name.empty()) {
@@ -132,12 +135,12 @@ Error describe_finding(const SourceText& source, const YamlDocument& document,
 }
 
 Result<void> validate(const CompiledSchema& compiled, const SourceText& source,
-                      const YamlDocument& document) {
+                      const Document& document) {
   if (!compiled.problem.empty()) {
     return std::unexpected(make_error(Stage::kInternal, "layout schema: " + compiled.problem));
   }
   valijson::Validator validator;
-  const valijson::adapters::NlohmannJsonAdapter target(document.root);
+  const valijson::adapters::LayoutNodeAdapter target(document.root);
   // Without a results object valijson stops at the first failure and writes no messages;
   // with one it records every failed alternative of every oneOf, with a copy of its
   // context, which was half of validating a valid layout. So: the verdict first, and the
@@ -165,11 +168,11 @@ std::string display_path(std::string_view pointer) {
 }
 
 Result<void> check_schema_text(std::string_view schema_text, const SourceText& source,
-                               const YamlDocument& document) {
+                               const Document& document) {
   return validate(CompiledSchema(schema_text), source, document);
 }
 
-Result<void> check_schema(const SourceText& source, const YamlDocument& document) {
+Result<void> check_schema(const SourceText& source, const Document& document) {
   return validate(layout_schema(), source, document);
 }
 

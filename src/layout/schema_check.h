@@ -10,18 +10,18 @@
 
 #include "core/error.h"
 #include "layout/source_text.h"
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 
 namespace rootfsctl::layout {
 
 /// Validates `document` against the compiled-in schema, parsed once on first use. On
 /// failure the error points at the most specific offending node (the deepest; the first
 /// in the file among equally deep ones) and quotes valijson's description of it.
-Result<void> check_schema(const SourceText& source, const YamlDocument& document);
+Result<void> check_schema(const SourceText& source, const Document& document);
 
 /// The same for a schema given as text, for tests.
 Result<void> check_schema_text(std::string_view schema_text, const SourceText& source,
-                               const YamlDocument& document);
+                               const Document& document);
 
 /// "mounts[0].size" for "/mounts/0/size": how messages name a node.
 std::string display_path(std::string_view pointer);

@@ -16,7 +16,7 @@
 
 #include "layout/checks.h"
 #include "layout/loader.h"
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 #include "layout_test_support.h"
 
 namespace rootfsctl::layout {

@@ -16,7 +16,7 @@
 #include "layout/loader.h"
 #include "layout/schema_annotations.h"
 #include "layout/schema_check.h"
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 #include "layout_test_support.h"
 
 namespace rootfsctl::layout {
@@ -114,7 +114,7 @@ TEST(SchemaTextTest, EveryPropertyHasADescription) {
 
 std::string schema_outcome(std::string_view text) {
   const SourceText source{text, "layout.yaml"};
-  auto document = yaml_to_json(source);
+  auto document = parse_yaml(source);
   if (!document) return "PARSE: " + document.error().to_string();
   auto result = check_schema(source, *document);
   return result ? "OK" : result.error().to_string();
@@ -207,7 +207,7 @@ std::string read_text(const std::filesystem::path& file) {
 bool expect_loader_refuses_what_the_schema_refuses(const std::string& content,
                                                    const std::string& name) {
   const SourceText source{content, name};
-  auto document = yaml_to_json(source);
+  auto document = parse_yaml(source);
   if (!document) return false;
   auto full = check_schema_text(layout_schema_text(), source, *document);
   auto loaded = load_layout(content, name);
@@ -253,7 +253,7 @@ TEST(SchemaForValidationTest, EveryPatternIsEnforcedByTheLoader) {
 
 TEST(CheckSchemaTest, ABrokenSchemaIsAnInternalError) {
   const SourceText source{"version: 1\n", "layout.yaml"};
-  auto document = yaml_to_json(source);
+  auto document = parse_yaml(source);
   ASSERT_TRUE(document);
   auto result = check_schema_text("{not json", source, *document);
   ASSERT_FALSE(result);

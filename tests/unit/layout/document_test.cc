@@ -1,4 +1,4 @@
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 
 #include <gtest/gtest.h>
 
@@ -7,16 +7,36 @@
 namespace rootfsctl::layout {
 namespace {
 
-using nlohmann::json;
+Result<Document> parse(std::string_view text) { return parse_yaml(SourceText{text, "t.yaml"}); }
 
-Result<YamlDocument> parse(std::string_view text) {
-  return yaml_to_json(SourceText{text, "t.yaml"});
+// A node as flow-style text, typed: strings quoted, keys in document order.
+std::string show(const Node& node) {
+  std::string out;
+  switch (node.type) {
+    case NodeType::kNull:
+      return "null";
+    case NodeType::kBool:
+      return node.boolean ? "true" : "false";
+    case NodeType::kInteger:
+      return std::to_string(node.integer);
+    case NodeType::kString:
+      return "\"" + node.text + "\"";
+    case NodeType::kList:
+      for (const auto& item : node.items) out += (out.empty() ? "" : ", ") + show(item);
+      return "[" + out + "]";
+    case NodeType::kMap:
+      for (std::size_t i = 0; i < node.items.size(); ++i) {
+        out += (out.empty() ? "" : ", ") + node.keys[i] + ": " + show(node.items[i]);
+      }
+      return "{" + out + "}";
+  }
+  return "?";
 }
 
-json value_of(std::string_view text) {
+std::string value_of(std::string_view text) {
   auto document = parse(text);
   EXPECT_TRUE(document) << document.error().to_string();
-  return document ? document->root : json();
+  return document ? show(document->root) : "error";
 }
 
 std::string error_of(std::string_view text) {
@@ -26,71 +46,74 @@ std::string error_of(std::string_view text) {
 
 TEST(ScalarTypingTest, QuotedScalarsAreStrings) {
   EXPECT_EQ(value_of("a: \"0755\"\nb: 'true'\nc: \"\"\nd: 'null'\ne: !!str 12\n"),
-            json({{"a", "0755"}, {"b", "true"}, {"c", ""}, {"d", "null"}, {"e", "12"}}));
+            R"({a: "0755", b: "true", c: "", d: "null", e: "12"})");
 }
 
 TEST(ScalarTypingTest, PlainBooleansInAnyCase) {
   EXPECT_EQ(value_of("[true, True, TRUE, tRuE, false, FALSE]"),
-            json({true, true, true, true, false, false}));
+            "[true, true, true, true, false, false]");
 }
 
 TEST(ScalarTypingTest, YamlOneOneBooleansStayStrings) {
-  EXPECT_EQ(value_of("[yes, no, on, off, y, n]"), json({"yes", "no", "on", "off", "y", "n"}));
+  EXPECT_EQ(value_of("[yes, no, on, off, y, n]"), R"(["yes", "no", "on", "off", "y", "n"])");
 }
 
 TEST(ScalarTypingTest, NullTildeAndEmptyAreNull) {
   EXPECT_EQ(value_of("a: null\nb: ~\nc:\nd: Null\ne: NULL\n"),
-            json({{"a", nullptr}, {"b", nullptr}, {"c", nullptr}, {"d", nullptr}, {"e", nullptr}}));
+            "{a: null, b: null, c: null, d: null, e: null}");
 }
 
 TEST(ScalarTypingTest, DecimalIntegersAreNumbers) {
   EXPECT_EQ(value_of("[1, -2, +3, 0, 0755, 9223372036854775807]"),
-            json({1, -2, 3, 0, 755, 9223372036854775807LL}));
+            "[1, -2, 3, 0, 755, 9223372036854775807]");
 }
 
 TEST(ScalarTypingTest, EverythingElseIsAString) {
   EXPECT_EQ(value_of("[1.5, 0x10, 1e3, 64M, 50%, 9223372036854775808, '-', -, /usr]"),
-            json({"1.5", "0x10", "1e3", "64M", "50%", "9223372036854775808", "-", "-", "/usr"}));
+            R"(["1.5", "0x10", "1e3", "64M", "50%", "9223372036854775808", "-", "-", "/usr"])");
 }
 
 TEST(ScalarTypingTest, KeysAreAlwaysStrings) {
-  EXPECT_EQ(value_of("1: a\ntrue: b\n\"q\": c\n"), json({{"1", "a"}, {"true", "b"}, {"q", "c"}}));
+  EXPECT_EQ(value_of("1: a\ntrue: b\n\"q\": c\n"), R"({1: "a", true: "b", q: "c"})");
 }
 
 TEST(ScalarTypingTest, NumbersKeepTheirSpelling) {
   auto document = parse("mode: 0755\nname: x\n");
   ASSERT_TRUE(document);
-  EXPECT_EQ(document->nodes.at("/mode").raw, "0755");
-  EXPECT_EQ(document->nodes.at("/name").raw, "");
+  EXPECT_EQ(document->at("/mode").integer, 755);
+  EXPECT_EQ(document->at("/mode").text, "0755");
+  EXPECT_EQ(document->at("/name").text, "x");
 }
 
 TEST(PositionsTest, ValuesAndKeysAreOneBased) {
   auto document = parse("version: 1\nmounts:\n  - bind: /usr\n    readonly: true\n");
   ASSERT_TRUE(document);
-  const auto& nodes = document->nodes;
-  EXPECT_EQ(nodes.at("").value, (Pos{1, 1}));
-  EXPECT_EQ(nodes.at("/version").key, (Pos{1, 1}));
-  EXPECT_EQ(nodes.at("/version").value, (Pos{1, 10}));
-  EXPECT_EQ(nodes.at("/mounts").key, (Pos{2, 1}));
-  EXPECT_EQ(nodes.at("/mounts/0").value, (Pos{3, 5}));
-  EXPECT_EQ(nodes.at("/mounts/0").key, (Pos{0, 0}));
-  EXPECT_EQ(nodes.at("/mounts/0/bind").key, (Pos{3, 5}));
-  EXPECT_EQ(nodes.at("/mounts/0/bind").value, (Pos{3, 11}));
-  EXPECT_EQ(nodes.at("/mounts/0/readonly").key, (Pos{4, 5}));
-  EXPECT_EQ(nodes.at("/mounts/0/readonly").value, (Pos{4, 15}));
+  const Document& nodes = *document;
+  EXPECT_EQ(nodes.at("").pos, (Pos{1, 1}));
+  EXPECT_EQ(nodes.at("/version").key_pos, (Pos{1, 1}));
+  EXPECT_EQ(nodes.at("/version").pos, (Pos{1, 10}));
+  EXPECT_EQ(nodes.at("/mounts").key_pos, (Pos{2, 1}));
+  EXPECT_EQ(nodes.at("/mounts/0").pos, (Pos{3, 5}));
+  EXPECT_EQ(nodes.at("/mounts/0").key_pos, (Pos{0, 0}));
+  EXPECT_EQ(nodes.at("/mounts/0/bind").key_pos, (Pos{3, 5}));
+  EXPECT_EQ(nodes.at("/mounts/0/bind").pos, (Pos{3, 11}));
+  EXPECT_EQ(nodes.at("/mounts/0/readonly").key_pos, (Pos{4, 5}));
+  EXPECT_EQ(nodes.at("/mounts/0/readonly").pos, (Pos{4, 15}));
 }
 
 TEST(PositionsTest, EmptyValuesPointAtTheirKey) {
   auto document = parse("a:\nb: 1\n");
   ASSERT_TRUE(document);
-  EXPECT_EQ(document->nodes.at("/a").value, (Pos{1, 1}));
+  EXPECT_EQ(document->at("/a").pos, (Pos{1, 1}));
 }
 
-TEST(PositionsTest, InfoFallsBackToTheNearestAncestor) {
+TEST(PositionsTest, NearestFallsBackToTheNearestAncestor) {
   auto document = parse("a:\n  b: 1\n");
   ASSERT_TRUE(document);
-  EXPECT_EQ(document->info("/a/b/c/d").value, (Pos{2, 6}));
-  EXPECT_EQ(document->info("/zzz").value, (Pos{1, 1}));
+  EXPECT_EQ(document->nearest("/a/b/c/d").pos, (Pos{2, 6}));
+  EXPECT_EQ(document->nearest("/zzz").pos, (Pos{1, 1}));
+  EXPECT_EQ(document->find("/a/b/c"), nullptr);
+  EXPECT_EQ(document->find("/a/0"), nullptr);
 }
 
 TEST(PointerTest, EscapesTildeAndSlash) {
@@ -99,8 +122,9 @@ TEST(PointerTest, EscapesTildeAndSlash) {
   EXPECT_EQ(pointer_append("/a", std::size_t{3}), "/a/3");
   auto document = parse("sysctls: {\"net/ipv4\": 1, \"a~b\": 2}\n");
   ASSERT_TRUE(document);
-  EXPECT_EQ(document->nodes.count("/sysctls/net~1ipv4"), 1u);
-  EXPECT_EQ(document->root.at(json::json_pointer("/sysctls/a~0b")), 2);
+  ASSERT_NE(document->find("/sysctls/net~1ipv4"), nullptr);
+  EXPECT_EQ(document->at("/sysctls/net~1ipv4").integer, 1);
+  EXPECT_EQ(document->at("/sysctls/a~0b").integer, 2);
 }
 
 TEST(YamlRefusalsTest, AnchorsAndAliases) {
@@ -140,21 +164,21 @@ TEST(YamlRefusalsTest, MultipleDocuments) {
   EXPECT_EQ(error_of("a: 1\n---\nb: 2\n"),
             "t.yaml:2:1: more than one YAML document in a layout (a layout file holds one "
             "document; remove the '---' or split the file)");
-  EXPECT_EQ(value_of("---\na: 1\n...\n"), json({{"a", 1}}));
+  EXPECT_EQ(value_of("---\na: 1\n...\n"), "{a: 1}");
 }
 
 TEST(YamlRefusalsTest, EmptyInput) {
   const std::string empty = "t.yaml:1:1: layout is empty (a layout starts with 'version: 1')";
   EXPECT_EQ(error_of(""), empty);
   EXPECT_EQ(error_of("# only a comment\n\n"), empty);
-  EXPECT_EQ(value_of("---\n"), json(nullptr));
+  EXPECT_EQ(value_of("---\n"), "null");
 }
 
 TEST(YamlRefusalsTest, UnterminatedQuotes) {
   EXPECT_EQ(error_of("a: \"abc\nb: 1\n"),
             "t.yaml:1:4: unterminated quoted string (close it with \")");
   EXPECT_EQ(error_of("a: 'it''s\n"), "t.yaml:1:4: unterminated quoted string (close it with ')");
-  EXPECT_EQ(value_of("a: \"x\\\"y\"\nb: 'it''s'\n"), json({{"a", "x\"y"}, {"b", "it's"}}));
+  EXPECT_EQ(value_of("a: \"x\\\"y\"\nb: 'it''s'\n"), R"({a: "x"y", b: "it's"})");
 }
 
 TEST(YamlSyntaxTest, ErrorsCarryLocationAndHint) {
@@ -175,7 +199,7 @@ TEST(YamlSyntaxTest, TabIndentationIsNamed) {
   EXPECT_EQ(error_of("a: 1\n  \tb: 1\n"),
             "t.yaml:2:3: tab character in indentation (indent with spaces)");
   // Tabs inside values are fine.
-  EXPECT_EQ(value_of("a: \"x\\ty\"\nb: |\n  \tc\n"), json({{"a", "x\ty"}, {"b", "\tc\n"}}));
+  EXPECT_EQ(value_of("a: \"x\\ty\"\nb: |\n  \tc\n"), "{a: \"x\ty\", b: \"\tc\n\"}");
 }
 
 TEST(YamlLimitsTest, NestingLimit) {

@@ -1,10 +1,11 @@
-#include "layout/yaml_to_json.h"
+#include "layout/document.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -14,12 +15,11 @@
 #include <spanstream>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace rootfsctl::layout {
 namespace {
-
-using nlohmann::json;
 
 constexpr std::string_view kAnchorHint =
     "layouts do not use anchors and aliases; write the value out";
@@ -85,13 +85,13 @@ std::vector<std::size_t> line_starts(std::string_view text) {
   return starts;
 }
 
-// Receives yaml-cpp's parse events and assembles the JSON value and the position map.
+// Receives yaml-cpp's parse events and assembles the tree of nodes.
 class Builder final : public YAML::EventHandler {
  public:
   Builder(const SourceText& source, std::size_t max_nodes)
       : source_(source), line_starts_(line_starts(source.text)), max_nodes_(max_nodes) {}
 
-  YamlDocument take() { return std::move(document_); }
+  Document take() { return std::move(document_); }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     if (++documents_ > 1) {
@@ -104,7 +104,7 @@ class Builder final : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
     if (discarding()) return count_node(to_pos(mark));
     if (expecting_key()) fail(to_pos(mark), "empty mapping key", "give the key a name");
-    place(null_pos(to_pos(mark)), json(nullptr), {});
+    place(null_pos(to_pos(mark)), Node{});
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
@@ -126,31 +126,31 @@ class Builder final : public YAML::EventHandler {
     } else if (expecting_key()) {
       set_key(pos, value);
     } else if (quoted) {
-      place(pos, json(value), {});
+      place(pos, string_node(value));
     } else {
-      place(pos, plain_scalar(value), value);
+      place(pos, plain_scalar(value));
     }
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
-    open(mark, tag, json::array());
+    open(mark, tag, NodeType::kList);
   }
   void OnSequenceEnd() override { close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
                   YAML::EmitterStyle::value) override {
-    open(mark, tag, json::object());
+    open(mark, tag, NodeType::kMap);
   }
   void OnMapEnd() override { close(); }
 
  private:
   struct Frame {
-    json* node;
-    std::string pointer;
+    Node* node;
     bool expecting_key = true;  // mappings: the next scalar is a key
     std::string key;            // mappings: the key whose value comes next
     Pos key_pos;
+    std::unordered_map<std::string, std::size_t> seen;  // mappings: key -> item index
   };
 
   [[noreturn]] void fail(Pos pos, std::string message, std::string hint = {}) const {
@@ -158,13 +158,13 @@ class Builder final : public YAML::EventHandler {
   }
 
   bool expecting_key() const {
-    return !stack_.empty() && stack_.back().node->is_object() && stack_.back().expecting_key;
+    return !stack_.empty() && stack_.back().node->is_map() && stack_.back().expecting_key;
   }
 
   // An empty value's mark is that of the next token, often on a later line; its key is
   // the better place to point at.
   Pos null_pos(Pos pos) const {
-    if (stack_.empty() || !stack_.back().node->is_object()) return pos;
+    if (stack_.empty() || !stack_.back().node->is_map()) return pos;
     return stack_.back().key_pos.line < pos.line ? stack_.back().key_pos : pos;
   }
 
@@ -198,18 +198,34 @@ class Builder final : public YAML::EventHandler {
            static_cast<std::size_t>(mark.column);
   }
 
-  static json plain_scalar(const std::string& value) {
-    if (equals_lower(value, "true")) return json(true);
-    if (equals_lower(value, "false")) return json(false);
-    if (value.empty() || value == "~" || equals_lower(value, "null")) return json(nullptr);
-    if (auto number = plain_integer(value)) return json(*number);
-    return json(value);
+  static Node string_node(const std::string& value) {
+    Node node;
+    node.type = NodeType::kString;
+    node.text = value;
+    return node;
+  }
+
+  static Node plain_scalar(const std::string& value) {
+    Node node;
+    if (equals_lower(value, "true") || equals_lower(value, "false")) {
+      node.type = NodeType::kBool;
+      node.boolean = equals_lower(value, "true");
+    } else if (value.empty() || value == "~" || equals_lower(value, "null")) {
+      node.type = NodeType::kNull;
+    } else if (auto number = plain_integer(value)) {
+      node.type = NodeType::kInteger;
+      node.integer = *number;
+      node.text = value;
+    } else {
+      return string_node(value);
+    }
+    return node;
   }
 
   void set_key(Pos pos, const std::string& key) {
     Frame& top = stack_.back();
-    if (top.node->contains(key)) {
-      const auto& first = document_.nodes.at(pointer_append(top.pointer, key)).key;
+    if (auto it = top.seen.find(key); it != top.seen.end()) {
+      const Pos first = top.node->items[it->second].key_pos;
       fail(pos, "duplicate key '" + key + "'",
            "it is already set on line " + std::to_string(first.line));
     }
@@ -218,7 +234,7 @@ class Builder final : public YAML::EventHandler {
     top.expecting_key = false;
   }
 
-  void open(const YAML::Mark& mark, const std::string& tag, json empty) {
+  void open(const YAML::Mark& mark, const std::string& tag, NodeType type) {
     const Pos pos = to_pos(mark);
     check_tag(mark, tag);
     if (stack_.size() + discard_depth_ >= static_cast<std::size_t>(kMaxNesting)) {
@@ -226,8 +242,9 @@ class Builder final : public YAML::EventHandler {
            "is a bracket left open?");
     }
     if (discarding() || expecting_key()) return open_key_collection(pos);
-    auto [node, pointer] = place(pos, std::move(empty), {});
-    stack_.push_back(Frame{node, std::move(pointer), true, {}, {}});
+    Node empty;
+    empty.type = type;
+    stack_.push_back(Frame{place(pos, std::move(empty)), true, {}, {}, {}});
   }
 
   // A list or mapping used as a key is an error, but only reported once it is complete:
@@ -239,7 +256,10 @@ class Builder final : public YAML::EventHandler {
   }
 
   void close() {
-    if (discard_depth_ == 0) return stack_.pop_back();
+    if (discard_depth_ == 0) {
+      index_keys(*stack_.back().node);
+      return stack_.pop_back();
+    }
     if (--discard_depth_ == 0) {
       fail(key_collection_pos_, "mapping key is not a string", "keys in a layout are plain names");
     }
@@ -255,32 +275,37 @@ class Builder final : public YAML::EventHandler {
     }
   }
 
-  // Stores `value` where the document expects the next node and records its position.
-  std::pair<json*, std::string> place(Pos pos, json value, std::string raw) {
+  // A mapping's lookup index, once its keys are all known.
+  static void index_keys(Node& node) {
+    if (!node.is_map()) return;
+    node.by_key.resize(node.keys.size());
+    for (std::size_t i = 0; i < node.keys.size(); ++i) node.by_key[i] = static_cast<std::uint32_t>(i);
+    std::sort(node.by_key.begin(), node.by_key.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return node.keys[a] < node.keys[b]; });
+  }
+
+  // Stores `node` where the document expects the next one, at `pos`.
+  Node* place(Pos pos, Node node) {
     count_node(pos);
-    if (!value.is_number()) raw.clear();
+    node.pos = pos;
     if (stack_.empty()) {
-      document_.root = std::move(value);
-      document_.nodes[""] = NodeInfo{pos, {}, std::move(raw)};
-      return {&document_.root, ""};
+      document_.root = std::move(node);
+      return &document_.root;
     }
     Frame& top = stack_.back();
-    if (top.node->is_array()) {
-      std::string pointer = pointer_append(top.pointer, top.node->size());
-      top.node->push_back(std::move(value));
-      document_.nodes[pointer] = NodeInfo{pos, {}, std::move(raw)};
-      return {&top.node->back(), std::move(pointer)};
+    if (top.node->is_map()) {
+      node.key_pos = top.key_pos;
+      top.seen.emplace(top.key, top.node->items.size());
+      top.node->keys.push_back(std::move(top.key));
+      top.expecting_key = true;
     }
-    std::string pointer = pointer_append(top.pointer, top.key);
-    json& slot = (*top.node)[top.key] = std::move(value);
-    document_.nodes[pointer] = NodeInfo{pos, top.key_pos, std::move(raw)};
-    top.expecting_key = true;
-    return {&slot, std::move(pointer)};
+    top.node->items.push_back(std::move(node));
+    return &top.node->items.back();
   }
 
   const SourceText& source_;
   std::vector<std::size_t> line_starts_;
-  YamlDocument document_;
+  Document document_;
   std::vector<Frame> stack_;
   std::size_t node_count_ = 0;
   std::size_t max_nodes_;
@@ -332,7 +357,7 @@ Error syntax_error(const SourceText& source, const YAML::Exception& e) {
   return source.error_at(pos, "YAML syntax error: " + e.msg, syntax_hint(e.msg));
 }
 
-Result<YamlDocument> parse(const SourceText& source, std::size_t max_nodes) {
+Result<Document> parse(const SourceText& source, std::size_t max_nodes) {
   std::ispanstream in(std::span<const char>(source.text.data(), source.text.size()));
   YAML::Parser parser(in);
   Builder builder(source, max_nodes);
@@ -353,17 +378,61 @@ Result<YamlDocument> parse(const SourceText& source, std::size_t max_nodes) {
 
 }  // namespace
 
-const NodeInfo& YamlDocument::info(std::string_view pointer) const {
-  static const NodeInfo kNowhere{Pos{1, 1}, {}, {}};
-  std::string key(pointer);
+const Node* Node::find(std::string_view key) const {
+  auto it = std::lower_bound(by_key.begin(), by_key.end(), key,
+                             [&](std::uint32_t i, std::string_view k) { return keys[i] < k; });
+  if (it == by_key.end() || keys[*it] != key) return nullptr;
+  return &items[*it];
+}
+
+Node* Node::find(std::string_view key) {
+  return const_cast<Node*>(static_cast<const Node&>(*this).find(key));
+}
+
+// The checks ask for a node by pointer some thousands of times a layout, so the pointer
+// is walked in place, token by token.
+const Node* Document::find(std::string_view pointer) const {
+  const Node* at = &root;
+  for (std::size_t i = 0; i < pointer.size() && at != nullptr;) {
+    std::size_t next = pointer.find('/', i + 1);
+    if (next == std::string_view::npos) next = pointer.size();
+    const std::string token = pointer_unescape(pointer.substr(i + 1, next - i - 1));
+    if (at->is_list()) {
+      std::size_t index = 0;
+      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
+      const bool valid = ec == std::errc() && end == token.data() + token.size();
+      at = valid && index < at->items.size() ? &at->items[index] : nullptr;
+    } else {
+      at = at->find(token);
+    }
+    i = next;
+  }
+  return at;
+}
+
+Node* Document::find(std::string_view pointer) {
+  return const_cast<Node*>(static_cast<const Document&>(*this).find(pointer));
+}
+
+const Node& Document::at(std::string_view pointer) const {
+  const Node* node = find(pointer);
+  if (node == nullptr) throw std::out_of_range("no layout node at " + std::string(pointer));
+  return *node;
+}
+
+Node& Document::at(std::string_view pointer) {
+  return const_cast<Node&>(static_cast<const Document&>(*this).at(pointer));
+}
+
+const Node& Document::nearest(std::string_view pointer) const {
   while (true) {
-    if (auto it = nodes.find(key); it != nodes.end()) return it->second;
-    if (key.empty()) return kNowhere;
-    key.erase(key.rfind('/'));
+    if (const Node* node = find(pointer)) return *node;
+    if (pointer.empty()) return root;
+    pointer = pointer.substr(0, pointer.rfind('/'));
   }
 }
 
-Result<YamlDocument> yaml_to_json(const SourceText& source, std::size_t max_nodes) {
+Result<Document> parse_yaml(const SourceText& source, std::size_t max_nodes) {
   return parse(source, max_nodes);
 }
 
@@ -379,30 +448,6 @@ std::string pointer_unescape(std::string_view token) {
     }
   }
   return out;
-}
-
-// The checks ask for a node by pointer some thousands of times a layout; walking the
-// pointer in place, rather than through json::json_pointer (a vector of strings a call),
-// was half of check_structure's instructions.
-const nlohmann::json& node_at(const nlohmann::json& root, std::string_view pointer) {
-  const nlohmann::json* at = &root;
-  for (std::size_t i = 0; i < pointer.size();) {
-    std::size_t next = pointer.find('/', i + 1);
-    if (next == std::string_view::npos) next = pointer.size();
-    const std::string token = pointer_unescape(pointer.substr(i + 1, next - i - 1));
-    if (at->is_array()) {
-      std::size_t index = 0;
-      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
-      if (ec != std::errc() || end != token.data() + token.size()) {
-        throw std::out_of_range("bad array index in " + std::string(pointer));
-      }
-      at = &at->at(index);
-    } else {
-      at = &at->at(token);
-    }
-    i = next;
-  }
-  return *at;
 }
 
 std::string pointer_append(std::string_view pointer, std::string_view key) {
