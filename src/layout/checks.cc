@@ -834,8 +834,7 @@ Result<CheckedDocument> Checker::run() {
   for (const auto& key : ordered_keys("")) {
     if (auto ok = check_top_level_key(key); !ok) return std::unexpected(ok.error());
   }
-  return CheckedDocument{std::move(own_vars_), std::move(deferred_),
-                         std::move(extends_)};
+  return CheckedDocument{std::move(own_vars_), std::move(deferred_), std::move(extends_)};
 }
 
 Result<void> Checker::finish(CheckedDocument& checked, const VarMap& vars,
@@ -862,8 +861,8 @@ Result<CheckedDocument> check_structure(const SourceText& source, Document& docu
   return Checker(source, document, overrides).run();
 }
 
-Result<void> expand_deferred(const SourceText& source, Document& document,
-                             CheckedDocument& checked, const VarMap& vars,
+Result<void> expand_deferred(const SourceText& source, Document& document, CheckedDocument& checked,
+                             const VarMap& vars,
                              const std::function<bool(std::string_view pointer)>& wanted) {
   if (checked.deferred.empty()) return {};
   return Checker(source, document, vars).finish(checked, vars, wanted);

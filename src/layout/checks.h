@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "layout/document.h"
 #include "layout/source_text.h"
 #include "layout/vars.h"
-#include "layout/document.h"
 
 namespace rootfsctl::layout {
 
@@ -72,8 +72,8 @@ Result<CheckedDocument> check_structure(const SourceText& source, Document& docu
 
 /// Phase 2: expands and checks, in document order, the deferred values whose pointer
 /// `wanted` accepts, with `vars`; they leave `checked.deferred`. Errors are at the scalar.
-Result<void> expand_deferred(const SourceText& source, Document& document,
-                             CheckedDocument& checked, const VarMap& vars,
+Result<void> expand_deferred(const SourceText& source, Document& document, CheckedDocument& checked,
+                             const VarMap& vars,
                              const std::function<bool(std::string_view pointer)>& wanted);
 
 }  // namespace rootfsctl::layout

@@ -66,7 +66,9 @@ class Composer {
   Result<void> expand_survivors();
   Layout build() const;
 
-  const Node& node(const Piece& piece) const { return files_[piece.file].document.at(piece.pointer); }
+  const Node& node(const Piece& piece) const {
+    return files_[piece.file].document.at(piece.pointer);
+  }
   Origin origin(std::size_t file, const std::string& pointer) const {
     return origin_at(files_[file].document, pointer, files_[file].name);
   }
@@ -266,15 +268,13 @@ Layout Composer::build() const {
   for (const auto& [name, piece] : sysctls_) layout.sysctls[name] = node(piece).value();
   for (const auto& slot : mounts_) {
     const ParsedFile& file = files_[slot.piece.file];
-    layout.mounts.push_back(
-        build_entry_at(file.document, slot.piece.pointer, file.name));
+    layout.mounts.push_back(build_entry_at(file.document, slot.piece.pointer, file.name));
   }
   if (apply_removals_) return layout;
   for (const auto& piece : removals_) {
     const std::string pointer = pointer_append(piece.pointer, "remove");
-    layout.removals.push_back(Removal{
-        files_[piece.file].document.at(pointer).value(),
-        origin(piece.file, pointer)});
+    layout.removals.push_back(
+        Removal{files_[piece.file].document.at(pointer).value(), origin(piece.file, pointer)});
   }
   return layout;
 }

@@ -11,9 +11,9 @@
 #include "core/error.h"
 #include "core/origin.h"
 #include "layout/checks.h"
+#include "layout/document.h"
 #include "layout/model.h"
 #include "layout/source_text.h"
-#include "layout/document.h"
 
 namespace rootfsctl::layout {
 

@@ -279,7 +279,8 @@ class Builder final : public YAML::EventHandler {
   static void index_keys(Node& node) {
     if (!node.is_map()) return;
     node.by_key.resize(node.keys.size());
-    for (std::size_t i = 0; i < node.keys.size(); ++i) node.by_key[i] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = 0; i < node.keys.size(); ++i)
+      node.by_key[i] = static_cast<std::uint32_t>(i);
     std::sort(node.by_key.begin(), node.by_key.end(),
               [&](std::uint32_t a, std::uint32_t b) { return node.keys[a] < node.keys[b]; });
   }

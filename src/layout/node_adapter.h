@@ -5,6 +5,7 @@
 // schema_check.cc includes it (it pulls in valijson).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -18,10 +19,13 @@
 namespace valijson::adapters {
 
 class LayoutNodeAdapter;
-class LayoutNodeArrayIterator;
-class LayoutNodeMemberIterator;
-
 using LayoutNodeMember = std::pair<std::string, LayoutNodeAdapter>;
+template <typename Value, Value (*at)(const rootfsctl::layout::Node&, std::size_t)>
+class LayoutNodeIterator;
+inline LayoutNodeAdapter item_at(const rootfsctl::layout::Node& node, std::size_t index);
+inline LayoutNodeMember member_at(const rootfsctl::layout::Node& node, std::size_t index);
+using LayoutNodeArrayIterator = LayoutNodeIterator<LayoutNodeAdapter, &item_at>;
+using LayoutNodeMemberIterator = LayoutNodeIterator<LayoutNodeMember, &member_at>;
 
 // What a default-constructed array, object or value wraps.
 inline rootfsctl::layout::Node empty_node(rootfsctl::layout::NodeType type) {
@@ -154,76 +158,51 @@ class LayoutNodeAdapter : public BasicAdapter<LayoutNodeAdapter, LayoutNodeArray
       : BasicAdapter(LayoutNodeValue{node}) {}
 };
 
-class LayoutNodeArrayIterator {
+// A list's items or a mapping's members by index; `at` says what one of them is.
+template <typename Value, Value (*at)(const rootfsctl::layout::Node&, std::size_t)>
+class LayoutNodeIterator {
  public:
   using iterator_category = std::bidirectional_iterator_tag;
-  using value_type = LayoutNodeAdapter;
-  using difference_type = LayoutNodeAdapter;
-  using pointer = LayoutNodeAdapter*;
-  using reference = LayoutNodeAdapter&;
+  using value_type = Value;
+  using difference_type = Value;
+  using pointer = Value*;
+  using reference = Value&;
 
-  LayoutNodeArrayIterator(const rootfsctl::layout::Node* node, std::size_t index)
+  LayoutNodeIterator(const rootfsctl::layout::Node* node, std::size_t index)
       : node_(node), index_(index) {}
 
-  LayoutNodeAdapter operator*() const { return LayoutNodeAdapter(node_->items[index_]); }
-  DerefProxy<LayoutNodeAdapter> operator->() const { return DerefProxy<LayoutNodeAdapter>(**this); }
-  bool operator==(const LayoutNodeArrayIterator& other) const { return index_ == other.index_; }
-  bool operator!=(const LayoutNodeArrayIterator& other) const { return index_ != other.index_; }
-  const LayoutNodeArrayIterator& operator++() {
+  Value operator*() const { return at(*node_, index_); }
+  DerefProxy<Value> operator->() const { return DerefProxy<Value>(**this); }
+  bool operator==(const LayoutNodeIterator& other) const { return index_ == other.index_; }
+  bool operator!=(const LayoutNodeIterator& other) const { return index_ != other.index_; }
+  const LayoutNodeIterator& operator++() {
     ++index_;
     return *this;
   }
-  LayoutNodeArrayIterator operator++(int) {
-    LayoutNodeArrayIterator before = *this;
+  LayoutNodeIterator operator++(int) {
+    LayoutNodeIterator before = *this;
     ++index_;
     return before;
   }
-  const LayoutNodeArrayIterator& operator--() {
+  const LayoutNodeIterator& operator--() {
     --index_;
     return *this;
   }
-  void advance(std::ptrdiff_t n) { index_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(index_) + n); }
+  void advance(std::ptrdiff_t n) {
+    index_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(index_) + n);
+  }
 
  private:
   const rootfsctl::layout::Node* node_;
   std::size_t index_;
 };
 
-class LayoutNodeMemberIterator {
- public:
-  using iterator_category = std::bidirectional_iterator_tag;
-  using value_type = LayoutNodeMember;
-  using difference_type = LayoutNodeMember;
-  using pointer = LayoutNodeMember*;
-  using reference = LayoutNodeMember&;
-
-  LayoutNodeMemberIterator(const rootfsctl::layout::Node* node, std::size_t index)
-      : node_(node), index_(index) {}
-
-  LayoutNodeMember operator*() const {
-    return LayoutNodeMember(node_->keys[index_], LayoutNodeAdapter(node_->items[index_]));
-  }
-  DerefProxy<LayoutNodeMember> operator->() const { return DerefProxy<LayoutNodeMember>(**this); }
-  bool operator==(const LayoutNodeMemberIterator& other) const { return index_ == other.index_; }
-  bool operator!=(const LayoutNodeMemberIterator& other) const { return index_ != other.index_; }
-  const LayoutNodeMemberIterator& operator++() {
-    ++index_;
-    return *this;
-  }
-  LayoutNodeMemberIterator operator++(int) {
-    LayoutNodeMemberIterator before = *this;
-    ++index_;
-    return before;
-  }
-  const LayoutNodeMemberIterator& operator--() {
-    --index_;
-    return *this;
-  }
-
- private:
-  const rootfsctl::layout::Node* node_;
-  std::size_t index_;
-};
+inline LayoutNodeAdapter item_at(const rootfsctl::layout::Node& node, std::size_t index) {
+  return LayoutNodeAdapter(node.items[index]);
+}
+inline LayoutNodeMember member_at(const rootfsctl::layout::Node& node, std::size_t index) {
+  return {node.keys[index], LayoutNodeAdapter(node.items[index])};
+}
 
 template <>
 struct AdapterTraits<LayoutNodeAdapter> {

@@ -2,8 +2,8 @@
 
 #include <cctype>
 #include <memory>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -113,8 +113,7 @@ std::string quoted_tail(std::string_view description) {
 
 // valijson's descriptions name its constraints; users know keys and values. The common
 // ones are reworded, an unknown key is reported at the key; the rest are quoted.
-Error describe_finding(const SourceText& source, const Document& document,
-                       const Finding& finding) {
+Error describe_finding(const SourceText& source, const Document& document, const Finding& finding) {
   constexpr std::string_view kExtraKey = "Object contains a property that could not be";
   constexpr std::string_view kMissingKey = "Missing required property";
   const std::string where = display_path(finding.pointer);

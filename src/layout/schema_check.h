@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "layout/source_text.h"
 #include "layout/document.h"
+#include "layout/source_text.h"
 
 namespace rootfsctl::layout {
 

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "layout/checks.h"
-#include "layout/loader.h"
 #include "layout/document.h"
+#include "layout/loader.h"
 #include "layout_test_support.h"
 
 namespace rootfsctl::layout {

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "core/mount_flags.h"
+#include "layout/document.h"
 #include "layout/fields.h"
 #include "layout/loader.h"
 #include "layout/schema_annotations.h"
 #include "layout/schema_check.h"
-#include "layout/document.h"
 #include "layout_test_support.h"
 
 namespace rootfsctl::layout {
