@@ -334,12 +334,16 @@ mounts:
         applies = RACE_APPLIES
         # Some applies must get through while the names move, so that a success is checked
         # too. A slow apply (a sanitizer build on a loaded machine) may never see all the
-        # names in place at full speed; then the racer pauses half a second after each
-        # round, longer than most applies, so the names stay put for many of them, yet still
-        # move under some.
-        if outcomes[0] == 0:
-            race(0.5, RACE_LANES * 5)
+        # names in place at full speed; then the racer pauses after each round, so the
+        # names stay put for many applies, yet still move under some. Each exchange round
+        # flips the names, so an apply succeeds only inside one pause: the pause doubles
+        # until it is longer than an apply on this machine (under ASan with a neighbour
+        # test on the other core, 0.5 s was not always enough).
+        pause = 0.5
+        while outcomes[0] == 0 and pause <= 4:
+            race(pause, RACE_LANES * 5)
             applies += RACE_LANES * 5
+            pause *= 2
         self.maxDiff = None
         self.assertEqual(failures, [])
         self.assertEqual(sum(outcomes.values()), applies)
