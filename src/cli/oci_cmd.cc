@@ -17,6 +17,7 @@
 #include "core/write_file.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
+#include "render/oci_export.h"
 #include "render/render.h"
 
 namespace rootfsctl::cli {
@@ -251,7 +252,7 @@ int export_config_main(const layout::Layout& layout, const cxxopts::ParseResult&
   if (!text) return report_error(text.error(), json);
   std::string bundle = args.count("bundle") ? args["bundle"].as<std::string>()
                                             : fs::path(base).parent_path().string();
-  oci::BaseOptions options;
+  render::BaseOptions options;
   options.source_name = base;
   options.bundle_dir = fs::absolute(bundle.empty() ? "." : bundle).lexically_normal().string();
   while (options.bundle_dir.size() > 1 && options.bundle_dir.back() == '/') {
@@ -259,7 +260,7 @@ int export_config_main(const layout::Layout& layout, const cxxopts::ParseResult&
   }
   options.uid = ::geteuid();
   options.gid = ::getegid();
-  auto exported = oci::export_config(layout, *text, options);
+  auto exported = render::export_config(layout, *text, options);
   if (!exported) return report_error(exported.error(), json);
   if (json) {
     std::cout << render::oci_export_config_json(exported->config_json, exported->findings);
@@ -297,7 +298,7 @@ int export_main(int argc, char** argv) {
   auto layout = load_named_layout(*args, "export");
   if (!layout) return report_error(layout.error(), json);
   if (args->count("base")) return export_config_main(*layout, *args, json);
-  auto exported = oci::export_mounts(*layout);
+  auto exported = render::export_mounts(*layout);
   if (json) {
     std::cout << render::oci_export_json(exported.mounts_json, exported.findings);
     return kExitOk;

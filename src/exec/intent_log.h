@@ -73,7 +73,9 @@ struct ParsedLog {
   bool torn_tail = false;     // the last line was cut short (ignored)
 };
 
-// --- the format (pure, for tests) ------------------------------------------------------
+// --- the format (pure, for tests; written and read in outcome.cc, exec's serialiser) ---
+// Strings follow the byte rule of every JSON rootfsctl writes: one that is not UTF-8 is
+// written with U+FFFD and a "<name>_hex" companion holding its bytes, read back from it.
 
 std::string header_line(const LogHeader& header);
 std::string intent_line(const plan::Op& op, const Facts& before);
@@ -81,6 +83,8 @@ std::string done_line(int index, const Facts& made);
 /// Parses a whole log. Errors: a damaged line other than the last, a record out of
 /// order, no header.
 Result<ParsedLog> parse_intent_log(std::string_view text);
+/// The error of a log that cannot be used (code "intent-log-damaged").
+Error intent_log_error(std::string message);
 
 // --- recovery decisions (pure, for tests) ----------------------------------------------
 

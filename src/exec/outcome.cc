@@ -1,5 +1,7 @@
-// ApplyOutcome <-> JSON (docs/commands.md). The contract's fields come first; extra fields carry
-// everything else so a forked helper's outcome crosses the pipe unchanged.
+// The serialiser of what an apply leaves behind, the one place in src/exec that writes
+// JSON: ApplyOutcome <-> JSON (docs/commands.md), the recovery report, and the intent
+// log's records (intent_log.h). In an outcome the contract's fields come first; extra
+// fields carry everything else so a forked helper's outcome crosses the pipe unchanged.
 //
 // Strings follow the renderers' byte rule (src/render/render.h): a string that is not
 // valid UTF-8 is dumped with U+FFFD replacements and a companion "<name>_hex" holding its
@@ -7,12 +9,16 @@
 #include "exec/outcome.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/utf8.h"
+#include "exec/intent_log.h"
 #include "exec/recover.h"
 #include "exec/target.h"
 
@@ -221,6 +227,158 @@ Result<ApplyOutcome> parse_outcome(const Json& json) {
   return outcome;
 }
 
+// --- the intent log's records (intent_log.h has the format) --------------------------
+
+/// A string field through the byte rule: the _hex companion when there is one. Throws on
+/// bad hex, as the record's other parse errors do.
+std::string text_of(const Json& record, const std::string& key) {
+  auto text = get_text(record, key);
+  if (!text) throw std::invalid_argument(key + "_hex is not hex");
+  return std::move(*text);
+}
+
+/// FNV-1a, 64 bits: enough to tell a torn or damaged line from a whole one.
+std::string hash_of(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string line_of(const Json& record) {
+  std::string body = record.dump(-1, ' ', true, Json::error_handler_t::replace);
+  return body + " " + hash_of(body) + "\n";
+}
+
+Json facts_json(const Facts& f) {
+  Json out = Json::object();
+  if (f.exists) {
+    out["exists"] = true;
+    out["dev"] = f.dev;
+    out["ino"] = f.ino;
+  }
+  if (f.mode) out["mode"] = *f.mode;
+  if (f.mount_id) out["mount_id"] = *f.mount_id;
+  if (f.flags) out["flags"] = *f.flags;
+  if (f.content) out["content_hex"] = to_hex(*f.content);
+  if (!f.propagation.empty()) out["propagation"] = f.propagation;
+  if (f.new_root_id) out["new_root_id"] = *f.new_root_id;
+  return out;
+}
+
+Facts facts_from(const Json& in) {
+  Facts f;
+  f.exists = in.value("exists", false);
+  f.dev = in.value("dev", std::uint64_t{0});
+  f.ino = in.value("ino", std::uint64_t{0});
+  if (in.contains("mode")) f.mode = in["mode"].get<std::uint32_t>();
+  if (in.contains("mount_id")) f.mount_id = in["mount_id"].get<std::uint64_t>();
+  if (in.contains("flags")) f.flags = in["flags"].get<std::uint64_t>();
+  if (in.contains("content_hex")) {
+    auto bytes = from_hex(in["content_hex"].get<std::string>());
+    if (!bytes) throw std::invalid_argument("content_hex is not hex");
+    f.content = std::move(*bytes);
+  }
+  f.propagation = in.value("propagation", std::string());
+  if (in.contains("new_root_id")) f.new_root_id = in["new_root_id"].get<std::uint64_t>();
+  return f;
+}
+
+Json op_json(const plan::Op& op) {
+  Json out;
+  out["index"] = op.index;
+  out["op"] = plan::op_name(op.kind);
+  out["scope"] = plan::scope_name(op.scope);
+  put_text(out, "target", op.target);
+  if (!op.source.empty()) put_text(out, "source", op.source);
+  if (!op.fstype.empty()) out["fstype"] = op.fstype;
+  if (!op.flags.empty()) out["flags"] = plan::flag_names(op.flags);
+  if (auto entry = op.entry_name(); !entry.empty()) out["entry"] = entry;
+  out["role"] = plan::role_name(op.role);
+  if (op.entry_index >= 0) out["entry_index"] = op.entry_index;
+  if (op.mode) out["mode"] = *op.mode;
+  if (op.commit) out["commit"] = true;
+  return out;
+}
+
+/// The op's role and entry kind back from a record. A journal written before records named
+/// the role says only the entry ("root", "sysctl", "bind", ...); the op's kind and scope
+/// tell the rest, except a mount point from a parent, which recovery treats alike.
+void set_role(plan::Op& op, const std::string& role, const std::string& entry) {
+  using plan::Role;
+  if (auto kind = layout::kind_from_name(entry)) op.entry_kind = *kind;
+  if (auto named = plan::role_from_name(role)) {
+    op.role = *named;
+  } else if (entry == "root") {
+    op.role = op.kind == plan::OpKind::kPivotRoot ? Role::kPivot
+              : op.scope == plan::Scope::kOldRoot ? Role::kOldRoot
+                                                  : Role::kRoot;
+  } else if (entry == "sysctl") {
+    op.role = Role::kSysctl;
+  } else if (entry == "hostname") {
+    op.role = Role::kHostname;
+  } else if (entry == "devpts" && op.kind == plan::OpKind::kSymlink) {
+    op.role = Role::kPtmx;
+  } else if (entry == "overlay" && op.kind == plan::OpKind::kMkdir) {
+    op.role = Role::kOverlayWorkDir;
+  } else if (entry.empty()) {
+    op.role = op.kind == plan::OpKind::kPropagation ? Role::kPropagation
+              : op.kind == plan::OpKind::kRemount   ? Role::kKeepWritable
+                                                    : Role::kMountPoint;
+  } else if (!layout::kind_from_name(entry)) {
+    throw std::invalid_argument("unknown entry '" + entry + "'");
+  }
+}
+
+plan::Op op_from(const Json& in) {
+  plan::Op op;
+  op.index = in.at("index").get<int>();
+  const auto kind = in.at("op").get<std::string>();
+  bool known = false;
+  for (int k = 0; k <= static_cast<int>(plan::OpKind::kUmount); ++k) {
+    if (plan::op_name(static_cast<plan::OpKind>(k)) != kind) continue;
+    op.kind = static_cast<plan::OpKind>(k);
+    known = true;
+  }
+  if (!known) throw std::invalid_argument("unknown op '" + kind + "'");
+  const auto scope = in.at("scope").get<std::string>();
+  known = false;
+  for (auto s : {plan::Scope::kCurrent, plan::Scope::kNewRoot, plan::Scope::kOldRoot}) {
+    if (plan::scope_name(s) != scope) continue;
+    op.scope = s;
+    known = true;
+  }
+  if (!known) throw std::invalid_argument("unknown scope '" + scope + "'");
+  if (!in.contains("target")) throw std::invalid_argument("no target");
+  op.target = text_of(in, "target");
+  op.source = text_of(in, "source");
+  op.fstype = in.value("fstype", std::string());
+  const auto names = in.value("flags", std::vector<std::string>{});
+  auto flags = plan::flags_from_names(names);
+  if (!flags) throw std::invalid_argument("unknown flag in " + Json(names).dump());
+  op.flags = *flags;
+  set_role(op, in.value("role", std::string()), in.value("entry", std::string()));
+  op.entry_index = in.value("entry_index", -1);
+  if (in.contains("mode")) op.mode = in["mode"].get<std::uint32_t>();
+  op.commit = in.value("commit", false);
+  return op;
+}
+
+/// One line without its newline: the JSON record, if the hash matches.
+std::optional<Json> record_of(std::string_view line) {
+  auto space = line.rfind(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view body = line.substr(0, space);
+  if (hash_of(body) != line.substr(space + 1)) return std::nullopt;
+  auto parsed = Json::parse(body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
+  return parsed;
+}
+
 }  // namespace
 
 std::string recovery_report_json(const RecoveryReport& report, const TargetName& target) {
@@ -293,6 +451,96 @@ Result<ApplyOutcome> outcome_from_json(std::string_view text) {
   } catch (const Json::exception& e) {
     return std::unexpected(make_error(Stage::kParse, std::string("outcome JSON: ") + e.what()));
   }
+}
+
+// --- the intent log's records -------------------------------------------------------
+
+std::string header_line(const LogHeader& h) {
+  Json out;
+  out["record"] = "header";
+  out["version"] = h.version;
+  out["boot_id"] = h.boot_id;
+  out["mnt_ns_id"] = h.mnt_ns_id;
+  out["pid"] = h.pid;
+  out["start_time"] = h.start_time;
+  put_text(out, "layout", h.layout);
+  out["ops_total"] = h.ops_total;
+  out["writer"] = h.writer;
+  return line_of(out);
+}
+
+std::string intent_line(const plan::Op& op, const Facts& before) {
+  Json out;
+  out["record"] = "intent";
+  out["index"] = op.index;
+  out["op"] = op_json(op);
+  out["before"] = facts_json(before);
+  return line_of(out);
+}
+
+std::string done_line(int index, const Facts& made) {
+  Json out;
+  out["record"] = "done";
+  out["index"] = index;
+  out["made"] = facts_json(made);
+  return line_of(out);
+}
+
+Result<ParsedLog> parse_intent_log(std::string_view text) {
+  ParsedLog log;
+  bool have_header = false;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    auto newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    const bool last = newline == std::string_view::npos || newline + 1 == text.size();
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    auto record = record_of(line);
+    if (!record) {
+      // Only the line being written when rootfsctl was killed may be cut short.
+      if (last) {
+        log.torn_tail = true;
+        break;
+      }
+      return std::unexpected(intent_log_error("line " + std::to_string(line_no) + " is damaged"));
+    }
+    try {
+      const auto kind = record->at("record").get<std::string>();
+      if (kind == "header") {
+        if (have_header) throw std::invalid_argument("a second header");
+        have_header = true;
+        log.header.version = record->at("version").get<int>();
+        if (log.header.version != 1) throw std::invalid_argument("unknown version");
+        log.header.boot_id = record->at("boot_id").get<std::string>();
+        log.header.mnt_ns_id = record->at("mnt_ns_id").get<std::uint64_t>();
+        log.header.pid = record->at("pid").get<pid_t>();
+        log.header.start_time = record->at("start_time").get<std::uint64_t>();
+        log.header.layout = text_of(*record, "layout");
+        log.header.ops_total = record->at("ops_total").get<int>();
+        log.header.writer = record->at("writer").get<pid_t>();
+      } else if (!have_header) {
+        throw std::invalid_argument("a record before the header");
+      } else if (kind == "intent") {
+        OpRecord op{op_from(record->at("op")), facts_from(record->at("before")), std::nullopt};
+        if (op.op.index != record->at("index").get<int>()) throw std::invalid_argument("index");
+        log.ops.push_back(std::move(op));
+      } else if (kind == "done") {
+        const int index = record->at("index").get<int>();
+        if (log.ops.empty() || log.ops.back().op.index != index || log.ops.back().done) {
+          throw std::invalid_argument("a done record without its intent");
+        }
+        log.ops.back().done = facts_from(record->at("made"));
+      } else {
+        throw std::invalid_argument("unknown record '" + kind + "'");
+      }
+    } catch (const std::exception& e) {
+      return std::unexpected(
+          intent_log_error("line " + std::to_string(line_no) + ": " + std::string(e.what())));
+    }
+  }
+  if (!have_header) return std::unexpected(intent_log_error("no header"));
+  return log;
 }
 
 int outcome_exit_code(const ApplyOutcome& outcome) {

@@ -1,6 +1,8 @@
-// OCI runtime interop: a runtime spec's `mounts` (config.json) as a layout and back, and
-// the state JSON a runtime hands its hooks. Pure functions of text and values; reading
-// files, stdin and the live target is the command line's business.
+// OCI runtime interop: a runtime spec's `mounts` (config.json) read as a layout, and the
+// state JSON a runtime hands its hooks. The way back, a layout written as OCI `mounts`
+// or as a whole config.json, is output and lives in src/render (render/oci_export.h). Pure
+// functions of text and values; reading files, stdin and the live target is the command line's
+// business.
 //
 // References: the OCI runtime spec, config.md ("Mounts", "Root") and config-linux.md;
 // runtime.md ("State") and config.md ("POSIX-platform Hooks") for the state on stdin.
@@ -54,48 +56,6 @@ struct Import {
 /// are for text that is not JSON (with line:col and byte offset) or a spec whose shape is
 /// wrong (with the JSON pointer of the offending value).
 Result<Import> import_config(std::string_view json_text, const ImportOptions& options = {});
-
-struct Export {
-  std::string mounts_json;  // the OCI `mounts` array, pretty-printed, newline-terminated
-  std::vector<Finding> findings;
-};
-
-/// Writes the mounts of `layout` (variables already substituted) as an OCI `mounts`
-/// array. Entries OCI mounts cannot say (symlink, dir, file, remount) and parts of
-/// others are Findings; `root`, hostname and sysctls are noted with where they go in
-/// config.json instead.
-Export export_mounts(const layout::Layout& layout);
-
-/// The `mounts` array of export_mounts and the findings about its entries, without the
-/// notes on what belongs elsewhere in config.json (export_config writes those parts).
-Export export_mount_list(const layout::Layout& layout);
-
-struct BaseOptions {
-  /// Names the base config in errors.
-  std::string source_name = "config.json";
-  /// The bundle directory: the base's relative `root.path` and bind sources are taken
-  /// relative to it, as runtimes (and import_config) do.
-  std::string bundle_dir;
-  /// The ids a user namespace maps to 0 when the base has no mappings: the caller's, as
-  /// `runc spec --rootless` and `rootfsctl run` map them.
-  std::uint32_t uid = 0;
-  std::uint32_t gid = 0;
-};
-
-struct ConfigExport {
-  std::string config_json;  // the whole config, indented as the base was
-  std::vector<Finding> findings;
-};
-
-/// `base_json` (a config.json) with the parts a layout says rewritten from `layout`: root,
-/// mounts, hostname, and in `linux` namespaces, maskedPaths, readonlyPaths, sysctl,
-/// uidMappings and gidMappings. Every other key keeps its value and its place. Where the
-/// base already says what the layout says, its spelling is kept (a relative root.path, a
-/// mount's source name, "none" for a bind's type, the order of its namespaces), so
-/// import_config then export_config of a spec gives the spec back. Errors (Stage::kManifest)
-/// for a base that is not JSON or whose root, mounts or linux has the wrong shape.
-Result<ConfigExport> export_config(const layout::Layout& layout, std::string_view base_json,
-                                   const BaseOptions& options = {});
 
 /// The state a runtime writes on a hook's stdin (runtime.md "State").
 struct State {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/idmap.h"
+#include "core/mode.h"
 #include "core/path.h"
 #include "plan/overlay.h"
 
@@ -21,22 +22,12 @@ using layout::Layout;
 constexpr std::uint32_t kDirMode = 0755;
 constexpr std::uint32_t kFileMode = 0644;
 
-/// "0755", "1777": the spelling mount options and layouts use.
-std::string octal(std::uint32_t mode) {
-  std::string out(4, '0');
-  for (int i = 3; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>('0' + (mode & 7u));
-    mode >>= 3;
-  }
-  return out;
-}
-
 /// Mount data for a fresh tmpfs: "size=64M,mode=0755".
 std::string tmpfs_data(const std::optional<std::string>& size,
                        const std::optional<std::uint32_t>& mode) {
   std::string data;
   if (size) data = "size=" + *size;
-  if (mode) data += (data.empty() ? "mode=" : ",mode=") + octal(*mode);
+  if (mode) data += (data.empty() ? "mode=" : ",mode=") + octal_mode(*mode);
   return data;
 }
 
@@ -270,7 +261,7 @@ class Planner {
     }
     // A private devpts instance, as bubblewrap and runc mount it; ptmx through the link.
     if (entry.kind == EntryKind::kDevpts) {
-      op.data = "newinstance,ptmxmode=" + octal(entry.ptmxmode.value_or(0666)) + ",mode=620" +
+      op.data = "newinstance,ptmxmode=" + octal_mode(entry.ptmxmode.value_or(0666)) + ",mode=620" +
                 ids_data(entry);
     }
     bool ro_now = entry.readonly == true && !has_entries_beneath_.contains(entry.target);

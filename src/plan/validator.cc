@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/mode.h"
 #include "core/path.h"
 #include "plan/host_view.h"
 #include "plan/idmap_checks.h"
@@ -716,13 +717,12 @@ class Validator {
     if (file.type == FileType::kMissing || file.type == FileType::kUnknown) return;
     if (root_may(file, op.kind == OpKind::kChmod)) return;
     const auto& ids = *context_.target_ids;
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(file.mode));
     add(Severity::kError, "userns-unwritable",
         op.to_string() + " must " + (op.kind == OpKind::kChmod ? "change " : "write in ") + what +
             ", owned by uid " + std::to_string(file.uid) + " gid " + std::to_string(file.gid) +
-            " (mode " + mode + "), which the target's user namespace does not map (uid_map: " +
-            ids.uids.to_string() + "; gid_map: " + ids.gids.to_string() +
+            " (mode " + octal_mode(file.mode) +
+            "), which the target's user namespace does not map (uid_map: " + ids.uids.to_string() +
+            "; gid_map: " + ids.gids.to_string() +
             "): its root, as which rootfsctl acts there, may not " +
             (op.kind == OpKind::kChmod ? "change it" : "write there") +
             "; mount a tmpfs above it in the layout, or create it beforehand",

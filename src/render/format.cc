@@ -273,13 +273,6 @@ std::size_t display_width(std::string_view text) {
   }));
 }
 
-std::string octal_mode(std::uint32_t mode) {
-  std::string digits;
-  for (; mode != 0; mode >>= 3) digits.insert(digits.begin(), static_cast<char>('0' + (mode & 7)));
-  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
-  return digits;
-}
-
 std::string styled(std::string_view text, Style style, bool color) {
   if (!color || style == Style::kPlain || text.empty()) return std::string(text);
   return std::string(ansi_start(style)) + std::string(text) + "\x1b[0m";

@@ -30,9 +30,6 @@ std::string escape_field(std::string_view text, Escape mode);
 /// Width of already escaped text in columns: one per code point.
 std::size_t display_width(std::string_view text);
 
-/// A mode as the octal string layouts use: 0755 -> "0755", 01777 -> "1777".
-std::string octal_mode(std::uint32_t mode);
-
 enum class Style { kPlain, kBold, kDim, kRed, kYellow, kCyan, kGreen, kMagenta };
 
 /// `text` wrapped in the ANSI sequences of `style` when `color`, else `text` unchanged.

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/mode.h"
 #include "layout/cache.h"
 #include "mountinfo/select.h"
 #include "render/format.h"

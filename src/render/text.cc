@@ -1,6 +1,7 @@
 // Text renderers for plans and diagnostics: plan_text and diagnostics_text.
 #include <algorithm>
 
+#include "core/mode.h"
 #include "render/format.h"
 #include "render/render.h"
 

@@ -1,6 +1,7 @@
 // plan_tree: the mount tree a plan leaves behind, computed from its ops alone.
 #include <string_view>
 
+#include "core/mode.h"
 #include "core/mount_flags.h"
 #include "render/format.h"
 #include "render/render.h"

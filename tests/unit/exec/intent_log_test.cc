@@ -109,6 +109,23 @@ TEST(IntentLogFormat, ContentOfAnyBytesSurvives) {
   EXPECT_FALSE(log->ops[0].done);
 }
 
+TEST(IntentLogFormat, PathsThatAreNotUtf8SurviveInTheirHexCompanions) {
+  plan::Op op = bind_op();
+  op.target = "/mnt/caf\xe9";
+  op.source = std::string("/src/\xff\x00z", 7);
+  LogHeader h = header();
+  h.layout = "/layouts/\xc3(.yaml";
+  const std::string intent = intent_line(op, Facts{});
+  EXPECT_THAT(intent, HasSubstr("\"target_hex\":\"2f6d6e742f636166e9\""));
+  EXPECT_EQ(std::count(intent.begin(), intent.end(), '\n'), 1);
+  auto log = parse_intent_log(header_line(h) + intent);
+  ASSERT_TRUE(log) << log.error().to_string();
+  EXPECT_EQ(log->header.layout, h.layout);
+  ASSERT_EQ(log->ops.size(), 1u);
+  EXPECT_EQ(log->ops[0].op.target, op.target);
+  EXPECT_EQ(log->ops[0].op.source, op.source);
+}
+
 TEST(IntentLogFormat, ALastLineCutShortIsIgnored) {
   std::string intent = intent_line(bind_op(), {});
   std::string text = header_line(header()) + intent.substr(0, intent.size() / 2);

@@ -9,12 +9,14 @@
 #include "layout/loader.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
+#include "render/oci_export.h"
 
 namespace rootfsctl::oci {
 namespace {
 
 using layout::Entry;
 using layout::EntryKind;
+using render::export_mounts;
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -34,13 +34,6 @@ TEST(EscapeTest, DisplayWidthCountsCodePoints) {
   EXPECT_EQ(display_width("├─/proc"), 7u);
 }
 
-TEST(OctalModeTest, PadsToFourDigits) {
-  EXPECT_EQ(octal_mode(0755), "0755");
-  EXPECT_EQ(octal_mode(01777), "1777");
-  EXPECT_EQ(octal_mode(0), "0000");
-  EXPECT_EQ(octal_mode(07), "0007");
-}
-
 TEST(StyledTest, ColourOnlyWhenAsked) {
   EXPECT_EQ(styled("x", Style::kRed, false), "x");
   EXPECT_EQ(styled("x", Style::kRed, true), "\x1b[1;31mx\x1b[0m");

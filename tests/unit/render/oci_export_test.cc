@@ -1,3 +1,5 @@
+#include "render/oci_export.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -6,7 +8,7 @@
 #include "layout/writer.h"
 #include "oci/oci.h"
 
-namespace rootfsctl::oci {
+namespace rootfsctl::render {
 namespace {
 
 layout::Layout load(std::string_view yaml) {
@@ -149,7 +151,7 @@ mounts:
     idmap: "uids=1000:100000:1;gids=1000:100000:1,5:100005:1"
 )");
   auto exported = export_mounts(layout);
-  auto imported = import_config("{\"mounts\": " + exported.mounts_json + "}");
+  auto imported = oci::import_config("{\"mounts\": " + exported.mounts_json + "}");
   ASSERT_TRUE(imported) << imported.error().to_string();
   layout::Layout expected;
   expected.mounts = without_origins(layout.mounts);
@@ -161,4 +163,4 @@ mounts:
 }
 
 }  // namespace
-}  // namespace rootfsctl::oci
+}  // namespace rootfsctl::render

@@ -1,26 +1,20 @@
 // layout -> OCI `mounts`. Each mount entry becomes the mount a runtime would make for it;
 // entries that are not mounts in OCI's sense (symlink, dir, file, remount) are reported.
+#include "render/oci_export.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/idmap.h"
+#include "core/mode.h"
 #include "core/path.h"
-#include "oci/oci.h"
 
-namespace rootfsctl::oci {
+namespace rootfsctl::render {
 namespace {
 
 using layout::Entry;
 using layout::EntryKind;
 using nlohmann::ordered_json;
-
-/// `mode` in octal with at least `digits` digits: runc writes devpts modes with four
-/// ("ptmxmode=0666", "mode=0620") and tmpfs modes with three ("mode=755", "mode=1777").
-std::string octal(std::uint32_t mode, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*o", digits, mode);
-  return buf;
-}
 
 class Exporter {
  public:
@@ -143,10 +137,10 @@ class Exporter {
     if (entry.kind == EntryKind::kDevpts) {
       // What rootfsctl's planner passes for devpts: a private instance.
       mount["options"].push_back("newinstance");
-      mount["options"].push_back("ptmxmode=" + octal(entry.ptmxmode.value_or(0666), 4));
+      mount["options"].push_back("ptmxmode=" + octal_mode(entry.ptmxmode.value_or(0666)));
       mount["options"].push_back("mode=0620");
     }
-    if (entry.mode) mount["options"].push_back("mode=" + octal(*entry.mode, 3));
+    if (entry.mode) mount["options"].push_back("mode=" + octal_mode(*entry.mode, 3));
     if (entry.size) mount["options"].push_back("size=" + *entry.size);
     if (entry.uid) mount["options"].push_back("uid=" + std::to_string(*entry.uid));
     if (entry.gid) mount["options"].push_back("gid=" + std::to_string(*entry.gid));
@@ -258,4 +252,4 @@ Export export_mount_list(const layout::Layout& layout) {
   return result;
 }
 
-}  // namespace rootfsctl::oci
+}  // namespace rootfsctl::render

@@ -6,9 +6,9 @@
 
 #include "core/path.h"
 #include "oci/json_input.h"
-#include "oci/oci.h"
+#include "render/oci_export.h"
 
-namespace rootfsctl::oci {
+namespace rootfsctl::render {
 namespace {
 
 using layout::EntryKind;
@@ -43,20 +43,21 @@ std::string type_kind(const ordered_json& mount) {
 Result<void> check_shape(const json& base, const std::string& source) {
   if (!base.is_object()) {
     return std::unexpected(
-        detail::shape_error(source, "(top level)", "an object (a runtime spec)", base));
+        oci::detail::shape_error(source, "(top level)", "an object (a runtime spec)", base));
   }
   for (const char* key : {"root", "linux"}) {
     auto it = base.find(key);
     if (it != base.end() && !it->is_object()) {
-      return std::unexpected(detail::shape_error(source, std::string("/") + key, "an object", *it));
+      return std::unexpected(
+          oci::detail::shape_error(source, std::string("/") + key, "an object", *it));
     }
   }
   auto mounts = base.find("mounts");
   if (mounts != base.end() && !mounts->is_array()) {
-    return std::unexpected(detail::shape_error(source, "/mounts", "an array", *mounts));
+    return std::unexpected(oci::detail::shape_error(source, "/mounts", "an array", *mounts));
   }
   if (auto root = base.find("root"); root != base.end()) {
-    auto path = detail::optional_string(*root, "path", source, "/root");
+    auto path = oci::detail::optional_string(*root, "path", source, "/root");
     if (!path) return std::unexpected(path.error());
   }
   return {};
@@ -251,7 +252,7 @@ std::pair<char, int> indentation(std::string_view text) {
 Result<ConfigExport> export_config(const layout::Layout& layout, std::string_view base_json,
                                    const BaseOptions& options) {
   // Parsed twice: once for the errors (line:col, JSON pointers), once keeping key order.
-  auto checked = detail::parse_json(base_json, options.source_name);
+  auto checked = oci::detail::parse_json(base_json, options.source_name);
   if (!checked) return std::unexpected(checked.error());
   if (auto ok = check_shape(*checked, options.source_name); !ok) {
     return std::unexpected(ok.error());
@@ -266,4 +267,4 @@ Result<ConfigExport> export_config(const layout::Layout& layout, std::string_vie
   return result;
 }
 
-}  // namespace rootfsctl::oci
+}  // namespace rootfsctl::render

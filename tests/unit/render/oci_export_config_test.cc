@@ -10,8 +10,9 @@
 #include "layout/loader.h"
 #include "layout/writer.h"
 #include "oci/oci.h"
+#include "render/oci_export.h"
 
-namespace rootfsctl::oci {
+namespace rootfsctl::render {
 namespace {
 
 using nlohmann::json;
@@ -48,7 +49,7 @@ std::vector<std::string> messages(const std::vector<Finding>& findings) {
 /// import -> (the layout as written and loaded back, as the command line does) -> export
 /// --base of the same file.
 ConfigExport round_trip(const std::string& spec) {
-  auto imported = import_config(spec, {"config.json", "/srv/bundle"});
+  auto imported = oci::import_config(spec, {"config.json", "/srv/bundle"});
   EXPECT_TRUE(imported);
   if (!imported) return {};
   layout::Layout layout = load(layout::write_layout(imported->layout));
@@ -212,4 +213,4 @@ TEST(OciExportConfigTest, AMalformedBaseIsAnErrorThatSaysWhere) {
 }
 
 }  // namespace
-}  // namespace rootfsctl::oci
+}  // namespace rootfsctl::render
