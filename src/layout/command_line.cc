@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/utf8.h"
+#include "layout/writer.h"
 
 namespace rootfsctl::layout {
 namespace {
@@ -24,30 +25,12 @@ constexpr std::array<EntryOption, 9> kEntryOptions{{
 /// A YAML double-quoted scalar, `$` doubled so the loader takes it literally. Bytes that
 /// are not UTF-8 become U+FFFD (the loader refuses them); control characters are escaped.
 std::string yaml_quoted(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
+  std::string literal;
   for (char c : to_valid_utf8(text)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '$') {
-      out += "$$";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    } else {
-      out += c;
-    }
+    literal += c;
+    if (c == '$') literal += '$';
   }
-  return out + '"';
+  return yaml_double_quoted(literal);
 }
 
 std::string join(std::string_view dir, std::string_view name) {

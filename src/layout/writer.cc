@@ -41,7 +41,9 @@ std::string hex_escape(unsigned char c, const char* prefix) {
   return buf;
 }
 
-std::string double_quoted(std::string_view value) {
+}  // namespace
+
+std::string yaml_double_quoted(std::string_view value) {
   std::string out = "\"";
   for (char ch : value) {
     auto c = static_cast<unsigned char>(ch);
@@ -67,6 +69,8 @@ std::string double_quoted(std::string_view value) {
   }
   return out + "\"";
 }
+
+namespace {
 
 /// A string value that goes through ${var} substitution: a `$` the loader would read as
 /// the start of `$$` or `${` is doubled. Any other `$` is literal already and stays single,
@@ -167,7 +171,7 @@ class Writer {
 }  // namespace
 
 std::string yaml_scalar(const std::string& value) {
-  return can_be_plain(value) ? value : double_quoted(value);
+  return can_be_plain(value) ? value : yaml_double_quoted(value);
 }
 
 std::string write_layout(const Layout& layout, const WriteOptions& options) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "layout/model.h"
@@ -27,6 +28,10 @@ struct WriteOptions {
 /// doubled so variable substitution gives it back. Strings must be UTF-8 (the loader accepts
 /// nothing else); control characters are written as escapes, and in comments as \xNN.
 std::string write_layout(const Layout& layout, const WriteOptions& options = {});
+
+/// `value` as a YAML double-quoted scalar: quotes, backslashes and control characters
+/// escaped. `value` must be UTF-8.
+std::string yaml_double_quoted(std::string_view value);
 
 /// A string as a YAML scalar that load_layout reads back as `value`.
 std::string yaml_scalar(const std::string& value);
