@@ -41,7 +41,7 @@ if(ROOTFSCTL_SANITIZE)
   # relocation, 2 million of them, which the dynamic loader writes at every start of the
   # program. That was half of what starting an instrumented program costs (rootfsctl
   # --version: 330 ms as a PIE, 170 ms without), and the e2e tests start rootfsctl
-  # thousands of times, ctest each unit test in a process of its own. The objects are
+  # thousands of times. The objects are
   # compiled exactly as before: every check and every instrumented path is still there.
   add_link_options($<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-no-pie>)
   if("undefined" IN_LIST rootfsctl_sanitizers)
