@@ -29,6 +29,19 @@ function(rootfsctl_unit_tests name)
   add_executable(unit_${name} ${sources})
   target_include_directories(unit_${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/tests/support)
   target_link_libraries(unit_${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  # Test code compiles unoptimised in every build (the libraries under test keep the
+  # build's level) and parses GoogleTest's headers once per module: compiling the tests
+  # was half of the normal build's time, and -O2 doubled it for code that runs for
+  # milliseconds. The fault sweep is the exception: its 30,000 applies through the
+  # syscall fake take 12 s at the build's level and 51 s unoptimised.
+  target_compile_options(unit_${name} PRIVATE -O0)
+  target_precompile_headers(unit_${name} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
+  foreach(source IN LISTS sources)
+    if(source MATCHES "/fault_sweep_test\\.cc$" AND NOT ROOTFSCTL_SANITIZE)
+      set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS -O2
+                                                       SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+  endforeach()
   target_compile_definitions(unit_${name} PRIVATE
     ROOTFSCTL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   if(NOT ROOTFSCTL_SANITIZE)
