@@ -18,7 +18,7 @@ add_test(NAME e2e_handles
 set_tests_properties(e2e_handles PROPERTIES LABELS "e2e;privileged;hostile" TIMEOUT 900
                      RESOURCE_LOCK kernel_namespace_lock)
 # Under the sanitizers every apply is several times slower and the race paths are the
-# same code: 20 applies a scenario there (the normal phase runs 100). The bounded-
+# same code: 20 applies a scenario there (the normal phase runs 50). The bounded-
 # descriptors case runs there under a descriptor limit of 2,000 with 1,000 entries instead
 # of this machine's 20,000 with 10,000: the same proportions, so the same paths (the
 # journal's budget running out, undos finding mounts again by path and id), at a tenth of

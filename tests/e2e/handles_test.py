@@ -42,7 +42,7 @@ RACER = ""
 # A normal apply here takes tens of milliseconds; anything near this is a hang.
 APPLY_TIMEOUT = 10
 # Applies per race scenario (8 write scenarios, 4 chmod ones); override to soak.
-RACE_APPLIES = int(os.environ.get("ROOTFSCTL_HANDLES_RACE_APPLIES", "100"))
+RACE_APPLIES = int(os.environ.get("ROOTFSCTL_HANDLES_RACE_APPLIES", "50"))
 # BoundedDescriptorsTest's applies run under this machine's descriptor limit (20,000, which
 # root cannot raise) with 10,000 entries. ROOTFSCTL_HANDLES_DESCRIPTOR_LIMIT=N (the sanitizer
 # build, handles.cmake) lowers the limit to N for those applies and makes N/2 entries: the
