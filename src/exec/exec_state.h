@@ -1,5 +1,5 @@
 // Internal to the executor: the state one run of a plan keeps, shared by the driver
-// (executor.cc), the op handlers (exec_ops.cc) and verification (verify.cc).
+// (executor.cc), the op handlers (exec_ops.cc, exec_files.cc) and verification (verify.cc).
 #pragma once
 
 #include <memory>
