@@ -118,6 +118,20 @@ Result<void> journal_work_dir(ExecState& state, const Op& op, UniqueFd parent,
   return {};
 }
 
+/// A name an op with `exist_ok` found already there: accepted when it is of `type`
+/// (S_IFDIR, S_IFREG), never followed if it is a symlink; else `errno_value`.
+Result<void> accept_existing(ExecState& state, const Op& op, int dir, const std::string& name,
+                             mode_t type, int errno_value) {
+  auto st = state.sys.fstatat(dir, name);
+  if (!st) return std::unexpected(st.error());
+  if ((st->st_mode & S_IFMT) == type) return {};
+  return std::unexpected(
+      make_error(Stage::kCreate,
+                 op.target + " exists and is not " +
+                     std::string(type == S_IFDIR ? "a directory" : "a regular file"),
+                 errno_value));
+}
+
 }  // namespace
 
 Result<void> run_mkdir(ExecState& state, const Op& op) {
@@ -129,15 +143,7 @@ Result<void> run_mkdir(ExecState& state, const Op& op) {
   if (!made) {
     if (made.error().errno_value != EEXIST || !op.exist_ok) return made;
     // Already there: fine for a mount point, as long as it is a real directory.
-    auto st = state.sys.fstatat(dir.get(), name);
-    if (!st) return std::unexpected(st.error());
-    if (!S_ISDIR(st->st_mode)) {
-      return std::unexpected(make_error(Stage::kCreate,
-                                        op.target + " exists and is not a "
-                                                    "directory",
-                                        ENOTDIR));
-    }
-    return {};
+    return accept_existing(state, op, dir.get(), name, S_IFDIR, ENOTDIR);
   }
   if (op.role == plan::Role::kOverlayWorkDir)
     return journal_work_dir(state, op, std::move(dir), name);
@@ -157,15 +163,7 @@ Result<void> run_mkfile(ExecState& state, const Op& op) {
                                 op.mode.value_or(0644), kHere);
   if (!file) {
     if (file.error().errno_value != EEXIST || !op.exist_ok) return std::unexpected(file.error());
-    auto st = state.sys.fstatat(dir.get(), name);
-    if (!st) return std::unexpected(st.error());
-    if (!S_ISREG(st->st_mode)) {
-      return std::unexpected(make_error(Stage::kCreate,
-                                        op.target + " exists and is not a "
-                                                    "regular file",
-                                        EEXIST));
-    }
-    return {};
+    return accept_existing(state, op, dir.get(), name, S_IFREG, EEXIST);
   }
   auto made = state.sys.fstatat(file->get(), "");
   auto journalled = journal_created(state, op, "file " + op.target, std::move(dir), name, made);
