@@ -32,7 +32,7 @@ function(rootfsctl_unit_tests name)
   # Test code compiles unoptimised in every build (the libraries under test keep the
   # build's level) and parses GoogleTest's headers once per module: compiling the tests
   # was half of the normal build's time, and -O2 doubled it for code that runs for
-  # milliseconds. The fault sweep is the exception: its 30,000 applies through the
+  # milliseconds. The fault sweep is the exception: its 40,000 applies through the
   # syscall fake take 12 s at the build's level and 51 s unoptimised.
   target_compile_options(unit_${name} PRIVATE -O0)
   target_precompile_headers(unit_${name} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
