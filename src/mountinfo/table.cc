@@ -33,6 +33,14 @@ bool strictly_beneath(std::string_view path, std::string_view dir) {
 }
 
 std::optional<EntryIndex> find_id(const TableIndex& index, int id) {
+  if (!index.dense_ids.empty()) {
+    // Unsigned: an id below the base wraps to a huge offset and fails the bound too.
+    const auto offset = static_cast<unsigned long long>(id - index.dense_base);
+    if (offset >= index.dense_ids.size()) return std::nullopt;
+    const EntryIndex found = index.dense_ids[offset];
+    if (found == TableIndex::kEmptySlot) return std::nullopt;
+    return found;
+  }
   auto it =
       std::lower_bound(index.by_id.begin(), index.by_id.end(), std::pair<int, EntryIndex>{id, 0});
   if (it == index.by_id.end() || it->first != id) return std::nullopt;
@@ -42,9 +50,26 @@ std::optional<EntryIndex> find_id(const TableIndex& index, int id) {
 void index_ids(const std::vector<MountEntry>& entries, TableIndex& index) {
   const auto top = static_cast<EntryIndex>(entries.size());
   index.top = top;
-  index.by_id.reserve(entries.size());
-  for (EntryIndex i = 0; i < top; ++i) index.by_id.emplace_back(entries[i].id, i);
-  std::sort(index.by_id.begin(), index.by_id.end());
+  if (top > 0) {
+    auto [low, high] =
+        std::minmax_element(entries.begin(), entries.end(),
+                            [](const MountEntry& a, const MountEntry& b) { return a.id < b.id; });
+    const auto spread = static_cast<unsigned long long>(static_cast<long long>(high->id) -
+                                                        static_cast<long long>(low->id)) +
+                        1;
+    if (spread <= TableIndex::kDenseSpread * entries.size() + 64) {
+      index.dense_base = low->id;
+      index.dense_ids.assign(spread, TableIndex::kEmptySlot);
+      // Backwards, so of equal ids the first entry is the one left in the slot.
+      for (EntryIndex i = top; i-- > 0;) {
+        index.dense_ids[static_cast<std::size_t>(entries[i].id - index.dense_base)] = i;
+      }
+    } else {
+      index.by_id.reserve(entries.size());
+      for (EntryIndex i = 0; i < top; ++i) index.by_id.emplace_back(entries[i].id, i);
+      std::sort(index.by_id.begin(), index.by_id.end());
+    }
+  }
   index.parent.assign(entries.size(), top);
   for (EntryIndex i = 0; i < top; ++i) {
     // A namespace root lists itself, or a mount outside this view, as its parent.

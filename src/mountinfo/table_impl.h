@@ -23,9 +23,15 @@ using EntryIndex = std::uint32_t;
 /// arrays rather than node-based maps: on a 20,000-entry table building and freeing
 /// std::unordered_maps was 40% of a whole `plan --mountinfo` run.
 struct TableIndex {
-  /// (mount id, entry) sorted by id, then entry: the first of equal ids is the one a
-  /// lookup finds.
+  /// Mount id -> entry. Kernels hand out the smallest free id, so a table's ids are
+  /// nearly always dense: then `dense_ids[id - dense_base]` holds the first entry with that
+  /// id (kEmptySlot for none), one load a lookup. Otherwise (ids too sparse for an array
+  /// of at most kDenseSpread slots an entry) `by_id` holds (id, entry) sorted by id, then
+  /// entry, for a binary search; either way the first of equal ids is the one found.
+  std::vector<EntryIndex> dense_ids;
+  long long dense_base = 0;
   std::vector<std::pair<int, EntryIndex>> by_id;
+  static constexpr std::size_t kDenseSpread = 4;
   // The virtual parent of every entry whose parent is not in the table: entries.size().
   EntryIndex top = 0;
   std::vector<EntryIndex> parent;  // per entry; `top` for a root

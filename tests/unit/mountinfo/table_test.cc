@@ -46,6 +46,36 @@ TEST(MountTable, ById) {
   EXPECT_EQ(table.by_id(99), nullptr);
 }
 
+// Ids close together are looked up in an array, ids far apart by binary search: both
+// answer the same, the first of duplicated ids included, and nothing for ids outside.
+TEST(MountTable, ByIdDenseAndSparseAgree) {
+  for (int base : {0, 7, 2000000000}) {
+    for (int gap : {1, 1000000}) {
+      if (static_cast<long long>(base) + 5LL * gap > 2147483647LL) continue;
+      const auto id = [&](int k) { return std::to_string(base + k * gap); };
+      const std::string text = id(1) + " " + id(0) + " 8:1 / / rw - ext4 /dev/sda1 rw\n" + id(3) +
+                               " " + id(1) + " 0:30 / /a rw - tmpfs tmpfs rw\n" + id(2) + " " +
+                               id(1) + " 0:31 / /b rw - tmpfs tmpfs rw\n" + id(3) + " " + id(1) +
+                               " 0:32 / /c rw - tmpfs tmpfs rw\n" + id(5) + " " + id(1) +
+                               " 0:33 / /e rw - tmpfs tmpfs rw\n";
+      SCOPED_TRACE("base " + std::to_string(base) + ", gap " + std::to_string(gap));
+      auto table = parse_ok(text);
+      ASSERT_NE(table.by_id(base + gap), nullptr);
+      EXPECT_EQ(table.by_id(base + gap)->target, "/");
+      EXPECT_EQ(table.by_id(base + 2 * gap)->target, "/b");
+      EXPECT_EQ(table.by_id(base + 3 * gap)->target, "/a");  // the first of the two
+      EXPECT_EQ(table.by_id(base), nullptr);
+      EXPECT_EQ(table.by_id(base + 5 * gap)->target, "/e");
+      EXPECT_EQ(table.by_id(base + 4 * gap), nullptr);  // a hole
+      EXPECT_EQ(table.by_id(base + 6 * gap), nullptr);
+      EXPECT_EQ(table.by_id(-1), nullptr);
+      EXPECT_EQ(table.by_id(2147483647), nullptr);
+      EXPECT_EQ(covering_id(table, "/b/x"), base + 2 * gap);
+      EXPECT_EQ(ids(table.children(*table.by_id(base + gap))).size(), 4u);
+    }
+  }
+}
+
 TEST(MountTable, CoveringDescendsByComponents) {
   auto table = parse_ok(kHost);
   EXPECT_EQ(covering_id(table, "/"), 26);
