@@ -164,20 +164,20 @@ class Arena {
   }
   std::size_t size() const { return size_; }
   /// Fields are offsets from here once the arena is handed over.
-  std::unique_ptr<char[]> release() {
+  ByteBuffer release() {
     std::memset(data_.get() + size_, 0, kScanPadding);
     return std::move(data_);
   }
 
  private:
   void reserve(std::size_t capacity) {
-    auto data = std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
+    ByteBuffer data(capacity + kScanPadding);
     if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
     data_ = std::move(data);
     capacity_ = capacity;
   }
 
-  std::unique_ptr<char[]> data_;
+  ByteBuffer data_;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
 };

@@ -411,7 +411,7 @@ std::size_t estimate_entries(const char* text, std::size_t size) {
 
 }  // namespace
 
-Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size) {
+Result<MountTable> parse_owned(ByteBuffer storage, std::size_t size) {
   auto impl = std::make_unique<MountTable::Impl>();
   char* text = storage.get();
   std::memset(text + size, 0, kScanPadding);
@@ -430,7 +430,7 @@ std::size_t unescape_octal(char* text, std::size_t size) {
 }
 
 Result<MountTable> parse_mountinfo(std::string_view text) {
-  auto storage = std::make_unique_for_overwrite<char[]>(text.size() + kScanPadding);
+  ByteBuffer storage(text.size() + kScanPadding);
   if (!text.empty()) std::memcpy(storage.get(), text.data(), text.size());
   return parse_owned(std::move(storage), text.size());
 }

@@ -24,7 +24,7 @@ namespace {
 constexpr std::size_t kInitialBuffer = 64 * 1024;
 
 struct Bytes {
-  std::unique_ptr<char[]> data;
+  ByteBuffer data;
   std::size_t size = 0;
 };
 
@@ -33,9 +33,7 @@ struct Bytes {
 constexpr std::size_t kMaxCapacity = kMaxMountinfoBytes + 1;
 
 /// A buffer for `capacity` bytes of text plus the padding parse_owned needs.
-std::unique_ptr<char[]> allocate(std::size_t capacity) {
-  return std::make_unique_for_overwrite<char[]>(capacity + kScanPadding);
-}
+ByteBuffer allocate(std::size_t capacity) { return ByteBuffer(capacity + kScanPadding); }
 
 /// Doubles `bytes`' capacity (keeping its content), or fails past kMaxCapacity.
 bool grow(Bytes& bytes, std::size_t& capacity) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/byte_buffer.h"
 #include "mountinfo/mountinfo.h"
 
 namespace rootfsctl::mountinfo {
@@ -49,7 +50,7 @@ struct TableIndex {
 struct MountTable::Impl {
   /// The text the entries point into: a private copy, unescaped in place. It is never
   /// reallocated, so views stay valid when the table (that is, this Impl) moves.
-  std::unique_ptr<char[]> storage;
+  ByteBuffer storage;
   std::size_t storage_size = 0;
   std::vector<MountEntry> entries;
 
@@ -78,7 +79,7 @@ inline constexpr std::size_t kScanPadding = 64;
 /// size + kScanPadding bytes), taking ownership: entries point into it after in-place
 /// unescaping. parse_mountinfo copies its input and calls this; the readers hand over
 /// the buffer they read into, which saves a copy.
-Result<MountTable> parse_owned(std::unique_ptr<char[]> storage, std::size_t size);
+Result<MountTable> parse_owned(ByteBuffer storage, std::size_t size);
 
 /// Decodes mountinfo's \ooo escapes in place, exactly as the parser does for every field;
 /// returns the new size. The listmount reader uses it on the filesystem options statmount
