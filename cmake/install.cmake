@@ -45,8 +45,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR
 # The library: every module, its public headers, and how to find them. Headers that are
 # internal to a module (no public header includes them) stay in the source tree.
 set(rootfsctl_internal_headers "")
-foreach(header exec_state.h exec_ops.h target_checks.h table_impl.h build.h checks.h compose.h
-               fields.h schema_check.h schema_annotations.h vars.h)
+foreach(header exec_state.h exec_ops.h target_checks.h table_impl.h byte_buffer.h build.h
+               checks.h checker.h compose.h fields.h schema_check.h schema_annotations.h vars.h)
   list(APPEND rootfsctl_internal_headers PATTERN ${header} EXCLUDE)
 endforeach()
 get_property(rootfsctl_modules GLOBAL PROPERTY ROOTFSCTL_MODULES)

@@ -6,16 +6,13 @@
 #include <set>
 #include <vector>
 
-#include "core/idmap.h"
-#include "core/mount_flags.h"
-#include "core/path.h"
 #include "core/suggest.h"
+#include "layout/checker.h"
 #include "layout/fields.h"
 
 namespace rootfsctl::layout {
-namespace {
+namespace detail {
 
-// A hostile value can be megabytes long; messages quote its start.
 std::string clip(std::string_view s) {
   constexpr std::size_t kQuoted = 60;
   if (s.size() <= kQuoted) return std::string(s);
@@ -26,30 +23,7 @@ std::string clip(std::string_view s) {
 
 std::string in_quotes(std::string_view key) { return "'" + clip(key) + "'"; }
 
-bool is_octal_mode(std::string_view s) {
-  if (s.size() != 3 && s.size() != 4) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '7'; });
-}
-
-bool is_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// tmpfs(5) `size=`: bytes, with an optional k, m or g suffix, or a percentage of RAM.
-bool is_size(std::string_view s) {
-  if (s.empty()) return false;
-  constexpr std::string_view kSuffixes = "kKmMgG%";
-  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return is_digits(s);
-}
-
-// tmpfs(5) `nr_inodes=`: a count with an optional k, m or g suffix (no percentage).
-bool is_count(std::string_view s) {
-  if (s.empty()) return false;
-  constexpr std::string_view kSuffixes = "kKmMgG";
-  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return is_digits(s);
-}
+namespace {
 
 bool is_sysctl_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxSysctlName) return false;
@@ -60,104 +34,7 @@ bool is_sysctl_name(std::string_view s) {
   });
 }
 
-std::vector<std::string_view> mount_option_names() {
-  std::vector<std::string_view> names;
-  for (const auto& option : mount_options()) names.push_back(option.name);
-  return names;
-}
-
-class Checker {
- public:
-  // Both phases record expansions in the document's own nodes.
-  Checker(const SourceText& source, Document& document, const VarMap& overrides)
-      : source_(source), doc_(document), overrides_(overrides) {}
-
-  /// Phase 1 (check_structure).
-  Result<CheckedDocument> run();
-  /// Phase 2 (expand_deferred): `checked` is what run() returned.
-  Result<void> finish(CheckedDocument& checked, const VarMap& vars,
-                      const std::function<bool(std::string_view)>& wanted);
-
- private:
-  using Check = Result<void> (Checker::*)(const std::string& pointer);
-  struct TopLevelKey {
-    std::string_view name;
-    Check check;
-  };
-  static const std::array<TopLevelKey, 11> kTopLevel;
-
-  // Access and messages.
-  const Node& node(const std::string& pointer) const { return doc_.at(pointer); }
-  const std::vector<std::string>& ordered_keys(const std::string& pointer) const;
-  std::string number_text(const std::string& pointer) const;
-  std::string describe(const std::string& pointer) const;
-  Error error_at_value(const std::string& pointer, std::string message,
-                       std::string hint = {}) const;
-  Error error_at_key(const std::string& pointer, std::string message, std::string hint = {}) const;
-  Error type_error(const std::string& pointer, std::string_view subject,
-                   std::string_view expected) const;
-  Error unknown_key(const std::string& pointer, std::string_view key,
-                    std::span<const std::string_view> candidates, std::string listing) const;
-  std::string expansion_hint(const std::string& pointer, std::string_view expanded) const;
-  std::string with_expansion(std::string hint, const std::string& pointer,
-                             std::string_view expanded) const;
-  Result<std::string> expand(const std::string& pointer);
-  bool deferring(const std::string& pointer, DeferredCheck check, std::string_view subject);
-  Result<void> check_deferred(const DeferredValue& value);
-
-  // Values.
-  Result<void> check_value(const std::string& pointer, std::string_view subject, ValueType type);
-  Result<void> check_path(const std::string& pointer, std::string_view subject);
-  Result<void> check_path_list(const std::string& pointer, std::string_view subject);
-  Result<void> check_bool(const std::string& pointer, std::string_view subject);
-  Result<void> check_mode(const std::string& pointer, std::string_view subject);
-  Result<void> check_size(const std::string& pointer, std::string_view subject);
-  Result<void> check_count(const std::string& pointer, std::string_view subject);
-  Result<void> check_id(const std::string& pointer, std::string_view subject);
-  Result<void> check_options(const std::string& pointer, std::string_view subject);
-  Result<void> check_text(const std::string& pointer, std::string_view subject);
-  Result<void> check_link_text(const std::string& pointer, std::string_view subject);
-  Result<void> check_idmap(const std::string& pointer, std::string_view subject);
-  Result<void> check_nonempty_text(const std::string& pointer, std::string_view subject,
-                                   std::string_view hint);
-  Result<void> check_scalar_text(const std::string& pointer, std::string_view subject);
-
-  // Top level.
-  Result<void> check_top_is_mapping() const;
-  Result<void> check_version();
-  Result<void> check_vars();
-  Result<void> check_top_level_key(const std::string& key);
-  Result<void> check_done(const std::string&) { return {}; }
-  Result<void> check_name(const std::string& pointer);
-  Result<void> check_description(const std::string& pointer);
-  Result<void> check_hostname(const std::string& pointer);
-  Result<void> check_propagation(const std::string& pointer);
-  Result<void> check_extends(const std::string& pointer);
-  Result<void> check_namespaces(const std::string& pointer);
-  Result<void> check_sysctls(const std::string& pointer);
-
-  // root and mounts.
-  Result<void> check_root(const std::string& pointer);
-  Result<void> check_root_key(const std::string& pointer, const std::string& key,
-                              std::optional<std::string>& kind);
-  Result<void> check_root_tmpfs(const std::string& pointer);
-  Result<void> check_mounts(const std::string& pointer);
-  Result<void> check_entry(const std::string& pointer);
-  Result<void> check_entry_key(const std::string& entry, const std::string& key,
-                               const std::optional<std::string>& kind_key);
-  Result<void> check_required_fields(const std::string& entry, const std::string& kind_key);
-  Result<void> check_remove_entry(const std::string& entry, const std::vector<std::string>& keys);
-
-  const SourceText& source_;
-  Document& doc_;
-  const VarMap& overrides_;
-  VarMap vars_;
-  VarMap own_vars_;
-  // Phase 1 defers values with ${...}; phase 2 and `extends` expand at once.
-  bool defer_ = true;
-  std::vector<DeferredValue> deferred_;
-  std::vector<std::string> extends_;
-};
+}  // namespace
 
 const std::array<Checker::TopLevelKey, 11> Checker::kTopLevel{
     TopLevelKey{"version", &Checker::check_done},
@@ -294,226 +171,6 @@ Result<void> Checker::check_deferred(const DeferredValue& value) {
       return {};
   }
   return {};
-}
-
-// ---- Values ----------------------------------------------------------------------------
-
-Result<void> Checker::check_value(const std::string& pointer, std::string_view subject,
-                                  ValueType type) {
-  switch (type) {
-    case ValueType::kPath:
-      return check_path(pointer, subject);
-    case ValueType::kPathList:
-      return check_path_list(pointer, subject);
-    case ValueType::kBool:
-      return check_bool(pointer, subject);
-    case ValueType::kMode:
-      return check_mode(pointer, subject);
-    case ValueType::kSize:
-      return check_size(pointer, subject);
-    case ValueType::kCount:
-      return check_count(pointer, subject);
-    case ValueType::kId:
-      return check_id(pointer, subject);
-    case ValueType::kOptions:
-      return check_options(pointer, subject);
-    case ValueType::kText:
-      return check_text(pointer, subject);
-    case ValueType::kLinkText:
-      return check_link_text(pointer, subject);
-    case ValueType::kIdmap:
-      return check_idmap(pointer, subject);
-  }
-  return {};
-}
-
-// Paths are checked after substitution (a variable may hold a path) but reported at the
-// scalar that uses it.
-Result<void> Checker::check_path(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_string())
-    return std::unexpected(type_error(pointer, subject, "an absolute path"));
-  if (deferring(pointer, DeferredCheck::kPath, subject)) return {};
-  auto path = expand(pointer);
-  if (!path) return std::unexpected(path.error());
-  if (auto problem = path::check_normalized(*path)) {
-    return std::unexpected(error_at_value(pointer, *problem, expansion_hint(pointer, *path)));
-  }
-  return {};
-}
-
-Result<void> Checker::check_path_list(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_list()) {
-    return std::unexpected(type_error(pointer, subject, "a list of absolute paths"));
-  }
-  const std::string item_subject = "each item of " + std::string(subject);
-  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
-    if (auto ok = check_path(pointer_append(pointer, i), item_subject); !ok) return ok;
-  }
-  return {};
-}
-
-Result<void> Checker::check_bool(const std::string& pointer, std::string_view subject) {
-  if (node(pointer).is_bool()) return {};
-  return std::unexpected(type_error(pointer, subject, "true or false"));
-}
-
-Result<void> Checker::check_mode(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  if (value.is_integer()) {
-    const std::string text = number_text(pointer);
-    return std::unexpected(error_at_value(
-        pointer, std::string(subject) + " must be a quoted string, not the number " + text,
-        "write mode: \"" + text + "\"; unquoted, YAML reads " + text + " as a number"));
-  }
-  if (!value.is_string()) {
-    return std::unexpected(type_error(pointer, subject, "an octal string like \"0755\""));
-  }
-  const auto& raw = value.text;
-  const std::string hint = "write 3 or 4 octal digits in quotes, like \"0755\" or \"1777\"";
-  if (raw.size() > kMaxShortValue) {
-    return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(raw), hint));
-  }
-  if (deferring(pointer, DeferredCheck::kMode, subject)) return {};
-  auto mode = expand(pointer);
-  if (!mode) return std::unexpected(mode.error());
-  if (is_octal_mode(*mode)) return {};
-  return std::unexpected(error_at_value(pointer, "invalid mode " + in_quotes(*mode),
-                                        with_expansion(hint, pointer, *mode)));
-}
-
-Result<void> Checker::check_size(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  const std::string hint =
-      "write a byte count like 1048576, a number with k, m or g like 64M, or a percentage "
-      "of memory like 50%";
-  if (value.is_integer()) {
-    if (value.integer >= 0) {
-      doc_.at(pointer).expanded = std::to_string(value.integer);
-      return {};
-    }
-    return std::unexpected(error_at_value(pointer, "invalid size " + number_text(pointer), hint));
-  }
-  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a size like 64M"));
-  const std::string& raw = value.text;
-  if (raw.size() > kMaxShortValue) {
-    return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(raw), hint));
-  }
-  if (deferring(pointer, DeferredCheck::kSize, subject)) return {};
-  auto size = expand(pointer);
-  if (!size) return std::unexpected(size.error());
-  if (is_size(*size)) return {};
-  return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(*size),
-                                        with_expansion(hint, pointer, *size)));
-}
-
-Result<void> Checker::check_count(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  const std::string hint = "write a count like 1000, or with k, m or g like 10k";
-  if (value.is_integer()) {
-    if (value.integer >= 0) {
-      doc_.at(pointer).expanded = std::to_string(value.integer);
-      return {};
-    }
-    return std::unexpected(error_at_value(pointer, "invalid count " + number_text(pointer), hint));
-  }
-  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a count like 10k"));
-  const std::string& raw = value.text;
-  if (raw.size() > kMaxShortValue) {
-    return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(raw), hint));
-  }
-  if (deferring(pointer, DeferredCheck::kCount, subject)) return {};
-  auto count = expand(pointer);
-  if (!count) return std::unexpected(count.error());
-  if (is_count(*count)) return {};
-  return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(*count),
-                                        with_expansion(hint, pointer, *count)));
-}
-
-// `target`, or maps the kernel would take as a user namespace's uid_map and gid_map.
-Result<void> Checker::check_idmap(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  if (!value.is_string()) {
-    return std::unexpected(
-        type_error(pointer, subject, "'target' or a map like \"0:100000:65536\""));
-  }
-  if (deferring(pointer, DeferredCheck::kIdmap, subject)) return {};
-  auto text = expand(pointer);
-  if (!text) return std::unexpected(text.error());
-  auto map = parse_idmap(*text);
-  if (map) return {};
-  return std::unexpected(error_at_value(
-      pointer, "invalid idmap " + in_quotes(*text) + ": " + map.error(),
-      with_expansion("write target, inside:outside:count for uids and gids alike, or "
-                     "uids=0:100000:65536;gids=0:100000:65536",
-                     pointer, *text)));
-}
-
-// A uid or gid as the kernel takes it in mount data: 0 to 2^32-2 ((uid_t)-1 means none).
-Result<void> Checker::check_id(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  constexpr std::int64_t kMaxId = 4294967294;
-  if (value.is_integer() && value.integer < 0) {
-    return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
-                                          "a uid or gid is 0 to 4294967294"));
-  }
-  if (value.is_integer()) {
-    if (value.integer <= kMaxId) return {};
-    return std::unexpected(error_at_value(pointer, "invalid id " + number_text(pointer),
-                                          "a uid or gid is 0 to 4294967294"));
-  }
-  return std::unexpected(type_error(pointer, subject, "a number like 1000"));
-}
-
-Result<void> Checker::check_options(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_list()) {
-    return std::unexpected(
-        type_error(pointer, subject, "a list of mount options, like [nosuid, nodev]"));
-  }
-  const auto names = mount_option_names();
-  for (std::size_t i = 0; i < node(pointer).items.size(); ++i) {
-    const std::string item = pointer_append(pointer, i);
-    if (!node(item).is_string()) {
-      return std::unexpected(type_error(item, "a mount option", "a name like nosuid"));
-    }
-    const auto& name = node(item).text;
-    if (find_mount_option(name)) continue;
-    std::string hint = did_you_mean(name, names);
-    if (hint.empty()) hint = "known options: " + join_names(names);
-    return std::unexpected(error_at_value(item, "unknown mount option " + in_quotes(name), hint));
-  }
-  return {};
-}
-
-Result<void> Checker::check_text(const std::string& pointer, std::string_view subject) {
-  if (!node(pointer).is_string()) return std::unexpected(type_error(pointer, subject, "a string"));
-  if (deferring(pointer, DeferredCheck::kText, subject)) return {};
-  auto text = expand(pointer);
-  if (!text) return std::unexpected(text.error());
-  return {};
-}
-
-Result<void> Checker::check_link_text(const std::string& pointer, std::string_view subject) {
-  if (deferring(pointer, DeferredCheck::kLinkText, subject)) return {};
-  return check_nonempty_text(pointer, subject, "write the link's target, like 'to: usr/bin'");
-}
-
-Result<void> Checker::check_nonempty_text(const std::string& pointer, std::string_view subject,
-                                          std::string_view hint) {
-  if (auto ok = check_text(pointer, subject); !ok) return ok;
-  if (!node(pointer).value().empty()) return {};
-  return std::unexpected(
-      error_at_value(pointer, std::string(subject) + " must not be empty", std::string(hint)));
-}
-
-// vars and sysctls values: strings, or numbers kept as written.
-Result<void> Checker::check_scalar_text(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  if (value.is_integer()) {
-    doc_.at(pointer).expanded = number_text(pointer);
-    return {};
-  }
-  if (value.is_string()) return {};
-  return std::unexpected(type_error(pointer, subject, "a string or a number"));
 }
 
 // ---- Top level -------------------------------------------------------------------------
@@ -854,18 +511,18 @@ Result<void> Checker::finish(CheckedDocument& checked, const VarMap& vars,
   return outcome;
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<CheckedDocument> check_structure(const SourceText& source, Document& document,
                                         const VarMap& overrides) {
-  return Checker(source, document, overrides).run();
+  return detail::Checker(source, document, overrides).run();
 }
 
 Result<void> expand_deferred(const SourceText& source, Document& document, CheckedDocument& checked,
                              const VarMap& vars,
                              const std::function<bool(std::string_view pointer)>& wanted) {
   if (checked.deferred.empty()) return {};
-  return Checker(source, document, vars).finish(checked, vars, wanted);
+  return detail::Checker(source, document, vars).finish(checked, vars, wanted);
 }
 
 }  // namespace rootfsctl::layout

@@ -7,10 +7,10 @@
 //
 // The copy has no `pattern`s either. valijson compiles each with std::regex on every run
 // (2.0M of the 2.9M instructions of validating a layout), and every one of them is a rule
-// the loader's own checks enforce first, with better messages (src/layout/checks.cc:
-// paths, modes, sizes, variable and sysctl names). The schema test proves the full file
-// and the loader agree on every test document and fuzz regression.
-// Header-only: the build tool that makes that copy cannot link the library it is for.
+// the loader's own checks enforce first, with better messages (src/layout/check_values.cc:
+// paths, modes, sizes; src/layout/checks.cc: variable and sysctl names). The schema test proves the
+// full file and the loader agree on every test document and fuzz regression. Header-only: the build
+// tool that makes that copy cannot link the library it is for.
 #pragma once
 
 #include <nlohmann/json.hpp>
