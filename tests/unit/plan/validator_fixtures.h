@@ -1,13 +1,25 @@
 // What the validator tests share: a host-like table and validating a layout's own plan.
 #pragma once
 
+#include <gmock/gmock.h>
+
 #include <string_view>
 #include <vector>
 
 #include "plan/planner.h"
 #include "plan/validator.h"
+#include "test_support.h"
 
 namespace rootfsctl::plan {
+
+// The validator tests' vocabulary (a test-only header, included by those files alone).
+using rootfsctl::testing::FakeProbe;
+using rootfsctl::testing::load;
+using rootfsctl::testing::table;
+using rootfsctl::testing::with_code;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 inline constexpr std::string_view kHostTable =
     "20 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"

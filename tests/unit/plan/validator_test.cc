@@ -10,14 +10,6 @@
 namespace rootfsctl::plan {
 namespace {
 
-using rootfsctl::testing::FakeProbe;
-using rootfsctl::testing::load;
-using rootfsctl::testing::table;
-using rootfsctl::testing::with_code;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-
 TEST(ValidatorTest, TwoMountsOnOneTargetShadow) {
   auto d = check(load(R"(version: 1
 root: { tmpfs: {} }
