@@ -12,6 +12,8 @@ namespace {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kPage = 4096;
 
+// Under AddressSanitizer every buffer comes from new[]. g++ says so with
+// __SANITIZE_ADDRESS__; clang (the fuzz build) only through __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kMapLargeBuffers = false;
 #elif defined(__has_feature)

@@ -26,10 +26,6 @@ using plan::Op;
 using plan::OpKind;
 using plan::Scope;
 
-// The largest old content a `file:` write keeps for its rollback; a larger file is refused
-// before it is touched (docs/security.md). 16 MiB: configuration files are far smaller.
-constexpr std::size_t kMaxRestorableBytes = 16u << 20;
-
 /// Refuses to create, write or chmod anything of a file, dir or symlink entry (or a
 /// chmod) on a kernel filesystem, whatever path led there: the check is on the handle.
 Result<void> refuse_kernel_fs(ExecState& state, const Op& op, int fd) {

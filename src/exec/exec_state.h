@@ -2,6 +2,7 @@
 // (executor.cc), the op handlers (exec_ops.cc, exec_files.cc) and verification (verify.cc).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,6 +20,11 @@
 #include "plan/op.h"
 
 namespace rootfsctl::exec::detail {
+
+/// The largest old content a `file:` write keeps for its rollback (exec_files.cc); a larger
+/// file is refused before it is touched (docs/security.md), and the intent log records
+/// no more (intent_facts.cc). 16 MiB: configuration files are far smaller.
+inline constexpr std::size_t kMaxRestorableBytes = 16u << 20;
 
 /// An fd several undo closures may hold (std::function needs copyable captures).
 using SharedFd = std::shared_ptr<UniqueFd>;

@@ -17,9 +17,6 @@ namespace {
 using plan::Op;
 using plan::OpKind;
 
-// What a `file:` write's rollback keeps, as exec_files.cc (16 MiB).
-constexpr std::size_t kMaxRestorableBytes = 16u << 20;
-
 void name_facts(ExecState& state, const Op& op, Facts& facts) {
   auto parent = state.resolve_parent(op.scope, op.target);
   if (!parent) return;
