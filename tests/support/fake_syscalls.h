@@ -75,6 +75,7 @@
 #include "core/mount_flags.h"
 #include "core/unique_fd.h"
 #include "exec/syscalls.h"
+#include "fake_syscall_text.h"
 
 namespace rootfsctl::testing {
 
@@ -189,7 +190,7 @@ class FakeSyscalls : public exec::Syscalls {
     }
     for (const auto& [origin, flags] : attrs_) {
       if (flags != attrs_before_.at(origin)) {
-        out.push_back("flags of " + origin + ": " + mount_flags_text(flags));
+        out.push_back("flags of " + origin + ": " + fake_text::mount_flags_text(flags));
       }
     }
     for (const auto& [origin, text] : contents_) {
@@ -197,7 +198,8 @@ class FakeSyscalls : public exec::Syscalls {
         out.push_back("content of " + origin + ": " + quote(text));
     }
     for (const auto& [name, mode] : modes_) {
-      if (mode != modes_before_.at(name)) out.push_back("mode of " + name + ": " + octal(mode));
+      if (mode != modes_before_.at(name))
+        out.push_back("mode of " + name + ": " + fake_text::octal(mode));
     }
     for (const auto& [path, value] : propagation_) {
       if (value != propagation_at_start(path))
@@ -205,7 +207,7 @@ class FakeSyscalls : public exec::Syscalls {
     }
     if (hostname_ && *hostname_ != hostname_before_) out.push_back("hostname: " + *hostname_);
     if (root_ != "/") out.push_back("root: " + root_);
-    if (umask_ != kInitialUmask) out.push_back("umask: " + octal(umask_));
+    if (umask_ != kInitialUmask) out.push_back("umask: " + fake_text::octal(umask_));
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -241,18 +243,19 @@ class FakeSyscalls : public exec::Syscalls {
                      Stage::kOpenNs);
   }
   Result<UniqueFd> open_path(std::string_view path, int flags) override {
-    std::string line = "open(" + quote(path) + ", " + open_flags(flags) + ")";
+    std::string line = "open(" + quote(path) + ", " + fake_text::open_flags(flags) + ")";
     return fd_call(std::move(line), Stage::kOpenNs, std::string(path),
                    !missing_.count(std::string(path)));
   }
   Result<void> setns(int nsfd, int nstype) override {
-    return void_call("setns(" + fd(nsfd) + ", " + clone_flags(nstype) + ")", Stage::kSetns);
+    return void_call("setns(" + fd(nsfd) + ", " + fake_text::clone_flags(nstype) + ")",
+                     Stage::kSetns);
   }
   Result<void> unshare(int flags) override {
-    return void_call("unshare(" + clone_flags(flags) + ")", Stage::kUnshare);
+    return void_call("unshare(" + fake_text::clone_flags(flags) + ")", Stage::kUnshare);
   }
   mode_t umask(mode_t mask) override {
-    record_only("umask(" + octal(mask) + ")");
+    record_only("umask(" + fake_text::octal(mask) + ")");
     return std::exchange(umask_, mask);
   }
   Result<void> clear_groups() override { return void_call("setgroups(0, NULL)", Stage::kSetns); }
@@ -269,9 +272,10 @@ class FakeSyscalls : public exec::Syscalls {
   Result<UniqueFd> openat2(int dirfd, std::string_view path, int flags, mode_t mode,
                            std::uint32_t resolve) override {
     const bool create = (flags & O_CREAT) != 0;
-    std::string line = "openat2(" + fd(dirfd) + ", " + quote(path) + ", " + open_flags(flags);
-    if (create) line += ", " + octal(mode);
-    line += ", " + resolve_flags(resolve) + ")";
+    std::string line =
+        "openat2(" + fd(dirfd) + ", " + quote(path) + ", " + fake_text::open_flags(flags);
+    if (create) line += ", " + fake_text::octal(mode);
+    line += ", " + fake_text::resolve_flags(resolve) + ")";
     const bool exists = create || !missing_.count(std::string(path));
     auto result = fd_call(std::move(line), create ? Stage::kCreate : Stage::kMount,
                           std::string(path), exists);
@@ -288,7 +292,7 @@ class FakeSyscalls : public exec::Syscalls {
   Result<void> mkdirat(int dirfd, std::string_view name, mode_t mode) override {
     return creating(
         dirfd, name,
-        void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
+        void_call("mkdirat(" + fd(dirfd) + ", " + quote(name) + ", " + fake_text::octal(mode) + ")",
                   Stage::kCreate));
   }
   Result<void> symlinkat(std::string_view target, int dirfd, std::string_view name) override {
@@ -322,8 +326,9 @@ class FakeSyscalls : public exec::Syscalls {
     return st;
   }
   Result<void> fchmodat(int dirfd, std::string_view name, mode_t mode) override {
-    auto result = void_call("fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + octal(mode) + ")",
-                            Stage::kCreate);
+    auto result = void_call(
+        "fchmodat(" + fd(dirfd) + ", " + quote(name) + ", " + fake_text::octal(mode) + ")",
+        Stage::kCreate);
     if (!result) return result;
     const std::string key = name_in(dirfd, name);
     if (!modes_before_.count(key)) {
@@ -398,8 +403,9 @@ class FakeSyscalls : public exec::Syscalls {
     return void_call(line + ")", Stage::kMount);
   }
   Result<UniqueFd> fsmount(int fsfd, MountFlags attributes) override {
-    auto result = fd_call("fsmount(" + fd(fsfd) + ", " + mount_flags_text(attributes) + ")",
-                          Stage::kMount, origin(fsfd));
+    auto result =
+        fd_call("fsmount(" + fd(fsfd) + ", " + fake_text::mount_flags_text(attributes) + ")",
+                Stage::kMount, origin(fsfd));
     if (result) fresh_.insert(handle_of(result->get()));
     return result;
   }
@@ -424,7 +430,8 @@ class FakeSyscalls : public exec::Syscalls {
   Result<void> mount_setattr(int mount_fd, bool recursive, MountFlags set, MountFlags clear,
                              std::optional<exec::Propagation> propagation) override {
     std::string line = "mount_setattr(" + fd(mount_fd) + (recursive ? ", rec" : "") +
-                       ", set=" + mount_flags_text(set) + ", clear=" + mount_flags_text(clear);
+                       ", set=" + fake_text::mount_flags_text(set) +
+                       ", clear=" + fake_text::mount_flags_text(clear);
     if (propagation) line += ", " + std::string(exec::propagation_name(*propagation));
     auto result = void_call(line + ")", Stage::kMount);
     if (!result) return result;
@@ -496,7 +503,7 @@ class FakeSyscalls : public exec::Syscalls {
   Result<void> umount(std::string_view path, bool detach) override {
     auto result = void_call("umount(" + quote(path) + (detach ? ", detach)" : ")"), Stage::kUmount);
     if (!result) return result;
-    const int real = fd_in_path(path);
+    const int real = fake_text::fd_in_path(path);
     auto it = real < 0 ? attached_.end() : attached_.find(handle_of(real));
     if (it == attached_.end() && real >= 0) it = attached_at(origin(real));
     if (it != attached_.end()) {
@@ -526,9 +533,9 @@ class FakeSyscalls : public exec::Syscalls {
     return fd_call("open_procfs()", Stage::kOpenNs, "procfs");
   }
   Result<UniqueFd> reopen(int proc_fd, int held, int flags) override {
-    auto result =
-        fd_call("reopen(" + fd(proc_fd) + ", " + fd(held) + ", " + open_flags(flags) + ")",
-                Stage::kCreate, origin(held));
+    auto result = fd_call(
+        "reopen(" + fd(proc_fd) + ", " + fd(held) + ", " + fake_text::open_flags(flags) + ")",
+        Stage::kCreate, origin(held));
     if (result) handles_[result->get()].dir_origin = dir_origin(held);
     return result;
   }
@@ -672,22 +679,6 @@ class FakeSyscalls : public exec::Syscalls {
     return it == propagation_before_.end() ? "private" : it->second;
   }
 
-  /// The real fd a /proc/{thread-self,self}/fd/N path names, or -1.
-  static int fd_in_path(std::string_view path) {
-    for (std::string_view prefix : {"/proc/thread-self/fd/", "/proc/self/fd/", "thread-self/fd/"}) {
-      if (path.substr(0, prefix.size()) != prefix) continue;
-      std::string_view rest = path.substr(prefix.size());
-      int real = 0;
-      if (rest.empty()) return -1;
-      for (char c : rest) {
-        if (c < '0' || c > '9') return -1;
-        real = real * 10 + (c - '0');
-      }
-      return real;
-    }
-    return -1;
-  }
-
   std::string origin(int real) const {
     auto it = handles_.find(real);
     return it == handles_.end() ? std::string() : it->second.origin;
@@ -743,90 +734,6 @@ class FakeSyscalls : public exec::Syscalls {
     }
     return out + "\"";
   }
-
-  static std::string octal(mode_t mode) {
-    std::array<char, 16> text{};
-    std::snprintf(text.data(), text.size(), "%04o", static_cast<unsigned>(mode));
-    return text.data();
-  }
-
-  static std::string join(const std::vector<std::string>& names, int rest) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : "|") + name;
-    if (rest != 0) out += (out.empty() ? "" : "|") + std::to_string(rest);
-    return out.empty() ? "0" : out;
-  }
-
-  static std::string open_flags(int flags) {
-    std::vector<std::string> names;
-    flags &= ~O_CLOEXEC;  // the implementation adds it anyway
-    const int access = flags & O_ACCMODE;
-    flags &= ~O_ACCMODE;
-    if ((flags & O_PATH) == 0) {
-      names.push_back(access == O_WRONLY ? "O_WRONLY" : access == O_RDWR ? "O_RDWR" : "O_RDONLY");
-    }
-    struct Name {
-      int flag;
-      const char* name;
-    };
-    // O_TMPFILE before O_DIRECTORY: it contains O_DIRECTORY's bit.
-    static constexpr std::array kNames{
-        Name{O_TMPFILE, "O_TMPFILE"},     Name{O_CREAT, "O_CREAT"},
-        Name{O_EXCL, "O_EXCL"},           Name{O_TRUNC, "O_TRUNC"},
-        Name{O_APPEND, "O_APPEND"},       Name{O_PATH, "O_PATH"},
-        Name{O_DIRECTORY, "O_DIRECTORY"}, Name{O_NOFOLLOW, "O_NOFOLLOW"},
-        Name{O_NONBLOCK, "O_NONBLOCK"},   Name{O_NOCTTY, "O_NOCTTY"},
-    };
-    for (const auto& entry : kNames) {
-      if ((flags & entry.flag) != entry.flag) continue;
-      names.push_back(entry.name);
-      flags &= ~entry.flag;
-    }
-    return join(names, flags);
-  }
-
-  static std::string clone_flags(int flags) {
-    struct Name {
-      int flag;
-      const char* name;
-    };
-    static constexpr std::array kNames{
-        Name{CLONE_FS, "CLONE_FS"},           Name{CLONE_NEWNS, "CLONE_NEWNS"},
-        Name{CLONE_NEWUSER, "CLONE_NEWUSER"}, Name{CLONE_NEWPID, "CLONE_NEWPID"},
-        Name{CLONE_NEWUTS, "CLONE_NEWUTS"},   Name{CLONE_NEWIPC, "CLONE_NEWIPC"},
-        Name{CLONE_NEWNET, "CLONE_NEWNET"},   Name{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
-    };
-    std::vector<std::string> names;
-    for (const auto& entry : kNames) {
-      if ((flags & entry.flag) == 0) continue;
-      names.push_back(entry.name);
-      flags &= ~entry.flag;
-    }
-    return join(names, flags);
-  }
-
-  static std::string resolve_flags(std::uint32_t resolve) {
-    struct Name {
-      std::uint32_t flag;
-      const char* name;
-    };
-    static constexpr std::array kNames{
-        Name{exec::kResolveInRoot, "in_root"},
-        Name{exec::kResolveNoSymlinks, "no_symlinks"},
-        Name{exec::kResolveNoMagicLinks, "no_magiclinks"},
-        Name{exec::kResolveNoXdev, "no_xdev"},
-        Name{exec::kResolveBeneath, "beneath"},
-    };
-    std::vector<std::string> names;
-    for (const auto& entry : kNames) {
-      if ((resolve & entry.flag) == 0) continue;
-      names.push_back(entry.name);
-      resolve &= ~entry.flag;
-    }
-    return join(names, static_cast<int>(resolve));
-  }
-
-  static std::string mount_flags_text(MountFlags flags) { return join(mount_flag_names(flags), 0); }
 
   std::vector<std::string> calls_;
   int count_ = 0;
