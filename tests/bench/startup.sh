@@ -9,6 +9,8 @@
 # the floor and to bubblewrap, and peak memory. BUILD (default build) is the build
 # directory; BEFORE=/path/to/an/older/rootfsctl adds it as "before" (without the cache
 # options it may not know). The cache lives in a temporary directory, never root's.
+# bench_startup drops each binary from the page cache before the warm-up, so all of them
+# are read back the same way (--keep-page-cache, passed through, keeps them as they are).
 #   bash tests/bench/startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
