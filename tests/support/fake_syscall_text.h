@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/mount_flags.h"
@@ -48,6 +50,26 @@ inline std::string join(const std::vector<std::string>& names, int rest) {
   return out.empty() ? "0" : out;
 }
 
+/// A flag and the name a line shows it by.
+template <typename T>
+struct FlagName {
+  T flag;
+  const char* name;
+};
+
+/// `flags` as the names of `table` it holds, in the table's order, after `names`; bits no
+/// entry names are added as a number. An entry of several bits matches when all are set.
+template <typename T, std::size_t N>
+std::string flag_text(T flags, const std::array<FlagName<T>, N>& table,
+                      std::vector<std::string> names = {}) {
+  for (const auto& entry : table) {
+    if ((flags & entry.flag) != entry.flag) continue;
+    names.push_back(entry.name);
+    flags &= ~entry.flag;
+  }
+  return join(names, static_cast<int>(flags));
+}
+
 inline std::string open_flags(int flags) {
   std::vector<std::string> names;
   flags &= ~O_CLOEXEC;  // the implementation adds it anyway
@@ -56,10 +78,7 @@ inline std::string open_flags(int flags) {
   if ((flags & O_PATH) == 0) {
     names.push_back(access == O_WRONLY ? "O_WRONLY" : access == O_RDWR ? "O_RDWR" : "O_RDONLY");
   }
-  struct Name {
-    int flag;
-    const char* name;
-  };
+  using Name = FlagName<int>;
   // O_TMPFILE before O_DIRECTORY: it contains O_DIRECTORY's bit.
   static constexpr std::array kNames{
       Name{O_TMPFILE, "O_TMPFILE"},     Name{O_CREAT, "O_CREAT"},
@@ -68,39 +87,22 @@ inline std::string open_flags(int flags) {
       Name{O_DIRECTORY, "O_DIRECTORY"}, Name{O_NOFOLLOW, "O_NOFOLLOW"},
       Name{O_NONBLOCK, "O_NONBLOCK"},   Name{O_NOCTTY, "O_NOCTTY"},
   };
-  for (const auto& entry : kNames) {
-    if ((flags & entry.flag) != entry.flag) continue;
-    names.push_back(entry.name);
-    flags &= ~entry.flag;
-  }
-  return join(names, flags);
+  return flag_text(flags, kNames, std::move(names));
 }
 
 inline std::string clone_flags(int flags) {
-  struct Name {
-    int flag;
-    const char* name;
-  };
+  using Name = FlagName<int>;
   static constexpr std::array kNames{
       Name{CLONE_FS, "CLONE_FS"},           Name{CLONE_NEWNS, "CLONE_NEWNS"},
       Name{CLONE_NEWUSER, "CLONE_NEWUSER"}, Name{CLONE_NEWPID, "CLONE_NEWPID"},
       Name{CLONE_NEWUTS, "CLONE_NEWUTS"},   Name{CLONE_NEWIPC, "CLONE_NEWIPC"},
       Name{CLONE_NEWNET, "CLONE_NEWNET"},   Name{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
   };
-  std::vector<std::string> names;
-  for (const auto& entry : kNames) {
-    if ((flags & entry.flag) == 0) continue;
-    names.push_back(entry.name);
-    flags &= ~entry.flag;
-  }
-  return join(names, flags);
+  return flag_text(flags, kNames);
 }
 
 inline std::string resolve_flags(std::uint32_t resolve) {
-  struct Name {
-    std::uint32_t flag;
-    const char* name;
-  };
+  using Name = FlagName<std::uint32_t>;
   static constexpr std::array kNames{
       Name{exec::kResolveInRoot, "in_root"},
       Name{exec::kResolveNoSymlinks, "no_symlinks"},
@@ -108,13 +110,7 @@ inline std::string resolve_flags(std::uint32_t resolve) {
       Name{exec::kResolveNoXdev, "no_xdev"},
       Name{exec::kResolveBeneath, "beneath"},
   };
-  std::vector<std::string> names;
-  for (const auto& entry : kNames) {
-    if ((resolve & entry.flag) == 0) continue;
-    names.push_back(entry.name);
-    resolve &= ~entry.flag;
-  }
-  return join(names, static_cast<int>(resolve));
+  return flag_text(resolve, kNames);
 }
 
 inline std::string mount_flags_text(MountFlags flags) { return join(mount_flag_names(flags), 0); }
