@@ -36,7 +36,8 @@ int report(const exec::ApplyResult& result, const exec::TargetName& target, bool
     auto ms = [](double value) { return static_cast<int>(value * 1000) / 1000.0; };
     std::cout << "applied " << outcome.ops_done << " ops to " << target_label(target) << " in "
               << ms(outcome.elapsed_ms) << " ms (" << outcome.syscalls << " syscalls, "
-              << ms(outcome.syscall_ms) << " ms in them); verified\n";
+              << ms(outcome.syscall_ms) << " ms in them); verified in " << ms(outcome.verify_ms)
+              << " ms\n";
   }
   if (outcome.ok() && !json) {
     for (const auto& skipped : outcome.skipped) std::cerr << "note: " << skipped << "\n";

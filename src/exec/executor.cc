@@ -198,7 +198,10 @@ class Driver {
   }
 
   bool verify() {
+    const auto start = std::chrono::steady_clock::now();
     auto mismatches = detail::verify_tree(state_);
+    outcome_.verify_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (!mismatches) {
       outcome_.error = mismatches.error().wrap("verify");
       return false;

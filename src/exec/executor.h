@@ -129,7 +129,7 @@ struct ApplyResult {
   plan::Plan plan;
   std::vector<plan::Diagnostic> diagnostics;  // validation against the live target
   std::optional<ApplyOutcome> outcome;        // empty when validation failed or dry run
-  /// Time per step: pin, read table, plan, validate, execute+verify (those reached).
+  /// Time per step: pin, read table, plan, validate, execute, verify (those reached).
   Timings timings;
   /// The intent log was kept for `rootfsctl rollback` (the rollback was incomplete, or
   /// the worker died).

@@ -207,6 +207,7 @@ Result<ApplyOutcome> parse_outcome(const Json& json) {
   outcome.elapsed_ms = get_or(counts, "elapsed_ms", 0.0);
   outcome.syscalls = get_or(counts, "syscalls", 0);
   outcome.syscall_ms = get_or(counts, "syscall_ms", 0.0);
+  outcome.verify_ms = get_or(counts, "verify_ms", 0.0);
   auto mismatches = get_list(json, "verify_mismatches");
   if (!mismatches) return std::unexpected(mismatches.error());
   outcome.verify_mismatches = std::move(*mismatches);
@@ -417,12 +418,14 @@ std::string outcome_to_json(const ApplyOutcome& outcome) {
     json["elapsed_ms"] = outcome.elapsed_ms;
     json["syscalls"] = outcome.syscalls;
     json["syscall_ms"] = outcome.syscall_ms;
+    json["verify_ms"] = outcome.verify_ms;
   } else {
     Json applied = Json::object();
     applied["ops"] = outcome.ops_done;
     applied["elapsed_ms"] = outcome.elapsed_ms;
     applied["syscalls"] = outcome.syscalls;
     applied["syscall_ms"] = outcome.syscall_ms;
+    applied["verify_ms"] = outcome.verify_ms;
     applied["verified"] = outcome.verify_mismatches.empty();
     applied["ops_total"] = outcome.ops_total;
     applied["committed"] = outcome.committed;

@@ -29,6 +29,7 @@ struct ApplyOutcome {
   double elapsed_ms = 0;                       // wall time inside the target's namespace
   int syscalls = 0;                            // syscalls made through the seam while executing
   double syscall_ms = 0;                       // wall time spent inside them (part of elapsed_ms)
+  double verify_ms = 0;  // wall time reading the tree back and comparing (part of elapsed_ms)
 
   bool ok() const { return !error.has_value(); }
   bool operator==(const ApplyOutcome&) const = default;

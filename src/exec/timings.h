@@ -2,6 +2,7 @@
 // measured by the run itself (one clock read a phase).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -21,6 +22,17 @@ class Timings {
     const auto now = Clock::now();
     phases_.emplace_back(std::string(name),
                          std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+  /// Ends the current phase as two: `first`, then `second`, which took `second_ms` of it
+  /// (timed inside the phase, wherever it fell in it; `first` is the rest).
+  void mark_split(std::string_view first, std::string_view second, double second_ms) {
+    const auto now = Clock::now();
+    const double total = std::chrono::duration<double, std::milli>(now - last_).count();
+    const double part = std::clamp(second_ms, 0.0, total);
+    phases_.emplace_back(std::string(first), total - part);
+    phases_.emplace_back(std::string(second), part);
     last_ = now;
   }
 

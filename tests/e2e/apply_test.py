@@ -67,6 +67,9 @@ class ApplyTest(unittest.TestCase):
         self.assertGreater(applied["syscalls"], applied["ops"])
         self.assertGreater(applied["syscall_ms"], 0)
         self.assertLessEqual(applied["syscall_ms"], applied["elapsed_ms"])
+        # Reading the assembled tree back and comparing took part of that time.
+        self.assertGreater(applied["verify_ms"], 0)
+        self.assertLess(applied["verify_ms"], applied["elapsed_ms"])
 
     def test_device_placeholders_work(self):
         with ParkedChild(after="head -c 4 /dev/zero | od -An -tx1; echo x > /dev/null && echo ok") as child:

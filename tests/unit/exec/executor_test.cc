@@ -72,6 +72,9 @@ TEST(ExecutorTest, RunsEveryOpVerifiesAndCommits) {
   EXPECT_EQ(outcome.syscalls, static_cast<int>(fake.calls().size()));
   EXPECT_GT(outcome.syscall_ms, 0.0);
   EXPECT_LE(outcome.syscall_ms, outcome.elapsed_ms);
+  // So is the verification's, which read the tree back before the pivot.
+  EXPECT_GT(outcome.verify_ms, 0.0);
+  EXPECT_LT(outcome.verify_ms, outcome.elapsed_ms);
 }
 
 TEST(ExecutorTest, TargetsAreResolvedInsideTheRootAndMountedByFd) {
@@ -112,6 +115,7 @@ TEST(ExecutorTest, FailAtInjectsWithoutRunningTheOp) {
   EXPECT_THAT(fake.calls_matching("open_tree"), ::testing::IsEmpty());
   EXPECT_TRUE(outcome.rolled_back);
   EXPECT_TRUE(outcome.rollback_clean);
+  EXPECT_EQ(outcome.verify_ms, 0.0);  // it stopped before the verification
 }
 
 /// Every handle attached by move_mount before the failure is detached after it, every

@@ -24,6 +24,7 @@ ApplyOutcome failed_outcome() {
   o.elapsed_ms = 3.25;
   o.syscalls = 41;
   o.syscall_ms = 1.5;
+  o.verify_ms = 0.25;
   return o;
 }
 
@@ -39,7 +40,7 @@ TEST(OutcomeJson, FailureHasTheContractFieldsFirst) {
           R"("context":["op 7/37 bind /usr"]},)"
           R"("rollback":{"clean":false,"left":["tmpfs on /tmp: umount2: EBUSY"],"ran":true},)"
           R"("ops_total":37,"ops_done":6,"committed":false,"verify_mismatches":[],)"
-          R"("elapsed_ms":3.25,"syscalls":41,"syscall_ms":1.5})");
+          R"("elapsed_ms":3.25,"syscalls":41,"syscall_ms":1.5,"verify_ms":0.25})");
 }
 
 TEST(OutcomeJson, SuccessShape) {
@@ -50,9 +51,10 @@ TEST(OutcomeJson, SuccessShape) {
   o.elapsed_ms = 7.5;
   o.syscalls = 210;
   o.syscall_ms = 4.25;
+  o.verify_ms = 0.75;
   EXPECT_EQ(outcome_to_json(o),
             R"({"applied":{"ops":37,"elapsed_ms":7.5,"syscalls":210,"syscall_ms":4.25,)"
-            R"("verified":true,)"
+            R"("verify_ms":0.75,"verified":true,)"
             R"("ops_total":37,"committed":true}})");
 }
 
@@ -78,6 +80,7 @@ TEST(OutcomeJson, RoundTripsASuccess) {
   o.ops_done = 3;
   o.elapsed_ms = 0.1 + 0.2;  // not representable exactly in decimal: all 17 digits needed
   o.syscalls = 9;
+  o.verify_ms = 0.1 + 0.7;
   expect_round_trip(o);
   expect_round_trip(ApplyOutcome{});
 }

@@ -38,4 +38,21 @@ TEST(TimingsTest, AppendContinuesFromTheOthersLastMark) {
   EXPECT_LT(outer.phases()[2].second, 20.0);
 }
 
+TEST(TimingsTest, SplitGivesTheSecondPartItsMeasuredTimeAndTheFirstTheRest) {
+  Timings timings;
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  timings.mark_split("execute", "verify", 4.0);
+  ASSERT_EQ(timings.phases().size(), 2u);
+  EXPECT_EQ(timings.phases()[0].first, "execute");
+  EXPECT_GE(timings.phases()[0].second, 6.0);
+  EXPECT_EQ(timings.phases()[1].first, "verify");
+  EXPECT_DOUBLE_EQ(timings.phases()[1].second, 4.0);
+  // A part longer than the whole phase (a clock read elsewhere) is cut to the phase.
+  timings.mark_split("quick", "longer", 1000.0);
+  EXPECT_DOUBLE_EQ(timings.phases()[2].second, 0.0);
+  EXPECT_LT(timings.phases()[3].second, 1000.0);
+  EXPECT_DOUBLE_EQ(timings.total_ms(), timings.phases()[0].second + timings.phases()[1].second +
+                                           timings.phases()[2].second + timings.phases()[3].second);
+}
+
 }  // namespace
