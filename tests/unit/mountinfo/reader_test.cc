@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deadline.h"
 #include "mountinfo/mountinfo.h"
@@ -126,11 +127,31 @@ TEST(ReadMountinfoPid, Self) {
   EXPECT_NE(table->covering("/"), nullptr);
 }
 
+/// The mount ids of `table`, in its order.
+std::vector<int> ids_of(const MountTable& table) {
+  std::vector<int> ids;
+  for (const auto& entry : table.entries()) ids.push_back(entry.id);
+  return ids;
+}
+
 TEST(ReadMountinfoPid, OwnPidMatchesSelf) {
-  auto self = read_mountinfo_pid(0);
-  auto own = read_mountinfo_pid(::getpid());
-  ASSERT_TRUE(self.has_value() && own.has_value());
-  EXPECT_EQ(self->size(), own->size());
+  // This is the machine's own table, which others change while the tests run (a parallel
+  // test's container engine mounting a root; a flaky size mismatch in CI was that). So the
+  // read by pid has to equal "self" read just before and just after it in one of many
+  // attempts. A pid read of another namespace's table never does: its mount ids differ.
+  std::vector<int> own_ids;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto before = read_mountinfo_pid(0);
+    auto own = read_mountinfo_pid(::getpid());
+    auto after = read_mountinfo_pid(0);
+    ASSERT_TRUE(before.has_value() && own.has_value() && after.has_value());
+    own_ids = ids_of(*own);
+    ASSERT_FALSE(own_ids.empty());
+    if (own_ids == ids_of(*before) && own_ids == ids_of(*after)) return;
+  }
+  FAIL() << "in 200 attempts, the table read by pid never equalled the one read as self "
+            "around it; the last had "
+         << own_ids.size() << " entries";
 }
 
 TEST(ReadMountinfoPid, MissingProcess) {
