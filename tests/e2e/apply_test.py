@@ -24,12 +24,12 @@ SANDBOX_ROOT = ["bin", "dev", "lib", "lib64", "proc", "sbin", "tmp", "usr"]
 class ApplyTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-apply-")
         self.addCleanup(shutil.rmtree, self.tmp)
 
     def tearDown(self):
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def test_sandbox_is_assembled_and_the_child_runs_in_it(self):

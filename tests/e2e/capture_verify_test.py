@@ -37,12 +37,12 @@ def nsenter(pid, *command):
 class CaptureVerifyTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.TemporaryDirectory()
 
     def tearDown(self):
         self.tmp.cleanup()
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def capture(self, pid):

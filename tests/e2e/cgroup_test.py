@@ -93,7 +93,7 @@ class CgroupEntryTest(unittest.TestCase):
         self.cgroup = hierarchy / own_cgroup().lstrip("/") / f"rootfsctl-e2e-{os.getpid()}"
         self.cgroup.mkdir()
         self.addCleanup(self.remove_cgroup)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-cgroup-"))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         for d in ("ro", "rw", "after"):
@@ -102,7 +102,7 @@ class CgroupEntryTest(unittest.TestCase):
         self.layout.write_text(LAYOUT.format(mnt=self.tmp))
 
     def tearDown(self):
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def remove_cgroup(self):

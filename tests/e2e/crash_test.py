@@ -74,11 +74,11 @@ mounts:
 
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
 
     def tearDown(self):
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
             self.assertEqual(os.listdir(self.where), [], f"left in {self.where} on the host")
 

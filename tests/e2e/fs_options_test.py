@@ -47,7 +47,7 @@ python3 -c 'import os, pty; m, s = pty.openpty(); print("pty=%d" % os.fstat(s).s
 class FsOptionsTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-fs-options-")
         self.layout = os.path.join(self.tmp, "fs-options.yaml")
         pathlib.Path(self.layout).write_text(LAYOUT)
@@ -55,7 +55,7 @@ class FsOptionsTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
 
     def test_the_options_take_effect(self):

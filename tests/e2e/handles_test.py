@@ -146,14 +146,14 @@ class HandlesCase(unittest.TestCase):
 
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-handles-")
         os.chmod(self.tmp, 0o755)
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
 
     def tearDown(self):
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
 
     def outside_file(self, name="outside", mode=0o640):

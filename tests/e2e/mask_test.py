@@ -56,7 +56,7 @@ def snapshot(path):
 class MaskTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-mask-test-")
         os.chmod(self.tmp, 0o755)
         self.data = os.path.join(self.tmp, "data")
@@ -71,7 +71,7 @@ class MaskTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
 
     def run_script(self, script):
@@ -165,7 +165,7 @@ class HostileMaskTest(unittest.TestCase):
 
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-mask-hostile-")
         os.chmod(self.tmp, 0o755)
         self.outside = os.path.join(self.tmp, "outside")
@@ -181,7 +181,7 @@ class HostileMaskTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
 
     def apply_refused(self, entries, root=True):

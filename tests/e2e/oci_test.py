@@ -94,7 +94,7 @@ class OciTest(unittest.TestCase):
         require_root(self)
         if not runc_available():
             self.fail("runc and busybox-static are test dependencies (scripts/deps.sh)")
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-oci-")
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.bundle = Bundle(self.tmp)
@@ -112,7 +112,7 @@ class OciTest(unittest.TestCase):
     def tearDown(self):
         for cid in self.containers:
             self.bundle.runc("delete", "-f", cid, check=False)
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def create(self, check=True):

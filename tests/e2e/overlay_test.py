@@ -55,13 +55,13 @@ def union_ops(top, layout):
 class OverlayTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.top = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-overlay-"))
         make_members(self.top)
 
     def tearDown(self):
         shutil.rmtree(self.top, ignore_errors=True)
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def write_layout(self, body, name="union.yaml"):
@@ -207,7 +207,7 @@ class OverlayRootlessTest(unittest.TestCase):
 
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         self.top = pathlib.Path(tempfile.mkdtemp(prefix="rootfsctl-overlay-rootless-"))
         os.chmod(self.top, 0o755)
         make_members(self.top, owner=NOBODY)
@@ -216,7 +216,7 @@ class OverlayRootlessTest(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.top, ignore_errors=True)
-        self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(), self.host_before,
+        self.assertEqual(support.host_table(), self.host_before,
                          "the host's mount table changed")
 
     def run_as_nobody(self, *args):

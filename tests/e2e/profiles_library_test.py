@@ -158,11 +158,11 @@ class ProfilesRootTest(Library, unittest.TestCase):
 
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
 
     def tearDown(self):
         if hasattr(self, "host_before"):
-            self.assertEqual(pathlib.Path("/proc/self/mountinfo").read_text(),
+            self.assertEqual(support.host_table(),
                              self.host_before, "the host's mount table changed")
 
     # --- the library as a whole ---------------------------------------------------------

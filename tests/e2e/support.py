@@ -1,6 +1,7 @@
 """Shared pieces of the Python end-to-end tests: running the binary, the privilege policy
 and a child parked in new namespaces."""
 import os
+import re
 import shutil
 import pathlib
 import subprocess
@@ -104,6 +105,23 @@ class ParkedChild:
         for stream in (self.proc.stdout, self.proc.stderr, self.proc.stdin):
             if stream and not stream.closed:
                 stream.close()
+
+
+def is_runc_self_bind(mountinfo_line):
+    """runc binds its own binary read-only onto a file runc.XXXXXX in its state directory
+    while it starts a container, in the namespace it runs in: the machine's, for the tests
+    that run runc. The bind is gone again within milliseconds."""
+    fields = mountinfo_line.split(" - ", 1)[0].split()
+    return (len(fields) > 4 and fields[3].endswith("/runc")
+            and re.fullmatch(r"runc\.[A-Za-z0-9]{6}", os.path.basename(fields[4])) is not None)
+
+
+def host_table():
+    """The mountinfo text of the machine's own namespace (the test process's), less runc's
+    passing binds of itself (is_runc_self_bind): what a test compares before and after, to
+    prove it changed nothing there, while other tests run runc in parallel."""
+    lines = pathlib.Path("/proc/self/mountinfo").read_text().splitlines(keepends=True)
+    return "".join(line for line in lines if not is_runc_self_bind(line))
 
 
 def mounts_of(mountinfo_text):

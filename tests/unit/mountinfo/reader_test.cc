@@ -135,10 +135,11 @@ std::vector<int> ids_of(const MountTable& table) {
 }
 
 TEST(ReadMountinfoPid, OwnPidMatchesSelf) {
-  // This is the machine's own table, which others change while the tests run (a parallel
-  // test's container engine mounting a root; a flaky size mismatch in CI was that). So the
-  // read by pid has to equal "self" read just before and just after it in one of many
-  // attempts. A pid read of another namespace's table never does: its mount ids differ.
+  // This is the machine's own table, which others change while the tests run (runc binds
+  // its own binary there for a moment whenever a parallel test starts a container; a flaky
+  // size mismatch in CI was that). So the read by pid has to equal "self" read just before
+  // and just after it in one of many attempts. A pid read of another namespace's table
+  // never does: its mount ids differ.
   std::vector<int> own_ids;
   for (int attempt = 0; attempt < 200; ++attempt) {
     auto before = read_mountinfo_pid(0);
