@@ -13,6 +13,16 @@
 #include "layout/checker.h"
 
 namespace rootfsctl::layout::detail {
+
+/// A tmpfs(5) number option as the loader checks it: digits with an optional suffix.
+struct SuffixedNumber {
+  std::string_view noun;      // "size"
+  std::string_view example;   // for a value of the wrong type: "a size like 64M"
+  std::string_view suffixes;  // allowed after the digits, one of them
+  std::string_view hint;
+  DeferredCheck deferred;
+};
+
 namespace {
 
 bool is_octal_mode(std::string_view s) {
@@ -24,19 +34,20 @@ bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// tmpfs(5) `size=`: bytes, with an optional k, m or g suffix, or a percentage of RAM.
-bool is_size(std::string_view s) {
-  if (s.empty()) return false;
-  constexpr std::string_view kSuffixes = "kKmMgG%";
-  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return is_digits(s);
-}
+// `size=`: bytes, with an optional k, m or g suffix, or a percentage of RAM.
+constexpr SuffixedNumber kSize{
+    "size", "a size like 64M", "kKmMgG%",
+    "write a byte count like 1048576, a number with k, m or g like 64M, or a percentage of "
+    "memory like 50%",
+    DeferredCheck::kSize};
+// `nr_inodes=`: a count with an optional k, m or g suffix (no percentage).
+constexpr SuffixedNumber kCount{"count", "a count like 10k", "kKmMgG",
+                                "write a count like 1000, or with k, m or g like 10k",
+                                DeferredCheck::kCount};
 
-// tmpfs(5) `nr_inodes=`: a count with an optional k, m or g suffix (no percentage).
-bool is_count(std::string_view s) {
+bool is_suffixed_number(std::string_view s, std::string_view suffixes) {
   if (s.empty()) return false;
-  constexpr std::string_view kSuffixes = "kKmMgG";
-  if (kSuffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+  if (suffixes.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
   return is_digits(s);
 }
 
@@ -134,51 +145,37 @@ Result<void> Checker::check_mode(const std::string& pointer, std::string_view su
 }
 
 Result<void> Checker::check_size(const std::string& pointer, std::string_view subject) {
-  const Node& value = node(pointer);
-  const std::string hint =
-      "write a byte count like 1048576, a number with k, m or g like 64M, or a percentage "
-      "of memory like 50%";
-  if (value.is_integer()) {
-    if (value.integer >= 0) {
-      doc_.at(pointer).expanded = std::to_string(value.integer);
-      return {};
-    }
-    return std::unexpected(error_at_value(pointer, "invalid size " + number_text(pointer), hint));
-  }
-  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a size like 64M"));
-  const std::string& raw = value.text;
-  if (raw.size() > kMaxShortValue) {
-    return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(raw), hint));
-  }
-  if (deferring(pointer, DeferredCheck::kSize, subject)) return {};
-  auto size = expand(pointer);
-  if (!size) return std::unexpected(size.error());
-  if (is_size(*size)) return {};
-  return std::unexpected(error_at_value(pointer, "invalid size " + in_quotes(*size),
-                                        with_expansion(hint, pointer, *size)));
+  return check_suffixed_number(pointer, subject, kSize);
 }
 
 Result<void> Checker::check_count(const std::string& pointer, std::string_view subject) {
+  return check_suffixed_number(pointer, subject, kCount);
+}
+
+Result<void> Checker::check_suffixed_number(const std::string& pointer, std::string_view subject,
+                                            const SuffixedNumber& kind) {
   const Node& value = node(pointer);
-  const std::string hint = "write a count like 1000, or with k, m or g like 10k";
+  const std::string noun(kind.noun);
+  const std::string hint(kind.hint);
   if (value.is_integer()) {
     if (value.integer >= 0) {
       doc_.at(pointer).expanded = std::to_string(value.integer);
       return {};
     }
-    return std::unexpected(error_at_value(pointer, "invalid count " + number_text(pointer), hint));
+    return std::unexpected(
+        error_at_value(pointer, "invalid " + noun + " " + number_text(pointer), hint));
   }
-  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, "a count like 10k"));
+  if (!value.is_string()) return std::unexpected(type_error(pointer, subject, kind.example));
   const std::string& raw = value.text;
   if (raw.size() > kMaxShortValue) {
-    return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(raw), hint));
+    return std::unexpected(error_at_value(pointer, "invalid " + noun + " " + in_quotes(raw), hint));
   }
-  if (deferring(pointer, DeferredCheck::kCount, subject)) return {};
-  auto count = expand(pointer);
-  if (!count) return std::unexpected(count.error());
-  if (is_count(*count)) return {};
-  return std::unexpected(error_at_value(pointer, "invalid count " + in_quotes(*count),
-                                        with_expansion(hint, pointer, *count)));
+  if (deferring(pointer, kind.deferred, subject)) return {};
+  auto number = expand(pointer);
+  if (!number) return std::unexpected(number.error());
+  if (is_suffixed_number(*number, kind.suffixes)) return {};
+  return std::unexpected(error_at_value(pointer, "invalid " + noun + " " + in_quotes(*number),
+                                        with_expansion(hint, pointer, *number)));
 }
 
 // `target`, or maps the kernel would take as a user namespace's uid_map and gid_map.

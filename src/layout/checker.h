@@ -26,6 +26,8 @@ std::string clip(std::string_view s);
 /// `key` clipped and in single quotes, as messages name keys and values.
 std::string in_quotes(std::string_view key);
 
+struct SuffixedNumber;  // check_values.cc: a size or a count
+
 class Checker {
  public:
   // Both phases record expansions in the document's own nodes.
@@ -73,6 +75,8 @@ class Checker {
   Result<void> check_mode(const std::string& pointer, std::string_view subject);
   Result<void> check_size(const std::string& pointer, std::string_view subject);
   Result<void> check_count(const std::string& pointer, std::string_view subject);
+  Result<void> check_suffixed_number(const std::string& pointer, std::string_view subject,
+                                     const SuffixedNumber& kind);
   Result<void> check_id(const std::string& pointer, std::string_view subject);
   Result<void> check_options(const std::string& pointer, std::string_view subject);
   Result<void> check_text(const std::string& pointer, std::string_view subject);
