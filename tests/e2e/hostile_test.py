@@ -48,7 +48,7 @@ def host_mounts():
     """(mount point, fs type, source, per-mount options) of every mount the test process
     sees, in table order: the host's table, which nothing here may change."""
     out = []
-    for line in pathlib.Path("/proc/self/mountinfo").read_text().splitlines():
+    for line in support.host_table().splitlines():
         left, right = line.split(" - ", 1)
         fields, super_fields = left.split(), right.split()
         out.append((fields[4], super_fields[0], super_fields[1], fields[5]))

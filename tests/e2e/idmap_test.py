@@ -25,7 +25,7 @@ NOBODY = 65534
 class IdmapTest(unittest.TestCase):
     def setUp(self):
         require_root(self)
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         # Under /tmp: ext4 or tmpfs here, both of which take idmapped mounts.
         self.tmp = tempfile.mkdtemp(prefix="rootfsctl-idmap-")
         os.chmod(self.tmp, 0o755)

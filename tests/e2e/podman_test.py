@@ -208,7 +208,7 @@ class PodmanHookTest(unittest.TestCase):
         if not podman_available():
             self.fail("podman, runc and busybox-static are test dependencies (scripts/deps.sh)")
         # Before anything that could fail: whatever happens next is cleaned up and checked.
-        self.host_before = pathlib.Path("/proc/self/mountinfo").read_text()
+        self.host_before = support.host_table()
         before = dev_null_state()
         if before != DEV_NULL:
             restore_dev_null()
@@ -271,8 +271,7 @@ class PodmanHookTest(unittest.TestCase):
         problems += table_change("podman's namespace", self.ns_before,
                                  self.namespace.mountinfo())
         self.namespace.close()
-        problems += table_change("the host", self.host_before,
-                                 pathlib.Path("/proc/self/mountinfo").read_text())
+        problems += table_change("the host", self.host_before, support.host_table())
         state = dev_null_state()
         if state != DEV_NULL:
             restore_dev_null()

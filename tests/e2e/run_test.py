@@ -53,10 +53,6 @@ CAP_SYS_ADMIN = 1 << 21
 PRIVILEGE_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs")
 
 
-def host_mountinfo():
-    return pathlib.Path("/proc/self/mountinfo").read_text(errors="replace")
-
-
 def children(pid):
     try:
         text = pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -101,10 +97,10 @@ class RunCases:
     as the user under test and returns the CompletedProcess."""
 
     def setUp(self):
-        self.host_before = host_mountinfo()
+        self.host_before = support.host_table()
 
     def tearDown(self):
-        self.assertEqual(host_mountinfo(), self.host_before, "the host's mount table changed")
+        self.assertEqual(support.host_table(), self.host_before, "the host's mount table changed")
 
     def run_ok(self, *args, **kwargs):
         proc = self.run_(*args, **kwargs)

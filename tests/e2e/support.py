@@ -120,7 +120,8 @@ def host_table():
     """The mountinfo text of the machine's own namespace (the test process's), less runc's
     passing binds of itself (is_runc_self_bind): what a test compares before and after, to
     prove it changed nothing there, while other tests run runc in parallel."""
-    lines = pathlib.Path("/proc/self/mountinfo").read_text().splitlines(keepends=True)
+    lines = pathlib.Path("/proc/self/mountinfo").read_text(errors="replace").splitlines(
+        keepends=True)
     return "".join(line for line in lines if not is_runc_self_bind(line))
 
 
